@@ -1,0 +1,7 @@
+//! The client progenitor generates from `openapi.yaml` at build time.
+//!
+//! Nothing here is written by hand: see `build.rs`. To read the code,
+//! `cargo doc --open` or open `target/*/build/zilliz-import-*/out/generated.rs`.
+#![allow(missing_docs, clippy::all, clippy::pedantic, unreachable_pub)]
+
+include!(concat!(env!("OUT_DIR"), "/generated.rs"));
