@@ -23,10 +23,13 @@ fn main() -> ExitCode {
 
 fn generate() -> Result<(), String> {
     let text = fs::read_to_string(SPEC).map_err(|e| format!("cannot read: {e}"))?;
-    let spec: openapiv3::OpenAPI =
-        serde_yaml_ng::from_str(&text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_yaml_ng::from_str(&text)
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     if !spec.openapi.starts_with("3.0.") {
-        return Err(format!("`openapi: {}` is not 3.0.x, which progenitor needs", spec.openapi));
+        return Err(format!(
+            "`openapi: {}` is not 3.0.x, which progenitor needs",
+            spec.openapi
+        ));
     }
 
     let mut settings = progenitor::GenerationSettings::default();

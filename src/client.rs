@@ -1,0 +1,391 @@
+//! The client: one pipeline every operation goes through.
+//!
+//! An operation is a closure that sends one attempt through the generated
+//! client. The pipeline wraps it with the rate limiter, the retry loop, a
+//! tracing span, and the classification of what came back into [`Error`],
+//! reading the envelope's `code` together with the HTTP status.
+
+use std::{fmt, num::NonZeroU32, sync::Arc, time::Instant};
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use progenitor_client::ResponseValue;
+use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+
+use crate::{
+    CreateImportJob, CreatedImportJob, Error, ImportJobPage, ImportProgress, ListImportJobs,
+    config::ClientBuilder,
+    generated::{self, types},
+    redact::{REDACTED, Scrubber},
+    request::not_blank,
+    retry::{RetryPolicy, is_retryable, parse_retry_after},
+    transport::{Exchange, observe},
+};
+
+/// A client for Zilliz Cloud import jobs. Cheap to clone; clones share the
+/// connection pool and the rate limiter.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    raw: generated::Client,
+    base_url: String,
+    api_key: SecretString,
+    retry: RetryPolicy,
+    limiters: Option<[DefaultDirectRateLimiter; 3]>,
+    max_response_bytes: usize,
+}
+
+/// The operations, for rate limiting and tracing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Operation {
+    Create = 0,
+    Describe = 1,
+    List = 2,
+}
+
+impl Operation {
+    fn name(self) -> &'static str {
+        match self {
+            Operation::Create => "createImportJob",
+            Operation::Describe => "describeImportJob",
+            Operation::List => "listImportJobs",
+        }
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &REDACTED)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Configure a client: at least an API key.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from `ZILLIZ_API_KEY` and, if set, `ZILLIZ_BASE_URL`.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env().build()
+    }
+
+    pub(crate) fn assemble(
+        raw: generated::Client,
+        base_url: String,
+        api_key: SecretString,
+        retry: RetryPolicy,
+        rate_limit: Option<NonZeroU32>,
+        max_response_bytes: usize,
+    ) -> Client {
+        let limiters = rate_limit.map(|n| {
+            let quota = || RateLimiter::direct(Quota::per_second(n));
+            [quota(), quota(), quota()]
+        });
+        Client {
+            inner: Arc::new(Inner {
+                raw,
+                base_url,
+                api_key,
+                retry,
+                limiters,
+                max_response_bytes,
+            }),
+        }
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The generated client, for anything this layer does not wrap. It sends
+    /// with the same auth header and timeouts, but without retries or the
+    /// envelope check.
+    pub fn raw(&self) -> &generated::Client {
+        &self.inner.raw
+    }
+
+    /// Starts an import job.
+    ///
+    /// The request is validated first; invalid input sends nothing. Without
+    /// an idempotency key a failed create is retried only when the server
+    /// cannot have started the job (no connection, or HTTP 429); with one,
+    /// every attempt carries the same key and it is retried like describe.
+    pub async fn create_import_job(&self, job: CreateImportJob) -> Result<CreatedImportJob, Error> {
+        job.validate()?;
+        let body = job.to_body()?;
+        let key = job.resolve_idempotency_key();
+        let scrubber = job.scrubber(self.scrubber());
+        let raw = &self.inner.raw;
+        let (data, request_id) = self
+            .call(Operation::Create, key.is_some(), &scrubber, || {
+                let mut send = raw.create_import_job().body(body.clone());
+                if let Some(k) = &key {
+                    send = send.idempotency_key(k.clone());
+                }
+                send.send()
+            })
+            .await?;
+        Ok(CreatedImportJob {
+            job_id: data.job_id,
+            idempotency_key: key,
+            request_id,
+        })
+    }
+
+    /// A job's progress.
+    pub async fn describe_import_job(
+        &self,
+        cluster_id: &str,
+        job_id: &str,
+    ) -> Result<ImportProgress, Error> {
+        not_blank("clusterId", cluster_id)?;
+        not_blank("jobId", job_id)?;
+        let body = types::DescribeImportJobRequest::builder()
+            .cluster_id(cluster_id)
+            .job_id(job_id);
+        let raw = &self.inner.raw;
+        let (data, _) = self
+            .call(Operation::Describe, true, &self.scrubber(), || {
+                raw.describe_import_job().body(body.clone()).send()
+            })
+            .await?;
+        Ok(ImportProgress::from(data))
+    }
+
+    /// One page of a cluster's import jobs. The page size and number are
+    /// checked before sending. To walk every page see
+    /// [`Client::list_all_import_jobs`].
+    pub async fn list_import_jobs(&self, request: &ListImportJobs) -> Result<ImportJobPage, Error> {
+        request.validate()?;
+        let body = request.to_body()?;
+        let raw = &self.inner.raw;
+        let (data, _) = self
+            .call(Operation::List, true, &self.scrubber(), || {
+                raw.list_import_jobs().body(body.clone()).send()
+            })
+            .await?;
+        Ok(ImportJobPage::from(data))
+    }
+
+    fn scrubber(&self) -> Scrubber {
+        Scrubber::default().with(self.inner.api_key.expose_secret())
+    }
+
+    /// Sends `attempt` until it succeeds, fails for good, or runs out of
+    /// attempts. `repeatable`: repeating it cannot do anything twice.
+    async fn call<R, Fut>(
+        &self,
+        op: Operation,
+        repeatable: bool,
+        scrubber: &Scrubber,
+        mut attempt: impl FnMut() -> Fut,
+    ) -> Result<(R::Data, Option<String>), Error>
+    where
+        R: Envelope,
+        Fut: Future<Output = Result<ResponseValue<R>, progenitor_client::Error<()>>>,
+    {
+        let span = tracing::info_span!(
+            "zilliz_import",
+            operation = op.name(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        async {
+            let policy = &self.inner.retry;
+            let mut n = 1;
+            loop {
+                if let Some(limiters) = &self.inner.limiters {
+                    limiters[op as usize].until_ready().await;
+                }
+                let started = Instant::now();
+                let (result, exchange) = observe(self.inner.max_response_bytes, attempt()).await;
+                let outcome = classify(result, &exchange, scrubber).map_err(|e| e.with_attempts(n));
+
+                let span = tracing::Span::current();
+                span.record("attempt", n);
+                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                if let Some(status) = exchange.status {
+                    span.record("status", status.as_u16());
+                }
+                let request_id = request_id(&exchange);
+                if let Some(id) = &request_id {
+                    span.record("request_id", id.as_str());
+                }
+                match outcome {
+                    Ok(data) => {
+                        tracing::debug!("succeeded");
+                        return Ok((data, request_id));
+                    }
+                    Err(e) if n < policy.max_attempts && is_retryable(&e, repeatable) => {
+                        let wait = policy.delay(n, &e);
+                        tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "attempt failed; retrying");
+                        tokio::time::sleep(wait).await;
+                        n += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, may_have_been_sent = e.may_have_been_sent(), "failed");
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// The `{code, message, data}` envelope every operation answers with.
+pub(crate) trait Envelope: serde::de::DeserializeOwned {
+    type Data;
+    fn code(&self) -> i64;
+    fn message(&self) -> Option<&str>;
+    fn into_data(self) -> Option<Self::Data>;
+}
+
+macro_rules! envelope {
+    ($($response:ident => $data:ident),* $(,)?) => {$(
+        impl Envelope for types::$response {
+            type Data = types::$data;
+            fn code(&self) -> i64 { self.code }
+            fn message(&self) -> Option<&str> { self.message.as_deref() }
+            fn into_data(self) -> Option<Self::Data> { self.data }
+        }
+    )*};
+}
+
+envelope! {
+    CreateImportJobResponse => CreatedImportJobData,
+    DescribeImportJobResponse => ImportJobProgressData,
+    ListImportJobsResponse => ImportJobListData,
+}
+
+/// The service's envelope reduced to what an error needs; used when the
+/// typed decode failed or the status was not the declared 200.
+#[derive(serde::Deserialize)]
+struct BareEnvelope {
+    code: i64,
+    message: Option<String>,
+}
+
+/// Success is HTTP 2xx with `code` 0 or 200 (the seed documents 200, its
+/// example shows 0).
+fn is_success_code(code: i64) -> bool {
+    code == 0 || code == 200
+}
+
+fn request_id(exchange: &Exchange) -> Option<String> {
+    ["requestid", "x-request-id"]
+        .iter()
+        .find_map(|h| exchange.headers.get(*h))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Turns one attempt's outcome into data or an [`Error`].
+fn classify<R: Envelope>(
+    result: Result<ResponseValue<R>, progenitor_client::Error<()>>,
+    exchange: &Exchange,
+    scrubber: &Scrubber,
+) -> Result<R::Data, Error> {
+    use progenitor_client::Error as P;
+    let status = exchange.status.map_or(0, |s| s.as_u16());
+    if exchange.too_large {
+        return Err(Error::BodyTooLarge {
+            status,
+            limit: exchange.limit,
+            attempts: 0,
+        });
+    }
+    let api_error = |code: i64, message: Option<&str>| Error::Api {
+        code,
+        message: scrubber.scrub(message.unwrap_or_default()),
+        status,
+        request_id: request_id(exchange),
+        attempts: 0,
+    };
+    let decode_error = |reason: String| Error::Decode {
+        status,
+        reason,
+        excerpt: scrubber.excerpt(&exchange.body),
+        attempts: 0,
+    };
+    let envelope: R = match result {
+        Ok(value) => value.into_inner(),
+        Err(P::CommunicationError(e) | P::ResponseBodyError(e)) => return Err(transport_error(e)),
+        Err(P::InvalidRequest(reason)) => return Err(Error::invalid("body", reason)),
+        Err(P::InvalidResponsePayload(_, e)) => {
+            // Declared 200 but not the typed envelope: still an API error if
+            // the bare envelope says so.
+            return Err(
+                match serde_json::from_slice::<BareEnvelope>(&exchange.body) {
+                    Ok(bare) if !is_success_code(bare.code) => {
+                        api_error(bare.code, bare.message.as_deref())
+                    }
+                    _ => decode_error(e.to_string()),
+                },
+            );
+        }
+        Err(P::UnexpectedResponse(_)) => {
+            let body = &exchange.body;
+            if let Ok(bare) = serde_json::from_slice::<BareEnvelope>(body)
+                && !is_success_code(bare.code)
+            {
+                // For example HTTP 401 with {"code": 21119, ...}.
+                return Err(api_error(bare.code, bare.message.as_deref()));
+            }
+            if (200..300).contains(&status) {
+                serde_json::from_slice::<R>(body).map_err(|e| decode_error(e.to_string()))?
+            } else {
+                return Err(Error::Http {
+                    status,
+                    excerpt: scrubber.excerpt(body),
+                    retry_after: exchange
+                        .headers
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now())),
+                    request_id: request_id(exchange),
+                    attempts: 0,
+                });
+            }
+        }
+        Err(other) => return Err(decode_error(other.to_string())),
+    };
+    if !is_success_code(envelope.code()) {
+        return Err(api_error(envelope.code(), envelope.message()));
+    }
+    envelope
+        .into_data()
+        .ok_or_else(|| decode_error("a success envelope without `data`".into()))
+}
+
+/// A transport failure, sorted by whether the request can have left.
+fn transport_error(e: reqwest::Error) -> Error {
+    if e.is_connect() {
+        Error::Connect {
+            attempts: 0,
+            source: e,
+        }
+    } else if e.is_timeout() {
+        Error::Timeout {
+            attempts: 0,
+            source: e,
+        }
+    } else {
+        Error::Transport {
+            attempts: 0,
+            source: e,
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Building a [`Client`]: where it talks to, with which key, and how patiently.
+//!
+//! Everything that can be wrong with a configuration is caught here, before a
+//! request exists: a missing key, a base URL that would send the bearer token
+//! in clear over a network, a header that would override the auth.
+
+use std::{fmt, net::IpAddr, num::NonZeroU32, time::Duration};
+
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{Client, Error, redact::REDACTED, retry::RetryPolicy};
+
+/// The global control plane.
+pub const GLOBAL_BASE_URL: &str = "https://api.cloud.zilliz.com";
+/// The control plane of the China regions (`ali-*`, `tc-*` clusters).
+pub const CHINA_BASE_URL: &str = "https://api.cloud.zilliz.com.cn";
+
+/// The environment variable [`Client::from_env`] reads the API key from.
+pub const ENV_API_KEY: &str = "ZILLIZ_API_KEY";
+/// The environment variable [`Client::from_env`] reads an optional base URL from.
+pub const ENV_BASE_URL: &str = "ZILLIZ_BASE_URL";
+
+/// How much of a response the client reads before giving up on it, so a
+/// broken or hostile server cannot make it hold unbounded memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Which Zilliz Cloud control plane to talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Region {
+    /// `https://api.cloud.zilliz.com`.
+    #[default]
+    Global,
+    /// `https://api.cloud.zilliz.com.cn`, for Alibaba Cloud and Tencent Cloud clusters.
+    China,
+}
+
+impl Region {
+    /// The region's base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Region::Global => GLOBAL_BASE_URL,
+            Region::China => CHINA_BASE_URL,
+        }
+    }
+}
+
+/// Configures and builds a [`Client`]. Obtain one with [`Client::builder`].
+#[must_use]
+pub struct ClientBuilder {
+    api_key: Option<SecretString>,
+    base_url: Option<String>,
+    region: Region,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+    headers: Vec<(String, String)>,
+    retry: RetryPolicy,
+    rate_limit: Option<NonZeroU32>,
+    max_response_bytes: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api_key: None,
+            base_url: None,
+            region: Region::Global,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            user_agent: concat!("zilliz-import/", env!("CARGO_PKG_VERSION")).to_owned(),
+            headers: Vec::new(),
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| REDACTED))
+            .field("base_url", &self.base_url)
+            .field("region", &self.region)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(n, _)| (n.as_str(), REDACTED))
+                    .collect::<Vec<_>>(),
+            )
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the API key and base URL from `ZILLIZ_API_KEY` and
+    /// `ZILLIZ_BASE_URL`, when they are set.
+    pub fn from_env() -> Self {
+        let mut b = ClientBuilder::default();
+        if let Ok(key) = std::env::var(ENV_API_KEY) {
+            b = b.api_key(key);
+        }
+        if let Ok(url) = std::env::var(ENV_BASE_URL).map(|u| u.trim().to_owned())
+            && !url.is_empty()
+        {
+            b = b.base_url(url);
+        }
+        b
+    }
+
+    /// The API key, sent as `Authorization: Bearer <key>` (a header marked
+    /// sensitive, so it never shows in Debug output).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// Talk to this base URL instead of the region's: an emulator, a proxy.
+    /// `https` is required unless the host is loopback.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Pick a control plane; ignored when [`base_url`](Self::base_url) is set.
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// How long establishing a connection may take (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take from sending to the last byte of the
+    /// answer (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` (default `zilliz-import/<version>`).
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = agent.into();
+        self
+    }
+
+    /// A header sent on every request, such as a tracing id for a proxy.
+    /// Values are treated as sensitive and never printed.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// When and how often to retry (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Send at most this many requests per second for each operation. The
+    /// service documents a limit of 20 per second per user per endpoint.
+    pub fn rate_limit(mut self, per_second: NonZeroU32) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+
+    /// The most bytes of a response body the client reads (default 16 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Checks the configuration and builds the client. Sends nothing.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = self
+            .api_key
+            .filter(|k| !k.expose_secret().trim().is_empty())
+            .ok_or_else(|| {
+                Error::InvalidConfig(format!(
+                    "no API key: call .api_key(..) or set {ENV_API_KEY}"
+                ))
+            })?;
+        let base_url = check_base_url(self.base_url.as_deref().unwrap_or(self.region.base_url()))?;
+
+        let mut headers = HeaderMap::new();
+        let mut auth =
+            HeaderValue::try_from(format!("Bearer {}", key.expose_secret())).map_err(|_| {
+                Error::InvalidConfig("the API key holds characters a header cannot carry".into())
+            })?;
+        auth.set_sensitive(true);
+        headers.insert(header::AUTHORIZATION, auth);
+        for (name, value) in &self.headers {
+            let name = HeaderName::try_from(name.as_str()).map_err(|_| {
+                Error::InvalidConfig(format!("`{name}` is not a valid header name"))
+            })?;
+            if name == header::AUTHORIZATION || name == header::CONTENT_TYPE {
+                return Err(Error::InvalidConfig(format!(
+                    "header `{name}` is set by the client and cannot be overridden"
+                )));
+            }
+            let mut value = HeaderValue::try_from(value.as_str()).map_err(|_| {
+                Error::InvalidConfig(format!(
+                    "the value of header `{name}` is not a valid header value"
+                ))
+            })?;
+            value.set_sensitive(true);
+            headers.append(name, value);
+        }
+
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(self.user_agent)
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            // A redirect could carry the bearer token elsewhere; the API never redirects.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::InvalidConfig(format!("cannot build the HTTP client: {e}")))?;
+
+        Ok(Client::assemble(
+            crate::generated::Client::new_with_client(&base_url, http),
+            base_url,
+            key,
+            self.retry,
+            self.rate_limit,
+            self.max_response_bytes,
+        ))
+    }
+}
+
+/// A normalised base URL (no trailing slash), or why it cannot be used.
+fn check_base_url(raw: &str) -> Result<String, Error> {
+    let bad = |why: &str| Error::InvalidConfig(format!("base URL `{raw}`: {why}"));
+    let url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(bad(
+                "plain http is only allowed to a loopback host (127.0.0.0/8, ::1, localhost): \
+                 the bearer token must not cross a network in clear; use https",
+            ));
+        }
+        other => return Err(bad(&format!("scheme `{other}` is not http or https"))),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("credentials belong in .api_key(..), not in the URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("a base URL takes no query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            check_base_url("https://api.cloud.zilliz.com/").unwrap(),
+            GLOBAL_BASE_URL
+        );
+        assert_eq!(
+            check_base_url("http://127.0.0.9:8080").unwrap(),
+            "http://127.0.0.9:8080"
+        );
+        assert_eq!(
+            check_base_url("http://[::1]:1/stem/").unwrap(),
+            "http://[::1]:1/stem"
+        );
+        assert_eq!(
+            check_base_url("http://LOCALHOST:1").unwrap(),
+            "http://localhost:1"
+        );
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1",
+            "http://localhost.example.com",
+            "ftp://localhost",
+            "https://user:pw@h",
+            "https://h/?x=1",
+            "nonsense",
+        ] {
+            assert!(
+                matches!(check_base_url(bad), Err(Error::InvalidConfig(_))),
+                "{bad} should be refused"
+            );
+        }
+        let msg = check_base_url("http://example.com")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "invalid configuration: base URL `http://example.com`: plain http is only allowed to a \
+             loopback host (127.0.0.0/8, ::1, localhost): the bearer token must not cross a network \
+             in clear; use https"
+        );
+    }
+}

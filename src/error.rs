@@ -1,0 +1,265 @@
+//! The one error type, and the answer every failure owes its caller: could the
+//! request have reached the server?
+//!
+//! That answer decides whether a failed `create` may be retried without
+//! starting a second import, so each variant states it through
+//! [`Error::delivery`] instead of leaving callers to guess from a message.
+
+use std::time::Duration;
+
+use crate::progress::ImportProgress;
+
+/// Whether a failed request may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Nothing was sent: invalid input, bad configuration, or a connection
+    /// that was never established. Retrying cannot duplicate anything.
+    NotSent,
+    /// The request may or may not have been processed (a timeout, or a
+    /// connection lost after the request was written). Retrying a create
+    /// without an idempotency key could start a second import.
+    MaybeSent,
+    /// The server received the request and answered.
+    Received,
+}
+
+/// Everything that can go wrong, one variant per kind of failure.
+///
+/// Messages never contain the API key, the storage secret key, the session
+/// token or the query string of a presigned URL: text that comes from the
+/// server is scrubbed of them before it is stored here.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument failed validation; no request was sent.
+    #[error("invalid input: {field}: {reason}")]
+    InvalidInput {
+        /// The argument or field at fault, named as in the API where it has a name.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The client could not be configured; no request was sent.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+
+    /// The connection could not be established (refused, DNS, TLS handshake);
+    /// the request never left the client.
+    #[error("could not connect (request not sent) after {attempts} attempt(s): {source}")]
+    Connect {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// The transport's error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// No complete answer came within the timeout; the request may have been
+    /// processed.
+    #[error("timed out (request may have been sent) after {attempts} attempt(s): {source}")]
+    Timeout {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// The transport's error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The connection failed after it was established (reset, closed
+    /// mid-answer); the request may have been processed.
+    #[error("connection lost (request may have been sent) after {attempts} attempt(s): {source}")]
+    Transport {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// The transport's error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The service answered with a non-zero `code`.
+    #[error(
+        "API error {code} (HTTP {status}){}: {message}",
+        request_id_suffix(request_id)
+    )]
+    Api {
+        /// The service's error code, for example 96026 for an unknown job.
+        code: i64,
+        /// The service's message.
+        message: String,
+        /// The HTTP status it came with (usually 200; 401 for a bad key).
+        status: u16,
+        /// The `requestid` response header, where the service sent one.
+        request_id: Option<String>,
+        /// Attempts made, the first included.
+        attempts: u32,
+    },
+
+    /// An HTTP status the API does not use for its envelope, for example a
+    /// gateway's HTML 502.
+    #[error(
+        "unexpected HTTP status {status}{}: {excerpt:?}",
+        request_id_suffix(request_id)
+    )]
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body, at most a few hundred characters.
+        excerpt: String,
+        /// How long the server asked to wait before trying again.
+        retry_after: Option<Duration>,
+        /// The `requestid` response header, where the service sent one.
+        request_id: Option<String>,
+        /// Attempts made, the first included.
+        attempts: u32,
+    },
+
+    /// The server answered, but the body is not the API's envelope.
+    #[error("undecodable response (HTTP {status}): {reason}; body starts {excerpt:?}")]
+    Decode {
+        /// The HTTP status.
+        status: u16,
+        /// What did not match.
+        reason: String,
+        /// The start of the body, at most a few hundred characters.
+        excerpt: String,
+        /// Attempts made, the first included.
+        attempts: u32,
+    },
+
+    /// The answer was larger than the client reads; it was not decoded.
+    #[error("response body larger than the {limit}-byte limit (HTTP {status})")]
+    BodyTooLarge {
+        /// The HTTP status.
+        status: u16,
+        /// The configured limit in bytes.
+        limit: usize,
+        /// Attempts made, the first included.
+        attempts: u32,
+    },
+
+    /// The import job ended in the `Failed` state.
+    #[error("import job {} failed: {reason}", progress.job_id)]
+    ImportFailed {
+        /// The service's reason, empty if it gave none.
+        reason: String,
+        /// The last progress seen.
+        progress: Box<ImportProgress>,
+    },
+
+    /// Waiting for a job ran past its deadline; the job goes on server-side.
+    #[error("gave up waiting after {waited:?}{}", last_seen(last))]
+    WaitTimedOut {
+        /// How long the wait lasted.
+        waited: Duration,
+        /// The last progress seen, if any poll succeeded.
+        last: Option<Box<ImportProgress>>,
+    },
+
+    /// The server kept answering with the same page while listing, so
+    /// the listing stopped instead of looping forever.
+    #[error("listing stopped at page {page}: the server answered it with the same jobs as page {}", page - 1)]
+    PaginationStalled {
+        /// The page that repeated its predecessor.
+        page: u32,
+    },
+}
+
+fn request_id_suffix(request_id: &Option<String>) -> String {
+    request_id
+        .as_deref()
+        .map(|id| format!(" [request id {id}]"))
+        .unwrap_or_default()
+}
+
+fn last_seen(last: &Option<Box<ImportProgress>>) -> String {
+    match last {
+        Some(p) => format!(
+            "; last seen: job {} {} at {}%",
+            p.job_id, p.state, p.progress
+        ),
+        None => String::from("; no progress was seen"),
+    }
+}
+
+impl Error {
+    /// Whether the request may have reached the server.
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Error::InvalidInput { .. } | Error::InvalidConfig(_) | Error::Connect { .. } => {
+                Delivery::NotSent
+            }
+            Error::Timeout { .. } | Error::Transport { .. } => Delivery::MaybeSent,
+            Error::WaitTimedOut { last, .. } if last.is_none() => Delivery::MaybeSent,
+            Error::Api { .. }
+            | Error::Http { .. }
+            | Error::Decode { .. }
+            | Error::BodyTooLarge { .. }
+            | Error::ImportFailed { .. }
+            | Error::WaitTimedOut { .. }
+            | Error::PaginationStalled { .. } => Delivery::Received,
+        }
+    }
+
+    /// Shorthand for `delivery() != Delivery::NotSent`.
+    pub fn may_have_been_sent(&self) -> bool {
+        self.delivery() != Delivery::NotSent
+    }
+
+    /// How many HTTP attempts the failed call made (0 when nothing was sent
+    /// or the error is not about one request).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Connect { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Api { attempts, .. }
+            | Error::Http { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::BodyTooLarge { attempts, .. } => *attempts,
+            _ => 0,
+        }
+    }
+
+    /// The HTTP status, where the server answered with one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. }
+            | Error::Http { status, .. }
+            | Error::Decode { status, .. }
+            | Error::BodyTooLarge { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The service's error code, for [`Error::Api`].
+    pub fn api_code(&self) -> Option<i64> {
+        match self {
+            Error::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// Sets the attempt count on the variants that carry one; the retry loop
+    /// knows the count, the classifier of a single response does not.
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        match &mut self {
+            Error::Connect { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Api { attempts, .. }
+            | Error::Http { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::BodyTooLarge { attempts, .. } => *attempts = n,
+            _ => {}
+        }
+        self
+    }
+}

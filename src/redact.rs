@@ -1,0 +1,131 @@
+//! Keeping secrets out of everything a person or a log can read.
+//!
+//! Debug output shows [`REDACTED`] in place of a secret; text that comes back
+//! from the server (messages, body excerpts) is scrubbed of the secrets the
+//! call carried, since a server may echo a request back in its error.
+
+/// What Debug and error messages show in place of a secret.
+pub const REDACTED: &str = "<redacted>";
+
+/// The most characters of a response body an error keeps.
+pub(crate) const EXCERPT_CHARS: usize = 256;
+
+/// An object URL fit to print: a presigned URL's query string (its
+/// signature) and any password are replaced by [`REDACTED`].
+pub(crate) fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some(REDACTED));
+            }
+            if url.query().is_some() {
+                url.set_query(Some(REDACTED));
+            }
+            url.set_fragment(None);
+            url.to_string()
+        }
+        // Unparsable: keep only what comes before anything query-like.
+        Err(_) => match raw.find(['?', '#', '@']) {
+            Some(i) => format!("{}{REDACTED}", &raw[..i]),
+            None => raw.to_owned(),
+        },
+    }
+}
+
+/// The secret parts of a presigned URL: what [`Scrubber`] must remove.
+pub(crate) fn url_secrets(raw: &str) -> impl Iterator<Item = String> {
+    let url = url::Url::parse(raw).ok();
+    let query = url.as_ref().and_then(|u| u.query().map(str::to_owned));
+    let password = url.as_ref().and_then(|u| u.password().map(str::to_owned));
+    let unparsed = url
+        .is_none()
+        .then(|| raw.split_once('?').map(|(_, q)| q.to_owned()))
+        .flatten();
+    query.into_iter().chain(password).chain(unparsed)
+}
+
+/// Removes known secret values from text that comes from elsewhere.
+#[derive(Clone, Default)]
+pub(crate) struct Scrubber {
+    secrets: Vec<String>,
+}
+
+impl Scrubber {
+    /// Shorter values would scrub ordinary words; no real key is that short.
+    const MIN_LEN: usize = 4;
+
+    pub(crate) fn with(mut self, secret: impl Into<String>) -> Self {
+        let secret = secret.into();
+        if secret.len() >= Self::MIN_LEN && !self.secrets.contains(&secret) {
+            self.secrets.push(secret);
+        }
+        self
+    }
+
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    /// The start of a body, as lossy UTF-8, bounded and scrubbed.
+    pub(crate) fn excerpt(&self, body: &[u8]) -> String {
+        let text = String::from_utf8_lossy(body);
+        let scrubbed = self.scrub(&text);
+        let mut cut: String = scrubbed.chars().take(EXCERPT_CHARS).collect();
+        if scrubbed.chars().nth(EXCERPT_CHARS).is_some() {
+            cut.push('…');
+        }
+        cut
+    }
+}
+
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scrubber({} secrets)", self.secrets.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presigned_query_and_password_are_redacted() {
+        assert_eq!(
+            redact_url(
+                "https://bucket.s3.amazonaws.com/a/b.parquet?X-Amz-Signature=abc&X-Amz-Credential=def"
+            ),
+            "https://bucket.s3.amazonaws.com/a/b.parquet?<redacted>"
+        );
+        assert_eq!(
+            redact_url("s3://user:hunter22@bucket/key"),
+            "s3://user:%3Credacted%3E@bucket/key"
+        );
+        assert_eq!(redact_url("https://h/p.json"), "https://h/p.json");
+        assert_eq!(redact_url("not a url?sig=1"), "not a url<redacted>");
+    }
+
+    #[test]
+    fn scrubber_removes_secrets_and_bounds_excerpts() {
+        let s = Scrubber::default().with("SECRETKEY123").with("ab");
+        assert_eq!(
+            s.scrub("bad key SECRETKEY123 and ab"),
+            "bad key <redacted> and ab"
+        );
+        let long = "x".repeat(1000);
+        let e = s.excerpt(long.as_bytes());
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn url_secrets_lists_query_and_password() {
+        let v: Vec<_> = url_secrets("https://u:pw12@h/p?sig=zz").collect();
+        assert_eq!(v, vec!["sig=zz".to_string(), "pw12".to_string()]);
+    }
+}

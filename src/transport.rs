@@ -1,0 +1,93 @@
+//! The one place a request meets the network.
+//!
+//! The generated client sends through [`ClientHooks::exec`]; overriding it
+//! here lets the crate read each answer itself, with a cap on its size, and
+//! note the status and headers that progenitor's errors drop (an undecodable
+//! 200 arrives without its status or request id). What was seen is left in a
+//! task-local [`Exchange`] that the caller set up for this one attempt.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::{StatusCode, header::HeaderMap};
+
+use crate::generated;
+
+tokio::task_local! {
+    static EXCHANGE: Arc<Mutex<Exchange>>;
+}
+
+/// What one attempt saw on the wire.
+#[derive(Debug, Default)]
+pub(crate) struct Exchange {
+    /// The most body bytes to read.
+    pub(crate) limit: usize,
+    /// The answer's status, once headers arrived.
+    pub(crate) status: Option<StatusCode>,
+    /// The answer's headers.
+    pub(crate) headers: HeaderMap,
+    /// The body, when it was read in full within the limit.
+    pub(crate) body: Bytes,
+    /// The body was longer than `limit`; it was not read to the end.
+    pub(crate) too_large: bool,
+}
+
+/// Runs `attempt` with a fresh [`Exchange`] that [`ClientHooks::exec`] fills in.
+pub(crate) async fn observe<F: Future>(limit: usize, attempt: F) -> (F::Output, Exchange) {
+    let cell = Arc::new(Mutex::new(Exchange {
+        limit,
+        ..Exchange::default()
+    }));
+    let output = EXCHANGE.scope(cell.clone(), attempt).await;
+    let exchange = std::mem::take(&mut *cell.lock().unwrap_or_else(|e| e.into_inner()));
+    (output, exchange)
+}
+
+impl ClientHooks for generated::Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut response = self.client().execute(request).await?;
+        let Ok(cell) = EXCHANGE.try_with(Arc::clone) else {
+            // Called outside `observe` (through `Client::raw`): plain pass-through.
+            return Ok(response);
+        };
+        let limit = lock(&cell).limit;
+        let status = response.status();
+        let headers = response.headers().clone();
+
+        let mut body = Vec::new();
+        let mut too_large = response.content_length().is_some_and(|n| n > limit as u64);
+        while !too_large && let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > limit {
+                too_large = true;
+            } else {
+                body.extend_from_slice(&chunk);
+            }
+        }
+        let body = if too_large {
+            Bytes::new()
+        } else {
+            Bytes::from(body)
+        };
+
+        let mut rebuilt = http::Response::new(body.clone());
+        *rebuilt.status_mut() = status;
+        *rebuilt.headers_mut() = headers.clone();
+        {
+            let mut ex = lock(&cell);
+            ex.status = Some(status);
+            ex.headers = headers;
+            ex.body = body;
+            ex.too_large = too_large;
+        }
+        Ok(reqwest::Response::from(rebuilt))
+    }
+}
+
+fn lock(cell: &Mutex<Exchange>) -> std::sync::MutexGuard<'_, Exchange> {
+    cell.lock().unwrap_or_else(|e| e.into_inner())
+}
