@@ -1,0 +1,382 @@
+//! A local, in-process stand-in for Zilliz Cloud's bulk-import REST API.
+//!
+//! It exists so the client, the CLI and their tests can be exercised offline,
+//! repeatably and fast: jobs move through `Pending`, `Importing` and
+//! `Completed` (or `Failed`) on a clock that tests can drive by hand, errors
+//! come back with the service's codes inside its `{code, message}` envelope,
+//! and every request is recorded (with credentials redacted) for inspection.
+//!
+//! List results are returned in creation order (oldest first).
+
+#![deny(missing_docs)]
+
+mod clock;
+mod routes;
+mod store;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use clock::Clock;
+use store::Store;
+
+const REDACTED: &str = "<redacted>";
+
+/// Entry point, so callers write `Emulator::builder()` and never name the builder type.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Emulator;
+
+impl Emulator {
+    /// Starts from defaults that work for most tests: key `emulator-key`,
+    /// cluster `in01-emulator`, 3 s jobs, real time, a free loopback port.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// Settings collected before the server binds, so a started emulator never changes shape.
+#[derive(Clone)]
+pub struct EmulatorBuilder {
+    api_key: String,
+    cluster_ids: Vec<String>,
+    job_duration: Duration,
+    fail_substrings: Vec<String>,
+    manual_clock: bool,
+    listen: SocketAddr,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: "emulator-key".to_owned(),
+            cluster_ids: vec!["in01-emulator".to_owned()],
+            job_duration: Duration::from_secs(3),
+            fail_substrings: Vec::new(),
+            manual_clock: false,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+impl fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("api_key", &REDACTED)
+            .field("cluster_ids", &self.cluster_ids)
+            .field("job_duration", &self.job_duration)
+            .field("fail_substrings", &self.fail_substrings)
+            .field("manual_clock", &self.manual_clock)
+            .field("listen", &self.listen)
+            .finish()
+    }
+}
+
+impl EmulatorBuilder {
+    /// The only bearer token accepted; anything else gets HTTP 401 / code 21119.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// Replaces the known clusters; any other `clusterId` gets code 96018.
+    pub fn cluster_ids<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.cluster_ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How long a job takes from create to `Completed`, in emulator time.
+    pub fn job_duration(mut self, duration: Duration) -> Self {
+        self.job_duration = duration;
+        self
+    }
+
+    /// Makes jobs whose object URL contains `needle` fail halfway, to exercise
+    /// failure handling; may be called more than once to add more needles.
+    pub fn fail_when_url_contains(mut self, needle: impl Into<String>) -> Self {
+        self.fail_substrings.push(needle.into());
+        self
+    }
+
+    /// Freezes time so only [`EmulatorHandle::advance`] moves it, letting tests
+    /// and benchmarks run jobs of any length instantly and deterministically.
+    pub fn manual_clock(mut self) -> Self {
+        self.manual_clock = true;
+        self
+    }
+
+    /// Where to bind; port 0 picks a free port (see [`EmulatorHandle::local_addr`]).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Binds and serves in a background task that lives as long as the handle.
+    ///
+    /// Must be called inside a Tokio runtime.
+    pub async fn start(self) -> std::io::Result<EmulatorHandle> {
+        let listener = tokio::net::TcpListener::bind(self.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config: Config {
+                api_key: self.api_key,
+                cluster_ids: self.cluster_ids.into_iter().collect(),
+                job_duration: self.job_duration,
+                fail_substrings: self.fail_substrings,
+            },
+            clock: Clock::new(self.manual_clock),
+            store: Mutex::new(Store::new()),
+            requests: Mutex::new(Vec::new()),
+        });
+        let app = routes::router(Arc::clone(&shared));
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let result = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    // Either an explicit shutdown or the handle being dropped.
+                    let _ = rx.await;
+                })
+                .await;
+            if let Err(error) = result {
+                tracing::warn!(%error, "emulator server stopped with an error");
+            }
+        });
+        tracing::debug!(%local_addr, "emulator listening");
+        Ok(EmulatorHandle {
+            shared,
+            local_addr,
+            base_url: format!("http://{local_addr}"),
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Serves until `signal` completes (for example `tokio::signal::ctrl_c()`),
+    /// then shuts down gracefully; for programs that only run the emulator.
+    pub async fn run_until<F>(self, signal: F) -> std::io::Result<()>
+    where
+        F: Future,
+    {
+        let handle = self.start().await?;
+        signal.await;
+        handle.shutdown().await;
+        Ok(())
+    }
+}
+
+/// Settings fixed at start.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) api_key: String,
+    pub(crate) cluster_ids: HashSet<String>,
+    pub(crate) job_duration: Duration,
+    pub(crate) fail_substrings: Vec<String>,
+}
+
+/// State shared between the server task and the handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) clock: Clock,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+}
+
+/// A poisoned lock only means a handler panicked; the data is still usable.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Control of a running emulator; dropping it stops the server.
+pub struct EmulatorHandle {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    base_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("base_url", &self.base_url)
+            .field("api_key", &REDACTED)
+            .field("job_count", &self.job_count())
+            .finish()
+    }
+}
+
+impl EmulatorHandle {
+    /// What a client should use as its server URL, e.g. `http://127.0.0.1:PORT`
+    /// (no trailing slash, so paths can be appended directly).
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The bound address, useful when the builder asked for port 0.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The key clients must send, so tests need not repeat the configured value.
+    pub fn api_key(&self) -> &str {
+        &self.shared.config.api_key
+    }
+
+    /// Moves emulator time forward; the only way time passes with a manual
+    /// clock, and a skip-ahead on a real one.
+    pub fn advance(&self, by: Duration) {
+        self.shared.clock.advance(by);
+    }
+
+    /// Emulator time since start, so tests can reason about job timing.
+    pub fn elapsed(&self) -> Duration {
+        self.shared.clock.now()
+    }
+
+    /// Every job in creation order, with state as of now, so tests can check
+    /// what the server did without going through the API.
+    pub fn jobs(&self) -> Vec<EmulatedJob> {
+        let now = self.shared.clock.now();
+        lock(&self.shared.store).to_public(now, self.shared.config.job_duration)
+    }
+
+    /// Number of jobs created, cheaper than `jobs().len()` for load tests.
+    pub fn job_count(&self) -> usize {
+        lock(&self.shared.store).len()
+    }
+
+    /// Every request received, in arrival order, with credentials redacted.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Stops accepting connections and waits for in-flight requests to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Resolves when the server task ends, which while this handle lives only
+    /// happens if serving fails; lets a program `select!` on it and a signal.
+    pub async fn wait(&mut self) {
+        if let Some(task) = self.task.as_mut() {
+            let _ = task.await;
+            self.task = None;
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Job states as `describe` names them; `list` uses [`JobState::list_name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobState {
+    /// Accepted, not started (first tenth of the job duration).
+    Pending,
+    /// Rows being loaded; progress rises linearly.
+    Importing,
+    /// All rows loaded; `totalRows` and `completeTime` are set.
+    Completed,
+    /// Stopped with a `reason` (object URL matched a failure needle).
+    Failed,
+}
+
+impl JobState {
+    /// The name `describe` reports, because clients match on these strings.
+    pub fn describe_name(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Importing => "Importing",
+            Self::Completed => "Completed",
+            Self::Failed => "Failed",
+        }
+    }
+
+    /// The name `list` reports, which differs from describe's (`InProgress`).
+    pub fn list_name(self) -> &'static str {
+        match self {
+            Self::Importing => "InProgress",
+            other => other.describe_name(),
+        }
+    }
+}
+
+/// A job as the emulator sees it, for assertions in tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmulatedJob {
+    /// Id returned by create.
+    pub job_id: String,
+    /// Cluster the job was created on.
+    pub cluster_id: String,
+    /// Database name; `default` when the request left it empty.
+    pub db_name: String,
+    /// Target collection.
+    pub collection_name: String,
+    /// Target partition; empty when not given.
+    pub partition_name: String,
+    /// Object URLs, flattened from `objectUrls` or the single `objectUrl`.
+    pub object_urls: Vec<String>,
+    /// The `fileName` describe reports (comma-separated for several files).
+    pub file_name: String,
+    /// The `fileSize` describe reports.
+    pub file_size: i64,
+    /// Rows the job reports once completed (0 is reported before that).
+    pub total_rows: i64,
+    /// State as of the moment `jobs()` was called.
+    pub state: JobState,
+    /// Progress in percent as of that moment.
+    pub progress: i64,
+    /// The `Idempotency-Key` the create carried, if any.
+    pub idempotency_key: Option<String>,
+    /// Emulator time at creation.
+    pub created_at: Duration,
+    /// Emulator time at which it completed or failed, if it has.
+    pub finished_at: Option<Duration>,
+}
+
+/// One request as received, kept so tests can check what a client sent
+/// without the recording itself becoming a place credentials leak to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    /// HTTP method, e.g. `POST`.
+    pub method: String,
+    /// Request path without the query string.
+    pub path: String,
+    /// Whether the bearer token matched; the token itself is never stored.
+    pub authorized: bool,
+    /// The `Idempotency-Key` header, if sent.
+    pub idempotency_key: Option<String>,
+    /// The `Content-Type` header, if sent.
+    pub content_type: Option<String>,
+    /// The `User-Agent` header, if sent.
+    pub user_agent: Option<String>,
+    /// The JSON body with `accessKey`, `secretKey`, `token`, `apiKey` (at any
+    /// depth) and any string equal to the API key replaced by `<redacted>`;
+    /// `Null` when the body was not JSON.
+    pub body: serde_json::Value,
+    /// HTTP status the emulator answered with.
+    pub status: u16,
+    /// Envelope `code` the emulator answered with.
+    pub code: i64,
+}
