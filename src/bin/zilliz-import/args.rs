@@ -1,0 +1,149 @@
+//! The command line, as clap sees it.
+
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  2  bad usage or invalid input (nothing was sent)
+  3  the API answered with an error code
+  4  network, HTTP or decoding failure
+  5  the import job failed
+  6  waiting for the job timed out";
+
+const SECRET_FLAGS: &str = "Flags on a command line are visible to other users of the machine \
+(ps, /proc); prefer the environment variable.";
+
+/// Start and follow bulk-import jobs on Zilliz Cloud, or run a local emulator.
+#[derive(Debug, Parser)]
+#[command(name = "zilliz-import", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// API key (sent as a bearer token). Flags on a command line are visible to
+    /// other users of the machine; prefer ZILLIZ_API_KEY.
+    #[arg(long, env = "ZILLIZ_API_KEY", hide_env_values = true, global = true)]
+    pub api_key: Option<String>,
+
+    /// Base URL of the API (default: the global control plane).
+    #[arg(long, env = "ZILLIZ_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// Output format: `json` prints the API's data object on stdout.
+    #[arg(long, value_enum, default_value_t = Output::Text, global = true)]
+    pub output: Output,
+
+    /// More log output on stderr (-v, -vv, -vvv). Secrets are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// For people.
+    Text,
+    /// For programs: one JSON document on stdout; errors as JSON on stderr.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start an import job.
+    Create(CreateArgs),
+    /// Show a job's progress.
+    Describe {
+        #[command(flatten)]
+        cluster: ClusterArg,
+        /// The job's id.
+        job_id: String,
+    },
+    /// List a cluster's import jobs.
+    List(ListArgs),
+    /// Wait for a job to finish, showing its progress.
+    Wait {
+        #[command(flatten)]
+        cluster: ClusterArg,
+        /// The job's id.
+        job_id: String,
+        /// Give up after this long (e.g. 90s, 10m, 2h).
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "24h")]
+        timeout: Duration,
+    },
+    /// Run a local emulator of the import API until stopped. Prints its base
+    /// URL as the first line on stdout. Uses --api-key as the key it accepts.
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArg {
+    /// The cluster's id.
+    #[arg(long, env = "ZILLIZ_CLUSTER_ID")]
+    pub cluster_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArg,
+    /// Target collection.
+    #[arg(long)]
+    pub collection: String,
+    /// URL of the object (or folder) to import.
+    #[arg(long)]
+    pub object_url: String,
+    /// Target partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Database of the collection.
+    #[arg(long)]
+    pub db: Option<String>,
+    /// Object-storage access key.
+    #[arg(long, env = "ZILLIZ_ACCESS_KEY", hide_env_values = true)]
+    pub access_key: Option<String>,
+    #[arg(long, env = "ZILLIZ_SECRET_KEY", hide_env_values = true, help = format!("Object-storage secret key. {SECRET_FLAGS}"))]
+    pub secret_key: Option<String>,
+    /// Idempotency-Key: repeat a create safely if the server honours it.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Wait for the job to finish, showing its progress.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "24h", requires = "wait")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArg,
+    /// Jobs per page, 1 to 100.
+    #[arg(long, default_value_t = 10)]
+    pub page_size: u32,
+    /// The page, from 1.
+    #[arg(long, default_value_t = 1, conflicts_with = "all")]
+    pub page: u32,
+    /// Every page.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:19600")]
+    pub listen: SocketAddr,
+    /// Cluster ids the emulator knows (repeat the flag for more).
+    #[arg(long = "cluster-id", default_value = "in01-emulator")]
+    pub cluster_ids: Vec<String>,
+    /// How long an emulated job takes from start to Completed.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "3s")]
+    pub job_duration: Duration,
+    /// Jobs whose object URL contains this text fail.
+    #[arg(long)]
+    pub fail_when_url_contains: Option<String>,
+}

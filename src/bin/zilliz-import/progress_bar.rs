@@ -1,0 +1,54 @@
+//! Showing a job's progress while waiting: a bar on a terminal, plain lines
+//! anywhere else (a log file, CI), both on stderr.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use zilliz_import::{Error, ImportProgress};
+
+pub struct ProgressView {
+    bar: Option<ProgressBar>,
+    job_id: String,
+}
+
+impl ProgressView {
+    pub fn new(job_id: &str) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(100);
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix} [{bar:40}] {pos:>3}% {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_prefix(format!("job {job_id}"));
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        ProgressView {
+            bar,
+            job_id: job_id.to_owned(),
+        }
+    }
+
+    /// The callback for `WaitOptions::on_progress`.
+    pub fn reporter(&self) -> impl FnMut(&ImportProgress) + Send + 'static {
+        let bar = self.bar.clone();
+        let job_id = self.job_id.clone();
+        move |p: &ImportProgress| match &bar {
+            Some(bar) => {
+                bar.set_position(u64::from(p.progress));
+                bar.set_message(p.state.to_string());
+            }
+            None => eprintln!("job {job_id}: {} {}%", p.state, p.progress),
+        }
+    }
+
+    pub fn finish(&self, result: &Result<ImportProgress, Error>) {
+        if let Some(bar) = &self.bar {
+            match result {
+                Ok(_) => bar.finish_with_message("Completed"),
+                Err(_) => bar.abandon(),
+            }
+        }
+    }
+}
