@@ -2,7 +2,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod generated;
+#[cfg(feature = "mock")]
+pub mod mock;
 
 mod client;
 mod config;
