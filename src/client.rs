@@ -316,7 +316,8 @@ fn classify<R: Envelope>(
     };
     let decode_error = |reason: String| Error::Decode {
         status,
-        reason,
+        // serde quotes the offending value, which may be anything the server sent.
+        reason: scrubber.excerpt(reason.as_bytes()),
         excerpt: scrubber.excerpt(&exchange.body),
         attempts: 0,
     };
@@ -338,7 +339,11 @@ fn classify<R: Envelope>(
         }
         Err(P::UnexpectedResponse(_)) => {
             let body = &exchange.body;
-            if let Ok(bare) = serde_json::from_slice::<BareEnvelope>(body)
+            // Throttling and gateway statuses stay HTTP errors even with an
+            // envelope: they decide retries and carry Retry-After.
+            let transient = matches!(status, 429 | 502..=504);
+            if !transient
+                && let Ok(bare) = serde_json::from_slice::<BareEnvelope>(body)
                 && !is_success_code(bare.code)
             {
                 // For example HTTP 401 with {"code": 21119, ...}.

@@ -13,16 +13,23 @@ pub(crate) const EXCERPT_CHARS: usize = 256;
 /// An object URL fit to print: a presigned URL's query string (its
 /// signature) and any password are replaced by [`REDACTED`].
 pub(crate) fn redact_url(raw: &str) -> String {
+    // `Url` would percent-encode the placeholder, so a marker goes in and
+    // the placeholder replaces it in the text.
+    const MARK: &str = "REDACTEDMARK";
     match url::Url::parse(raw) {
         Ok(mut url) => {
             if url.password().is_some() {
-                let _ = url.set_password(Some(REDACTED));
+                let _ = url.set_password(Some(MARK));
             }
-            if url.query().is_some() {
-                url.set_query(Some(REDACTED));
-            }
+            let had_query = url.query().is_some();
+            url.set_query(None);
             url.set_fragment(None);
-            url.to_string()
+            let text = url.to_string().replace(MARK, REDACTED);
+            if had_query {
+                format!("{text}?{REDACTED}")
+            } else {
+                text
+            }
         }
         // Unparsable: keep only what comes before anything query-like.
         Err(_) => match raw.find(['?', '#', '@']) {
@@ -104,7 +111,7 @@ mod tests {
         );
         assert_eq!(
             redact_url("s3://user:hunter22@bucket/key"),
-            "s3://user:%3Credacted%3E@bucket/key"
+            "s3://user:<redacted>@bucket/key"
         );
         assert_eq!(redact_url("https://h/p.json"), "https://h/p.json");
         assert_eq!(redact_url("not a url?sig=1"), "not a url<redacted>");

@@ -430,5 +430,12 @@ fn check_idempotency_key(key: &str) -> Result<(), Error> {
     if !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
         return Err(Error::invalid("Idempotency-Key", "must be printable ASCII"));
     }
+    if key.trim() != key {
+        // HTTP trims header values: the server would see another key.
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "must not start or end with a space",
+        ));
+    }
     Ok(())
 }
