@@ -1,0 +1,677 @@
+//! Every way a call fails: the exact variant, whether the request can have
+//! reached the server, how many attempts were made, and that no secret ever
+//! shows in what an error or a request prints.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use httpmock::prelude::*;
+use serde_json::json;
+use zilliz_import::{Client, CreateImportJob, Delivery, Error, RetryPolicy};
+
+/// A server that answers anything, to count what a refused call still sent.
+async fn catch_all(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200)
+                .json_body(json!({"code": 0, "data": {"jobId": JOB_ID}}));
+        })
+        .await
+}
+
+fn seed_job() -> CreateImportJob {
+    CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
+}
+
+fn groups(urls: &[&[&str]]) -> Vec<Vec<String>> {
+    urls.iter()
+        .map(|g| g.iter().map(|u| u.to_string()).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn invalid_creates_name_the_field_and_send_nothing() {
+    let server = MockServer::start_async().await;
+    let mock = catch_all(&server).await;
+    let c = client(&server.base_url());
+
+    let cases: Vec<(&str, CreateImportJob, &str)> = vec![
+        (
+            "empty cluster id",
+            CreateImportJob::new("", "medium_articles", SEED_URL),
+            "clusterId",
+        ),
+        (
+            "blank cluster id",
+            CreateImportJob::new("  ", "medium_articles", SEED_URL),
+            "clusterId",
+        ),
+        (
+            "empty collection",
+            CreateImportJob::new(CLUSTER, "", SEED_URL),
+            "collectionName",
+        ),
+        (
+            "unparsable object URL",
+            CreateImportJob::new(CLUSTER, "medium_articles", "not a url"),
+            "objectUrl",
+        ),
+        (
+            "empty object URL",
+            CreateImportJob::new(CLUSTER, "medium_articles", ""),
+            "objectUrl",
+        ),
+        (
+            "unparsable URL in a group",
+            CreateImportJob::with_object_urls(
+                CLUSTER,
+                "medium_articles",
+                groups(&[&["s3://bucket/a.parquet", "::nope::"]]),
+            ),
+            "objectUrls",
+        ),
+        (
+            "no groups",
+            CreateImportJob::with_object_urls(CLUSTER, "medium_articles", groups(&[])),
+            "objectUrls",
+        ),
+        (
+            "an empty group",
+            CreateImportJob::with_object_urls(
+                CLUSTER,
+                "medium_articles",
+                groups(&[&["s3://bucket/a.parquet"], &[]]),
+            ),
+            "objectUrls",
+        ),
+        (
+            "both objectUrl and objectUrls",
+            seed_job().object_urls(groups(&[&["s3://bucket/a.parquet"]])),
+            "objectUrl",
+        ),
+        (
+            "access key without secret key",
+            seed_job().access_key("AKIAEXAMPLE"),
+            "secretKey",
+        ),
+        (
+            "secret key without access key",
+            seed_job().secret_key(SECRET_KEY),
+            "accessKey",
+        ),
+        (
+            "session token without credentials",
+            seed_job().session_token(SESSION_TOKEN),
+            "token",
+        ),
+        ("empty partition", seed_job().partition(""), "partitionName"),
+        ("empty database", seed_job().database(" "), "dbName"),
+        (
+            "empty idempotency key",
+            seed_job().idempotency_key(""),
+            "Idempotency-Key",
+        ),
+        (
+            "too long idempotency key",
+            seed_job().idempotency_key("k".repeat(257)),
+            "Idempotency-Key",
+        ),
+        (
+            "non-ASCII idempotency key",
+            seed_job().idempotency_key("clé"),
+            "Idempotency-Key",
+        ),
+    ];
+    for (what, job, expected) in cases {
+        assert!(
+            job.validate().is_err(),
+            "{what}: validate() should refuse it"
+        );
+        let err = c.create_import_job(job).await.unwrap_err();
+        match &err {
+            Error::InvalidInput { field, .. } => assert_eq!(*field, expected, "{what}"),
+            other => panic!("{what}: expected InvalidInput, got {other:?}"),
+        }
+        assert_eq!(err.delivery(), Delivery::NotSent, "{what}");
+        assert!(!err.may_have_been_sent(), "{what}");
+        assert_eq!(err.attempts(), 0, "{what}");
+        assert_eq!(err.status(), None, "{what}");
+    }
+    // The longest allowed key passes validation.
+    seed_job()
+        .idempotency_key("k".repeat(256))
+        .validate()
+        .unwrap();
+    mock.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn invalid_describe_arguments_send_nothing() {
+    let server = MockServer::start_async().await;
+    let mock = catch_all(&server).await;
+    let c = client(&server.base_url());
+
+    for (cluster, job, expected) in [("", JOB_ID, "clusterId"), (CLUSTER, " ", "jobId")] {
+        let err = c.describe_import_job(cluster, job).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if *field == expected),
+            "{err:?}"
+        );
+        assert_eq!(err.delivery(), Delivery::NotSent);
+    }
+    mock.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn an_error_code_with_http_200_is_an_api_error() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(CREATE_PATH);
+            then.status(200)
+                .json_body(json!({"code": 96018, "message": "cluster not found"}));
+        })
+        .await;
+
+    let err = client(&server.base_url())
+        .create_import_job(seed_job())
+        .await
+        .unwrap_err();
+
+    match &err {
+        Error::Api {
+            code,
+            message,
+            status,
+            request_id,
+            attempts,
+        } => {
+            assert_eq!(*code, 96018);
+            assert_eq!(message, "cluster not found");
+            assert_eq!(*status, 200);
+            assert_eq!(*request_id, None);
+            assert_eq!(*attempts, 1);
+        }
+        other => panic!("expected Api, got {other:?}"),
+    }
+    assert_eq!(err.api_code(), Some(96018));
+    assert_eq!(err.status(), Some(200));
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(
+        err.to_string(),
+        "API error 96018 (HTTP 200): cluster not found"
+    );
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_bad_key_is_an_api_error_with_status_401_and_the_request_id() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(DESCRIBE_PATH);
+            then.status(401)
+                .header("content-type", "application/json")
+                .header("requestid", "0a1b2c3d")
+                .body(r#"{"code":21119,"message":"The apikey is illegal."}"#);
+        })
+        .await;
+
+    let err = client(&server.base_url())
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+
+    match &err {
+        Error::Api {
+            code,
+            message,
+            status,
+            request_id,
+            attempts,
+        } => {
+            assert_eq!(*code, 21119);
+            assert_eq!(message, "The apikey is illegal.");
+            assert_eq!(*status, 401);
+            assert_eq!(request_id.as_deref(), Some("0a1b2c3d"));
+            assert_eq!(*attempts, 1, "a 401 is not retried");
+        }
+        other => panic!("expected Api, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(
+        err.to_string(),
+        "API error 21119 (HTTP 401) [request id 0a1b2c3d]: The apikey is illegal."
+    );
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn an_html_gateway_error_is_an_http_error_with_a_bounded_excerpt() {
+    let server = MockServer::start_async().await;
+    let page = format!(
+        "<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>",
+        "x".repeat(10_000)
+    );
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(DESCRIBE_PATH);
+            then.status(502)
+                .header("content-type", "text/html")
+                .header("x-request-id", "gw-7")
+                .body(page.clone());
+        })
+        .await;
+
+    let err = client_with(&server.base_url(), RetryPolicy::none())
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+
+    match &err {
+        Error::Http {
+            status,
+            excerpt,
+            retry_after,
+            request_id,
+            attempts,
+        } => {
+            assert_eq!(*status, 502);
+            assert!(
+                excerpt.starts_with("<html><head><title>502 Bad Gateway</title>"),
+                "{excerpt}"
+            );
+            let n = excerpt.chars().count();
+            assert!((100..=300).contains(&n), "excerpt of {n} chars");
+            assert!(excerpt.ends_with('…'), "a cut excerpt says so: {excerpt}");
+            assert!(page.starts_with(excerpt.trim_end_matches('…')));
+            assert_eq!(*retry_after, None);
+            assert_eq!(request_id.as_deref(), Some("gw-7"));
+            assert_eq!(*attempts, 1);
+        }
+        other => panic!("expected Http, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert!(err.to_string().len() < 600, "Display stays bounded");
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_200_that_is_not_json_is_a_decode_error() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(LIST_PATH);
+            then.status(200)
+                .header("content-type", "text/plain")
+                .body("upstream said hello");
+        })
+        .await;
+
+    let err = client(&server.base_url())
+        .list_import_jobs(&zilliz_import::ListImportJobs::new(CLUSTER))
+        .await
+        .unwrap_err();
+
+    match &err {
+        Error::Decode {
+            status,
+            excerpt,
+            attempts,
+            ..
+        } => {
+            assert_eq!(*status, 200);
+            assert_eq!(excerpt, "upstream said hello");
+            assert_eq!(*attempts, 1, "an undecodable answer is not retried");
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_success_without_data_is_a_decode_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(CREATE_PATH);
+            then.status(200).json_body(json!({"code": 0}));
+        })
+        .await;
+
+    let err = client(&server.base_url())
+        .create_import_job(seed_job())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Decode {
+                status: 200,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_not_read() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(DESCRIBE_PATH);
+            then.status(200).json_body(json!({
+                "code": 0,
+                "data": {"jobId": JOB_ID, "fileName": "f".repeat(500)},
+            }));
+        })
+        .await;
+
+    let c = Client::builder()
+        .api_key(API_KEY)
+        .base_url(server.base_url())
+        .max_response_bytes(128)
+        .build()
+        .unwrap();
+    let err = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::BodyTooLarge {
+                status: 200,
+                limit: 128,
+                attempts: 1
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.delivery(), Delivery::Received);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_connect_error_and_nothing_was_sent() {
+    let base = refused_base_url();
+    let err = client_with(&base, RetryPolicy::none())
+        .create_import_job(seed_job())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::Connect { attempts: 1, .. }), "{err:?}");
+    assert_eq!(err.delivery(), Delivery::NotSent);
+    assert!(!err.may_have_been_sent());
+    assert_eq!(err.status(), None);
+    assert_error_redacted(&err);
+}
+
+#[tokio::test]
+async fn a_server_slower_than_the_timeout_is_a_timeout_and_maybe_sent() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(CREATE_PATH);
+            then.status(200)
+                .json_body(json!({"code": 0, "data": {"jobId": JOB_ID}}))
+                .delay(Duration::from_secs(3));
+        })
+        .await;
+    let c = Client::builder()
+        .api_key(API_KEY)
+        .base_url(server.base_url())
+        .retry(fast_retry())
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let err = c.create_import_job(seed_job()).await.unwrap_err();
+
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, Error::Timeout { attempts: 1, .. }), "{err:?}");
+    assert_eq!(err.delivery(), Delivery::MaybeSent);
+    assert!(err.may_have_been_sent());
+    assert_error_redacted(&err);
+}
+
+// ------------------------------------------------------------- redaction
+
+#[test]
+fn client_debug_shows_no_key() {
+    let base = "http://127.0.0.1:9";
+    let c = Client::builder()
+        .api_key(API_KEY)
+        .base_url(base)
+        .retry(RetryPolicy::none())
+        .header("X-Proxy-Auth", SECRET_KEY)
+        .build()
+        .unwrap();
+    let debug = format!("{c:?}");
+    assert_eq!(
+        debug,
+        format!(
+            "Client {{ base_url: \"{base}\", api_key: \"<redacted>\", retry: {:?}, .. }}",
+            RetryPolicy::none()
+        )
+    );
+    assert_no_secrets("Client Debug", &debug);
+
+    let builder = Client::builder()
+        .api_key(API_KEY)
+        .header("X-Proxy-Auth", SECRET_KEY);
+    let debug = format!("{builder:?}");
+    assert!(debug.contains("api_key: Some(\"<redacted>\")"), "{debug}");
+    assert!(
+        debug.contains("headers: [(\"X-Proxy-Auth\", \"<redacted>\")]"),
+        "{debug}"
+    );
+    assert_no_secrets("ClientBuilder Debug", &debug);
+}
+
+#[test]
+fn create_request_debug_is_redacted_exactly() {
+    let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
+        .partition("p2024")
+        .database("analytics")
+        .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
+        .session_token(SESSION_TOKEN)
+        .idempotency_key("key-1");
+    assert_eq!(
+        format!("{job:?}"),
+        format!(
+            "CreateImportJob {{ cluster_id: \"inxx-xxxxxxxxxxxxxxx\", collection_name: \"medium_articles\", \
+             partition_name: Some(\"p2024\"), db_name: Some(\"analytics\"), \
+             object_url: Some(\"{SEED_URL}\"), \
+             object_urls: None, access_key: Some(\"AKIAEXAMPLE\"), secret_key: Some(\"<redacted>\"), \
+             token: Some(\"<redacted>\"), idempotency_key: Key(\"key-1\") }}"
+        )
+    );
+    assert_no_secrets("CreateImportJob Debug", &format!("{job:?}"));
+    assert_no_secrets("CreateImportJob Debug (pretty)", &format!("{job:#?}"));
+}
+
+#[test]
+fn create_request_debug_hides_presigned_queries() {
+    let single = CreateImportJob::new(CLUSTER, "medium_articles", presigned_url())
+        .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
+        .session_token(SESSION_TOKEN)
+        .generate_idempotency_key();
+    let debug = format!("{single:?}");
+    assert!(
+        debug.contains("object_url: Some(\"https://bucket.s3.amazonaws.com/data/a.parquet?"),
+        "{debug}"
+    );
+    assert!(debug.contains("idempotency_key: Generate"), "{debug}");
+    assert_no_secrets("CreateImportJob Debug", &debug);
+    assert_no_secrets("CreateImportJob Debug (pretty)", &format!("{single:#?}"));
+
+    let grouped = CreateImportJob::with_object_urls(
+        CLUSTER,
+        "medium_articles",
+        [vec![presigned_url(), "s3://bucket/b.parquet".to_string()]],
+    );
+    let debug = format!("{grouped:?}");
+    assert!(debug.contains("\"s3://bucket/b.parquet\"]])"), "{debug}");
+    assert_no_secrets("CreateImportJob Debug (groups)", &debug);
+}
+
+/// The documented placeholder is `<redacted>`, but `url::Url::set_query`
+/// percent-encodes it in an https URL's query, printing `?%3Credacted%3E`.
+#[test]
+fn a_presigned_query_prints_as_the_redacted_placeholder() {
+    let job = CreateImportJob::with_object_urls(
+        CLUSTER,
+        "medium_articles",
+        [vec![presigned_url(), "s3://bucket/b.parquet".to_string()]],
+    );
+    let debug = format!("{job:?}");
+    assert!(
+        debug.contains(
+            "object_urls: Some([[\"https://bucket.s3.amazonaws.com/data/a.parquet?<redacted>\", \"s3://bucket/b.parquet\"]])"
+        ),
+        "{debug}"
+    );
+}
+
+#[tokio::test]
+async fn validation_errors_do_not_print_a_presigned_query() {
+    let server = MockServer::start_async().await;
+    let mock = catch_all(&server).await;
+    let c = client(&server.base_url());
+    for url in [
+        format!("not a url?{PRESIGNED_QUERY}"),
+        format!("s3:///no-bucket?{PRESIGNED_QUERY}"),
+    ] {
+        let job = CreateImportJob::new(CLUSTER, "medium_articles", url.clone())
+            .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
+            .session_token(SESSION_TOKEN);
+        let err = c.create_import_job(job).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput {
+                    field: "objectUrl",
+                    ..
+                }
+            ),
+            "{url}: {err:?}"
+        );
+        assert_error_redacted(&err);
+    }
+    mock.assert_calls_async(0).await;
+}
+
+/// The secrets a create carries, and a message echoing all of them.
+fn secret_job() -> CreateImportJob {
+    CreateImportJob::new(CLUSTER, "medium_articles", presigned_url())
+        .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
+        .session_token(SESSION_TOKEN)
+}
+
+fn echo() -> String {
+    format!(
+        "denied: key {API_KEY} secret {SECRET_KEY} token {SESSION_TOKEN} url {}",
+        presigned_url()
+    )
+}
+
+#[tokio::test]
+async fn a_server_message_echoing_secrets_is_scrubbed() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(CREATE_PATH);
+            then.status(200)
+                .json_body(json!({"code": 83001, "message": echo()}));
+        })
+        .await;
+
+    let err = client(&server.base_url())
+        .create_import_job(secret_job())
+        .await
+        .unwrap_err();
+
+    let Error::Api { code, message, .. } = &err else {
+        panic!("expected Api, got {err:?}");
+    };
+    assert_eq!(*code, 83001);
+    assert_eq!(
+        message,
+        "denied: key <redacted> secret <redacted> token <redacted> \
+         url https://bucket.s3.amazonaws.com/data/a.parquet?<redacted>"
+    );
+    assert_error_redacted(&err);
+}
+
+#[tokio::test]
+async fn body_excerpts_echoing_secrets_are_scrubbed() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(CREATE_PATH);
+            then.status(502)
+                .header("content-type", "text/plain")
+                .body(echo());
+        })
+        .await;
+    let err = client_with(&server.base_url(), RetryPolicy::none())
+        .create_import_job(secret_job())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Http { status: 502, .. }), "{err:?}");
+    assert_error_redacted(&err);
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(CREATE_PATH);
+            then.status(200)
+                .header("content-type", "text/plain")
+                .body(echo());
+        })
+        .await;
+    let err = client(&server.base_url())
+        .create_import_job(secret_job())
+        .await
+        .unwrap_err();
+    let Error::Decode { excerpt, .. } = &err else {
+        panic!("expected Decode, got {err:?}");
+    };
+    assert!(
+        excerpt.starts_with("denied: key <redacted> secret <redacted>"),
+        "{excerpt}"
+    );
+    assert_error_redacted(&err);
+}
+
+/// A JSON answer whose `code` is a string echoing the secret key: serde's
+/// message quotes the string, and `Decode::reason` keeps that message.
+#[tokio::test]
+async fn a_decode_reason_quoting_a_secret_is_scrubbed() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(CREATE_PATH);
+            then.status(200)
+                .json_body(json!({"code": format!("bad secret {SECRET_KEY}")}));
+        })
+        .await;
+
+    let err = client(&server.base_url())
+        .create_import_job(secret_job())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
+    assert_error_redacted(&err);
+}

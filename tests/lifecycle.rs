@@ -1,0 +1,675 @@
+//! After create: describe, list, walking every page, and waiting for a job.
+
+mod common;
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use common::*;
+use futures::StreamExt;
+use httpmock::prelude::*;
+use serde_json::{Value, json};
+use zilliz_import::{
+    Client, Delivery, Error, ImportJobPage, ImportState, ListImportJobs, RetryPolicy, WaitOptions,
+};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn fast_wait() -> WaitOptions {
+    WaitOptions::default()
+        .interval(ms(1), ms(5))
+        .timeout(Duration::from_secs(10))
+}
+
+/// `on_progress` reports, as (state, percent).
+type Log = Arc<Mutex<Vec<(ImportState, u8)>>>;
+
+fn recording(options: WaitOptions) -> (WaitOptions, Log) {
+    let log: Log = Arc::default();
+    let sink = log.clone();
+    let options =
+        options.on_progress(move |p| sink.lock().unwrap().push((p.state.clone(), p.progress)));
+    (options, log)
+}
+
+fn poll(state: &str, percent: i64) -> Reply {
+    Reply::json(200, &progress(state, percent), &[])
+}
+
+// ------------------------------------------------------------------ describe
+
+#[tokio::test]
+async fn describe_decodes_every_field_of_the_documented_example() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(DESCRIBE_PATH)
+                .header("authorization", format!("Bearer {API_KEY}"))
+                .header("content-type", "application/json")
+                .json_body(describe_body());
+            then.status(200).json_body(json!({
+                "code": 0,
+                "data": {
+                    "jobId": JOB_ID,
+                    "collectionName": "medium_articles",
+                    "fileName": "medium_articles_2020_dpr/medium_articles_2020_dpr.json",
+                    "fileSize": 3352866,
+                    "state": "Completed",
+                    "progress": 100,
+                    "completeTime": "2024-04-01T06:17:55Z",
+                    "reason": "",
+                    "totalRows": 3000000000i64,
+                    "details": [{
+                        "fileName": "medium_articles_2020_dpr/medium_articles_2020_dpr.json",
+                        "fileSize": 3352866,
+                        "state": "Completed",
+                        "progress": 100,
+                        "completeTime": "2024-04-01T06:17:53Z",
+                        "reason": "",
+                        "totalRows": 3000000000i64,
+                    }],
+                },
+            }));
+        })
+        .await;
+
+    let p = client(&server.base_url())
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap();
+
+    assert_eq!(p.job_id, JOB_ID);
+    assert_eq!(p.collection_name.as_deref(), Some("medium_articles"));
+    assert_eq!(
+        p.file_name.as_deref(),
+        Some("medium_articles_2020_dpr/medium_articles_2020_dpr.json")
+    );
+    assert_eq!(p.file_size, Some(3352866));
+    assert_eq!(p.state, ImportState::Completed);
+    assert_eq!(p.progress, 100);
+    assert_eq!(p.complete_time.as_deref(), Some("2024-04-01T06:17:55Z"));
+    assert_eq!(p.reason, None, "an empty reason is no reason");
+    assert_eq!(p.total_rows, Some(3_000_000_000));
+    assert_eq!(p.details.len(), 1);
+    let d = &p.details[0];
+    assert_eq!(
+        d.file_name.as_deref(),
+        Some("medium_articles_2020_dpr/medium_articles_2020_dpr.json")
+    );
+    assert_eq!(d.file_size, Some(3352866));
+    assert_eq!(d.state, ImportState::Completed);
+    assert_eq!(d.progress, 100);
+    assert_eq!(d.complete_time.as_deref(), Some("2024-04-01T06:17:53Z"));
+    assert_eq!(d.reason, None);
+    assert_eq!(d.total_rows, Some(3_000_000_000));
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn describe_tolerates_unknown_states_and_sparse_answers() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(DESCRIBE_PATH);
+            then.status(200).json_body(json!({
+                "code": 0,
+                "data": {
+                    "jobId": JOB_ID,
+                    "state": "IndexBuilding",
+                    "progress": 250,
+                    "completeTime": "",
+                    "reason": "still going",
+                    "details": null,
+                },
+            }));
+        })
+        .await;
+
+    let p = client(&server.base_url())
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap();
+
+    assert_eq!(p.state, ImportState::Other("IndexBuilding".into()));
+    assert!(!p.state.is_terminal());
+    assert_eq!(p.state.to_string(), "IndexBuilding");
+    assert_eq!(p.progress, 100, "clamped to 100");
+    assert_eq!(p.collection_name, None);
+    assert_eq!(p.file_size, None);
+    assert_eq!(p.total_rows, None);
+    assert_eq!(p.complete_time, None);
+    assert_eq!(p.reason.as_deref(), Some("still going"));
+    assert!(p.details.is_empty());
+}
+
+// ---------------------------------------------------------------------- list
+
+fn record(job_id: &str, state: &str, percent: i64) -> Value {
+    json!({"collectionName": "medium_articles", "jobId": job_id, "state": state, "progress": percent})
+}
+
+fn page(current: i64, size: i64, records: Vec<Value>) -> Value {
+    ok(
+        json!({"count": records.len(), "currentPage": current, "pageSize": size, "records": records}),
+    )
+}
+
+#[tokio::test]
+async fn list_sends_the_page_asked_for_and_decodes_it() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(LIST_PATH)
+                .header("authorization", format!("Bearer {API_KEY}"))
+                .json_body(json!({"clusterId": CLUSTER, "pageSize": 10, "currentPage": 1}));
+            then.status(200).json_body(page(
+                1,
+                10,
+                vec![
+                    record(JOB_ID, "Completed", 100),
+                    record("job-2", "InProgress", 35),
+                    record("job-3", "Pending", 0),
+                    record("job-4", "Failed", 12),
+                ],
+            ));
+        })
+        .await;
+    let third = server
+        .mock_async(|when, then| {
+            when.method(POST).path(LIST_PATH).json_body(
+                json!({"clusterId": CLUSTER, "dbName": "analytics", "pageSize": 100, "currentPage": 3}),
+            );
+            then.status(200).json_body(page(3, 100, vec![]));
+        })
+        .await;
+    let c = client(&server.base_url());
+
+    let p = c
+        .list_import_jobs(&ListImportJobs::new(CLUSTER))
+        .await
+        .unwrap();
+    assert_eq!(p.count, Some(4));
+    assert_eq!(p.current_page, Some(1));
+    assert_eq!(p.page_size, Some(10));
+    let got: Vec<_> = p
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.job_id.as_str(),
+                r.collection_name.as_deref(),
+                r.state.clone(),
+                r.progress,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (JOB_ID, Some("medium_articles"), ImportState::Completed, 100),
+            ("job-2", Some("medium_articles"), ImportState::Importing, 35),
+            ("job-3", Some("medium_articles"), ImportState::Pending, 0),
+            ("job-4", Some("medium_articles"), ImportState::Failed, 12),
+        ]
+    );
+
+    let empty = c
+        .list_import_jobs(
+            &ListImportJobs::new(CLUSTER)
+                .database("analytics")
+                .page_size(100)
+                .page(3),
+        )
+        .await
+        .unwrap();
+    assert!(empty.records.is_empty());
+    first.assert_calls_async(1).await;
+    third.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn out_of_range_pages_are_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(page(1, 10, vec![]));
+        })
+        .await;
+    let c = client(&server.base_url());
+
+    for (request, expected) in [
+        (ListImportJobs::new(CLUSTER).page_size(0), "pageSize"),
+        (ListImportJobs::new(CLUSTER).page_size(101), "pageSize"),
+        (ListImportJobs::new(CLUSTER).page(0), "currentPage"),
+        (ListImportJobs::new(" "), "clusterId"),
+    ] {
+        let err = c.list_import_jobs(&request).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if *field == expected),
+            "{request:?}: {err:?}"
+        );
+        assert_eq!(err.delivery(), Delivery::NotSent);
+
+        let walked: Vec<_> = c.list_all_import_jobs(request.clone()).collect().await;
+        assert_eq!(walked.len(), 1, "{request:?}");
+        assert!(
+            matches!(&walked[0], Err(Error::InvalidInput { field, .. }) if *field == expected),
+            "{walked:?}"
+        );
+    }
+    // The bounds themselves are allowed.
+    ListImportJobs::new(CLUSTER)
+        .page_size(1)
+        .validate()
+        .unwrap();
+    ListImportJobs::new(CLUSTER)
+        .page_size(100)
+        .validate()
+        .unwrap();
+    mock.assert_calls_async(0).await;
+}
+
+async fn page_mock<'a>(
+    server: &'a MockServer,
+    current: i64,
+    records: Vec<Value>,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(LIST_PATH)
+                .json_body(json!({"clusterId": CLUSTER, "pageSize": 2, "currentPage": current}));
+            then.status(200).json_body(page(current, 2, records));
+        })
+        .await
+}
+
+fn ids(pages: &[ImportJobPage]) -> Vec<Vec<String>> {
+    pages
+        .iter()
+        .map(|p| p.records.iter().map(|r| r.job_id.clone()).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn list_all_walks_every_page_and_stops_after_a_short_one() {
+    let server = MockServer::start_async().await;
+    let p1 = page_mock(
+        &server,
+        1,
+        vec![
+            record("j1", "Completed", 100),
+            record("j2", "Completed", 100),
+        ],
+    )
+    .await;
+    let p2 = page_mock(
+        &server,
+        2,
+        vec![record("j3", "InProgress", 50), record("j4", "Pending", 0)],
+    )
+    .await;
+    let p3 = page_mock(&server, 3, vec![record("j5", "Failed", 0)]).await;
+    let p4 = page_mock(&server, 4, vec![]).await;
+
+    let pages: Vec<ImportJobPage> = client(&server.base_url())
+        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
+        .map(Result::unwrap)
+        .collect()
+        .await;
+
+    assert_eq!(
+        ids(&pages),
+        vec![vec!["j1", "j2"], vec!["j3", "j4"], vec!["j5"]]
+    );
+    assert_eq!(pages[1].records[0].state, ImportState::Importing);
+    for m in [&p1, &p2, &p3] {
+        m.assert_calls_async(1).await;
+    }
+    p4.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn list_all_stops_at_an_empty_page_without_yielding_it() {
+    let server = MockServer::start_async().await;
+    let p1 = page_mock(
+        &server,
+        1,
+        vec![
+            record("j1", "Completed", 100),
+            record("j2", "Completed", 100),
+        ],
+    )
+    .await;
+    let p2 = page_mock(&server, 2, vec![]).await;
+
+    let pages: Vec<_> = client(&server.base_url())
+        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
+        .collect()
+        .await;
+
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert_eq!(
+        ids(&[pages[0].as_ref().unwrap().clone()]),
+        vec![vec!["j1", "j2"]]
+    );
+    p1.assert_calls_async(1).await;
+    p2.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn list_all_yields_a_lone_empty_first_page() {
+    let server = MockServer::start_async().await;
+    let p1 = page_mock(&server, 1, vec![]).await;
+
+    let pages: Vec<_> = client(&server.base_url())
+        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
+        .collect()
+        .await;
+
+    assert_eq!(pages.len(), 1);
+    assert!(pages[0].as_ref().unwrap().records.is_empty());
+    p1.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn list_all_ends_when_the_server_repeats_a_page() {
+    let server = MockServer::start_async().await;
+    // Ignores currentPage: always the same full page.
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(LIST_PATH);
+            then.status(200).json_body(page(
+                1,
+                2,
+                vec![
+                    record("j1", "Completed", 100),
+                    record("j2", "Completed", 100),
+                ],
+            ));
+        })
+        .await;
+
+    let items: Vec<_> = client(&server.base_url())
+        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
+        .collect()
+        .await;
+
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(
+        ids(&[items[0].as_ref().unwrap().clone()]),
+        vec![vec!["j1", "j2"]]
+    );
+    match &items[1] {
+        Err(e @ Error::PaginationStalled { page }) => {
+            assert_eq!(*page, 2);
+            assert_eq!(e.delivery(), Delivery::Received);
+        }
+        other => panic!("expected PaginationStalled, got {other:?}"),
+    }
+    mock.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn list_all_ends_after_the_first_error() {
+    let server = MockServer::start_async().await;
+    let p1 = page_mock(
+        &server,
+        1,
+        vec![
+            record("j1", "Completed", 100),
+            record("j2", "Completed", 100),
+        ],
+    )
+    .await;
+    let p2 = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(LIST_PATH)
+                .json_body(json!({"clusterId": CLUSTER, "pageSize": 2, "currentPage": 2}));
+            then.status(200)
+                .json_body(json!({"code": 96018, "message": "cluster not found"}));
+        })
+        .await;
+
+    let items: Vec<_> = client(&server.base_url())
+        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
+        .collect()
+        .await;
+
+    assert_eq!(items.len(), 2);
+    assert!(items[0].is_ok());
+    assert!(
+        matches!(
+            items[1],
+            Err(Error::Api {
+                code: 96018,
+                attempts: 1,
+                ..
+            })
+        ),
+        "{items:?}"
+    );
+    p1.assert_calls_async(1).await;
+    p2.assert_calls_async(1).await;
+}
+
+// ---------------------------------------------------------------------- wait
+
+#[tokio::test]
+async fn wait_reports_each_step_and_returns_the_final_progress() {
+    let server = Scripted::start(vec![
+        poll("Pending", 0),
+        poll("Importing", 40),
+        poll("Importing", 90),
+        poll("Completed", 100),
+    ])
+    .await;
+    let (options, log) = recording(fast_wait());
+
+    let done = client(&server.base_url)
+        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .await
+        .unwrap();
+
+    assert_eq!(done.job_id, JOB_ID);
+    assert_eq!(done.state, ImportState::Completed);
+    assert_eq!(done.progress, 100);
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![
+            (ImportState::Pending, 0),
+            (ImportState::Importing, 40),
+            (ImportState::Importing, 90),
+            (ImportState::Completed, 100),
+        ]
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 4);
+    assert!(
+        seen.iter()
+            .all(|s| s.path == DESCRIBE_PATH && s.body == describe_body())
+    );
+}
+
+#[tokio::test]
+async fn wait_never_reports_progress_going_backwards_or_repeating() {
+    let server = Scripted::start(vec![
+        poll("Pending", 0),
+        poll("Pending", 0),
+        poll("Importing", 60),
+        poll("Importing", 50),
+        poll("Importing", 60),
+        poll("Importing", 70),
+        poll("Completed", 0),
+    ])
+    .await;
+    let (options, log) = recording(fast_wait());
+
+    let done = client(&server.base_url)
+        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        done.progress, 100,
+        "Completed is 100% whatever the server says"
+    );
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![
+            (ImportState::Pending, 0),
+            (ImportState::Importing, 60),
+            (ImportState::Importing, 70),
+            (ImportState::Completed, 100),
+        ]
+    );
+    assert_eq!(server.hits(), 7);
+}
+
+#[tokio::test]
+async fn a_failed_job_ends_the_wait_with_its_reason() {
+    let failed = ok(json!({
+        "jobId": JOB_ID,
+        "collectionName": "medium_articles",
+        "state": "Failed",
+        "progress": 30,
+        "reason": "cannot read s3://bucket/a.parquet: access denied",
+    }));
+    let server = Scripted::start(vec![poll("Importing", 30), Reply::json(200, &failed, &[])]).await;
+
+    let err = client(&server.base_url)
+        .wait_for_import_job(CLUSTER, JOB_ID, fast_wait())
+        .await
+        .unwrap_err();
+
+    match &err {
+        Error::ImportFailed { reason, progress } => {
+            assert_eq!(reason, "cannot read s3://bucket/a.parquet: access denied");
+            assert_eq!(progress.job_id, JOB_ID);
+            assert_eq!(progress.state, ImportState::Failed);
+            assert_eq!(progress.progress, 30);
+            assert_eq!(progress.reason.as_deref(), Some(reason.as_str()));
+        }
+        other => panic!("expected ImportFailed, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(
+        err.to_string(),
+        format!("import job {JOB_ID} failed: cannot read s3://bucket/a.parquet: access denied")
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_deadline_ends_the_wait_with_the_last_progress() {
+    let server = Scripted::start(vec![poll("Pending", 0)]).await;
+    let options = WaitOptions::default()
+        .interval(ms(5), ms(20))
+        .timeout(ms(100));
+
+    let started = Instant::now();
+    let err = client(&server.base_url)
+        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+
+    match &err {
+        Error::WaitTimedOut { waited, last } => {
+            assert!(*waited >= ms(100), "{waited:?}");
+            let last = last.as_ref().expect("polls succeeded");
+            assert_eq!(last.state, ImportState::Pending);
+            assert_eq!(last.job_id, JOB_ID);
+        }
+        other => panic!("expected WaitTimedOut, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert!(server.hits() >= 2, "polled {} times", server.hits());
+}
+
+#[tokio::test]
+async fn a_transient_failure_while_polling_does_not_end_the_wait() {
+    let server = Scripted::start(vec![
+        poll("Pending", 0),
+        Reply::gateway(503),
+        poll("Importing", 50),
+        poll("Completed", 100),
+    ])
+    .await;
+    let (options, log) = recording(fast_wait());
+
+    let done = client_with(&server.base_url, RetryPolicy::none())
+        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .await
+        .unwrap();
+
+    assert_eq!(done.state, ImportState::Completed);
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![
+            (ImportState::Pending, 0),
+            (ImportState::Importing, 50),
+            (ImportState::Completed, 100),
+        ]
+    );
+    assert_eq!(server.hits(), 4);
+}
+
+#[tokio::test]
+async fn a_lasting_error_while_polling_ends_the_wait() {
+    let server = Scripted::start(vec![
+        poll("Importing", 10),
+        Reply::json(
+            200,
+            &json!({"code": 96026, "message": "job not found"}),
+            &[],
+        ),
+        poll("Completed", 100),
+    ])
+    .await;
+
+    let err = client(&server.base_url)
+        .wait_for_import_job(CLUSTER, JOB_ID, fast_wait())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Api {
+                code: 96026,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn wait_with_a_blank_job_id_sends_nothing() {
+    let server = Scripted::start(vec![poll("Completed", 100)]).await;
+    let err = Client::builder()
+        .api_key(API_KEY)
+        .base_url(&server.base_url)
+        .build()
+        .unwrap()
+        .wait_for_import_job(CLUSTER, "", fast_wait())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { field: "jobId", .. }),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 0);
+}

@@ -1,0 +1,401 @@
+//! When a failed request is sent again, how often, with which key, and after
+//! how long; and that every error counts the attempts the server saw.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+use zilliz_import::{Client, CreateImportJob, Delivery, Error, RetryPolicy};
+
+fn created() -> Reply {
+    Reply::json(200, &json!({"code": 0, "data": {"jobId": JOB_ID}}), &[])
+}
+
+fn pending() -> Reply {
+    Reply::json(200, &progress("Pending", 0), &[])
+}
+
+fn seed_job() -> CreateImportJob {
+    CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
+}
+
+fn slow_client(base: &str, timeout_ms: u64) -> Client {
+    Client::builder()
+        .api_key(API_KEY)
+        .base_url(base)
+        .retry(fast_retry())
+        .timeout(Duration::from_millis(timeout_ms))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn describe_is_retried_through_two_503s() {
+    let server = Scripted::start(vec![Reply::gateway(503), Reply::gateway(503), pending()]).await;
+
+    let p = client(&server.base_url)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap();
+
+    assert_eq!(p.job_id, JOB_ID);
+    assert_eq!(p.state, zilliz_import::ImportState::Pending);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path, DESCRIBE_PATH);
+        assert_eq!(s.body, describe_body());
+        assert_eq!(
+            s.header("authorization"),
+            Some(format!("Bearer {API_KEY}").as_str())
+        );
+    }
+}
+
+#[tokio::test]
+async fn describe_gives_up_after_max_attempts_and_counts_them() {
+    let server = Scripted::start(vec![Reply::gateway(504)]).await;
+    let err = client(&server.base_url)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Http {
+                status: 504,
+                attempts: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 3);
+
+    let server = Scripted::start(vec![Reply::gateway(502)]).await;
+    let err = client_with(&server.base_url, fast_retry().with_max_attempts(5))
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Http {
+                status: 502,
+                attempts: 5,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 5);
+}
+
+#[tokio::test]
+async fn retry_policy_none_sends_once() {
+    let server = Scripted::start(vec![Reply::gateway(503), pending()]).await;
+    let err = client_with(&server.base_url, RetryPolicy::none())
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Http {
+                status: 503,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn answers_that_retrying_cannot_fix_are_not_retried() {
+    for reply in [
+        Reply::gateway(500),
+        Reply::json(
+            200,
+            &json!({"code": 96026, "message": "job not found"}),
+            &[],
+        ),
+        Reply::json(
+            401,
+            &json!({"code": 21119, "message": "The apikey is illegal."}),
+            &[],
+        ),
+        Reply::text(200, "text/plain", "not json", &[]),
+    ] {
+        let server = Scripted::start(vec![reply.clone(), pending()]).await;
+        let err = client(&server.base_url)
+            .describe_import_job(CLUSTER, JOB_ID)
+            .await
+            .unwrap_err();
+        assert_eq!(err.attempts(), 1, "{reply:?}: {err:?}");
+        assert_eq!(server.hits(), 1, "{reply:?}");
+        assert_eq!(err.delivery(), Delivery::Received);
+    }
+}
+
+#[tokio::test]
+async fn create_without_a_key_is_not_retried_after_a_503() {
+    let server = Scripted::start(vec![Reply::gateway(503), created()]).await;
+
+    let err = client(&server.base_url)
+        .create_import_job(seed_job())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Http {
+                status: 503,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(server.hits(), 1);
+    assert_eq!(server.seen()[0].header("idempotency-key"), None);
+}
+
+#[tokio::test]
+async fn create_without_a_key_is_not_retried_after_a_timeout() {
+    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(3)), created()]).await;
+
+    let err = slow_client(&server.base_url, 200)
+        .create_import_job(seed_job())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::Timeout { attempts: 1, .. }), "{err:?}");
+    assert_eq!(err.delivery(), Delivery::MaybeSent);
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn create_with_a_key_is_retried_with_the_same_key() {
+    let server = Scripted::start(vec![Reply::gateway(503), created()]).await;
+
+    let done = client(&server.base_url)
+        .create_import_job(seed_job().idempotency_key("nightly-2024-04-01"))
+        .await
+        .unwrap();
+
+    assert_eq!(done.job_id, JOB_ID);
+    assert_eq!(done.idempotency_key.as_deref(), Some("nightly-2024-04-01"));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    for s in &seen {
+        assert_eq!(s.path, CREATE_PATH);
+        assert_eq!(s.header("idempotency-key"), Some("nightly-2024-04-01"));
+        assert_eq!(
+            s.body,
+            json!({"clusterId": CLUSTER, "collectionName": "medium_articles", "objectUrl": SEED_URL})
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_generated_key_is_made_once_and_sent_on_every_attempt() {
+    let server = Scripted::start(vec![Reply::gateway(502), Reply::gateway(504), created()]).await;
+
+    let done = client(&server.base_url)
+        .create_import_job(seed_job().generate_idempotency_key())
+        .await
+        .unwrap();
+
+    let key = done.idempotency_key.expect("a generated key");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    for s in &seen {
+        assert_eq!(s.header("idempotency-key"), Some(key.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn create_with_a_key_is_retried_after_a_timeout() {
+    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(3)), created()]).await;
+
+    let done = slow_client(&server.base_url, 600)
+        .create_import_job(seed_job().idempotency_key("k-timeout"))
+        .await
+        .unwrap();
+
+    assert_eq!(done.job_id, JOB_ID);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].header("idempotency-key"), Some("k-timeout"));
+    assert_eq!(seen[1].header("idempotency-key"), Some("k-timeout"));
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = Scripted::start(vec![
+        Reply::text(
+            429,
+            "text/html",
+            "<html>Too Many Requests</html>",
+            &["Retry-After: 1"],
+        ),
+        pending(),
+    ])
+    .await;
+
+    let started = Instant::now();
+    let p = client(&server.base_url)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap();
+
+    assert_eq!(p.job_id, JOB_ID);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    let gap = seen[1].at - seen[0].at;
+    assert!(
+        gap >= Duration::from_secs(1),
+        "second attempt after {gap:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_capped_by_the_policy() {
+    let server = Scripted::start(vec![
+        Reply::text(429, "text/plain", "busy", &["Retry-After: 30"]),
+        pending(),
+    ])
+    .await;
+
+    let started = Instant::now();
+    client_with(
+        &server.base_url,
+        fast_retry().with_max_retry_after(Duration::from_millis(20)),
+    )
+    .describe_import_job(CLUSTER, JOB_ID)
+    .await
+    .unwrap();
+
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn create_without_a_key_is_retried_after_a_429() {
+    let server = Scripted::start(vec![
+        Reply::text(429, "text/html", "<html>Too Many Requests</html>", &[]),
+        created(),
+    ])
+    .await;
+
+    let done = client(&server.base_url)
+        .create_import_job(seed_job())
+        .await
+        .unwrap();
+
+    assert_eq!(done.job_id, JOB_ID);
+    assert_eq!(done.idempotency_key, None);
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_lasting_429_reports_every_attempt() {
+    let server = Scripted::start(vec![Reply::text(
+        429,
+        "text/plain",
+        "busy",
+        &["Retry-After: 0"],
+    )])
+    .await;
+
+    let err = client(&server.base_url)
+        .create_import_job(seed_job())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Http { status: 429, attempts: 3, retry_after: Some(d), .. } if d == Duration::ZERO
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_even_for_create() {
+    let base = refused_base_url();
+
+    let err = client(&base)
+        .create_import_job(seed_job())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Connect { attempts: 3, .. }), "{err:?}");
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(err.delivery(), Delivery::NotSent);
+
+    let err = client(&base)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Connect { attempts: 3, .. }), "{err:?}");
+
+    let err = client_with(&base, RetryPolicy::none())
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Connect { attempts: 1, .. }), "{err:?}");
+}
+
+/// A 429 (or 503) whose body is the service's JSON envelope is classified as
+/// `Error::Api`, which is never retried, so the throttle and its
+/// `Retry-After` are ignored.
+#[tokio::test]
+async fn a_throttle_with_a_json_envelope_is_still_retried() {
+    let server = Scripted::start(vec![
+        Reply::json(
+            429,
+            &json!({"code": 429, "message": "slow down"}),
+            &["Retry-After: 0"],
+        ),
+        pending(),
+    ])
+    .await;
+    let p = client(&server.base_url)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await;
+    assert!(p.is_ok(), "{p:?}");
+    assert_eq!(server.hits(), 2);
+
+    let server = Scripted::start(vec![
+        Reply::json(
+            503,
+            &json!({"code": 503, "message": "service unavailable"}),
+            &[],
+        ),
+        pending(),
+    ])
+    .await;
+    let p = client(&server.base_url)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await;
+    assert!(p.is_ok(), "{p:?}");
+    assert_eq!(server.hits(), 2);
+}
