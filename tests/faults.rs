@@ -1,0 +1,800 @@
+//! Fault injection: what the client does when the network or the server
+//! misbehaves, and above all how many times a create reaches the server.
+//!
+//! Every test runs against `support/faulty_server.rs`, a raw-TCP loopback
+//! server that plays one scripted fault per request and counts complete
+//! requests. The rule under test (src/retry.rs): a create without an
+//! idempotency key is sent again only when the server cannot have started
+//! the import (no connection, or HTTP 429); describe is sent again after any
+//! transient failure, up to `max_attempts` (3 by default).
+//!
+//! Run: `cargo test --no-default-features --test faults`
+
+#[path = "support/faulty_server.rs"]
+mod faulty_server;
+
+use std::time::{Duration, Instant};
+
+use faulty_server::{
+    CODE_AS_STRING, Fault, FaultyServer, HTML_502, MID_BODY_SENT, TRUNCATED_JSON, refused_url,
+};
+use zilliz_import::{
+    Client, CreateImportJob, CreatedImportJob, DEFAULT_MAX_RESPONSE_BYTES, Delivery, Error,
+    ImportProgress, ImportState, RetryPolicy,
+};
+
+const TIMEOUT: Duration = Duration::from_millis(500);
+const CREATE_PATH: &str = "/v2/vectordb/jobs/import/create";
+const DESCRIBE_PATH: &str = "/v2/vectordb/jobs/import/describe";
+const DESCRIBED: &str = r#"{"code":0,"data":{"jobId":"j-1","state":"Completed","progress":100,"totalRows":3000000000}}"#;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn policy() -> RetryPolicy {
+    RetryPolicy::default().with_backoff(ms(1), ms(5))
+}
+
+fn client_with(url: &str, policy: RetryPolicy, max_response_bytes: Option<usize>) -> Client {
+    let mut b = Client::builder()
+        .api_key("k")
+        .base_url(url)
+        .timeout(TIMEOUT)
+        .retry(policy);
+    if let Some(limit) = max_response_bytes {
+        b = b.max_response_bytes(limit);
+    }
+    b.build().expect("a valid configuration")
+}
+
+fn client(url: &str) -> Client {
+    client_with(url, policy(), None)
+}
+
+fn job() -> CreateImportJob {
+    CreateImportJob::new("in01-x", "c", "s3://b/k.json")
+}
+
+async fn create(url: &str) -> Result<CreatedImportJob, Error> {
+    client(url).create_import_job(job()).await
+}
+
+async fn describe(url: &str) -> Result<ImportProgress, Error> {
+    client(url).describe_import_job("in01-x", "j-1").await
+}
+
+/// Runs a create against a fresh server playing `script`; returns the error
+/// and the server.
+async fn create_fails(script: Vec<Fault>) -> (Error, FaultyServer) {
+    let server = FaultyServer::start(script).await;
+    let err = create(server.url())
+        .await
+        .expect_err("the fault must surface as an error");
+    (err, server)
+}
+
+async fn describe_fails(script: Vec<Fault>) -> (Error, FaultyServer) {
+    let server = FaultyServer::start(script).await;
+    let err = describe(server.url())
+        .await
+        .expect_err("the fault must surface as an error");
+    (err, server)
+}
+
+/// Asserts the error's variant with a readable failure message.
+macro_rules! assert_variant {
+    ($err:expr, $pat:pat) => {
+        assert!(
+            matches!(&$err, $pat),
+            "expected {}, got {:?} ({})",
+            stringify!($pat),
+            $err,
+            $err
+        )
+    };
+}
+
+fn assert_may_have_been_sent(err: &Error) {
+    assert_eq!(err.delivery(), Delivery::MaybeSent, "{err:?}");
+    assert!(err.may_have_been_sent());
+    let text = err.to_string();
+    assert!(text.contains("(request may have been sent)"), "{text}");
+    assert!(!text.contains("not sent"), "{text}");
+}
+
+fn assert_every_request_is_a_create(server: &FaultyServer) {
+    for r in server.requests() {
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", CREATE_PATH));
+        assert_eq!(
+            r.json(),
+            serde_json::json!({"clusterId": "in01-x", "collectionName": "c", "objectUrl": "s3://b/k.json"})
+        );
+        assert_eq!(r.header("idempotency-key"), None);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Refused: nothing listens. The request never left, so even a create without
+// an idempotency key is retried, and the error says so.
+
+#[tokio::test]
+async fn refused_create_is_retried_and_reports_not_sent() {
+    let err = create(&refused_url()).await.unwrap_err();
+    assert_variant!(err, Error::Connect { attempts: 3, .. });
+    assert_eq!(err.delivery(), Delivery::NotSent);
+    assert!(!err.may_have_been_sent());
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(err.status(), None);
+    let text = err.to_string();
+    assert!(
+        text.starts_with("could not connect (request not sent) after 3 attempt(s): "),
+        "{text}"
+    );
+    assert!(!text.contains("may have been sent"), "{text}");
+}
+
+#[tokio::test]
+async fn refused_describe_is_retried_max_attempts_times() {
+    let url = refused_url();
+    let err = client_with(&url, policy().with_max_attempts(5), None)
+        .describe_import_job("in01-x", "j-1")
+        .await
+        .unwrap_err();
+    assert_variant!(err, Error::Connect { attempts: 5, .. });
+    assert_eq!(err.delivery(), Delivery::NotSent);
+}
+
+// ---------------------------------------------------------------------------
+// Reset before the server read anything. From the client's side this cannot
+// be told apart from a reset after reading: the request had been written to
+// the socket before the RST came back. So the client reports MaybeSent and
+// does not repeat a create without a key (the server here saw nothing, but
+// a real one may have). Describe is retried.
+
+#[tokio::test]
+async fn reset_before_read_create_is_not_retried() {
+    let (err, server) = create_fails(vec![Fault::ResetBeforeRead]).await;
+    assert_variant!(err, Error::Transport { attempts: 1, .. });
+    assert_may_have_been_sent(&err);
+    assert_eq!(server.connections(), 1);
+    assert_eq!(server.turns(), 1);
+    assert_eq!(server.requests_received(), 0);
+}
+
+#[tokio::test]
+async fn reset_before_read_describe_is_retried_three_times() {
+    let (err, server) = describe_fails(vec![Fault::ResetBeforeRead]).await;
+    assert_variant!(err, Error::Transport { attempts: 3, .. });
+    assert_may_have_been_sent(&err);
+    assert_eq!(server.connections(), 3);
+    assert_eq!(server.turns(), 3);
+    assert_eq!(server.requests_received(), 0);
+}
+
+// ---------------------------------------------------------------------------
+// Reset after the server read the whole request: the import may have started.
+
+#[tokio::test]
+async fn reset_after_read_create_reaches_the_server_exactly_once() {
+    let (err, server) = create_fails(vec![Fault::ResetAfterRead]).await;
+    assert_variant!(err, Error::Transport { attempts: 1, .. });
+    assert_may_have_been_sent(&err);
+    assert_eq!(server.requests_received(), 1);
+    assert_eq!(server.connections(), 1);
+    assert_every_request_is_a_create(&server);
+}
+
+#[tokio::test]
+async fn reset_after_read_describe_is_retried_three_times() {
+    let (err, server) = describe_fails(vec![Fault::ResetAfterRead]).await;
+    assert_variant!(err, Error::Transport { attempts: 3, .. });
+    assert_may_have_been_sent(&err);
+    assert_eq!(server.requests_received(), 3);
+    for r in server.requests() {
+        assert_eq!(r.path, DESCRIBE_PATH);
+        assert_eq!(
+            r.json(),
+            serde_json::json!({"clusterId": "in01-x", "jobId": "j-1"})
+        );
+    }
+}
+
+/// A create on a pooled keep-alive connection that the server reads and then
+/// drops: neither this crate nor hyper's pool (which re-sends requests that
+/// were never written) may send it a second time.
+#[tokio::test]
+async fn reset_after_read_on_a_reused_connection_is_not_resent() {
+    let server = FaultyServer::start(vec![Fault::created("first"), Fault::ResetAfterRead]).await;
+    let client = client(server.url());
+    let first = client.create_import_job(job()).await.unwrap();
+    assert_eq!(first.job_id, "first");
+    let err = client.create_import_job(job()).await.unwrap_err();
+    assert_variant!(err, Error::Transport { attempts: 1, .. });
+    assert_eq!(server.requests_received(), 2);
+    assert_eq!(
+        server.connections(),
+        1,
+        "the second create reused the pooled connection"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Closed in the middle of the answer: the server had the request.
+
+#[tokio::test]
+async fn close_mid_body_create_is_not_retried() {
+    let (err, server) = create_fails(vec![Fault::CloseMidBody]).await;
+    assert_variant!(err, Error::Transport { attempts: 1, .. });
+    assert_may_have_been_sent(&err);
+    assert_eq!(server.requests_received(), 1);
+    assert_every_request_is_a_create(&server);
+    assert_eq!(MID_BODY_SENT.len(), 10);
+}
+
+#[tokio::test]
+async fn close_mid_body_describe_is_retried_three_times() {
+    let (err, server) = describe_fails(vec![Fault::CloseMidBody]).await;
+    assert_variant!(err, Error::Transport { attempts: 3, .. });
+    assert_eq!(server.requests_received(), 3);
+}
+
+// ---------------------------------------------------------------------------
+// Too slow: a body that drips, or no answer at all. The timeout covers the
+// whole exchange, body included.
+
+#[tokio::test]
+async fn drip_create_times_out_once_without_retry() {
+    let server = FaultyServer::start(vec![Fault::Drip]).await;
+    let started = Instant::now();
+    let err = create(server.url()).await.unwrap_err();
+    let took = started.elapsed();
+    assert_variant!(err, Error::Timeout { attempts: 1, .. });
+    assert_may_have_been_sent(&err);
+    assert!(
+        err.to_string()
+            .starts_with("timed out (request may have been sent) after 1 attempt(s): ")
+    );
+    assert_eq!(server.requests_received(), 1);
+    assert!(
+        took >= TIMEOUT,
+        "gave up after {took:?}, before the timeout"
+    );
+    assert!(took < ms(1500), "the drip kept the client for {took:?}");
+}
+
+#[tokio::test]
+async fn drip_describe_times_out_three_times() {
+    let server = FaultyServer::start(vec![Fault::Drip]).await;
+    let started = Instant::now();
+    let err = describe(server.url()).await.unwrap_err();
+    assert_variant!(err, Error::Timeout { attempts: 3, .. });
+    assert_eq!(server.requests_received(), 3);
+    assert!(started.elapsed() >= TIMEOUT * 3);
+}
+
+#[tokio::test]
+async fn stalled_create_times_out_once_without_retry() {
+    let (err, server) = create_fails(vec![Fault::Stall]).await;
+    assert_variant!(err, Error::Timeout { attempts: 1, .. });
+    assert_may_have_been_sent(&err);
+    assert_eq!(server.requests_received(), 1);
+}
+
+#[tokio::test]
+async fn stalled_describe_times_out_three_times() {
+    let (err, server) = describe_fails(vec![Fault::Stall]).await;
+    assert_variant!(err, Error::Timeout { attempts: 3, .. });
+    assert_eq!(server.requests_received(), 3);
+}
+
+// ---------------------------------------------------------------------------
+// The server answered, with something that is not a success envelope.
+
+#[tokio::test]
+async fn truncated_json_is_a_decode_error_and_not_retried() {
+    let (err, server) = create_fails(vec![Fault::TruncatedJson]).await;
+    match &err {
+        Error::Decode {
+            status: 200,
+            excerpt,
+            attempts: 1,
+            ..
+        } => assert_eq!(excerpt, TRUNCATED_JSON),
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert!(
+        err.to_string()
+            .starts_with("undecodable response (HTTP 200): ")
+    );
+    assert_eq!(server.requests_received(), 1);
+
+    // Not transient: describe does not repeat it either.
+    let (err, server) = describe_fails(vec![Fault::TruncatedJson]).await;
+    assert_variant!(
+        err,
+        Error::Decode {
+            status: 200,
+            attempts: 1,
+            ..
+        }
+    );
+    assert_eq!(server.requests_received(), 1);
+}
+
+#[tokio::test]
+async fn html_502_create_is_not_retried() {
+    let (err, server) = create_fails(vec![Fault::Html502]).await;
+    match &err {
+        Error::Http {
+            status: 502,
+            excerpt,
+            retry_after: None,
+            request_id: None,
+            attempts: 1,
+        } => assert_eq!(excerpt, HTML_502),
+        other => panic!("expected Http 502, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(
+        err.to_string(),
+        format!("unexpected HTTP status 502: {HTML_502:?}")
+    );
+    assert_eq!(server.requests_received(), 1);
+    assert_every_request_is_a_create(&server);
+}
+
+#[tokio::test]
+async fn html_502_describe_is_retried_three_times() {
+    let (err, server) = describe_fails(vec![Fault::Html502]).await;
+    assert_variant!(
+        err,
+        Error::Http {
+            status: 502,
+            attempts: 3,
+            ..
+        }
+    );
+    assert_eq!(server.requests_received(), 3);
+}
+
+#[tokio::test]
+async fn empty_200_is_a_decode_error() {
+    let (err, server) = create_fails(vec![Fault::Empty200]).await;
+    match &err {
+        Error::Decode {
+            status: 200,
+            excerpt,
+            attempts: 1,
+            ..
+        } => assert_eq!(excerpt, ""),
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(server.requests_received(), 1);
+
+    let (err, server) = describe_fails(vec![Fault::Empty200]).await;
+    assert_variant!(
+        err,
+        Error::Decode {
+            status: 200,
+            attempts: 1,
+            ..
+        }
+    );
+    assert_eq!(server.requests_received(), 1);
+}
+
+/// The seed page types `code` as a string, but every example and client uses
+/// an integer; the crate decodes it as an integer, so `"0"` is not a success.
+#[tokio::test]
+async fn code_as_string_is_a_decode_error() {
+    let (err, server) = create_fails(vec![Fault::CodeAsString]).await;
+    match &err {
+        Error::Decode {
+            status: 200,
+            excerpt,
+            attempts: 1,
+            ..
+        } => assert_eq!(excerpt, CODE_AS_STRING),
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(server.requests_received(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Too large: the client stops reading at the limit.
+
+#[tokio::test]
+async fn oversized_body_with_length_is_refused_at_the_default_limit() {
+    // 20 MiB announced; the client refuses on the Content-Length alone.
+    let (err, server) = create_fails(vec![Fault::Oversized {
+        len: 20 * 1024 * 1024,
+        chunked: false,
+    }])
+    .await;
+    assert_variant!(
+        err,
+        Error::BodyTooLarge {
+            status: 200,
+            limit: DEFAULT_MAX_RESPONSE_BYTES,
+            attempts: 1
+        }
+    );
+    assert_eq!(DEFAULT_MAX_RESPONSE_BYTES, 16 * 1024 * 1024);
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(
+        err.to_string(),
+        "response body larger than the 16777216-byte limit (HTTP 200)"
+    );
+    assert_eq!(server.requests_received(), 1);
+}
+
+#[tokio::test]
+async fn oversized_chunked_body_is_refused_at_a_configured_limit() {
+    const LIMIT: usize = 1024 * 1024;
+    for op in ["create", "describe"] {
+        let server = FaultyServer::start(vec![Fault::Oversized {
+            len: 2 * LIMIT,
+            chunked: true,
+        }])
+        .await;
+        let c = client_with(server.url(), policy(), Some(LIMIT));
+        let err = if op == "create" {
+            c.create_import_job(job()).await.map(drop).unwrap_err()
+        } else {
+            c.describe_import_job("in01-x", "j-1")
+                .await
+                .map(drop)
+                .unwrap_err()
+        };
+        assert_variant!(
+            err,
+            Error::BodyTooLarge {
+                status: 200,
+                limit: LIMIT,
+                attempts: 1
+            }
+        );
+        assert!(err.to_string().contains("1048576-byte limit"), "{err}");
+        assert_eq!(server.requests_received(), 1, "{op}");
+    }
+}
+
+/// The limit is inclusive: a body of exactly `limit` bytes is read, one more
+/// byte is refused, with and without a Content-Length.
+#[tokio::test]
+async fn the_limit_is_exact() {
+    let body = format!(
+        r#"{{"code":0,"data":{{"jobId":"edge"}}}}{}"#,
+        " ".repeat(100)
+    );
+    let len = body.len();
+    for chunked in [false, true] {
+        let fault = if chunked {
+            Fault::OkChunked(body.clone())
+        } else {
+            Fault::Ok(body.clone())
+        };
+        let server = FaultyServer::start(vec![fault]).await;
+        let ok = client_with(server.url(), policy(), Some(len))
+            .create_import_job(job())
+            .await
+            .unwrap_or_else(|e| panic!("chunked={chunked}: {e:?}"));
+        assert_eq!(ok.job_id, "edge");
+        let err = client_with(server.url(), policy(), Some(len - 1))
+            .create_import_job(job())
+            .await
+            .unwrap_err();
+        assert_variant!(
+            err,
+            Error::BodyTooLarge {
+                status: 200,
+                attempts: 1,
+                ..
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "response body larger than the {}-byte limit (HTTP 200)",
+                len - 1
+            )
+        );
+        assert_eq!(server.requests_received(), 2, "chunked={chunked}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 429: the server says it did not process the request, so even a create
+// without a key is retried, after the Retry-After it asked for.
+
+#[tokio::test]
+async fn too_many_requests_create_is_retried_and_reports_retry_after() {
+    let (err, server) = create_fails(vec![Fault::TooManyRequests {
+        retry_after: Some("0".into()),
+    }])
+    .await;
+    match &err {
+        Error::Http {
+            status: 429,
+            retry_after: Some(wait),
+            attempts: 3,
+            excerpt,
+            ..
+        } => {
+            assert_eq!(*wait, Duration::ZERO);
+            assert_eq!(excerpt, "Too Many Requests");
+        }
+        other => panic!("expected Http 429, got {other:?}"),
+    }
+    assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(server.requests_received(), 3);
+    assert_every_request_is_a_create(&server);
+}
+
+#[tokio::test]
+async fn too_many_requests_then_success_waits_the_capped_retry_after() {
+    let server = FaultyServer::start(vec![
+        Fault::TooManyRequests {
+            retry_after: Some("2".into()),
+        },
+        Fault::created("after-429"),
+    ])
+    .await;
+    let c = client_with(server.url(), policy().with_max_retry_after(ms(300)), None);
+    let started = Instant::now();
+    let created = c.create_import_job(job()).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(created.job_id, "after-429");
+    assert_eq!(created.idempotency_key, None);
+    assert_eq!(server.requests_received(), 2);
+    assert!(took >= ms(300), "did not wait for Retry-After: {took:?}");
+    assert!(
+        took < ms(1500),
+        "Retry-After 2 s was not capped at 300 ms: {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn too_many_requests_with_garbage_retry_after_is_still_retried() {
+    let (err, server) = describe_fails(vec![Fault::TooManyRequests {
+        retry_after: Some("soon-ish".into()),
+    }])
+    .await;
+    assert_variant!(
+        err,
+        Error::Http {
+            status: 429,
+            retry_after: None,
+            attempts: 3,
+            ..
+        }
+    );
+    assert_eq!(server.requests_received(), 3);
+}
+
+#[tokio::test]
+async fn too_many_requests_with_an_http_date_retry_after() {
+    let when = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+    let server = FaultyServer::start(vec![Fault::TooManyRequests {
+        retry_after: Some(when),
+    }])
+    .await;
+    let err = client_with(server.url(), RetryPolicy::none(), None)
+        .create_import_job(job())
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Http {
+            status: 429,
+            retry_after: Some(wait),
+            attempts: 1,
+            ..
+        } => assert!(
+            *wait > Duration::from_secs(3590) && *wait <= Duration::from_secs(3600),
+            "{wait:?}"
+        ),
+        other => panic!("expected Http 429, got {other:?}"),
+    }
+    assert_eq!(server.requests_received(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Recovery: describe gets through a run of transient faults.
+
+#[tokio::test]
+async fn describe_recovers_from_transient_faults_within_three_attempts() {
+    let server = FaultyServer::start(vec![
+        Fault::ResetAfterRead,
+        Fault::Html502,
+        Fault::Ok(DESCRIBED.into()),
+    ])
+    .await;
+    let progress = describe(server.url()).await.unwrap();
+    assert_eq!(progress.job_id, "j-1");
+    assert_eq!(progress.state, ImportState::Completed);
+    assert_eq!(progress.progress, 100);
+    assert_eq!(progress.total_rows, Some(3_000_000_000));
+    assert_eq!(server.requests_received(), 3);
+}
+
+#[tokio::test]
+async fn create_without_a_key_does_not_recover_from_a_502() {
+    let (err, server) = create_fails(vec![Fault::Html502, Fault::created("second-job")]).await;
+    assert_variant!(
+        err,
+        Error::Http {
+            status: 502,
+            attempts: 1,
+            ..
+        }
+    );
+    assert_eq!(
+        server.requests_received(),
+        1,
+        "a second import could have started"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// With an idempotency key a create is repeatable, and every attempt carries
+// the same key.
+
+#[tokio::test]
+async fn create_with_a_key_is_retried_with_the_same_key() {
+    let server = FaultyServer::start(vec![
+        Fault::ResetAfterRead,
+        Fault::Drip,
+        Fault::created("keyed"),
+    ])
+    .await;
+    let created = client(server.url())
+        .create_import_job(job().idempotency_key("op-42"))
+        .await
+        .unwrap();
+    assert_eq!(created.job_id, "keyed");
+    assert_eq!(created.idempotency_key.as_deref(), Some("op-42"));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    for r in &requests {
+        assert_eq!(r.header("idempotency-key"), Some("op-42"));
+        assert_eq!(r.body, requests[0].body);
+    }
+}
+
+#[tokio::test]
+async fn create_with_a_generated_key_sends_one_key_on_every_attempt() {
+    let (err, server) = {
+        let server = FaultyServer::start(vec![Fault::Html502]).await;
+        let err = client(server.url())
+            .create_import_job(job().generate_idempotency_key())
+            .await
+            .unwrap_err();
+        (err, server)
+    };
+    assert_variant!(
+        err,
+        Error::Http {
+            status: 502,
+            attempts: 3,
+            ..
+        }
+    );
+    let keys: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            r.header("idempotency-key")
+                .expect("a key on every attempt")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(keys.len(), 3);
+    assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+    let uuid =
+        regex::Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+            .unwrap();
+    assert!(uuid.is_match(&keys[0]), "{}", keys[0]);
+
+    // A second call makes a new key.
+    server.reset(vec![Fault::created("g")]);
+    let created = client(server.url())
+        .create_import_job(job().generate_idempotency_key())
+        .await
+        .unwrap();
+    let sent = server.requests()[0]
+        .header("idempotency-key")
+        .unwrap()
+        .to_owned();
+    assert_eq!(created.idempotency_key.as_deref(), Some(sent.as_str()));
+    assert_ne!(sent, keys[0]);
+}
+
+#[tokio::test]
+async fn create_with_a_key_stops_after_max_attempts() {
+    let server = FaultyServer::start(vec![Fault::ResetAfterRead]).await;
+    let err = client(server.url())
+        .create_import_job(job().idempotency_key("op-43"))
+        .await
+        .unwrap_err();
+    assert_variant!(err, Error::Transport { attempts: 3, .. });
+    assert_eq!(server.requests_received(), 3);
+}
+
+/// RFC 9110 §5.5: a field value excludes leading and trailing whitespace, so
+/// a key of spaces would reach the server as an empty header, which cannot
+/// deduplicate anything, while the client retried the create as if it were
+/// protected (three requests after a 502, seen before the check existed).
+/// Such keys are refused before anything is sent.
+#[tokio::test]
+async fn whitespace_padded_idempotency_keys_are_refused_before_sending() {
+    let server = FaultyServer::start(vec![Fault::Html502]).await;
+    for key in ["   ", " op-1", "op-1 "] {
+        let job = job().idempotency_key(key);
+        let validated = job.validate();
+        let result = client(server.url()).create_import_job(job).await;
+        let wire: Vec<Option<String>> = server
+            .requests()
+            .iter()
+            .map(|r| r.header("idempotency-key").map(str::to_owned))
+            .collect();
+        assert!(
+            matches!(
+                validated,
+                Err(Error::InvalidInput {
+                    field: "Idempotency-Key",
+                    ..
+                })
+            ),
+            "validate accepted {key:?}; on the wire it arrived as {wire:?}, result {result:?}"
+        );
+        let err = result.unwrap_err();
+        assert_variant!(
+            err,
+            Error::InvalidInput {
+                field: "Idempotency-Key",
+                ..
+            }
+        );
+        assert_eq!(err.delivery(), Delivery::NotSent);
+        assert_eq!(server.requests_received(), 0);
+        assert_eq!(server.connections(), 0);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Headers the server sends are carried into the error.
+
+#[tokio::test]
+async fn request_id_is_carried_into_a_gateway_error() {
+    let server = FaultyServer::start(vec![Fault::Raw {
+        status: 503,
+        headers: vec![
+            ("Content-Type".into(), "text/plain".into()),
+            ("requestid".into(), "req-7f3a".into()),
+        ],
+        body: b"upstream unavailable".to_vec(),
+    }])
+    .await;
+    let err = create(server.url()).await.unwrap_err();
+    assert_variant!(
+        err,
+        Error::Http {
+            status: 503,
+            attempts: 1,
+            ..
+        }
+    );
+    if let Error::Http { request_id, .. } = &err {
+        assert_eq!(request_id.as_deref(), Some("req-7f3a"));
+    }
+    assert_eq!(
+        err.to_string(),
+        "unexpected HTTP status 503 [request id req-7f3a]: \"upstream unavailable\""
+    );
+    assert_eq!(server.requests_received(), 1);
+}
