@@ -284,6 +284,19 @@ fn is_success_code(code: i64) -> bool {
     code == 0 || code == 200
 }
 
+/// The body as JSON, with a numeric-string `code` made a number: the seed
+/// page's schema types `code` as a string while its examples and every
+/// client use an integer, so both are accepted.
+fn lenient_json(body: &[u8]) -> Option<serde_json::Value> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if let Some(code) = value.get_mut("code")
+        && let Some(n) = code.as_str().and_then(|s| s.parse::<i64>().ok())
+    {
+        *code = n.into();
+    }
+    Some(value)
+}
+
 fn request_id(exchange: &Exchange) -> Option<String> {
     ["requestid", "x-request-id"]
         .iter()
@@ -321,49 +334,54 @@ fn classify<R: Envelope>(
         excerpt: scrubber.excerpt(&exchange.body),
         attempts: 0,
     };
+    // What the body says when the generated decode refused it: the typed
+    // envelope after all (with a string `code`), or at least an error code.
+    let lenient = |reason: String| -> Result<R, Error> {
+        let value = lenient_json(&exchange.body);
+        if let Some(value) = &value {
+            if let Ok(envelope) = serde_json::from_value::<R>(value.clone()) {
+                return Ok(envelope);
+            }
+            if let Ok(bare) = serde_json::from_value::<BareEnvelope>(value.clone())
+                && !is_success_code(bare.code)
+            {
+                return Err(api_error(bare.code, bare.message.as_deref()));
+            }
+        }
+        Err(decode_error(reason))
+    };
     let envelope: R = match result {
         Ok(value) => value.into_inner(),
         Err(P::CommunicationError(e) | P::ResponseBodyError(e)) => return Err(transport_error(e)),
         Err(P::InvalidRequest(reason)) => return Err(Error::invalid("body", reason)),
-        Err(P::InvalidResponsePayload(_, e)) => {
-            // Declared 200 but not the typed envelope: still an API error if
-            // the bare envelope says so.
-            return Err(
-                match serde_json::from_slice::<BareEnvelope>(&exchange.body) {
-                    Ok(bare) if !is_success_code(bare.code) => {
-                        api_error(bare.code, bare.message.as_deref())
-                    }
-                    _ => decode_error(e.to_string()),
-                },
-            );
-        }
+        Err(P::InvalidResponsePayload(_, e)) => lenient(e.to_string())?,
+        // Another 2xx than the declared 200.
+        Err(P::UnexpectedResponse(_)) if (200..300).contains(&status) => lenient(format!(
+            "HTTP {status} with a body that is not the envelope"
+        ))?,
         Err(P::UnexpectedResponse(_)) => {
-            let body = &exchange.body;
             // Throttling and gateway statuses stay HTTP errors even with an
-            // envelope: they decide retries and carry Retry-After.
+            // envelope: they decide retries and carry Retry-After. Others
+            // with an error envelope are API errors, e.g. 401 with 21119.
             let transient = matches!(status, 429 | 502..=504);
             if !transient
-                && let Ok(bare) = serde_json::from_slice::<BareEnvelope>(body)
+                && let Some(value) = lenient_json(&exchange.body)
+                && let Ok(bare) = serde_json::from_value::<BareEnvelope>(value)
                 && !is_success_code(bare.code)
             {
-                // For example HTTP 401 with {"code": 21119, ...}.
                 return Err(api_error(bare.code, bare.message.as_deref()));
             }
-            if (200..300).contains(&status) {
-                serde_json::from_slice::<R>(body).map_err(|e| decode_error(e.to_string()))?
-            } else {
-                return Err(Error::Http {
-                    status,
-                    excerpt: scrubber.excerpt(body),
-                    retry_after: exchange
-                        .headers
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now())),
-                    request_id: request_id(exchange),
-                    attempts: 0,
-                });
-            }
+            return Err(Error::Http {
+                status,
+                excerpt: scrubber.excerpt(&exchange.body),
+                retry_after: exchange
+                    .headers
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, std::time::SystemTime::now())),
+                request_id: request_id(exchange),
+                attempts: 0,
+            });
         }
         Err(other) => return Err(decode_error(other.to_string())),
     };

@@ -247,7 +247,7 @@ impl CreateImportJob {
             }
             _ => {}
         }
-        if self.token.is_some() && !has_secret {
+        if self.session_token_value().is_some() && !has_secret {
             return Err(Error::invalid(
                 "token",
                 "a session token needs the access key and secret key it belongs to",
@@ -257,6 +257,15 @@ impl CreateImportJob {
             check_idempotency_key(key)?;
         }
         Ok(())
+    }
+
+    /// The session token, when one is set and not empty (empty means unset,
+    /// as for every optional string of this API).
+    fn session_token_value(&self) -> Option<&str> {
+        self.token
+            .as_ref()
+            .map(|t| t.expose_secret())
+            .filter(|t| !t.is_empty())
     }
 
     /// The key to send on every attempt of this call, made now if asked for.
@@ -301,8 +310,8 @@ impl CreateImportJob {
                 .access_key(Some(ak.clone()))
                 .secret_key(Some(sk.expose_secret().to_owned()));
         }
-        if let Some(token) = &self.token {
-            b = b.token(Some(token.expose_secret().to_owned()));
+        if let Some(token) = self.session_token_value() {
+            b = b.token(Some(token.to_owned()));
         }
         b.try_into()
             .map_err(|e: types::error::ConversionError| Error::invalid("body", e.to_string()))

@@ -185,12 +185,19 @@ fn message_of(envelope: &Map<String, Value>) -> Result<String, ()> {
     }
 }
 
+/// An integer `code`, or a string holding one (the seed types `code` as a
+/// string, so the client accepts both).
+fn code_of(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.parse::<i64>().ok()))
+}
+
 /// The envelope's error code and message, when the body is a JSON object
 /// with an integer `code` that is not a success and a string (or no)
 /// `message`: what the crate reports as `Error::Api` whatever the status.
 fn api_error_in(body: &Value) -> Option<(i64, String)> {
     let obj = body.as_object()?;
-    let code = obj.get("code")?.as_i64()?;
+    let code = code_of(obj.get("code")?)?;
     if code == 0 || code == 200 {
         return None;
     }
@@ -208,7 +215,7 @@ fn expect_2xx(body: &[u8], data: DataKind) -> Expect {
     let Some(obj) = value.as_object() else {
         return Expect::Decode;
     };
-    let Some(code) = obj.get("code").and_then(Value::as_i64) else {
+    let Some(code) = obj.get("code").and_then(code_of) else {
         return Expect::Decode;
     };
     let Ok(message) = message_of(obj) else {
@@ -1329,7 +1336,7 @@ impl Input {
         if has_sk && !has_ak {
             return Some("accessKey");
         }
-        if self.token.is_some() && !has_sk {
+        if self.token.as_deref().is_some_and(|t| !t.is_empty()) && !has_sk {
             return Some("token");
         }
         if let Key::Key(k) = &self.key
@@ -1370,8 +1377,9 @@ impl Input {
             o.insert("accessKey".into(), a.into());
             o.insert("secretKey".into(), self.secret_key.clone().unwrap().into());
         }
-        if let Some(t) = &self.token {
-            o.insert("token".into(), t.clone().into());
+        // An empty token counts as none.
+        if let Some(t) = self.token.as_deref().filter(|t| !t.is_empty()) {
+            o.insert("token".into(), t.into());
         }
         Value::Object(o)
     }
