@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 use clock::Clock;
 use store::Store;
 
-const REDACTED: &str = "<redacted>";
+use crate::REDACTED;
 
 /// Entry point, so callers write `Emulator::builder()` and never name the builder type.
 #[derive(Debug, Clone, Copy, Default)]

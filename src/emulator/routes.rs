@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::store::NewJob;
-use super::{REDACTED, RecordedRequest, Shared, lock};
+use super::{RecordedRequest, Shared, lock};
+use crate::REDACTED;
 
 const CREATE: &str = "/v2/vectordb/jobs/import/create";
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
