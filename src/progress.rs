@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::generated::types;
+use crate::{generated::types, redact::redact_urls_in_text};
 
 /// Where an import job (or one of its files) stands.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -169,6 +169,11 @@ fn non_empty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.is_empty())
 }
 
+/// A failure reason may quote the presigned URL that could not be read.
+fn reason(s: Option<String>) -> Option<String> {
+    non_empty(s).map(|r| redact_urls_in_text(&r))
+}
+
 fn percent(p: Option<i64>) -> u8 {
     // Clamped, so a misbehaving server cannot make a bar run backwards or past the end.
     p.unwrap_or(0).clamp(0, 100) as u8
@@ -190,7 +195,7 @@ impl From<types::ImportJobProgressData> for ImportProgress {
             progress: percent(d.progress),
             total_rows: d.total_rows,
             complete_time: non_empty(d.complete_time),
-            reason: non_empty(d.reason),
+            reason: reason(d.reason),
             details: d
                 .details
                 .unwrap_or_default()
@@ -210,7 +215,7 @@ impl From<types::ImportJobFileDetail> for FileProgress {
             progress: percent(d.progress),
             total_rows: d.total_rows,
             complete_time: non_empty(d.complete_time),
-            reason: non_empty(d.reason),
+            reason: reason(d.reason),
         }
     }
 }

@@ -39,6 +39,39 @@ pub(crate) fn redact_url(raw: &str) -> String {
     }
 }
 
+/// Text with every URL in it that carries a query or a password shown as
+/// [`redact_url`] shows it: a server's failure reason often quotes the
+/// presigned object URL it could not read, signature included.
+pub(crate) fn redact_urls_in_text(text: &str) -> String {
+    if !text.contains("://") {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    for piece in text.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end_matches(char::is_whitespace);
+        let Some(sep) = word.find("://") else {
+            out.push_str(piece);
+            continue;
+        };
+        let start = word[..sep]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+            .map_or(0, |i| i + 1);
+        let end = word
+            .trim_end_matches(|c: char| ",.;:)]}>'\"".contains(c))
+            .len()
+            .max(sep + 3);
+        let url = &word[start..end];
+        if url.contains(['?', '@', '#']) {
+            out.push_str(&word[..start]);
+            out.push_str(&redact_url(url));
+            out.push_str(&piece[end..]);
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
+}
+
 /// The secret parts of a presigned URL: what [`Scrubber`] must remove.
 pub(crate) fn url_secrets(raw: &str) -> impl Iterator<Item = String> {
     let url = url::Url::parse(raw).ok();
@@ -70,7 +103,7 @@ impl Scrubber {
     }
 
     pub(crate) fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
+        let mut out = redact_urls_in_text(text);
         for secret in &self.secrets {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), REDACTED);
@@ -128,6 +161,22 @@ mod tests {
         let e = s.excerpt(long.as_bytes());
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
         assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn urls_inside_text_lose_their_query() {
+        assert_eq!(
+            redact_urls_in_text(
+                "failed to read object https://b.s3.amazonaws.com/a.parquet?X-Amz-Signature=SIG: access denied"
+            ),
+            "failed to read object https://b.s3.amazonaws.com/a.parquet?<redacted>: access denied"
+        );
+        assert_eq!(
+            redact_urls_in_text("(s3://u:pw@b/k), and 'https://h/p?q=1'."),
+            "(s3://u:<redacted>@b/k), and 'https://h/p?<redacted>'."
+        );
+        let plain = "no secrets at https://h/p.json here";
+        assert_eq!(redact_urls_in_text(plain), plain);
     }
 
     #[test]

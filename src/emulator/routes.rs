@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::store::NewJob;
 use super::{RecordedRequest, Shared, lock};
-use crate::REDACTED;
+use crate::{REDACTED, redact::redact_urls_in_text};
 
 const CREATE: &str = "/v2/vectordb/jobs/import/create";
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
@@ -196,8 +196,9 @@ fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
-/// Replaces credential values at any depth, and any string equal to the API key
-/// (the Java SDK sends the key inside the body).
+/// Replaces credential values at any depth, any string holding the API key
+/// (the Java SDK sends the key inside the body), and the query string of a
+/// presigned URL.
 fn redact(value: Value, api_key: &str) -> Value {
     match value {
         Value::Object(map) => Value::Object(
@@ -219,6 +220,7 @@ fn redact(value: Value, api_key: &str) -> Value {
         Value::String(s) if !api_key.is_empty() && s.contains(api_key) => {
             Value::String(REDACTED.to_owned())
         }
+        Value::String(s) => Value::String(redact_urls_in_text(&s)),
         other => other,
     }
 }
