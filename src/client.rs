@@ -203,6 +203,7 @@ impl Client {
         );
         async {
             let policy = &self.inner.retry;
+            let call_started = Instant::now();
             let mut n = 1;
             loop {
                 if let Some(limiters) = &self.inner.limiters {
@@ -211,33 +212,49 @@ impl Client {
                 let started = Instant::now();
                 let (result, exchange) = observe(self.inner.max_response_bytes, attempt()).await;
                 let outcome = classify(result, &exchange, scrubber).map_err(|e| e.with_attempts(n));
+                let status = exchange.status.map(|s| s.as_u16());
+                let request_id = request_id(&exchange);
+                tracing::debug!(
+                    attempt = n,
+                    status,
+                    request_id = request_id.as_deref(),
+                    duration_ms = started.elapsed().as_millis() as u64,
+                    "attempt answered"
+                );
 
+                let retry = match &outcome {
+                    Err(e) if n < policy.max_attempts && is_retryable(e, repeatable) => {
+                        Some(policy.delay(n, e))
+                    }
+                    _ => None,
+                };
+                if let (Some(wait), Err(e)) = (retry, &outcome) {
+                    tracing::warn!(attempt = n, error = %e, retry_in_ms = wait.as_millis() as u64, "attempt failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    n += 1;
+                    continue;
+                }
+
+                // The span's fields describe the call as it ended: recorded once.
                 let span = tracing::Span::current();
                 span.record("attempt", n);
-                span.record("duration_ms", started.elapsed().as_millis() as u64);
-                if let Some(status) = exchange.status {
-                    span.record("status", status.as_u16());
+                span.record("duration_ms", call_started.elapsed().as_millis() as u64);
+                if let Some(status) = status {
+                    span.record("status", status);
                 }
-                let request_id = request_id(&exchange);
                 if let Some(id) = &request_id {
                     span.record("request_id", id.as_str());
                 }
-                match outcome {
+                return match outcome {
                     Ok(data) => {
-                        tracing::debug!("succeeded");
-                        return Ok((data, request_id));
-                    }
-                    Err(e) if n < policy.max_attempts && is_retryable(&e, repeatable) => {
-                        let wait = policy.delay(n, &e);
-                        tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "attempt failed; retrying");
-                        tokio::time::sleep(wait).await;
-                        n += 1;
+                        tracing::info!("succeeded");
+                        Ok((data, request_id))
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, may_have_been_sent = e.may_have_been_sent(), "failed");
-                        return Err(e);
+                        Err(e)
                     }
-                }
+                };
             }
         }
         .instrument(span)

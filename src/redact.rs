@@ -72,16 +72,25 @@ pub(crate) fn redact_urls_in_text(text: &str) -> String {
     out
 }
 
-/// The secret parts of a presigned URL: what [`Scrubber`] must remove.
-pub(crate) fn url_secrets(raw: &str) -> impl Iterator<Item = String> {
-    let url = url::Url::parse(raw).ok();
-    let query = url.as_ref().and_then(|u| u.query().map(str::to_owned));
-    let password = url.as_ref().and_then(|u| u.password().map(str::to_owned));
-    let unparsed = url
-        .is_none()
-        .then(|| raw.split_once('?').map(|(_, q)| q.to_owned()))
-        .flatten();
-    query.into_iter().chain(password).chain(unparsed)
+/// The secret parts of a presigned URL, for [`Scrubber`]: the whole query,
+/// each parameter's value (raw and decoded: a server may quote only the
+/// signature), and any password.
+pub(crate) fn url_secrets(raw: &str) -> Vec<String> {
+    let Ok(url) = url::Url::parse(raw) else {
+        return raw
+            .split_once('?')
+            .map(|(_, q)| vec![q.to_owned()])
+            .unwrap_or_default();
+    };
+    let mut secrets: Vec<String> = url.query().map(str::to_owned).into_iter().collect();
+    for pair in url.query().unwrap_or_default().split('&') {
+        if let Some((_, value)) = pair.split_once('=') {
+            secrets.push(value.to_owned());
+        }
+    }
+    secrets.extend(url.query_pairs().map(|(_, v)| v.into_owned()));
+    secrets.extend(url.password().map(str::to_owned));
+    secrets
 }
 
 /// Removes known secret values from text that comes from elsewhere.
@@ -181,7 +190,7 @@ mod tests {
 
     #[test]
     fn url_secrets_lists_query_and_password() {
-        let v: Vec<_> = url_secrets("https://u:pw12@h/p?sig=zz").collect();
-        assert_eq!(v, vec!["sig=zz".to_string(), "pw12".to_string()]);
+        let v = url_secrets("https://u:pw12@h/p?sig=a%2Fbcd&x");
+        assert_eq!(v, ["sig=a%2Fbcd&x", "a%2Fbcd", "a/bcd", "", "pw12"]);
     }
 }
