@@ -399,3 +399,39 @@ async fn a_throttle_with_a_json_envelope_is_still_retried() {
     assert!(p.is_ok(), "{p:?}");
     assert_eq!(server.hits(), 2);
 }
+
+/// The client-side limiter spaces requests once the burst (one second's
+/// worth) is spent: at 2 per second, the 3rd and 4th requests wait for the
+/// quota to refill, so the server sees them about 0.5 s apart.
+#[tokio::test]
+async fn rate_limit_spaces_requests_past_the_burst() {
+    let ok = Reply::json(200, &ok(describe_body()), &[]);
+    let server = Scripted::start(vec![ok]).await;
+    let client = Client::builder()
+        .api_key(API_KEY)
+        .base_url(&server.base_url)
+        .rate_limit(std::num::NonZeroU32::new(2).unwrap())
+        .build()
+        .unwrap();
+    for _ in 0..4 {
+        client.describe_import_job(CLUSTER, JOB_ID).await.unwrap();
+    }
+    let seen = server.seen();
+    assert_eq!(seen.len(), 4);
+    let gap = |a: usize, b: usize| seen[b].at.duration_since(seen[a].at);
+    assert!(
+        gap(0, 1) < Duration::from_millis(200),
+        "burst: {:?}",
+        gap(0, 1)
+    );
+    assert!(
+        gap(1, 2) >= Duration::from_millis(400),
+        "third waited {:?}",
+        gap(1, 2)
+    );
+    assert!(
+        gap(2, 3) >= Duration::from_millis(400),
+        "fourth waited {:?}",
+        gap(2, 3)
+    );
+}
