@@ -1,0 +1,265 @@
+//! The crate's create versus a raw `reqwest` call with the same body and
+//! headers, against the same loopback server in the same run: sequential
+//! per-call latency, then throughput at concurrency 1, 16 and 128.
+//!
+//! Two servers: the in-process emulator (what a test suite talks to) and a
+//! minimal axum server that answers a fixed envelope (so the client's own
+//! cost is a larger share of each call). The servers run on their own
+//! one-worker runtime; the clients on a current-thread runtime, so each side
+//! has about one core of this 2-core machine. Crate and raw calls alternate
+//! in rounds (every order in turn) so drift in machine load hits both alike.
+//!
+//! `cargo bench --bench client_overhead`
+
+mod common;
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use common::*;
+use futures::future::join_all;
+use zilliz_import::{Client, emulator::Emulator, generated::types};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Crate,
+    Raw,
+    RawConfigured,
+    Generated,
+}
+
+const SIDES: [Side; 4] = [Side::Crate, Side::Raw, Side::RawConfigured, Side::Generated];
+
+impl Side {
+    fn label(self) -> &'static str {
+        match self {
+            Side::Crate => "zilliz-import",
+            Side::Raw => "raw reqwest (Client::new())",
+            Side::RawConfigured => "raw reqwest, configured like the crate",
+            Side::Generated => "generated layer only (Client::raw())",
+        }
+    }
+}
+
+struct Sides {
+    client: Client,
+    raw: Raw,
+    raw_configured: Raw,
+}
+
+impl Sides {
+    async fn call(&self, side: Side) -> Result<String, String> {
+        match side {
+            Side::Crate => self
+                .client
+                .create_import_job(job())
+                .await
+                .map(|c| c.job_id)
+                .map_err(|e| e.to_string()),
+            Side::Raw => self.raw.create().await,
+            Side::RawConfigured => self.raw_configured.create().await,
+            Side::Generated => {
+                // progenitor's client alone: no validation, retries, envelope
+                // check or response capture (the crate's hook passes through).
+                let body = types::CreateImportJobRequest::builder()
+                    .cluster_id(CLUSTER)
+                    .collection_name(COLLECTION)
+                    .object_url(Some(OBJECT_URL.to_owned()));
+                let response = self
+                    .client
+                    .raw()
+                    .create_import_job()
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| format!("{e:?}"))?
+                    .into_inner();
+                match (response.code, response.data) {
+                    (0 | 200, Some(data)) => Ok(data.job_id),
+                    (code, _) => Err(format!("code {code}")),
+                }
+            }
+        }
+    }
+}
+
+/// The sides in a different order each round (rotated, and reversed every
+/// other cycle), so a change in machine load during a round does not favour
+/// one side.
+fn order(round: usize) -> [Side; 4] {
+    let mut sides = SIDES;
+    sides.rotate_left(round % 4);
+    if (round / 4) % 2 == 1 {
+        sides.reverse();
+    }
+    sides
+}
+
+/// Sequential calls, one at a time; every call's latency, per side.
+async fn latency(sides: &Sides, rounds: usize, per_round: usize) -> [Vec<Duration>; 4] {
+    for side in SIDES {
+        for _ in 0..per_round {
+            sides.call(side).await.expect("warm-up call");
+        }
+    }
+    let mut out: [Vec<Duration>; 4] = Default::default();
+    for round in 0..rounds {
+        for side in order(round) {
+            let samples = &mut out[side as usize];
+            for _ in 0..per_round {
+                let t = Instant::now();
+                sides.call(side).await.expect("call");
+                samples.push(t.elapsed());
+            }
+        }
+    }
+    for samples in &mut out {
+        samples.sort();
+    }
+    out
+}
+
+/// `total` calls by `concurrency` loops sharing a counter; calls per second.
+async fn throughput(sides: &Sides, side: Side, concurrency: usize, total: usize) -> f64 {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers = (0..concurrency).map(|_| {
+        let next = Arc::clone(&next);
+        async move {
+            let mut errors = 0usize;
+            while next.fetch_add(1, Ordering::Relaxed) < total {
+                if sides.call(side).await.is_err() {
+                    errors += 1;
+                }
+            }
+            errors
+        }
+    });
+    let errors: usize = join_all(workers).await.into_iter().sum();
+    let elapsed = started.elapsed();
+    assert_eq!(
+        errors, 0,
+        "{errors} failed calls at concurrency {concurrency}"
+    );
+    total as f64 / elapsed.as_secs_f64()
+}
+
+async fn run_server(name: &str, sides: &Sides, quick: bool) {
+    let (rounds, per_round) = if quick { (8, 100) } else { (16, 400) };
+    let lat = latency(sides, rounds, per_round).await;
+    println!(
+        "\n## {name}: sequential create latency ({} calls per client, {rounds} rounds)",
+        lat[0].len()
+    );
+    println!("| client | p50 µs | p90 µs | p99 µs |");
+    println!("| --- | ---: | ---: | ---: |");
+    for side in SIDES {
+        let s = &lat[side as usize];
+        println!(
+            "| {} | {:.1} | {:.1} | {:.1} |",
+            side.label(),
+            us(percentile(s, 50.0)),
+            us(percentile(s, 90.0)),
+            us(percentile(s, 99.0))
+        );
+    }
+    let p50 = |side: Side| percentile(&lat[side as usize], 50.0).as_secs_f64();
+    let ratio = p50(Side::Crate) / p50(Side::Raw);
+    println!(
+        "RESULT latency {name}: median ratio crate/raw = {ratio:.3} (target <= 1.10: {}); \
+         crate/raw-configured-like-crate = {:.3}; generated-layer-only/raw = {:.3}",
+        if ratio <= 1.10 { "met" } else { "MISSED" },
+        p50(Side::Crate) / p50(Side::RawConfigured),
+        p50(Side::Generated) / p50(Side::Raw)
+    );
+
+    let rounds = if quick { 4 } else { 8 };
+    println!("\n## {name}: throughput (calls/s, median of {rounds} rounds)");
+    println!(
+        "| concurrency | zilliz-import | raw reqwest | raw, configured like the crate | generated layer only | crate/raw | crate/raw-configured | generated/raw |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let mut results = Vec::new();
+    for concurrency in [1usize, 16, 128] {
+        let total = match (quick, concurrency) {
+            (true, 1) => 300,
+            (true, _) => 2_000,
+            (false, 1) => 2_000,
+            (false, _) => 6_000,
+        };
+        for side in SIDES {
+            throughput(sides, side, concurrency, total / 4).await; // warm the pool
+        }
+        let mut rates: [Vec<f64>; 4] = Default::default();
+        for round in 0..rounds {
+            for side in order(round) {
+                rates[side as usize].push(throughput(sides, side, concurrency, total).await);
+            }
+        }
+        let [k, r, rc, g] = rates.map(|v| median_f64(&v));
+        let ratio = k / r;
+        println!(
+            "| {concurrency} | {k:.0} | {r:.0} | {rc:.0} | {g:.0} | {ratio:.3} | {:.3} | {:.3} |",
+            k / rc,
+            g / r
+        );
+        results.push((concurrency, ratio));
+    }
+    for (concurrency, ratio) in results {
+        println!(
+            "RESULT throughput {name} c={concurrency}: crate/raw = {ratio:.3} (target >= 0.90: {})",
+            if ratio >= 0.90 { "met" } else { "MISSED" }
+        );
+    }
+}
+
+fn main() {
+    let quick = quick();
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("bench-server")
+        .enable_all()
+        .build()
+        .unwrap();
+    let emulator = server_rt.block_on(async {
+        Emulator::builder()
+            .api_key(API_KEY)
+            .cluster_ids([CLUSTER])
+            .start()
+            .await
+            .expect("emulator")
+    });
+    let minimal_url = server_rt.block_on(start_minimal_server());
+
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    client_rt.block_on(async {
+        let emu_client = crate_client(&emulator.base_url());
+        let body = capture_body(&emu_client, &emulator).await;
+        println!(
+            "create body ({} bytes), identical for both clients: {}",
+            body.len(),
+            String::from_utf8_lossy(&body)
+        );
+        let emu = Sides {
+            client: emu_client,
+            raw: Raw::new(&emulator.base_url(), body.clone()),
+            raw_configured: Raw::configured_like_crate(&emulator.base_url(), body.clone()),
+        };
+        run_server("emulator", &emu, quick).await;
+        let minimal = Sides {
+            client: crate_client(&minimal_url),
+            raw: Raw::new(&minimal_url, body.clone()),
+            raw_configured: Raw::configured_like_crate(&minimal_url, body),
+        };
+        run_server("minimal server", &minimal, quick).await;
+    });
+    drop(emulator);
+}
