@@ -245,6 +245,7 @@ fn expected_attempts(op: Op, err: &Error) -> u32 {
 
 /// Checks one answer (`status`, `body`, optional `requestid` and
 /// `Retry-After`) against the model.
+#[allow(clippy::too_many_arguments)] // every input of one case, named
 fn check(
     op: Op,
     status: u16,
@@ -536,9 +537,12 @@ enum ValidData {
     Page {
         count: Option<Option<i64>>,
         current_page: Option<Option<i64>>,
-        records: Option<Option<Vec<(Option<String>, Option<String>, Option<String>, Option<i64>)>>>,
+        records: Option<Option<Vec<Record>>>,
     },
 }
+
+/// A list record: collectionName, jobId, state, progress.
+type Record = (Option<String>, Option<String>, Option<String>, Option<i64>);
 
 fn valid_data(op: Op) -> BoxedStrategy<ValidData> {
     match op {
@@ -1126,7 +1130,7 @@ fn source() -> impl Strategy<Value = Source> {
 enum Key {
     None,
     Generate,
-    Key(String),
+    Fixed(String),
 }
 
 fn key() -> impl Strategy<Value = Key> {
@@ -1145,7 +1149,7 @@ fn key() -> impl Strategy<Value = Key> {
             1 => "[ ]{1,3}[!-~]{0,8}",
             1 => "[!-~]{0,8}[ ]{1,3}",
         ]
-        .prop_map(Key::Key),
+        .prop_map(Key::Fixed),
     ]
 }
 
@@ -1294,7 +1298,7 @@ impl Input {
         match &self.key {
             Key::None => job,
             Key::Generate => job.generate_idempotency_key(),
-            Key::Key(k) => job.idempotency_key(k),
+            Key::Fixed(k) => job.idempotency_key(k),
         }
     }
 
@@ -1339,7 +1343,7 @@ impl Input {
         if self.token.as_deref().is_some_and(|t| !t.is_empty()) && !has_sk {
             return Some("token");
         }
-        if let Key::Key(k) = &self.key
+        if let Key::Fixed(k) = &self.key
             && (k.is_empty()
                 || k.len() > 256
                 || !k.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
@@ -1473,7 +1477,7 @@ fn create_requests_are_validated_and_sent_exactly_as_set() {
                 let sent_key = r.header("idempotency-key");
                 match &input.key {
                     Key::None => prop_assert_eq!(sent_key, None),
-                    Key::Key(k) => prop_assert_eq!(sent_key, Some(k.as_str())),
+                    Key::Fixed(k) => prop_assert_eq!(sent_key, Some(k.as_str())),
                     Key::Generate => {
                         let k = sent_key.unwrap_or_default();
                         prop_assert!(uuid.is_match(k), "generated key {:?}", k);
