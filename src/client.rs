@@ -123,7 +123,8 @@ impl Client {
         job.validate()?;
         let body = job.to_body()?;
         let key = job.resolve_idempotency_key();
-        let scrubber = job.scrubber(self.scrubber());
+        // Built only if an error needs scrubbing: parsing URLs costs.
+        let scrubber = || job.scrubber(self.scrubber());
         let raw = &self.inner.raw;
         let (data, request_id) = self
             .call(Operation::Create, key.is_some(), &scrubber, || {
@@ -154,7 +155,7 @@ impl Client {
             .job_id(job_id);
         let raw = &self.inner.raw;
         let (data, _) = self
-            .call(Operation::Describe, true, &self.scrubber(), || {
+            .call(Operation::Describe, true, &|| self.scrubber(), || {
                 raw.describe_import_job().body(body.clone()).send()
             })
             .await?;
@@ -169,7 +170,7 @@ impl Client {
         let body = request.to_body()?;
         let raw = &self.inner.raw;
         let (data, _) = self
-            .call(Operation::List, true, &self.scrubber(), || {
+            .call(Operation::List, true, &|| self.scrubber(), || {
                 raw.list_import_jobs().body(body.clone()).send()
             })
             .await?;
@@ -186,7 +187,7 @@ impl Client {
         &self,
         op: Operation,
         repeatable: bool,
-        scrubber: &Scrubber,
+        scrubber: &(dyn Fn() -> Scrubber + Sync),
         mut attempt: impl FnMut() -> Fut,
     ) -> Result<(R::Data, Option<String>), Error>
     where
@@ -326,7 +327,7 @@ fn request_id(exchange: &Exchange) -> Option<String> {
 fn classify<R: Envelope>(
     result: Result<ResponseValue<R>, progenitor_client::Error<()>>,
     exchange: &Exchange,
-    scrubber: &Scrubber,
+    scrubber: &(dyn Fn() -> Scrubber + Sync),
 ) -> Result<R::Data, Error> {
     use progenitor_client::Error as P;
     let status = exchange.status.map_or(0, |s| s.as_u16());
@@ -339,17 +340,20 @@ fn classify<R: Envelope>(
     }
     let api_error = |code: i64, message: Option<&str>| Error::Api {
         code,
-        message: scrubber.scrub(message.unwrap_or_default()),
+        message: scrubber().scrub(message.unwrap_or_default()),
         status,
         request_id: request_id(exchange),
         attempts: 0,
     };
-    let decode_error = |reason: String| Error::Decode {
-        status,
-        // serde quotes the offending value, which may be anything the server sent.
-        reason: scrubber.excerpt(reason.as_bytes()),
-        excerpt: scrubber.excerpt(&exchange.body),
-        attempts: 0,
+    let decode_error = |reason: String| {
+        let scrubber = scrubber();
+        Error::Decode {
+            status,
+            // serde quotes the offending value, which may be anything the server sent.
+            reason: scrubber.excerpt(reason.as_bytes()),
+            excerpt: scrubber.excerpt(&exchange.body),
+            attempts: 0,
+        }
     };
     // What the body says when the generated decode refused it: the typed
     // envelope after all (with a string `code`), or at least an error code.
@@ -390,7 +394,7 @@ fn classify<R: Envelope>(
             }
             return Err(Error::Http {
                 status,
-                excerpt: scrubber.excerpt(&exchange.body),
+                excerpt: scrubber().excerpt(&exchange.body),
                 retry_after: exchange
                     .headers
                     .get(reqwest::header::RETRY_AFTER)

@@ -57,26 +57,17 @@ impl ClientHooks for generated::Client {
         };
         let limit = lock(&cell).limit;
         let status = response.status();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
 
-        let mut body = Vec::new();
-        let mut too_large = response.content_length().is_some_and(|n| n > limit as u64);
-        while !too_large && let Some(chunk) = response.chunk().await? {
-            if body.len() + chunk.len() > limit {
-                too_large = true;
-            } else {
-                body.extend_from_slice(&chunk);
-            }
-        }
-        let body = if too_large {
-            Bytes::new()
-        } else {
-            Bytes::from(body)
+        let (body, too_large) = match response.content_length() {
+            Some(n) if n > limit as u64 => (Bytes::new(), true),
+            // The framing guarantees no more than the announced length.
+            Some(_) => (response.bytes().await?, false),
+            None => read_capped(&mut response, limit).await?,
         };
 
         let mut rebuilt = http::Response::new(body.clone());
         *rebuilt.status_mut() = status;
-        *rebuilt.headers_mut() = headers.clone();
         {
             let mut ex = lock(&cell);
             ex.status = Some(status);
@@ -86,6 +77,21 @@ impl ClientHooks for generated::Client {
         }
         Ok(reqwest::Response::from(rebuilt))
     }
+}
+
+/// Reads a body of unannounced length, stopping once it passes `limit`.
+async fn read_capped(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<(Bytes, bool)> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok((Bytes::new(), true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((Bytes::from(body), false))
 }
 
 fn lock(cell: &Mutex<Exchange>) -> std::sync::MutexGuard<'_, Exchange> {
