@@ -2,22 +2,26 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Generated from openapi.yaml by build.rs; nothing in it is written by hand.
+pub mod generated;
+
+// Offline helpers: a local emulator of the API and typed httpmock mocks.
 #[cfg(feature = "emulator")]
 pub mod emulator;
-pub mod generated;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-mod client;
-mod config;
-mod error;
-mod paging;
-mod progress;
-mod redact;
-mod request;
-mod retry;
-mod transport;
-mod wait;
+// The hand-written layer over the generated client.
+mod client; // Client: the one pipeline every operation goes through
+mod config; // ClientBuilder: base URL, key, timeouts, checked before any request
+mod error; // Error and Delivery: what failed, and whether it may have been sent
+mod paging; // walking every page of a listing
+mod progress; // typed views of describe and list answers
+mod redact; // keeping secrets out of Debug, errors and logs
+mod request; // CreateImportJob and ListImportJobs, validated before sending
+mod retry; // when to retry, and how long to wait
+mod transport; // the progenitor exec hook: bounded reads, status and headers kept
+mod wait; // polling a job until it ends
 
 pub use client::Client;
 pub use config::{
