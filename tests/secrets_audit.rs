@@ -12,11 +12,15 @@ use std::{
     time::Duration,
 };
 
-use cli_env::{CLUSTER, Run, cli, closed_port_url, run, spawn_emulator};
+use cli_env::{
+    CLUSTER, Run, assert_wrong_key, cli, client, closed_port_url, cluster_args, create_args_on,
+    emulator, emulator_builder, fast_retry, run, spawn_emulator, start,
+};
 use httpmock::prelude::*;
 use serde_json::json;
 use zilliz_import::{
-    Client, CreateImportJob, Error, ListImportJobs, RetryPolicy, WaitOptions, emulator::Emulator,
+    Client, CreateImportJob, Error, ListImportJobs, WaitOptions,
+    emulator::{Emulator, EmulatorHandle},
 };
 
 const API_KEY: &str = "APIKEY-SENTINEL-7f3a";
@@ -57,17 +61,27 @@ fn assert_clean(what: &str, text: &str) {
     assert!(found.is_empty(), "{what} leaks {found:?}:\n{text}");
 }
 
-fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+/// Checks that neither the trace output nor any of `texts` leaks a sentinel.
+fn assert_all_clean(texts: &[String], trace: &str) {
+    assert_clean("trace output", trace);
+    for text in texts {
+        assert_clean("Debug/Display", text);
+    }
 }
 
-fn client_for(base: &str, key: &str) -> Client {
-    Client::builder()
-        .api_key(key)
-        .base_url(base)
-        .retry(fast_retry())
-        .build()
-        .expect("client builds")
+/// An emulator taking the sentinel API key whose jobs run for an hour.
+async fn slow_emulator() -> EmulatorHandle {
+    start(
+        Emulator::builder()
+            .api_key(API_KEY)
+            .job_duration(Duration::from_secs(3600)),
+    )
+    .await
+}
+
+/// An emulator that takes only "other-key", so the sentinel key is refused.
+async fn other_key_emulator() -> EmulatorHandle {
+    start(Emulator::builder().api_key("other-key")).await
 }
 
 /// A create carrying every kind of secret.
@@ -75,6 +89,11 @@ fn secret_job(url: &str) -> CreateImportJob {
     CreateImportJob::new(CLUSTER, "audit", url)
         .storage_credentials(ACCESS_KEY, SECRET_KEY)
         .session_token(SESSION_TOKEN)
+}
+
+/// [`secret_job`] of the plain presigned `a.parquet`.
+fn secret_job_a() -> CreateImportJob {
+    secret_job(&presigned("a.parquet"))
 }
 
 // ---------------------------------------------------------------- trace capture
@@ -148,16 +167,11 @@ async fn echo_server(
     other_body: String,
 ) -> MockServer {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
-            then.status(status)
-                .header("content-type", content_type)
-                .body(create_body);
-        })
-        .await;
-    for path in [DESCRIBE_PATH, LIST_PATH] {
-        let body = other_body.clone();
+    for (path, body) in [
+        (CREATE_PATH, create_body),
+        (DESCRIBE_PATH, other_body.clone()),
+        (LIST_PATH, other_body),
+    ] {
         server
             .mock_async(|when, then| {
                 when.method(POST).path(path);
@@ -170,6 +184,36 @@ async fn echo_server(
     server
 }
 
+/// An [`echo_server`] and a client with the sentinel API key for it; keep the
+/// server alive while the client is used.
+async fn echo_client(
+    status: u16,
+    content_type: &str,
+    create_body: String,
+    other_body: String,
+) -> (MockServer, Client) {
+    let server = echo_server(status, content_type, create_body, other_body).await;
+    let c = client(&server.base_url(), API_KEY);
+    (server, c)
+}
+
+/// Creates a [`secret_job`] of `url` against a server answering create with
+/// each of `bodies` (status and body) in turn; every create must fail, and
+/// neither its result nor the trace may leak a sentinel.
+fn assert_create_echoes_are_scrubbed(url: &str, bodies: Vec<(u16, String)>) {
+    let (texts, trace) = traced(async || {
+        let mut texts = Vec::new();
+        for (status, body) in bodies {
+            let (_server, s) = echo_client(status, "application/json", body, "{}".into()).await;
+            let r = s.create_import_job(secret_job(url)).await;
+            assert!(r.is_err(), "{r:?}");
+            texts.push(describe_result(&r));
+        }
+        texts
+    });
+    assert_all_clean(&texts, &trace);
+}
+
 // ---------------------------------------------------------------- library
 
 #[test]
@@ -178,12 +222,9 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
         let mut texts: Vec<String> = Vec::new();
         let mut errors: Vec<Error> = Vec::new();
 
-        let emu = Emulator::builder()
-            .api_key(API_KEY)
-            .job_duration(Duration::from_millis(200))
-            .fail_when_url_contains("fail");
+        let emu = emulator_builder(API_KEY, Duration::from_millis(200));
         texts.push(format!("{emu:?}"));
-        let h = emu.start().await.expect("emulator");
+        let h = start(emu).await;
         texts.push(format!("{h:?}"));
 
         // ---- success
@@ -242,27 +283,10 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
         }
 
         // ---- failure: wrong API key (HTTP 401 / 21119)
-        let other = Emulator::builder()
-            .api_key("other-key")
-            .start()
-            .await
-            .expect("emulator");
-        let wrong = client_for(&other.base_url(), API_KEY);
-        let e = wrong
-            .create_import_job(secret_job(&presigned("a.parquet")))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::Api {
-                    code: 21119,
-                    status: 401,
-                    ..
-                }
-            ),
-            "{e:?}"
-        );
+        let other = other_key_emulator().await;
+        let wrong = client(&other.base_url(), API_KEY);
+        let e = wrong.create_import_job(secret_job_a()).await.unwrap_err();
+        assert_wrong_key(&e);
         errors.push(e);
         errors.push(wrong.describe_import_job(CLUSTER, "1").await.unwrap_err());
         errors.push(
@@ -315,7 +339,7 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
         }
 
         // ---- failure: connection refused
-        let closed = client_for(&closed_port_url(), API_KEY);
+        let closed = client(&closed_port_url(), API_KEY);
         let e = closed
             .create_import_job(secret_job(&presigned_full("a.parquet")))
             .await
@@ -332,18 +356,13 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
         );
         let echo_key = format!("bad request: apiKey {API_KEY} (Bearer {API_KEY})");
         let envelope = |code: i64, m: &str| json!({"code": code, "message": m}).to_string();
-        let server = echo_server(
-            200,
-            "application/json",
-            envelope(80000, &echo),
-            envelope(80000, &echo_key),
-        )
-        .await;
-        let s = client_for(&server.base_url(), API_KEY);
-        let e = s
-            .create_import_job(secret_job(&presigned("a.parquet")))
-            .await
-            .unwrap_err();
+        // An API error `code` over HTTP `status`, its message echoing the request.
+        let api_echo = async |status: u16, code: i64| {
+            let (create_body, other_body) = (envelope(code, &echo), envelope(code, &echo_key));
+            echo_client(status, "application/json", create_body, other_body).await
+        };
+        let (_server, s) = api_echo(200, 80000).await;
+        let e = s.create_import_job(secret_job_a()).await.unwrap_err();
         assert!(matches!(e, Error::Api { code: 80000, .. }), "{e:?}");
         assert!(
             e.to_string()
@@ -364,30 +383,15 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
                 .unwrap_err(),
         );
         // The same over HTTP 401.
-        let server = echo_server(
-            401,
-            "application/json",
-            envelope(21119, &echo),
-            envelope(21119, &echo_key),
-        )
-        .await;
-        let s = client_for(&server.base_url(), API_KEY);
-        errors.push(
-            s.create_import_job(secret_job(&presigned("a.parquet")))
-                .await
-                .unwrap_err(),
-        );
+        let (_server, s) = api_echo(401, 21119).await;
+        errors.push(s.create_import_job(secret_job_a()).await.unwrap_err());
         errors.push(s.describe_import_job(CLUSTER, "1").await.unwrap_err());
 
         // ---- failure: a gateway's HTML 502 echoing the request
         let html =
             |m: &str| format!("<html><body><h1>502 Bad Gateway</h1><pre>{m}</pre></body></html>");
-        let server = echo_server(502, "text/html", html(&echo), html(&echo_key)).await;
-        let s = client_for(&server.base_url(), API_KEY);
-        for job in [
-            secret_job(&presigned("a.parquet")),
-            secret_job(&presigned("a.parquet")).idempotency_key("k-502"),
-        ] {
+        let (_server, s) = echo_client(502, "text/html", html(&echo), html(&echo_key)).await;
+        for job in [secret_job_a(), secret_job_a().idempotency_key("k-502")] {
             let e = s.create_import_job(job).await.unwrap_err();
             assert!(matches!(e, Error::Http { status: 502, .. }), "{e:?}");
             errors.push(e);
@@ -426,12 +430,8 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
             ),
         ];
         for (create_body, other_body) in bodies {
-            let server = echo_server(200, "application/json", create_body, other_body).await;
-            let s = client_for(&server.base_url(), API_KEY);
-            let e = s
-                .create_import_job(secret_job(&presigned("a.parquet")))
-                .await
-                .unwrap_err();
+            let (_server, s) = echo_client(200, "application/json", create_body, other_body).await;
+            let e = s.create_import_job(secret_job_a()).await.unwrap_err();
             assert!(matches!(e, Error::Decode { .. }), "{e:?}");
             errors.push(e);
             // Some of these bodies decode for describe or list: only what
@@ -443,17 +443,9 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
         }
 
         // ---- failure: a wait that times out (job still running)
-        let slow = Emulator::builder()
-            .api_key(API_KEY)
-            .job_duration(Duration::from_secs(3600))
-            .start()
-            .await
-            .expect("emulator");
-        let sc = client_for(&slow.base_url(), API_KEY);
-        let created = sc
-            .create_import_job(secret_job(&presigned("a.parquet")))
-            .await
-            .expect("create");
+        let slow = slow_emulator().await;
+        let sc = client(&slow.base_url(), API_KEY);
+        let created = sc.create_import_job(secret_job_a()).await.expect("create");
         let e = sc
             .wait_for_import_job(
                 CLUSTER,
@@ -486,10 +478,7 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
             "trace output mentions {expected:?}:\n{trace}"
         );
     }
-    assert_clean("trace output", &trace);
-    for text in &texts {
-        assert_clean("Debug/Display", text);
-    }
+    assert_all_clean(&texts, &trace);
 }
 
 /// A job whose presigned object cannot be read fails, and the emulator's
@@ -498,14 +487,8 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
 #[test]
 fn a_failed_jobs_reason_does_not_leak_the_presigned_query() {
     let (texts, trace) = traced(async || {
-        let h = Emulator::builder()
-            .api_key(API_KEY)
-            .job_duration(Duration::from_millis(100))
-            .fail_when_url_contains("fail")
-            .start()
-            .await
-            .expect("emulator");
-        let c = client_for(&h.base_url(), API_KEY);
+        let h = emulator(API_KEY, Duration::from_millis(100)).await;
+        let c = client(&h.base_url(), API_KEY);
         let created = c
             .create_import_job(secret_job(&presigned("fail.parquet")))
             .await
@@ -535,22 +518,19 @@ fn a_failed_jobs_reason_does_not_leak_the_presigned_query() {
         );
         vec![describe_err(&e), describe_result(&described), reason]
     });
-    assert_clean("trace output", &trace);
-    for text in &texts {
-        assert_clean("Debug/Display", text);
-    }
+    assert_all_clean(&texts, &trace);
 }
 
 /// A Go JSON encoder (the service's) writes `&` as `\u0026`, so an echoed URL
 /// in a raw body differs from the query the client sent; it must still go.
 #[test]
 fn a_reencoded_echo_of_the_presigned_url_is_scrubbed() {
-    let (texts, trace) = traced(async || {
-        let url = presigned_full("a.parquet");
-        let go_json_url = url.replace('&', "\\u0026");
-        assert!(go_json_url.contains(r"\u0026") && go_json_url.contains(SIGNATURE));
-        let mut texts = Vec::new();
-        let bodies = [
+    let url = presigned_full("a.parquet");
+    let go_json_url = url.replace('&', "\\u0026");
+    assert!(go_json_url.contains(r"\u0026") && go_json_url.contains(SIGNATURE));
+    assert_create_echoes_are_scrubbed(
+        &url,
+        vec![
             (
                 502,
                 format!(r#"{{"code":65535,"message":"upstream failed for {go_json_url}"}}"#),
@@ -564,20 +544,8 @@ fn a_reencoded_echo_of_the_presigned_url_is_scrubbed() {
                 200,
                 format!(r#"{{"code":96000,"message":"cannot read {go_json_url}"}}"#),
             ),
-        ];
-        for (status, body) in bodies {
-            let server = echo_server(status, "application/json", body, "{}".into()).await;
-            let s = client_for(&server.base_url(), API_KEY);
-            let r = s.create_import_job(secret_job(&url)).await;
-            assert!(r.is_err(), "{r:?}");
-            texts.push(describe_result(&r));
-        }
-        texts
-    });
-    assert_clean("trace output", &trace);
-    for text in &texts {
-        assert_clean("Debug/Display", text);
-    }
+        ],
+    );
 }
 
 /// Servers quote parts of a URL, not always the whole of it: S3's
@@ -585,38 +553,21 @@ fn a_reencoded_echo_of_the_presigned_url_is_scrubbed() {
 /// query string only as one piece, so the signature passes through.
 #[test]
 fn a_partial_echo_of_the_presigned_query_is_scrubbed() {
-    let (texts, trace) = traced(async || {
-        let url = presigned_full("a.parquet");
-        let mut texts = Vec::new();
-        let bodies = [
+    assert_create_echoes_are_scrubbed(
+        &presigned_full("a.parquet"),
+        vec![
             (200, json!({"code": 80000, "message": format!("SignatureDoesNotMatch: {PRESIGNED_QUERY}")}).to_string()),
             (502, format!("<Error><Code>SignatureDoesNotMatch</Code><Signature>{SIGNATURE}</Signature></Error>")),
-        ];
-        for (status, body) in bodies {
-            let server = echo_server(status, "application/json", body, "{}".into()).await;
-            let s = client_for(&server.base_url(), API_KEY);
-            let r = s.create_import_job(secret_job(&url)).await;
-            assert!(r.is_err(), "{r:?}");
-            texts.push(describe_result(&r));
-        }
-        texts
-    });
-    for text in &texts {
-        assert_clean("Debug/Display", text);
-    }
-    assert_clean("trace output", &trace);
+        ],
+    );
 }
 
 /// `EmulatorHandle::requests()` promises credentials are redacted: the
 /// presigned URL's signature is one.
 #[tokio::test]
 async fn the_emulators_recorded_requests_hold_no_secrets() {
-    let h = Emulator::builder()
-        .api_key(API_KEY)
-        .start()
-        .await
-        .expect("emulator");
-    let c = client_for(&h.base_url(), API_KEY);
+    let h = start(Emulator::builder().api_key(API_KEY)).await;
+    let c = client(&h.base_url(), API_KEY);
     c.create_import_job(secret_job(&presigned_full("a.parquet")).idempotency_key("rec-1"))
         .await
         .expect("create");
@@ -672,8 +623,9 @@ fn strip_ansi(text: &str) -> String {
         .into_owned()
 }
 
-fn s(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
+/// `create` of `url` into `c` on the emulator's cluster.
+fn create_of(url: &str) -> Vec<&str> {
+    create_args_on(CLUSTER, "c", url, &[])
 }
 
 fn audited_command(c: &Case, via: Via, json: bool) -> assert_cmd::Command {
@@ -734,91 +686,35 @@ async fn audit_cli(cases: &[Case]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cli_success_paths_leak_nothing_at_trace_level() {
-    let h = Emulator::builder()
-        .api_key(API_KEY)
-        .job_duration(Duration::from_millis(300))
-        .fail_when_url_contains("fail")
-        .start()
-        .await
-        .expect("emulator");
+    let h = emulator(API_KEY, Duration::from_millis(300)).await;
     let base = h.base_url();
-    let id = client_for(&base, API_KEY)
+    let id = client(&base, API_KEY)
         .create_import_job(secret_job(&presigned("seed.parquet")))
         .await
         .expect("create")
         .job_id;
     let url = presigned_full("a.parquet");
     let url1 = presigned("b.parquet");
+    let ok = |name, args: &[&str]| case(name, &base, args, 0, true);
     let cases = [
-        case(
+        ok(
             "create",
-            &base,
-            &[
-                "create",
-                "--cluster-id",
-                CLUSTER,
-                "--collection",
-                "c",
-                "--object-url",
-                &url,
-                "--idempotency-key",
-                "idem",
-            ],
-            0,
-            true,
+            &create_args_on(CLUSTER, "c", &url, &["--idempotency-key", "idem"]),
         ),
-        case(
+        ok(
             "create --wait",
-            &base,
-            &[
-                "create",
-                "--cluster-id",
-                CLUSTER,
-                "--collection",
-                "c",
-                "--object-url",
-                &url1,
-                "--wait",
-            ],
-            0,
-            true,
+            &create_args_on(CLUSTER, "c", &url1, &["--wait"]),
         ),
-        case(
-            "describe",
-            &base,
-            &["describe", "--cluster-id", CLUSTER, &id],
-            0,
-            true,
-        ),
-        case(
+        ok("describe", &cluster_args("describe", &[&id])),
+        ok(
             "list",
-            &base,
-            &[
-                "list",
-                "--cluster-id",
-                CLUSTER,
-                "--page",
-                "2",
-                "--page-size",
-                "1",
-            ],
-            0,
-            true,
+            &cluster_args("list", &["--page", "2", "--page-size", "1"]),
         ),
-        case(
+        ok(
             "list --all",
-            &base,
-            &["list", "--cluster-id", CLUSTER, "--all", "--page-size", "1"],
-            0,
-            true,
+            &cluster_args("list", &["--all", "--page-size", "1"]),
         ),
-        case(
-            "wait",
-            &base,
-            &["wait", "--cluster-id", CLUSTER, &id],
-            0,
-            true,
-        ),
+        ok("wait", &cluster_args("wait", &[&id])),
     ];
     audit_cli(&cases).await;
     // 1 seed + 4 runs each of create and create --wait (one idempotency key
@@ -831,25 +727,10 @@ async fn cli_success_paths_leak_nothing_at_trace_level() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cli_failure_paths_leak_nothing_at_trace_level() {
-    let h = Emulator::builder()
-        .api_key(API_KEY)
-        .job_duration(Duration::from_millis(300))
-        .fail_when_url_contains("fail")
-        .start()
-        .await
-        .expect("emulator");
-    let slow = Emulator::builder()
-        .api_key(API_KEY)
-        .job_duration(Duration::from_secs(3600))
-        .start()
-        .await
-        .expect("emulator");
-    let other = Emulator::builder()
-        .api_key("other-key")
-        .start()
-        .await
-        .expect("emulator");
-    let slow_id = client_for(&slow.base_url(), API_KEY)
+    let h = emulator(API_KEY, Duration::from_millis(300)).await;
+    let slow = slow_emulator().await;
+    let other = other_key_emulator().await;
+    let slow_id = client(&slow.base_url(), API_KEY)
         .create_import_job(secret_job(&presigned("slow.parquet")))
         .await
         .expect("create")
@@ -884,132 +765,103 @@ async fn cli_failure_paths_leak_nothing_at_trace_level() {
     let url = presigned("a.parquet");
     let bad_url = format!("nope?{PRESIGNED_QUERY}");
     let no_host = format!("s3:///key?{PRESIGNED_QUERY}");
-    let create = |url: &str| -> Vec<String> {
-        [
-            "create",
-            "--cluster-id",
-            CLUSTER,
-            "--collection",
-            "c",
-            "--object-url",
-            url,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-    };
-    let mut create_wait = create(&fail_url);
-    create_wait.push("--wait".into());
+    let create_wait = create_args_on(CLUSTER, "c", &fail_url, &["--wait"]);
+    let describe_1 = cluster_args("describe", &["1"]);
 
     let cases = [
-        case("failed job", &base, &s(&create_wait), 5, true),
+        case("failed job", &base, &create_wait, 5, true),
         case(
             "unknown job",
             &base,
-            &["describe", "--cluster-id", CLUSTER, "4242"],
+            &cluster_args("describe", &["4242"]),
             3,
             true,
         ),
         case(
             "unknown cluster",
             &base,
-            &[
-                "create",
-                "--cluster-id",
-                "in01-nope",
-                "--collection",
-                "c",
-                "--object-url",
-                &url,
-            ],
+            &create_args_on("in01-nope", "c", &url, &[]),
             3,
             true,
         ),
-        case("invalid url", &base, &s(&create(&bad_url)), 2, false),
-        case("url without host", &base, &s(&create(&no_host)), 2, false),
+        case("invalid url", &base, &create_of(&bad_url), 2, false),
+        case("url without host", &base, &create_of(&no_host), 2, false),
         case(
             "page size 0",
             &base,
-            &["list", "--cluster-id", CLUSTER, "--page-size", "0"],
+            &cluster_args("list", &["--page-size", "0"]),
             2,
             false,
         ),
         case(
             "wrong key create",
             &other.base_url(),
-            &s(&create(&url)),
+            &create_of(&url),
             3,
             true,
         ),
         case(
             "wrong key list",
             &other.base_url(),
-            &["list", "--cluster-id", CLUSTER, "--all"],
+            &cluster_args("list", &["--all"]),
             3,
             true,
         ),
-        case("refused create", &closed, &s(&create(&url)), 4, true),
+        case("refused create", &closed, &create_of(&url), 4, true),
         // wait polls through connection failures until its deadline
         case(
             "refused wait",
             &closed,
-            &["wait", "--cluster-id", CLUSTER, "1", "--timeout", "300ms"],
+            &cluster_args("wait", &["1", "--timeout", "300ms"]),
             6,
             true,
         ),
         case(
             "echoing API error",
             &api_echo.base_url(),
-            &s(&create(&url)),
+            &create_of(&url),
             3,
             true,
         ),
         case(
             "echoing API error, describe",
             &api_echo.base_url(),
-            &["describe", "--cluster-id", CLUSTER, "1"],
+            &describe_1,
             3,
             true,
         ),
         case(
             "echoing HTML 502",
             &html_echo.base_url(),
-            &s(&create(&url)),
+            &create_of(&url),
             4,
             true,
         ),
         case(
             "echoing HTML 502, list",
             &html_echo.base_url(),
-            &["list", "--cluster-id", CLUSTER],
+            &cluster_args("list", &[]),
             4,
             true,
         ),
         case(
             "echoing undecodable body",
             &decode_echo.base_url(),
-            &s(&create(&url)),
+            &create_of(&url),
             4,
             true,
         ),
         case(
             "echoing undecodable body, describe",
             &decode_echo.base_url(),
-            &["describe", "--cluster-id", CLUSTER, "1"],
+            &describe_1,
             4,
             true,
         ),
         case(
             "wait timeout",
             &slow.base_url(),
-            &[
-                "wait",
-                "--cluster-id",
-                CLUSTER,
-                &slow_id,
-                "--timeout",
-                "50ms",
-            ],
+            &cluster_args("wait", &[&slow_id, "--timeout", "50ms"]),
             6,
             true,
         ),
@@ -1020,7 +872,7 @@ async fn cli_failure_paths_leak_nothing_at_trace_level() {
     for via in [Via::Flags, Via::Env] {
         let mut cmd = cli();
         cmd.args(["-vvv", "--base-url", &base, "--api-key", API_KEY])
-            .args(create(&url));
+            .args(create_of(&url));
         match via {
             Via::Flags => cmd.args(["--secret-key", SECRET_KEY]),
             Via::Env => cmd.env("ZILLIZ_SECRET_KEY", SECRET_KEY),
@@ -1073,7 +925,7 @@ async fn the_emulator_subcommand_does_not_print_its_key() {
         let mut stderr = guard.0.stderr.take().expect("piped stderr");
         assert!(first.starts_with("http://127.0.0.1:"), "{first}");
 
-        let c = client_for(&first, API_KEY);
+        let c = client(&first, API_KEY);
         let created = c
             .create_import_job(secret_job(&presigned_full("a.parquet")))
             .await
@@ -1081,7 +933,7 @@ async fn the_emulator_subcommand_does_not_print_its_key() {
         c.describe_import_job(CLUSTER, &created.job_id)
             .await
             .expect("describe");
-        let e = client_for(&first, "wrong-key")
+        let e = client(&first, "wrong-key")
             .describe_import_job(CLUSTER, &created.job_id)
             .await
             .unwrap_err();

@@ -11,8 +11,8 @@ use std::{
 
 use serde_json::Value;
 use zilliz_import::{
-    Client, RetryPolicy,
-    emulator::{Emulator, EmulatorHandle},
+    Client, Error, RetryPolicy,
+    emulator::{Emulator, EmulatorBuilder, EmulatorHandle},
 };
 
 /// The emulator's default cluster id.
@@ -97,15 +97,27 @@ pub async fn run(mut cmd: assert_cmd::Command) -> Run {
     }
 }
 
-/// An emulator with `key`, jobs of `duration`, and URLs containing "fail" failing.
-pub async fn emulator(key: &str, duration: Duration) -> EmulatorHandle {
+/// The builder of [`emulator`], for tests that add to it.
+pub fn emulator_builder(key: &str, duration: Duration) -> EmulatorBuilder {
     Emulator::builder()
         .api_key(key)
         .job_duration(duration)
         .fail_when_url_contains("fail")
-        .start()
-        .await
-        .expect("emulator starts")
+}
+
+/// Starts the emulator `builder` describes.
+pub async fn start(builder: EmulatorBuilder) -> EmulatorHandle {
+    builder.start().await.expect("emulator starts")
+}
+
+/// An emulator with `key`, jobs of `duration`, and URLs containing "fail" failing.
+pub async fn emulator(key: &str, duration: Duration) -> EmulatorHandle {
+    start(emulator_builder(key, duration)).await
+}
+
+/// Retries with millisecond backoff, so failing tests stay quick.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 
 /// A library client for the emulator, with quick retries.
@@ -113,11 +125,48 @@ pub fn client(base: &str, key: &str) -> Client {
     Client::builder()
         .api_key(key)
         .base_url(base)
-        .retry(
-            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
+        .retry(fast_retry())
         .build()
         .expect("client builds")
+}
+
+/// Asserts `e` is the API's answer to a wrong key: HTTP 401 with code 21119.
+pub fn assert_wrong_key(e: &Error) {
+    assert!(
+        matches!(
+            e,
+            Error::Api {
+                code: 21119,
+                status: 401,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+/// `command --cluster-id CLUSTER`, then `rest`.
+pub fn cluster_args<'a>(command: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    [&[command, "--cluster-id", CLUSTER][..], rest].concat()
+}
+
+/// `create` of `url` into `collection` on `cluster`, then `extra`.
+pub fn create_args_on<'a>(
+    cluster: &'a str,
+    collection: &'a str,
+    url: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let head = [
+        "create",
+        "--cluster-id",
+        cluster,
+        "--collection",
+        collection,
+        "--object-url",
+        url,
+    ];
+    [&head[..], extra].concat()
 }
 
 /// A loopback URL nothing listens on (bound, then released).
