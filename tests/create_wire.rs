@@ -5,32 +5,65 @@
 mod common;
 
 use common::*;
-use httpmock::prelude::*;
+use httpmock::{Then, When, prelude::*};
 use serde_json::json;
 use zilliz_import::{
-    CHINA_BASE_URL, Client, CreateImportJob, ENV_API_KEY, ENV_BASE_URL, Error, GLOBAL_BASE_URL,
-    Region,
+    CHINA_BASE_URL, Client, CreateImportJob, CreatedImportJob, ENV_API_KEY, ENV_BASE_URL, Error,
+    GLOBAL_BASE_URL, Region,
 };
 
 const USER_AGENT: &str = "zilliz-import/0.1.0";
 
-fn uuid_regex() -> regex::Regex {
-    regex::Regex::new("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-        .unwrap()
+fn seed_response() -> serde_json::Value {
+    created_body()
 }
 
-fn seed_response() -> serde_json::Value {
-    json!({"code": 0, "data": {"jobId": JOB_ID}})
+/// Sends `job` to a fresh server whose create mock (a POST to the create
+/// path) also requires what `when` adds and answers as `then`; checks the
+/// mock matched exactly once and returns the create's result.
+async fn create_once(
+    job: CreateImportJob,
+    when: impl FnOnce(When),
+    then: impl FnOnce(Then),
+) -> CreatedImportJob {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|w, t| {
+            when(w.method(POST).path(CREATE_PATH));
+            then(t);
+        })
+        .await;
+    let created = client(&server.base_url())
+        .create_import_job(job)
+        .await
+        .unwrap();
+    mock.assert_calls_async(1).await;
+    created
+}
+
+/// As [`create_once`] for a create whose body must be exactly `body`,
+/// answered with the seed response.
+async fn sends_exactly(job: CreateImportJob, body: serde_json::Value) -> CreatedImportJob {
+    create_once(
+        job,
+        move |when| {
+            when.json_body(body);
+        },
+        answers_seed,
+    )
+    .await
+}
+
+fn answers_seed(then: Then) {
+    then.status(200).json_body(seed_response());
 }
 
 #[tokio::test]
 async fn seed_example_goes_out_as_documented_and_its_answer_decodes() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(CREATE_PATH)
-                .header("authorization", format!("Bearer {API_KEY}"))
+    let created = create_once(
+        seed_job(),
+        |when| {
+            when.header("authorization", format!("Bearer {API_KEY}"))
                 .header("content-type", "application/json")
                 .header("accept", "application/json")
                 .header("user-agent", USER_AGENT)
@@ -41,73 +74,52 @@ async fn seed_example_goes_out_as_documented_and_its_answer_decodes() {
                     "collectionName": "medium_articles",
                     "objectUrl": SEED_URL,
                 }));
+        },
+        |then| {
             then.status(200)
                 .header("content-type", "application/json")
                 .json_body(seed_response());
-        })
-        .await;
-
-    let created = client(&server.base_url())
-        .create_import_job(CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL))
-        .await
-        .unwrap();
+        },
+    )
+    .await;
 
     assert_eq!(created.job_id, JOB_ID);
     assert_eq!(created.idempotency_key, None);
     assert_eq!(created.request_id, None);
-    mock.assert_calls_async(1).await;
 }
 
 #[tokio::test]
 async fn partition_and_storage_credentials_are_sent_when_set() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH).json_body(json!({
-                "clusterId": CLUSTER,
-                "collectionName": "medium_articles",
-                "partitionName": "p2024",
-                "objectUrl": SEED_URL,
-                "accessKey": "AKIAEXAMPLE",
-                "secretKey": SECRET_KEY,
-            }));
-            then.status(200).json_body(seed_response());
-        })
-        .await;
-
-    let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
+    let job = seed_job()
         .partition("p2024")
         .storage_credentials("AKIAEXAMPLE", SECRET_KEY);
-    let created = client(&server.base_url())
-        .create_import_job(job)
-        .await
-        .unwrap();
+    let body = json!({
+        "clusterId": CLUSTER,
+        "collectionName": "medium_articles",
+        "partitionName": "p2024",
+        "objectUrl": SEED_URL,
+        "accessKey": "AKIAEXAMPLE",
+        "secretKey": SECRET_KEY,
+    });
+    let created = sends_exactly(job, body).await;
 
     assert_eq!(created.job_id, JOB_ID);
-    mock.assert_calls_async(1).await;
 }
 
 #[tokio::test]
 async fn object_url_groups_database_and_session_token_are_sent() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH).json_body(json!({
-                "clusterId": CLUSTER,
-                "collectionName": "medium_articles",
-                "dbName": "analytics",
-                "objectUrls": [
-                    ["s3://bucket/g1/a.parquet", "s3://bucket/g1/b.parquet"],
-                    ["s3://bucket/g2/c.parquet"],
-                ],
-                "accessKey": "AKIAEXAMPLE",
-                "secretKey": SECRET_KEY,
-                "token": SESSION_TOKEN,
-            }));
-            then.status(200).json_body(seed_response());
-        })
-        .await;
-
+    let body = json!({
+        "clusterId": CLUSTER,
+        "collectionName": "medium_articles",
+        "dbName": "analytics",
+        "objectUrls": [
+            ["s3://bucket/g1/a.parquet", "s3://bucket/g1/b.parquet"],
+            ["s3://bucket/g2/c.parquet"],
+        ],
+        "accessKey": "AKIAEXAMPLE",
+        "secretKey": SECRET_KEY,
+        "token": SESSION_TOKEN,
+    });
     let job = CreateImportJob::with_object_urls(
         CLUSTER,
         "medium_articles",
@@ -119,54 +131,37 @@ async fn object_url_groups_database_and_session_token_are_sent() {
     .database("analytics")
     .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
     .session_token(SESSION_TOKEN);
-    let created = client(&server.base_url())
-        .create_import_job(job)
-        .await
-        .unwrap();
+    let created = sends_exactly(job, body).await;
 
     assert_eq!(created.job_id, JOB_ID);
-    mock.assert_calls_async(1).await;
 }
 
 #[tokio::test]
 async fn code_200_is_success_and_the_request_id_is_kept() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
+    let created = create_once(
+        seed_job(),
+        |_| {},
+        |then| {
             then.status(200)
                 .header("requestid", "req-abc-1")
                 .json_body(json!({"code": 200, "data": {"jobId": "job-0123456789abcdef"}}));
-        })
-        .await;
-
-    let created = client(&server.base_url())
-        .create_import_job(CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL))
-        .await
-        .unwrap();
+        },
+    )
+    .await;
 
     assert_eq!(created.job_id, "job-0123456789abcdef");
     assert_eq!(created.request_id.as_deref(), Some("req-abc-1"));
-    mock.assert_calls_async(1).await;
 }
 
 #[tokio::test]
 async fn a_base_url_with_a_trailing_slash_still_hits_the_right_path() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
-            then.status(200).json_body(seed_response());
-        })
-        .await;
+    let mock = on_post(&server, CREATE_PATH, answers_seed).await;
     let base = format!("{}/", server.base_url());
 
     let c = client(&base);
     assert_eq!(c.base_url(), server.base_url());
-    let created = c
-        .create_import_job(CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL))
-        .await
-        .unwrap();
+    let created = c.create_import_job(seed_job()).await.unwrap();
 
     assert_eq!(created.job_id, JOB_ID);
     mock.assert_calls_async(1).await;
@@ -174,40 +169,31 @@ async fn a_base_url_with_a_trailing_slash_still_hits_the_right_path() {
 
 #[tokio::test]
 async fn a_given_idempotency_key_is_sent_and_returned() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(CREATE_PATH)
-                .header("idempotency-key", "import-2024-04-01-medium")
+    let created = create_once(
+        seed_job().idempotency_key("import-2024-04-01-medium"),
+        |when| {
+            when.header("idempotency-key", "import-2024-04-01-medium")
                 .json_body(json!({
                     "clusterId": CLUSTER,
                     "collectionName": "medium_articles",
                     "objectUrl": SEED_URL,
                 }));
-            then.status(200).json_body(seed_response());
-        })
-        .await;
-
-    let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
-        .idempotency_key("import-2024-04-01-medium");
-    let created = client(&server.base_url())
-        .create_import_job(job)
-        .await
-        .unwrap();
+        },
+        answers_seed,
+    )
+    .await;
 
     assert_eq!(
         created.idempotency_key.as_deref(),
         Some("import-2024-04-01-medium")
     );
-    mock.assert_calls_async(1).await;
 }
 
 #[tokio::test]
 async fn a_generated_idempotency_key_is_a_fresh_uuid_sent_and_returned() {
     let server = Scripted::start(vec![Reply::json(200, &seed_response(), &[])]).await;
     let c = client(&server.base_url);
-    let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL).generate_idempotency_key();
+    let job = seed_job().generate_idempotency_key();
 
     let first = c.create_import_job(job.clone()).await.unwrap();
     let second = c.create_import_job(job).await.unwrap();
@@ -255,9 +241,7 @@ async fn extra_headers_and_a_custom_user_agent_are_sent_on_every_request() {
         .user_agent("my-pipeline/2")
         .build()
         .unwrap();
-    c.create_import_job(CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL))
-        .await
-        .unwrap();
+    c.create_import_job(seed_job()).await.unwrap();
     c.describe_import_job(CLUSTER, JOB_ID).await.unwrap();
 
     create.assert_calls_async(1).await;

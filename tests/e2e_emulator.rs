@@ -5,17 +5,20 @@
 //! is a pure function of how far the test advanced it: no sleeps, no flakes.
 #![cfg(feature = "emulator")]
 
+mod common;
+
 use std::{
     collections::HashSet,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
+use common::{api_fields, assert_invalid_input, recording, recording_then};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{
-    Client, CreateImportJob, Delivery, Error, ImportState, ListImportJobs, RetryPolicy,
-    WaitOptions,
+    Client, CreateImportJob, CreatedImportJob, Delivery, Error, ImportJobPage, ImportProgress,
+    ImportState, ListImportJobs, RetryPolicy, WaitOptions,
     emulator::{Emulator, EmulatorHandle, JobState, RecordedRequest},
 };
 
@@ -71,6 +74,23 @@ fn requests_to(h: &EmulatorHandle, path: &str) -> Vec<RecordedRequest> {
 
 fn seed_job() -> CreateImportJob {
     CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
+}
+
+/// Creates a job importing `url` into collection `coll`, which must succeed.
+async fn create_coll(c: &Client, url: &str) -> CreatedImportJob {
+    c.create_import_job(CreateImportJob::new(CLUSTER, "coll", url))
+        .await
+        .unwrap()
+}
+
+/// Lists what `request` asks for, which must succeed.
+async fn list(c: &Client, request: ListImportJobs) -> ImportJobPage {
+    c.list_import_jobs(&request).await.unwrap()
+}
+
+/// Describes `job_id` in [`CLUSTER`], which must succeed.
+async fn describe(c: &Client, job_id: &str) -> ImportProgress {
+    c.describe_import_job(CLUSTER, job_id).await.unwrap()
 }
 
 /// Seconds since the epoch of `2024-04-01T06:17:55Z`-shaped text.
@@ -131,10 +151,7 @@ async fn create_describe_advance_complete_with_exact_fields() {
     assert!(job.total_rows >= 1_000);
 
     // t = 0: Pending.
-    let p = c
-        .describe_import_job(CLUSTER, &created.job_id)
-        .await
-        .unwrap();
+    let p = describe(&c, &created.job_id).await;
     assert_eq!(p.job_id, created.job_id);
     assert_eq!(p.collection_name.as_deref(), Some("medium_articles"));
     assert_eq!(p.file_name.as_deref(), Some(SEED_FILE));
@@ -153,10 +170,7 @@ async fn create_describe_advance_complete_with_exact_fields() {
 
     // t = 5.5 s: Importing, halfway through the importing span.
     h.advance(Duration::from_millis(5_500));
-    let p = c
-        .describe_import_job(CLUSTER, &created.job_id)
-        .await
-        .unwrap();
+    let p = describe(&c, &created.job_id).await;
     assert_eq!(p.state, ImportState::Importing);
     assert_eq!(p.progress, 50);
     assert_eq!(p.total_rows, Some(0));
@@ -166,19 +180,13 @@ async fn create_describe_advance_complete_with_exact_fields() {
 
     // t = 9.999 s: still importing, capped at 99.
     h.advance(Duration::from_millis(4_499));
-    let p = c
-        .describe_import_job(CLUSTER, &created.job_id)
-        .await
-        .unwrap();
+    let p = describe(&c, &created.job_id).await;
     assert_eq!((p.state.clone(), p.progress), (ImportState::Importing, 99));
     assert_eq!(p.complete_time, None);
 
     // t = 10 s: Completed.
     h.advance(Duration::from_millis(1));
-    let p = c
-        .describe_import_job(CLUSTER, &created.job_id)
-        .await
-        .unwrap();
+    let p = describe(&c, &created.job_id).await;
     assert_eq!(p.state, ImportState::Completed);
     assert_eq!(p.progress, 100);
     assert_eq!(p.total_rows, Some(job.total_rows));
@@ -221,17 +229,10 @@ async fn wait_reports_an_exact_non_decreasing_sequence_ending_at_completed_100()
 
     // Each report moves the emulator 2 s on, so every poll sees a new state:
     // the sequence is fixed by the job's progress curve, not by timing.
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let (seen2, h2) = (Arc::clone(&seen), Arc::clone(&h));
+    let h2 = Arc::clone(&h);
+    let (options, seen) = recording_then(fast_wait(), move || h2.advance(Duration::from_secs(2)));
     let done = c
-        .wait_for_import_job(
-            CLUSTER,
-            &created.job_id,
-            fast_wait().on_progress(move |p| {
-                seen2.lock().unwrap().push((p.state.clone(), p.progress));
-                h2.advance(Duration::from_secs(2));
-            }),
-        )
+        .wait_for_import_job(CLUSTER, &created.job_id, options)
         .await
         .unwrap();
 
@@ -268,15 +269,9 @@ async fn wait_with_a_real_clock_completes_and_reports_monotonically() {
         .unwrap();
     let c = client(&h);
     let created = c.create_import_job(seed_job()).await.unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = Arc::clone(&seen);
+    let (options, seen) = recording(fast_wait());
     let done = c
-        .wait_for_import_job(
-            CLUSTER,
-            &created.job_id,
-            fast_wait()
-                .on_progress(move |p| seen2.lock().unwrap().push((p.state.clone(), p.progress))),
-        )
+        .wait_for_import_job(CLUSTER, &created.job_id, options)
         .await
         .unwrap();
     let seen = seen.lock().unwrap().clone();
@@ -301,17 +296,13 @@ async fn wait_times_out_on_a_stuck_job_reporting_once() {
     let h = start().await; // the manual clock never moves
     let c = client(&h);
     let created = c.create_import_job(seed_job()).await.unwrap();
-    let calls = Arc::new(Mutex::new(Vec::new()));
-    let calls2 = Arc::clone(&calls);
+    let (options, calls) = recording(
+        WaitOptions::default()
+            .interval(Duration::from_millis(1), Duration::from_millis(2))
+            .timeout(Duration::from_millis(150)),
+    );
     let err = c
-        .wait_for_import_job(
-            CLUSTER,
-            &created.job_id,
-            WaitOptions::default()
-                .interval(Duration::from_millis(1), Duration::from_millis(2))
-                .timeout(Duration::from_millis(150))
-                .on_progress(move |p| calls2.lock().unwrap().push((p.state.clone(), p.progress))),
-        )
+        .wait_for_import_job(CLUSTER, &created.job_id, options)
         .await
         .unwrap_err();
     let Error::WaitTimedOut { waited, last } = &err else {
@@ -337,25 +328,16 @@ async fn a_failing_job_describes_as_failed_and_wait_returns_import_failed() {
     let h = start().await;
     let c = client(&h);
     let url = "s3://bucket/broken/part-0001.parquet";
-    let created = c
-        .create_import_job(CreateImportJob::new(CLUSTER, "coll", url))
-        .await
-        .unwrap();
+    let created = create_coll(&c, url).await;
     let reason = format!("failed to read object {url}: access denied (emulated failure)");
 
     h.advance(Duration::from_millis(4_999));
-    let p = c
-        .describe_import_job(CLUSTER, &created.job_id)
-        .await
-        .unwrap();
+    let p = describe(&c, &created.job_id).await;
     assert_eq!(p.state, ImportState::Importing);
     assert_eq!(p.reason, None);
 
     h.advance(Duration::from_millis(1));
-    let p = c
-        .describe_import_job(CLUSTER, &created.job_id)
-        .await
-        .unwrap();
+    let p = describe(&c, &created.job_id).await;
     assert_eq!(p.state, ImportState::Failed);
     assert_eq!(p.progress, 44);
     assert_eq!(p.reason.as_deref(), Some(reason.as_str()));
@@ -368,15 +350,9 @@ async fn a_failing_job_describes_as_failed_and_wait_returns_import_failed() {
     assert_eq!(p.details[0].state, ImportState::Failed);
     assert_eq!(p.details[0].reason.as_deref(), Some(reason.as_str()));
 
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = Arc::clone(&seen);
+    let (options, seen) = recording(fast_wait());
     let err = c
-        .wait_for_import_job(
-            CLUSTER,
-            &created.job_id,
-            fast_wait()
-                .on_progress(move |p| seen2.lock().unwrap().push((p.state.clone(), p.progress))),
-        )
+        .wait_for_import_job(CLUSTER, &created.job_id, options)
         .await
         .unwrap_err();
     match &err {
@@ -411,17 +387,10 @@ async fn wait_follows_a_job_to_failure_with_the_manual_clock() {
         ))
         .await
         .unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let (seen2, h2) = (Arc::clone(&seen), Arc::clone(&h));
+    let h2 = Arc::clone(&h);
+    let (options, seen) = recording_then(fast_wait(), move || h2.advance(Duration::from_secs(2)));
     let err = c
-        .wait_for_import_job(
-            CLUSTER,
-            &created.job_id,
-            fast_wait().on_progress(move |p| {
-                seen2.lock().unwrap().push((p.state.clone(), p.progress));
-                h2.advance(Duration::from_secs(2));
-            }),
-        )
+        .wait_for_import_job(CLUSTER, &created.job_id, options)
         .await
         .unwrap_err();
     // 0 s Pending, 2 s 11 %, 4 s 33 %, 6 s Failed at the 5 s mark (44 %).
@@ -455,10 +424,7 @@ async fn a_failed_presigned_import_does_not_leak_the_signature_into_the_error() 
     let h = start().await;
     let c = client(&h);
     let url = "https://bucket.s3.amazonaws.com/broken/a.parquet?X-Amz-Signature=SIG-SENTINEL-e2e";
-    let created = c
-        .create_import_job(CreateImportJob::new(CLUSTER, "coll", url))
-        .await
-        .unwrap();
+    let created = create_coll(&c, url).await;
     h.advance(DURATION);
     let err = c
         .wait_for_import_job(CLUSTER, &created.job_id, fast_wait())
@@ -501,22 +467,12 @@ async fn a_wrong_api_key_is_api_error_21119_with_http_401_on_every_operation() {
             .unwrap_err(),
     ];
     for e in &errors {
-        match e {
-            Error::Api {
-                code,
-                message,
-                status,
-                request_id,
-                attempts,
-            } => {
-                assert_eq!(*code, 21119);
-                assert_eq!(*status, 401);
-                assert_eq!(message, "The apikey is illegal.");
-                assert!(request_id.is_some());
-                assert_eq!(*attempts, 1);
-            }
-            other => panic!("expected Api 21119, got {other:?}"),
-        }
+        let (code, message, status, request_id, attempts) = api_fields(e);
+        assert_eq!(
+            (code, message, status, attempts),
+            (21119, "The apikey is illegal.", 401, 1)
+        );
+        assert!(request_id.is_some());
         assert_eq!(e.api_code(), Some(21119));
         assert_eq!(e.status(), Some(401));
         assert_eq!(e.delivery(), Delivery::Received);
@@ -548,17 +504,8 @@ async fn an_unknown_cluster_is_96018_on_every_operation() {
             .unwrap_err(),
     ];
     for e in &errors {
-        let Error::Api {
-            code,
-            message,
-            status,
-            attempts,
-            ..
-        } = e
-        else {
-            panic!("expected Api 96018, got {e:?}");
-        };
-        assert_eq!((*code, *status, *attempts), (96018, 200, 1));
+        let (code, message, status, _, attempts) = api_fields(e);
+        assert_eq!((code, status, attempts), (96018, 200, 1));
         assert_eq!(
             message,
             "cluster not found: clusterId 'in01-nope' does not exist"
@@ -577,19 +524,11 @@ async fn an_unknown_job_is_96026_including_a_job_of_another_cluster() {
         .describe_import_job(CLUSTER, "448799999999999999")
         .await
         .unwrap_err();
-    let Error::Api {
-        code,
-        message,
-        status,
-        ..
-    } = &e
-    else {
-        panic!("expected Api 96026, got {e:?}");
-    };
-    assert_eq!((*code, *status), (96026, 200));
+    let (code, message, status, ..) = api_fields(&e);
+    assert_eq!((code, status), (96026, 200));
     assert_eq!(
         message,
-        &format!("job not found: jobId '448799999999999999' does not exist in cluster '{CLUSTER}'")
+        format!("job not found: jobId '448799999999999999' does not exist in cluster '{CLUSTER}'")
     );
     assert_eq!(e.attempts(), 1);
 
@@ -631,10 +570,7 @@ async fn list_pages_have_exact_sizes_and_creation_order() {
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 25);
 
     for (page, expect) in [(1u32, 0..10), (2, 10..20), (3, 20..25), (4, 25..25)] {
-        let p = c
-            .list_import_jobs(&ListImportJobs::new(CLUSTER).page_size(10).page(page))
-            .await
-            .unwrap();
+        let p = list(&c, ListImportJobs::new(CLUSTER).page_size(10).page(page)).await;
         assert_eq!(p.count, Some(25));
         assert_eq!(p.current_page, Some(i64::from(page)));
         assert_eq!(p.page_size, Some(10));
@@ -651,10 +587,7 @@ async fn list_pages_have_exact_sizes_and_creation_order() {
     }
 
     // Default request: page 1 of 10.
-    let p = c
-        .list_import_jobs(&ListImportJobs::new(CLUSTER))
-        .await
-        .unwrap();
+    let p = list(&c, ListImportJobs::new(CLUSTER)).await;
     assert_eq!(p.records.len(), 10);
     let last = requests_to(&h, LIST).pop().unwrap();
     assert_eq!(
@@ -663,34 +596,22 @@ async fn list_pages_have_exact_sizes_and_creation_order() {
     );
 
     // The largest page holds all; page size 1 holds one.
-    let all = c
-        .list_import_jobs(&ListImportJobs::new(CLUSTER).page_size(100))
-        .await
-        .unwrap();
+    let all = list(&c, ListImportJobs::new(CLUSTER).page_size(100)).await;
     assert_eq!(all.records.len(), 25);
-    let one = c
-        .list_import_jobs(&ListImportJobs::new(CLUSTER).page_size(1).page(25))
-        .await
-        .unwrap();
+    let one = list(&c, ListImportJobs::new(CLUSTER).page_size(1).page(25)).await;
     assert_eq!(one.records.len(), 1);
     assert_eq!(one.records[0].job_id, ids[24]);
 
     // The list names Importing `InProgress`; the client reads it as Importing.
     h.advance(Duration::from_millis(5_500));
-    let p = c
-        .list_import_jobs(&ListImportJobs::new(CLUSTER))
-        .await
-        .unwrap();
+    let p = list(&c, ListImportJobs::new(CLUSTER)).await;
     assert!(
         p.records
             .iter()
             .all(|r| r.state == ImportState::Importing && r.progress == 50)
     );
     h.advance(DURATION);
-    let p = c
-        .list_import_jobs(&ListImportJobs::new(CLUSTER))
-        .await
-        .unwrap();
+    let p = list(&c, ListImportJobs::new(CLUSTER)).await;
     assert!(
         p.records
             .iter()
@@ -781,18 +702,12 @@ async fn list_filters_by_database() {
     c.create_import_job(CreateImportJob::new(CLUSTER, "c", "s3://b/b.json"))
         .await
         .unwrap();
-    let p = c
-        .list_import_jobs(&ListImportJobs::new(CLUSTER).database("db_a"))
-        .await
-        .unwrap();
+    let p = list(&c, ListImportJobs::new(CLUSTER).database("db_a")).await;
     assert_eq!(p.count, Some(1));
     assert_eq!(p.records.len(), 1);
     assert_eq!(p.records[0].job_id, a.job_id);
     assert_eq!(requests_to(&h, LIST)[0].body["dbName"], json!("db_a"));
-    let p = c
-        .list_import_jobs(&ListImportJobs::new(CLUSTER))
-        .await
-        .unwrap();
+    let p = list(&c, ListImportJobs::new(CLUSTER)).await;
     assert_eq!(p.records.len(), 2);
 }
 
@@ -946,10 +861,7 @@ async fn object_url_groups_partition_database_and_credentials_round_trip_redacte
     );
     assert_eq!(job.file_name, "g1/a.parquet,g1/b.parquet,g2/c.parquet");
 
-    let p = c
-        .describe_import_job(CLUSTER, &created.job_id)
-        .await
-        .unwrap();
+    let p = describe(&c, &created.job_id).await;
     assert_eq!(
         p.file_name.as_deref(),
         Some("g1/a.parquet,g1/b.parquet,g2/c.parquet")
@@ -983,9 +895,7 @@ async fn user_agent_and_content_type_as_the_emulator_recorded_them() {
     let h = start().await;
     let c = client(&h);
     let created = c.create_import_job(seed_job()).await.unwrap();
-    c.describe_import_job(CLUSTER, &created.job_id)
-        .await
-        .unwrap();
+    describe(&c, &created.job_id).await;
     c.list_import_jobs(&ListImportJobs::new(CLUSTER))
         .await
         .unwrap();
@@ -1083,10 +993,7 @@ async fn invalid_input_sends_nothing() {
     ];
     for (req, field) in list_cases {
         let e = c.list_import_jobs(&req).await.unwrap_err();
-        assert!(
-            matches!(&e, Error::InvalidInput { field: f, .. } if *f == field),
-            "{req:?}: {e:?}"
-        );
+        assert_invalid_input(&e, field);
         let e = futures::StreamExt::collect::<Vec<_>>(c.list_all_import_jobs(req.clone())).await;
         assert_eq!(e.len(), 1);
         assert!(matches!(&e[0], Err(Error::InvalidInput { field: f, .. }) if *f == field));
@@ -1097,18 +1004,12 @@ async fn invalid_input_sends_nothing() {
         (CLUSTER, "  ", "jobId"),
     ] {
         let e = c.describe_import_job(cluster, job).await.unwrap_err();
-        assert!(
-            matches!(&e, Error::InvalidInput { field: f, .. } if *f == field),
-            "{e:?}"
-        );
+        assert_invalid_input(&e, field);
         let e = c
             .wait_for_import_job(cluster, job, fast_wait())
             .await
             .unwrap_err();
-        assert!(
-            matches!(&e, Error::InvalidInput { field: f, .. } if *f == field),
-            "{e:?}"
-        );
+        assert_invalid_input(&e, field);
     }
     assert_eq!(h.requests().len(), 0, "nothing was sent");
     assert_eq!(h.job_count(), 0);

@@ -7,23 +7,69 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use httpmock::prelude::*;
+use httpmock::{Then, prelude::*};
 use serde_json::json;
-use zilliz_import::{Client, CreateImportJob, Delivery, Error, RetryPolicy};
+use zilliz_import::{Client, CreateImportJob, Delivery, Error, ListImportJobs, RetryPolicy};
 
 /// A server that answers anything, to count what a refused call still sent.
 async fn catch_all(server: &MockServer) -> httpmock::Mock<'_> {
     server
         .mock_async(|when, then| {
             when.any_request();
-            then.status(200)
-                .json_body(json!({"code": 0, "data": {"jobId": JOB_ID}}));
+            then.status(200).json_body(created_body());
         })
         .await
 }
 
-fn seed_job() -> CreateImportJob {
-    CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
+/// The one call a test makes; each has its own path.
+enum Call {
+    Create(Box<CreateImportJob>),
+    Describe,
+    List,
+}
+
+impl Call {
+    fn create(job: CreateImportJob) -> Call {
+        Call::Create(Box::new(job))
+    }
+
+    fn path(&self) -> &'static str {
+        match self {
+            Call::Create(_) => CREATE_PATH,
+            Call::Describe => DESCRIBE_PATH,
+            Call::List => LIST_PATH,
+        }
+    }
+
+    async fn fail(self, c: &Client) -> Error {
+        match self {
+            Call::Create(job) => c.create_import_job(*job).await.map(drop),
+            Call::Describe => c.describe_import_job(CLUSTER, JOB_ID).await.map(drop),
+            Call::List => c
+                .list_import_jobs(&ListImportJobs::new(CLUSTER))
+                .await
+                .map(drop),
+        }
+        .unwrap_err()
+    }
+}
+
+/// Serves `reply` to every POST on the call's path, makes the call with the
+/// client `make` builds for the server, and returns the error and how many
+/// requests the server answered.
+async fn fails(
+    call: Call,
+    make: impl FnOnce(&str) -> Client,
+    reply: impl FnOnce(Then),
+) -> (Error, usize) {
+    let server = MockServer::start_async().await;
+    let mock = on_post(&server, call.path(), reply).await;
+    let err = call.fail(&make(&server.base_url())).await;
+    (err, mock.calls_async().await)
+}
+
+fn no_retry(base: &str) -> Client {
+    client_with(base, RetryPolicy::none())
 }
 
 fn groups(urls: &[&[&str]]) -> Vec<Vec<String>> {
@@ -156,10 +202,7 @@ async fn invalid_describe_arguments_send_nothing() {
 
     for (cluster, job, expected) in [("", JOB_ID, "clusterId"), (CLUSTER, " ", "jobId")] {
         let err = c.describe_import_job(cluster, job).await.unwrap_err();
-        assert!(
-            matches!(&err, Error::InvalidInput { field, .. } if *field == expected),
-            "{err:?}"
-        );
+        assert_invalid_input(&err, expected);
         assert_eq!(err.delivery(), Delivery::NotSent);
     }
     mock.assert_calls_async(0).await;
@@ -167,36 +210,13 @@ async fn invalid_describe_arguments_send_nothing() {
 
 #[tokio::test]
 async fn an_error_code_with_http_200_is_an_api_error() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
-            then.status(200)
-                .json_body(json!({"code": 96018, "message": "cluster not found"}));
-        })
-        .await;
+    let (err, calls) = fails(Call::create(seed_job()), client, |then| {
+        then.status(200)
+            .json_body(json!({"code": 96018, "message": "cluster not found"}));
+    })
+    .await;
 
-    let err = client(&server.base_url())
-        .create_import_job(seed_job())
-        .await
-        .unwrap_err();
-
-    match &err {
-        Error::Api {
-            code,
-            message,
-            status,
-            request_id,
-            attempts,
-        } => {
-            assert_eq!(*code, 96018);
-            assert_eq!(message, "cluster not found");
-            assert_eq!(*status, 200);
-            assert_eq!(*request_id, None);
-            assert_eq!(*attempts, 1);
-        }
-        other => panic!("expected Api, got {other:?}"),
-    }
+    assert_eq!(api_fields(&err), (96018, "cluster not found", 200, None, 1));
     assert_eq!(err.api_code(), Some(96018));
     assert_eq!(err.status(), Some(200));
     assert_eq!(err.delivery(), Delivery::Received);
@@ -204,72 +224,45 @@ async fn an_error_code_with_http_200_is_an_api_error() {
         err.to_string(),
         "API error 96018 (HTTP 200): cluster not found"
     );
-    mock.assert_calls_async(1).await;
+    assert_eq!(calls, 1);
 }
 
 #[tokio::test]
 async fn a_bad_key_is_an_api_error_with_status_401_and_the_request_id() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(DESCRIBE_PATH);
-            then.status(401)
-                .header("content-type", "application/json")
-                .header("requestid", "0a1b2c3d")
-                .body(r#"{"code":21119,"message":"The apikey is illegal."}"#);
-        })
-        .await;
+    let (err, calls) = fails(Call::Describe, client, |then| {
+        then.status(401)
+            .header("content-type", "application/json")
+            .header("requestid", "0a1b2c3d")
+            .body(r#"{"code":21119,"message":"The apikey is illegal."}"#);
+    })
+    .await;
 
-    let err = client(&server.base_url())
-        .describe_import_job(CLUSTER, JOB_ID)
-        .await
-        .unwrap_err();
-
-    match &err {
-        Error::Api {
-            code,
-            message,
-            status,
-            request_id,
-            attempts,
-        } => {
-            assert_eq!(*code, 21119);
-            assert_eq!(message, "The apikey is illegal.");
-            assert_eq!(*status, 401);
-            assert_eq!(request_id.as_deref(), Some("0a1b2c3d"));
-            assert_eq!(*attempts, 1, "a 401 is not retried");
-        }
-        other => panic!("expected Api, got {other:?}"),
-    }
+    assert_eq!(
+        api_fields(&err),
+        (21119, "The apikey is illegal.", 401, Some("0a1b2c3d"), 1),
+        "a 401 is not retried"
+    );
     assert_eq!(err.delivery(), Delivery::Received);
     assert_eq!(
         err.to_string(),
         "API error 21119 (HTTP 401) [request id 0a1b2c3d]: The apikey is illegal."
     );
-    mock.assert_calls_async(1).await;
+    assert_eq!(calls, 1);
 }
 
 #[tokio::test]
 async fn an_html_gateway_error_is_an_http_error_with_a_bounded_excerpt() {
-    let server = MockServer::start_async().await;
     let page = format!(
         "<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>",
         "x".repeat(10_000)
     );
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(DESCRIBE_PATH);
-            then.status(502)
-                .header("content-type", "text/html")
-                .header("x-request-id", "gw-7")
-                .body(page.clone());
-        })
-        .await;
-
-    let err = client_with(&server.base_url(), RetryPolicy::none())
-        .describe_import_job(CLUSTER, JOB_ID)
-        .await
-        .unwrap_err();
+    let (err, calls) = fails(Call::Describe, no_retry, |then| {
+        then.status(502)
+            .header("content-type", "text/html")
+            .header("x-request-id", "gw-7")
+            .body(page.clone());
+    })
+    .await;
 
     match &err {
         Error::Http {
@@ -296,25 +289,17 @@ async fn an_html_gateway_error_is_an_http_error_with_a_bounded_excerpt() {
     }
     assert_eq!(err.delivery(), Delivery::Received);
     assert!(err.to_string().len() < 600, "Display stays bounded");
-    mock.assert_calls_async(1).await;
+    assert_eq!(calls, 1);
 }
 
 #[tokio::test]
 async fn a_200_that_is_not_json_is_a_decode_error() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(LIST_PATH);
-            then.status(200)
-                .header("content-type", "text/plain")
-                .body("upstream said hello");
-        })
-        .await;
-
-    let err = client(&server.base_url())
-        .list_import_jobs(&zilliz_import::ListImportJobs::new(CLUSTER))
-        .await
-        .unwrap_err();
+    let (err, calls) = fails(Call::List, client, |then| {
+        then.status(200)
+            .header("content-type", "text/plain")
+            .body("upstream said hello");
+    })
+    .await;
 
     match &err {
         Error::Decode {
@@ -330,57 +315,36 @@ async fn a_200_that_is_not_json_is_a_decode_error() {
         other => panic!("expected Decode, got {other:?}"),
     }
     assert_eq!(err.delivery(), Delivery::Received);
-    mock.assert_calls_async(1).await;
+    assert_eq!(calls, 1);
 }
 
 #[tokio::test]
 async fn a_success_without_data_is_a_decode_error() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
-            then.status(200).json_body(json!({"code": 0}));
-        })
-        .await;
+    let (err, _) = fails(Call::create(seed_job()), client, |then| {
+        then.status(200).json_body(json!({"code": 0}));
+    })
+    .await;
 
-    let err = client(&server.base_url())
-        .create_import_job(seed_job())
-        .await
-        .unwrap_err();
-
-    assert!(
-        matches!(
-            err,
-            Error::Decode {
-                status: 200,
-                attempts: 1,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_decode(&err, 200, 1);
 }
 
 #[tokio::test]
 async fn an_oversized_answer_is_not_read() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(DESCRIBE_PATH);
-            then.status(200).json_body(json!({
-                "code": 0,
-                "data": {"jobId": JOB_ID, "fileName": "f".repeat(500)},
-            }));
-        })
-        .await;
-
-    let c = Client::builder()
-        .api_key(API_KEY)
-        .base_url(server.base_url())
-        .max_response_bytes(128)
-        .build()
-        .unwrap();
-    let err = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
+    let small = |base: &str| {
+        Client::builder()
+            .api_key(API_KEY)
+            .base_url(base)
+            .max_response_bytes(128)
+            .build()
+            .unwrap()
+    };
+    let (err, _) = fails(Call::Describe, small, |then| {
+        then.status(200).json_body(json!({
+            "code": 0,
+            "data": {"jobId": JOB_ID, "fileName": "f".repeat(500)},
+        }));
+    })
+    .await;
 
     assert!(
         matches!(
@@ -413,25 +377,17 @@ async fn a_refused_connection_is_a_connect_error_and_nothing_was_sent() {
 
 #[tokio::test]
 async fn a_server_slower_than_the_timeout_is_a_timeout_and_maybe_sent() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
-            then.status(200)
-                .json_body(json!({"code": 0, "data": {"jobId": JOB_ID}}))
-                .delay(Duration::from_secs(3));
-        })
-        .await;
-    let c = Client::builder()
-        .api_key(API_KEY)
-        .base_url(server.base_url())
-        .retry(fast_retry())
-        .timeout(Duration::from_millis(200))
-        .build()
-        .unwrap();
-
     let started = Instant::now();
-    let err = c.create_import_job(seed_job()).await.unwrap_err();
+    let (err, _) = fails(
+        Call::create(seed_job()),
+        |base| timing_out(base, 200),
+        |then| {
+            then.status(200)
+                .json_body(created_body())
+                .delay(Duration::from_secs(3));
+        },
+    )
+    .await;
 
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -587,24 +543,14 @@ fn echo() -> String {
 
 #[tokio::test]
 async fn a_server_message_echoing_secrets_is_scrubbed() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
-            then.status(200)
-                .json_body(json!({"code": 83001, "message": echo()}));
-        })
-        .await;
+    let (err, _) = fails(Call::create(secret_job()), client, |then| {
+        then.status(200)
+            .json_body(json!({"code": 83001, "message": echo()}));
+    })
+    .await;
 
-    let err = client(&server.base_url())
-        .create_import_job(secret_job())
-        .await
-        .unwrap_err();
-
-    let Error::Api { code, message, .. } = &err else {
-        panic!("expected Api, got {err:?}");
-    };
-    assert_eq!(*code, 83001);
+    let (code, message, ..) = api_fields(&err);
+    assert_eq!(code, 83001);
     assert_eq!(
         message,
         "denied: key <redacted> secret <redacted> token <redacted> \
@@ -615,35 +561,18 @@ async fn a_server_message_echoing_secrets_is_scrubbed() {
 
 #[tokio::test]
 async fn body_excerpts_echoing_secrets_are_scrubbed() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
-            then.status(502)
+    let text_echo = |status: u16| {
+        move |then: Then| {
+            then.status(status)
                 .header("content-type", "text/plain")
                 .body(echo());
-        })
-        .await;
-    let err = client_with(&server.base_url(), RetryPolicy::none())
-        .create_import_job(secret_job())
-        .await
-        .unwrap_err();
+        }
+    };
+    let (err, _) = fails(Call::create(secret_job()), no_retry, text_echo(502)).await;
     assert!(matches!(err, Error::Http { status: 502, .. }), "{err:?}");
     assert_error_redacted(&err);
 
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
-            then.status(200)
-                .header("content-type", "text/plain")
-                .body(echo());
-        })
-        .await;
-    let err = client(&server.base_url())
-        .create_import_job(secret_job())
-        .await
-        .unwrap_err();
+    let (err, _) = fails(Call::create(secret_job()), client, text_echo(200)).await;
     let Error::Decode { excerpt, .. } = &err else {
         panic!("expected Decode, got {err:?}");
     };
@@ -658,19 +587,11 @@ async fn body_excerpts_echoing_secrets_are_scrubbed() {
 /// message quotes the string, and `Decode::reason` keeps that message.
 #[tokio::test]
 async fn a_decode_reason_quoting_a_secret_is_scrubbed() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(CREATE_PATH);
-            then.status(200)
-                .json_body(json!({"code": format!("bad secret {SECRET_KEY}")}));
-        })
-        .await;
-
-    let err = client(&server.base_url())
-        .create_import_job(secret_job())
-        .await
-        .unwrap_err();
+    let (err, _) = fails(Call::create(secret_job()), client, |then| {
+        then.status(200)
+            .json_body(json!({"code": format!("bad secret {SECRET_KEY}")}));
+    })
+    .await;
 
     assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
     assert_error_redacted(&err);

@@ -13,8 +13,11 @@
 #[path = "support/faulty_server.rs"]
 mod faulty_server;
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{assert_decode, assert_http, uuid_regex};
 use faulty_server::{Fault, FaultyServer, HTML_502, MID_BODY_SENT, TRUNCATED_JSON, refused_url};
 use zilliz_import::{
     Client, CreateImportJob, CreatedImportJob, DEFAULT_MAX_RESPONSE_BYTES, Delivery, Error,
@@ -289,36 +292,37 @@ async fn stalled_describe_times_out_three_times() {
 // ---------------------------------------------------------------------------
 // The server answered, with something that is not a success envelope.
 
-#[tokio::test]
-async fn truncated_json_is_a_decode_error_and_not_retried() {
-    let (err, server) = create_fails(vec![Fault::TruncatedJson]).await;
+/// A create and a describe against `fault`: each is a `Decode` of HTTP 200
+/// after one attempt, the create's with `excerpt`, and neither is repeated.
+/// Returns the create's error.
+async fn decoded_once(fault: Fault, excerpt: &str) -> Error {
+    let (err, server) = create_fails(vec![fault.clone()]).await;
     match &err {
         Error::Decode {
             status: 200,
-            excerpt,
+            excerpt: got,
             attempts: 1,
             ..
-        } => assert_eq!(excerpt, TRUNCATED_JSON),
+        } => assert_eq!(got, excerpt),
         other => panic!("expected Decode, got {other:?}"),
     }
     assert_eq!(err.delivery(), Delivery::Received);
+    assert_eq!(server.requests_received(), 1);
+
+    // Not transient: describe does not repeat it either.
+    let (describe_err, server) = describe_fails(vec![fault]).await;
+    assert_decode(&describe_err, 200, 1);
+    assert_eq!(server.requests_received(), 1);
+    err
+}
+
+#[tokio::test]
+async fn truncated_json_is_a_decode_error_and_not_retried() {
+    let err = decoded_once(Fault::TruncatedJson, TRUNCATED_JSON).await;
     assert!(
         err.to_string()
             .starts_with("undecodable response (HTTP 200): ")
     );
-    assert_eq!(server.requests_received(), 1);
-
-    // Not transient: describe does not repeat it either.
-    let (err, server) = describe_fails(vec![Fault::TruncatedJson]).await;
-    assert_variant!(
-        err,
-        Error::Decode {
-            status: 200,
-            attempts: 1,
-            ..
-        }
-    );
-    assert_eq!(server.requests_received(), 1);
 }
 
 #[tokio::test]
@@ -347,42 +351,13 @@ async fn html_502_create_is_not_retried() {
 #[tokio::test]
 async fn html_502_describe_is_retried_three_times() {
     let (err, server) = describe_fails(vec![Fault::Html502]).await;
-    assert_variant!(
-        err,
-        Error::Http {
-            status: 502,
-            attempts: 3,
-            ..
-        }
-    );
+    assert_http(&err, 502, 3);
     assert_eq!(server.requests_received(), 3);
 }
 
 #[tokio::test]
 async fn empty_200_is_a_decode_error() {
-    let (err, server) = create_fails(vec![Fault::Empty200]).await;
-    match &err {
-        Error::Decode {
-            status: 200,
-            excerpt,
-            attempts: 1,
-            ..
-        } => assert_eq!(excerpt, ""),
-        other => panic!("expected Decode, got {other:?}"),
-    }
-    assert_eq!(err.delivery(), Delivery::Received);
-    assert_eq!(server.requests_received(), 1);
-
-    let (err, server) = describe_fails(vec![Fault::Empty200]).await;
-    assert_variant!(
-        err,
-        Error::Decode {
-            status: 200,
-            attempts: 1,
-            ..
-        }
-    );
-    assert_eq!(server.requests_received(), 1);
+    decoded_once(Fault::Empty200, "").await;
 }
 
 /// The seed page's schema types `code` as a string while every example and
@@ -618,14 +593,7 @@ async fn describe_recovers_from_transient_faults_within_three_attempts() {
 #[tokio::test]
 async fn create_without_a_key_does_not_recover_from_a_502() {
     let (err, server) = create_fails(vec![Fault::Html502, Fault::created("second-job")]).await;
-    assert_variant!(
-        err,
-        Error::Http {
-            status: 502,
-            attempts: 1,
-            ..
-        }
-    );
+    assert_http(&err, 502, 1);
     assert_eq!(
         server.requests_received(),
         1,
@@ -669,14 +637,7 @@ async fn create_with_a_generated_key_sends_one_key_on_every_attempt() {
             .unwrap_err();
         (err, server)
     };
-    assert_variant!(
-        err,
-        Error::Http {
-            status: 502,
-            attempts: 3,
-            ..
-        }
-    );
+    assert_http(&err, 502, 3);
     let keys: Vec<String> = server
         .requests()
         .iter()
@@ -688,10 +649,7 @@ async fn create_with_a_generated_key_sends_one_key_on_every_attempt() {
         .collect();
     assert_eq!(keys.len(), 3);
     assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
-    let uuid =
-        regex::Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-            .unwrap();
-    assert!(uuid.is_match(&keys[0]), "{}", keys[0]);
+    assert!(uuid_regex().is_match(&keys[0]), "{}", keys[0]);
 
     // A second call makes a new key.
     server.reset(vec![Fault::created("g")]);
@@ -774,14 +732,7 @@ async fn request_id_is_carried_into_a_gateway_error() {
     }])
     .await;
     let err = create(server.url()).await.unwrap_err();
-    assert_variant!(
-        err,
-        Error::Http {
-            status: 503,
-            attempts: 1,
-            ..
-        }
-    );
+    assert_http(&err, 503, 1);
     if let Error::Http { request_id, .. } = &err {
         assert_eq!(request_id.as_deref(), Some("req-7f3a"));
     }

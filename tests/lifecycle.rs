@@ -2,17 +2,15 @@
 
 mod common;
 
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use common::*;
 use futures::StreamExt;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 use zilliz_import::{
-    Client, Delivery, Error, ImportJobPage, ImportState, ListImportJobs, RetryPolicy, WaitOptions,
+    Client, Delivery, Error, ImportJobPage, ImportProgress, ImportState, ListImportJobs,
+    RetryPolicy, WaitOptions,
 };
 
 fn ms(n: u64) -> Duration {
@@ -25,19 +23,27 @@ fn fast_wait() -> WaitOptions {
         .timeout(Duration::from_secs(10))
 }
 
-/// `on_progress` reports, as (state, percent).
-type Log = Arc<Mutex<Vec<(ImportState, u8)>>>;
-
-fn recording(options: WaitOptions) -> (WaitOptions, Log) {
-    let log: Log = Arc::default();
-    let sink = log.clone();
-    let options =
-        options.on_progress(move |p| sink.lock().unwrap().push((p.state.clone(), p.progress)));
-    (options, log)
-}
-
 fn poll(state: &str, percent: i64) -> Reply {
     Reply::json(200, &progress(state, percent), &[])
+}
+
+/// Waits for the job on a fresh server playing `script`, with `retry` and
+/// fast polling; returns the outcome, every progress report, and the server.
+async fn wait_recorded(
+    script: Vec<Reply>,
+    retry: RetryPolicy,
+) -> (
+    Result<ImportProgress, Error>,
+    Vec<(ImportState, u8)>,
+    Scripted,
+) {
+    let server = Scripted::start(script).await;
+    let (options, log) = recording(fast_wait());
+    let outcome = client_with(&server.base_url, retry)
+        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .await;
+    let reports = log.lock().unwrap().clone();
+    (outcome, reports, server)
 }
 
 // ------------------------------------------------------------------ describe
@@ -113,22 +119,17 @@ async fn describe_decodes_every_field_of_the_documented_example() {
 #[tokio::test]
 async fn describe_tolerates_unknown_states_and_sparse_answers() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(DESCRIBE_PATH);
-            then.status(200).json_body(json!({
-                "code": 0,
-                "data": {
-                    "jobId": JOB_ID,
-                    "state": "IndexBuilding",
-                    "progress": 250,
-                    "completeTime": "",
-                    "reason": "still going",
-                    "details": null,
-                },
-            }));
-        })
-        .await;
+    on_post(&server, DESCRIBE_PATH, |then| {
+        then.status(200).json_body(ok(json!({
+            "jobId": JOB_ID,
+            "state": "IndexBuilding",
+            "progress": 250,
+            "completeTime": "",
+            "reason": "still going",
+            "details": null,
+        })));
+    })
+    .await;
 
     let p = client(&server.base_url())
         .describe_import_job(CLUSTER, JOB_ID)
@@ -251,10 +252,7 @@ async fn out_of_range_pages_are_refused_before_sending() {
         (ListImportJobs::new(" "), "clusterId"),
     ] {
         let err = c.list_import_jobs(&request).await.unwrap_err();
-        assert!(
-            matches!(&err, Error::InvalidInput { field, .. } if *field == expected),
-            "{request:?}: {err:?}"
-        );
+        assert_invalid_input(&err, expected);
         assert_eq!(err.delivery(), Delivery::NotSent);
 
         let walked: Vec<_> = c.list_all_import_jobs(request.clone()).collect().await;
@@ -298,18 +296,31 @@ fn ids(pages: &[ImportJobPage]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A full page of two: j1 and j2, both Completed.
+fn j1_j2() -> Vec<Value> {
+    vec![
+        record("j1", "Completed", 100),
+        record("j2", "Completed", 100),
+    ]
+}
+
+/// Everything `list_all_import_jobs` yields for pages of two.
+async fn walk(server: &MockServer) -> Vec<Result<ImportJobPage, Error>> {
+    client(&server.base_url())
+        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
+        .collect()
+        .await
+}
+
+/// The ids of `item`, which must be a page.
+fn ids_of(item: &Result<ImportJobPage, Error>) -> Vec<Vec<String>> {
+    ids(&[item.as_ref().unwrap().clone()])
+}
+
 #[tokio::test]
 async fn list_all_walks_every_page_and_stops_after_a_short_one() {
     let server = MockServer::start_async().await;
-    let p1 = page_mock(
-        &server,
-        1,
-        vec![
-            record("j1", "Completed", 100),
-            record("j2", "Completed", 100),
-        ],
-    )
-    .await;
+    let p1 = page_mock(&server, 1, j1_j2()).await;
     let p2 = page_mock(
         &server,
         2,
@@ -319,11 +330,11 @@ async fn list_all_walks_every_page_and_stops_after_a_short_one() {
     let p3 = page_mock(&server, 3, vec![record("j5", "Failed", 0)]).await;
     let p4 = page_mock(&server, 4, vec![]).await;
 
-    let pages: Vec<ImportJobPage> = client(&server.base_url())
-        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
+    let pages: Vec<ImportJobPage> = walk(&server)
+        .await
+        .into_iter()
         .map(Result::unwrap)
-        .collect()
-        .await;
+        .collect();
 
     assert_eq!(
         ids(&pages),
@@ -339,27 +350,13 @@ async fn list_all_walks_every_page_and_stops_after_a_short_one() {
 #[tokio::test]
 async fn list_all_stops_at_an_empty_page_without_yielding_it() {
     let server = MockServer::start_async().await;
-    let p1 = page_mock(
-        &server,
-        1,
-        vec![
-            record("j1", "Completed", 100),
-            record("j2", "Completed", 100),
-        ],
-    )
-    .await;
+    let p1 = page_mock(&server, 1, j1_j2()).await;
     let p2 = page_mock(&server, 2, vec![]).await;
 
-    let pages: Vec<_> = client(&server.base_url())
-        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
-        .collect()
-        .await;
+    let pages = walk(&server).await;
 
     assert_eq!(pages.len(), 1, "{pages:?}");
-    assert_eq!(
-        ids(&[pages[0].as_ref().unwrap().clone()]),
-        vec![vec!["j1", "j2"]]
-    );
+    assert_eq!(ids_of(&pages[0]), vec![vec!["j1", "j2"]]);
     p1.assert_calls_async(1).await;
     p2.assert_calls_async(1).await;
 }
@@ -369,10 +366,7 @@ async fn list_all_yields_a_lone_empty_first_page() {
     let server = MockServer::start_async().await;
     let p1 = page_mock(&server, 1, vec![]).await;
 
-    let pages: Vec<_> = client(&server.base_url())
-        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
-        .collect()
-        .await;
+    let pages = walk(&server).await;
 
     assert_eq!(pages.len(), 1);
     assert!(pages[0].as_ref().unwrap().records.is_empty());
@@ -383,30 +377,15 @@ async fn list_all_yields_a_lone_empty_first_page() {
 async fn list_all_ends_when_the_server_repeats_a_page() {
     let server = MockServer::start_async().await;
     // Ignores currentPage: always the same full page.
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(LIST_PATH);
-            then.status(200).json_body(page(
-                1,
-                2,
-                vec![
-                    record("j1", "Completed", 100),
-                    record("j2", "Completed", 100),
-                ],
-            ));
-        })
-        .await;
+    let mock = on_post(&server, LIST_PATH, |then| {
+        then.status(200).json_body(page(1, 2, j1_j2()));
+    })
+    .await;
 
-    let items: Vec<_> = client(&server.base_url())
-        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
-        .collect()
-        .await;
+    let items = walk(&server).await;
 
     assert_eq!(items.len(), 2, "{items:?}");
-    assert_eq!(
-        ids(&[items[0].as_ref().unwrap().clone()]),
-        vec![vec!["j1", "j2"]]
-    );
+    assert_eq!(ids_of(&items[0]), vec![vec!["j1", "j2"]]);
     match &items[1] {
         Err(e @ Error::PaginationStalled { page }) => {
             assert_eq!(*page, 2);
@@ -420,15 +399,7 @@ async fn list_all_ends_when_the_server_repeats_a_page() {
 #[tokio::test]
 async fn list_all_ends_after_the_first_error() {
     let server = MockServer::start_async().await;
-    let p1 = page_mock(
-        &server,
-        1,
-        vec![
-            record("j1", "Completed", 100),
-            record("j2", "Completed", 100),
-        ],
-    )
-    .await;
+    let p1 = page_mock(&server, 1, j1_j2()).await;
     let p2 = server
         .mock_async(|when, then| {
             when.method(POST)
@@ -439,24 +410,12 @@ async fn list_all_ends_after_the_first_error() {
         })
         .await;
 
-    let items: Vec<_> = client(&server.base_url())
-        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
-        .collect()
-        .await;
+    let items = walk(&server).await;
 
     assert_eq!(items.len(), 2);
     assert!(items[0].is_ok());
-    assert!(
-        matches!(
-            items[1],
-            Err(Error::Api {
-                code: 96018,
-                attempts: 1,
-                ..
-            })
-        ),
-        "{items:?}"
-    );
+    let (code, .., attempts) = api_fields(items[1].as_ref().unwrap_err());
+    assert_eq!((code, attempts), (96018, 1), "{items:?}");
     p1.assert_calls_async(1).await;
     p2.assert_calls_async(1).await;
 }
@@ -465,25 +424,23 @@ async fn list_all_ends_after_the_first_error() {
 
 #[tokio::test]
 async fn wait_reports_each_step_and_returns_the_final_progress() {
-    let server = Scripted::start(vec![
-        poll("Pending", 0),
-        poll("Importing", 40),
-        poll("Importing", 90),
-        poll("Completed", 100),
-    ])
+    let (done, log, server) = wait_recorded(
+        vec![
+            poll("Pending", 0),
+            poll("Importing", 40),
+            poll("Importing", 90),
+            poll("Completed", 100),
+        ],
+        fast_retry(),
+    )
     .await;
-    let (options, log) = recording(fast_wait());
-
-    let done = client(&server.base_url)
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
-        .await
-        .unwrap();
+    let done = done.unwrap();
 
     assert_eq!(done.job_id, JOB_ID);
     assert_eq!(done.state, ImportState::Completed);
     assert_eq!(done.progress, 100);
     assert_eq!(
-        *log.lock().unwrap(),
+        log,
         vec![
             (ImportState::Pending, 0),
             (ImportState::Importing, 40),
@@ -501,29 +458,27 @@ async fn wait_reports_each_step_and_returns_the_final_progress() {
 
 #[tokio::test]
 async fn wait_never_reports_progress_going_backwards_or_repeating() {
-    let server = Scripted::start(vec![
-        poll("Pending", 0),
-        poll("Pending", 0),
-        poll("Importing", 60),
-        poll("Importing", 50),
-        poll("Importing", 60),
-        poll("Importing", 70),
-        poll("Completed", 0),
-    ])
+    let (done, log, server) = wait_recorded(
+        vec![
+            poll("Pending", 0),
+            poll("Pending", 0),
+            poll("Importing", 60),
+            poll("Importing", 50),
+            poll("Importing", 60),
+            poll("Importing", 70),
+            poll("Completed", 0),
+        ],
+        fast_retry(),
+    )
     .await;
-    let (options, log) = recording(fast_wait());
-
-    let done = client(&server.base_url)
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
-        .await
-        .unwrap();
+    let done = done.unwrap();
 
     assert_eq!(
         done.progress, 100,
         "Completed is 100% whatever the server says"
     );
     assert_eq!(
-        *log.lock().unwrap(),
+        log,
         vec![
             (ImportState::Pending, 0),
             (ImportState::Importing, 60),
@@ -598,23 +553,21 @@ async fn a_deadline_ends_the_wait_with_the_last_progress() {
 
 #[tokio::test]
 async fn a_transient_failure_while_polling_does_not_end_the_wait() {
-    let server = Scripted::start(vec![
-        poll("Pending", 0),
-        Reply::gateway(503),
-        poll("Importing", 50),
-        poll("Completed", 100),
-    ])
+    let (done, log, server) = wait_recorded(
+        vec![
+            poll("Pending", 0),
+            Reply::gateway(503),
+            poll("Importing", 50),
+            poll("Completed", 100),
+        ],
+        RetryPolicy::none(),
+    )
     .await;
-    let (options, log) = recording(fast_wait());
-
-    let done = client_with(&server.base_url, RetryPolicy::none())
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
-        .await
-        .unwrap();
+    let done = done.unwrap();
 
     assert_eq!(done.state, ImportState::Completed);
     assert_eq!(
-        *log.lock().unwrap(),
+        log,
         vec![
             (ImportState::Pending, 0),
             (ImportState::Importing, 50),
@@ -642,17 +595,8 @@ async fn a_lasting_error_while_polling_ends_the_wait() {
         .await
         .unwrap_err();
 
-    assert!(
-        matches!(
-            err,
-            Error::Api {
-                code: 96026,
-                attempts: 1,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let (code, .., attempts) = api_fields(&err);
+    assert_eq!((code, attempts), (96026, 1), "{err:?}");
     assert_eq!(server.hits(), 2);
 }
 
@@ -667,9 +611,6 @@ async fn wait_with_a_blank_job_id_sends_nothing() {
         .wait_for_import_job(CLUSTER, "", fast_wait())
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidInput { field: "jobId", .. }),
-        "{err:?}"
-    );
+    assert_invalid_input(&err, "jobId");
     assert_eq!(server.hits(), 0);
 }

@@ -7,28 +7,36 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::json;
-use zilliz_import::{Client, CreateImportJob, Delivery, Error, RetryPolicy};
+use zilliz_import::{Client, Delivery, Error, RetryPolicy};
 
 fn created() -> Reply {
-    Reply::json(200, &json!({"code": 0, "data": {"jobId": JOB_ID}}), &[])
+    Reply::json(200, &created_body(), &[])
 }
 
 fn pending() -> Reply {
     Reply::json(200, &progress("Pending", 0), &[])
 }
 
-fn seed_job() -> CreateImportJob {
-    CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
+/// A describe against a fresh server playing `script`, with `retry`: the
+/// error and how many requests the server saw.
+async fn describe_fails(script: Vec<Reply>, retry: RetryPolicy) -> (Error, usize) {
+    let server = Scripted::start(script).await;
+    let err = client_with(&server.base_url, retry)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+    (err, server.hits())
 }
 
-fn slow_client(base: &str, timeout_ms: u64) -> Client {
-    Client::builder()
-        .api_key(API_KEY)
-        .base_url(base)
-        .retry(fast_retry())
-        .timeout(Duration::from_millis(timeout_ms))
-        .build()
-        .unwrap()
+/// A describe against a fresh server playing `script`, which must succeed;
+/// returns how many requests the server saw.
+async fn describe_succeeds(script: Vec<Reply>) -> usize {
+    let server = Scripted::start(script).await;
+    let p = client(&server.base_url)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await;
+    assert!(p.is_ok(), "{p:?}");
+    server.hits()
 }
 
 #[tokio::test]
@@ -57,62 +65,22 @@ async fn describe_is_retried_through_two_503s() {
 
 #[tokio::test]
 async fn describe_gives_up_after_max_attempts_and_counts_them() {
-    let server = Scripted::start(vec![Reply::gateway(504)]).await;
-    let err = client(&server.base_url)
-        .describe_import_job(CLUSTER, JOB_ID)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Http {
-                status: 504,
-                attempts: 3,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(server.hits(), 3);
-
-    let server = Scripted::start(vec![Reply::gateway(502)]).await;
-    let err = client_with(&server.base_url, fast_retry().with_max_attempts(5))
-        .describe_import_job(CLUSTER, JOB_ID)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Http {
-                status: 502,
-                attempts: 5,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(server.hits(), 5);
+    for (status, retry, attempts) in [
+        (504, fast_retry(), 3),
+        (502, fast_retry().with_max_attempts(5), 5),
+    ] {
+        let (err, hits) = describe_fails(vec![Reply::gateway(status)], retry).await;
+        assert_http(&err, status, attempts);
+        assert_eq!(hits, attempts as usize);
+    }
 }
 
 #[tokio::test]
 async fn retry_policy_none_sends_once() {
-    let server = Scripted::start(vec![Reply::gateway(503), pending()]).await;
-    let err = client_with(&server.base_url, RetryPolicy::none())
-        .describe_import_job(CLUSTER, JOB_ID)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Http {
-                status: 503,
-                attempts: 1,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(server.hits(), 1);
+    let (err, hits) =
+        describe_fails(vec![Reply::gateway(503), pending()], RetryPolicy::none()).await;
+    assert_http(&err, 503, 1);
+    assert_eq!(hits, 1);
 }
 
 #[tokio::test]
@@ -131,13 +99,9 @@ async fn answers_that_retrying_cannot_fix_are_not_retried() {
         ),
         Reply::text(200, "text/plain", "not json", &[]),
     ] {
-        let server = Scripted::start(vec![reply.clone(), pending()]).await;
-        let err = client(&server.base_url)
-            .describe_import_job(CLUSTER, JOB_ID)
-            .await
-            .unwrap_err();
+        let (err, hits) = describe_fails(vec![reply.clone(), pending()], fast_retry()).await;
         assert_eq!(err.attempts(), 1, "{reply:?}: {err:?}");
-        assert_eq!(server.hits(), 1, "{reply:?}");
+        assert_eq!(hits, 1, "{reply:?}");
         assert_eq!(err.delivery(), Delivery::Received);
     }
 }
@@ -151,17 +115,7 @@ async fn create_without_a_key_is_not_retried_after_a_503() {
         .await
         .unwrap_err();
 
-    assert!(
-        matches!(
-            err,
-            Error::Http {
-                status: 503,
-                attempts: 1,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_http(&err, 503, 1);
     assert_eq!(err.delivery(), Delivery::Received);
     assert_eq!(server.hits(), 1);
     assert_eq!(server.seen()[0].header("idempotency-key"), None);
@@ -171,7 +125,7 @@ async fn create_without_a_key_is_not_retried_after_a_503() {
 async fn create_without_a_key_is_not_retried_after_a_timeout() {
     let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(3)), created()]).await;
 
-    let err = slow_client(&server.base_url, 200)
+    let err = timing_out(&server.base_url, 200)
         .create_import_job(seed_job())
         .await
         .unwrap_err();
@@ -225,7 +179,7 @@ async fn a_generated_key_is_made_once_and_sent_on_every_attempt() {
 async fn create_with_a_key_is_retried_after_a_timeout() {
     let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(3)), created()]).await;
 
-    let done = slow_client(&server.base_url, 600)
+    let done = timing_out(&server.base_url, 600)
         .create_import_job(seed_job().idempotency_key("k-timeout"))
         .await
         .unwrap();
@@ -369,35 +323,20 @@ async fn a_refused_connection_is_retried_even_for_create() {
 /// `Retry-After` are ignored.
 #[tokio::test]
 async fn a_throttle_with_a_json_envelope_is_still_retried() {
-    let server = Scripted::start(vec![
+    for throttle in [
         Reply::json(
             429,
             &json!({"code": 429, "message": "slow down"}),
             &["Retry-After: 0"],
         ),
-        pending(),
-    ])
-    .await;
-    let p = client(&server.base_url)
-        .describe_import_job(CLUSTER, JOB_ID)
-        .await;
-    assert!(p.is_ok(), "{p:?}");
-    assert_eq!(server.hits(), 2);
-
-    let server = Scripted::start(vec![
         Reply::json(
             503,
             &json!({"code": 503, "message": "service unavailable"}),
             &[],
         ),
-        pending(),
-    ])
-    .await;
-    let p = client(&server.base_url)
-        .describe_import_job(CLUSTER, JOB_ID)
-        .await;
-    assert!(p.is_ok(), "{p:?}");
-    assert_eq!(server.hits(), 2);
+    ] {
+        assert_eq!(describe_succeeds(vec![throttle, pending()]).await, 2);
+    }
 }
 
 /// The client-side limiter spaces requests once the burst (one second's
