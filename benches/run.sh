@@ -55,6 +55,29 @@ for bench in client_overhead vs_pymilvus load_memory wait_detection; do
   cargo bench --locked --bench "$bench" 2>/dev/null | tee "$OUT/$bench.txt"
 done
 
+section "instructions per create (valgrind --tool=callgrind; counted, not timed)"
+if command -v valgrind >/dev/null; then
+  BIN=$(cargo bench --locked --bench call_instructions --no-run --message-format=json 2>/dev/null |
+    python3 -c 'import json,sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "call_instructions" and m.get("executable"):
+        print(m["executable"])')
+  count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$1" "$2" 2>&1 | sed -n 's/.*Collected : //p'; }
+  {
+    for mode in crate generated reqwest reqwest-configured; do
+      lo=$(count "$mode" 300); hi=$(count "$mode" 1300)
+      echo "$mode $(( (hi - lo) / 1000 ))"
+    done
+  } | tee "$OUT/call_instructions.raw"
+  awk '{ n[$1] = $2 } END {
+    printf "RESULT instructions per create (client + minimal server): crate %d, generated %d, reqwest %d, reqwest-configured %d; crate/reqwest = %.3f, crate/generated = %.3f\n",
+      n["crate"], n["generated"], n["reqwest"], n["reqwest-configured"], n["crate"] / n["reqwest"], n["crate"] / n["generated"] }' \
+    "$OUT/call_instructions.raw" | tee "$OUT/call_instructions.txt"
+else
+  echo "valgrind not found (apt-get install valgrind): skipped"
+fi
+
 if [ "${ZI_BENCH_SKIP_BUILD:-0}" = 0 ]; then
   section "build times (dev profile, scratch copy, own target dir)"
   SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/zilliz-import-buildtime.XXXXXX")

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::{StatusCode, header::HeaderMap};
+use reqwest::{ResponseBuilderExt, StatusCode, header::HeaderMap};
 
 use crate::generated;
 
@@ -57,6 +57,7 @@ impl ClientHooks for generated::Client {
         };
         let limit = lock(&cell).limit;
         let status = response.status();
+        let url = response.url().clone();
         let headers = std::mem::take(response.headers_mut());
 
         let (body, too_large) = match response.content_length() {
@@ -66,8 +67,12 @@ impl ClientHooks for generated::Client {
             None => read_capped(&mut response, limit).await?,
         };
 
-        let mut rebuilt = http::Response::new(body.clone());
-        *rebuilt.status_mut() = status;
+        // Carrying the URL over spares reqwest parsing a placeholder one.
+        let rebuilt = http::Response::builder()
+            .status(status)
+            .url(url)
+            .body(body.clone())
+            .expect("a status taken from a response is valid");
         {
             let mut ex = lock(&cell);
             ex.status = Some(status);
