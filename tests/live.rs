@@ -1,0 +1,77 @@
+//! Against Zilliz Cloud itself: opt-in, never part of the default run.
+//!
+//! ```text
+//! ZILLIZ_API_KEY=... ZILLIZ_CLUSTER_ID=in01-... cargo test --test live -- --ignored
+//! ```
+//!
+//! Read-only: it lists jobs and describes one that does not exist. Starting
+//! a real import as well needs `ZILLIZ_LIVE_OBJECT_URL` and
+//! `ZILLIZ_LIVE_COLLECTION` (a collection whose schema fits the file).
+
+use std::time::Duration;
+
+use zilliz_import::{Client, CreateImportJob, Error, ListImportJobs, WaitOptions};
+
+fn live() -> (Client, String) {
+    let cluster = std::env::var("ZILLIZ_CLUSTER_ID").expect("ZILLIZ_CLUSTER_ID is set");
+    (Client::from_env().expect("ZILLIZ_API_KEY is set"), cluster)
+}
+
+#[tokio::test]
+#[ignore = "talks to Zilliz Cloud: set ZILLIZ_API_KEY and ZILLIZ_CLUSTER_ID, run with --ignored"]
+async fn lists_the_first_page() {
+    let (client, cluster) = live();
+    let page = client
+        .list_import_jobs(&ListImportJobs::new(&cluster).page_size(5))
+        .await
+        .expect("list succeeds");
+    assert!(page.records.len() <= 5, "{page:?}");
+}
+
+#[tokio::test]
+#[ignore = "talks to Zilliz Cloud: set ZILLIZ_API_KEY and ZILLIZ_CLUSTER_ID, run with --ignored"]
+async fn an_unknown_job_is_an_api_error() {
+    let (client, cluster) = live();
+    let err = client
+        .describe_import_job(&cluster, "job-does-not-exist-0000")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { .. }), "{err:?}");
+}
+
+#[tokio::test]
+#[ignore = "talks to Zilliz Cloud: set ZILLIZ_API_KEY and ZILLIZ_CLUSTER_ID, run with --ignored"]
+async fn a_wrong_key_is_refused() {
+    let (_, cluster) = live();
+    let client = Client::builder().api_key("not-a-real-key").build().unwrap();
+    let err = client
+        .list_import_jobs(&ListImportJobs::new(&cluster))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { .. }), "{err:?}");
+    assert!(!format!("{err:?}").contains("not-a-real-key"));
+}
+
+#[tokio::test]
+#[ignore = "starts a real import: also set ZILLIZ_LIVE_OBJECT_URL and ZILLIZ_LIVE_COLLECTION"]
+async fn imports_and_waits() {
+    let (client, cluster) = live();
+    let url = std::env::var("ZILLIZ_LIVE_OBJECT_URL").expect("ZILLIZ_LIVE_OBJECT_URL is set");
+    let collection =
+        std::env::var("ZILLIZ_LIVE_COLLECTION").expect("ZILLIZ_LIVE_COLLECTION is set");
+    let created = client
+        .create_import_job(
+            CreateImportJob::new(&cluster, collection, url).generate_idempotency_key(),
+        )
+        .await
+        .expect("create succeeds");
+    let done = client
+        .wait_for_import_job(
+            &cluster,
+            &created.job_id,
+            WaitOptions::default().timeout(Duration::from_secs(3600)),
+        )
+        .await
+        .expect("the import completes");
+    assert_eq!(done.progress, 100);
+}
