@@ -35,4 +35,4 @@ pub use progress::{
 pub use redact::REDACTED;
 pub use request::{CreateImportJob, IdempotencyKey, ListImportJobs, MAX_IDEMPOTENCY_KEY_LEN};
 pub use retry::RetryPolicy;
-pub use wait::{ProgressCallback, WaitOptions};
+pub use wait::{PollErrorCallback, ProgressCallback, WaitOptions};

@@ -14,6 +14,9 @@ use crate::{Client, Error, ImportProgress, ImportState, retry::is_retryable};
 /// A callback told of each change in a job's progress.
 pub type ProgressCallback = Box<dyn FnMut(&ImportProgress) + Send>;
 
+/// A callback told of each poll that failed transiently (the wait goes on).
+pub type PollErrorCallback = Box<dyn FnMut(&Error) + Send>;
+
 /// How [`Client::wait_for_import_job`] polls.
 #[must_use]
 pub struct WaitOptions {
@@ -21,6 +24,7 @@ pub struct WaitOptions {
     max_interval: Duration,
     timeout: Duration,
     on_progress: Option<ProgressCallback>,
+    on_poll_error: Option<PollErrorCallback>,
 }
 
 impl Default for WaitOptions {
@@ -31,6 +35,7 @@ impl Default for WaitOptions {
             max_interval: Duration::from_secs(30),
             timeout: Duration::from_secs(24 * 3600),
             on_progress: None,
+            on_poll_error: None,
         }
     }
 }
@@ -42,6 +47,7 @@ impl fmt::Debug for WaitOptions {
             .field("max_interval", &self.max_interval)
             .field("timeout", &self.timeout)
             .field("on_progress", &self.on_progress.is_some())
+            .field("on_poll_error", &self.on_poll_error.is_some())
             .finish()
     }
 }
@@ -64,6 +70,14 @@ impl WaitOptions {
     /// rises; never with a percent lower than one already reported.
     pub fn on_progress(mut self, f: impl FnMut(&ImportProgress) + Send + 'static) -> Self {
         self.on_progress = Some(Box::new(f));
+        self
+    }
+
+    /// Called with each poll that failed transiently (a connection refused,
+    /// a timeout, a 503), after which the wait goes on: without it such a
+    /// wait is silent until its deadline.
+    pub fn on_poll_error(mut self, f: impl FnMut(&Error) + Send + 'static) -> Self {
+        self.on_poll_error = Some(Box::new(f));
         self
     }
 }
@@ -105,6 +119,9 @@ impl Client {
                 }
                 Err(e) if is_retryable(&e, true) => {
                     tracing::warn!(error = %e, job_id, "poll failed; will poll again");
+                    if let Some(report) = options.on_poll_error.as_mut() {
+                        report(&e);
+                    }
                 }
                 Err(e) => return Err(e),
             }

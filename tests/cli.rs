@@ -726,6 +726,15 @@ async fn a_closed_port_exits_4() {
             .ends_with("; no progress was seen"),
         "{e}"
     );
+    // ... and says so as it goes, instead of waiting in silence.
+    let text_wait = cluster_args("wait", &["1", "--timeout", "300ms"]);
+    let r = expect(cmd_at(&base, KEY, &text_wait), 6).await;
+    assert!(
+        r.stderr.starts_with(
+            "job 1: poll failed, polling again: could not connect (request not sent) after 3 attempt(s): "
+        ),
+        "{r:#?}"
+    );
 }
 
 /// Log lines on a pipe (a file, CI) should be plain text, as the progress

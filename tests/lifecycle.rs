@@ -577,6 +577,29 @@ async fn a_transient_failure_while_polling_does_not_end_the_wait() {
     assert_eq!(server.hits(), 4);
 }
 
+/// The failed poll is reported to `on_poll_error`, once, as the 503 it was.
+#[tokio::test]
+async fn a_transient_poll_failure_is_reported_to_on_poll_error() {
+    let server = Scripted::start(vec![
+        poll("Importing", 10),
+        Reply::gateway(503),
+        poll("Completed", 100),
+    ])
+    .await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let options = WaitOptions::default()
+        .interval(ms(1), ms(5))
+        .on_poll_error(move |e| sink.lock().unwrap().push((e.status(), e.attempts())));
+    let done = client_with(&server.base_url, RetryPolicy::none())
+        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .await
+        .unwrap();
+    assert_eq!(done.state, ImportState::Completed);
+    assert_eq!(*seen.lock().unwrap(), vec![(Some(503), 1)]);
+    assert_eq!(server.hits(), 3);
+}
+
 #[tokio::test]
 async fn a_lasting_error_while_polling_ends_the_wait() {
     let server = Scripted::start(vec![

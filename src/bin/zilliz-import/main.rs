@@ -141,7 +141,8 @@ async fn wait(
             job_id,
             WaitOptions::default()
                 .timeout(timeout)
-                .on_progress(reporter),
+                .on_progress(reporter)
+                .on_poll_error(bar.poll_error_reporter()),
         )
         .await;
     bar.finish(&result);

@@ -43,6 +43,20 @@ impl ProgressView {
         }
     }
 
+    /// The callback for `WaitOptions::on_poll_error`: a failed poll is said
+    /// on stderr, so a wait on an unreachable server is not silent.
+    pub fn poll_error_reporter(&self) -> impl FnMut(&Error) + Send + 'static {
+        let bar = self.bar.clone();
+        let job_id = self.job_id.clone();
+        move |e: &Error| {
+            let line = format!("job {job_id}: poll failed, polling again: {e}");
+            match &bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+    }
+
     pub fn finish(&self, result: &Result<ImportProgress, Error>) {
         if let Some(bar) = &self.bar {
             match result {
