@@ -165,6 +165,23 @@ pub enum Error {
     },
 }
 
+/// Runs `$then` with the `attempts` field of the variants that have one,
+/// else gives `$else`: one list of those variants for reading and writing.
+macro_rules! on_attempts {
+    ($error:expr, $attempts:ident => $then:expr, $else:expr) => {
+        match $error {
+            Error::Connect { $attempts, .. }
+            | Error::Timeout { $attempts, .. }
+            | Error::Transport { $attempts, .. }
+            | Error::Api { $attempts, .. }
+            | Error::Http { $attempts, .. }
+            | Error::Decode { $attempts, .. }
+            | Error::BodyTooLarge { $attempts, .. } => $then,
+            _ => $else,
+        }
+    };
+}
+
 fn request_id_suffix(request_id: &Option<String>) -> String {
     request_id
         .as_deref()
@@ -209,16 +226,7 @@ impl Error {
     /// How many HTTP attempts the failed call made (0 when nothing was sent
     /// or the error is not about one request).
     pub fn attempts(&self) -> u32 {
-        match self {
-            Error::Connect { attempts, .. }
-            | Error::Timeout { attempts, .. }
-            | Error::Transport { attempts, .. }
-            | Error::Api { attempts, .. }
-            | Error::Http { attempts, .. }
-            | Error::Decode { attempts, .. }
-            | Error::BodyTooLarge { attempts, .. } => *attempts,
-            _ => 0,
-        }
+        on_attempts!(self, attempts => *attempts, 0)
     }
 
     /// The HTTP status, where the server answered with one.
@@ -250,16 +258,7 @@ impl Error {
     /// Sets the attempt count on the variants that carry one; the retry loop
     /// knows the count, the classifier of a single response does not.
     pub(crate) fn with_attempts(mut self, n: u32) -> Self {
-        match &mut self {
-            Error::Connect { attempts, .. }
-            | Error::Timeout { attempts, .. }
-            | Error::Transport { attempts, .. }
-            | Error::Api { attempts, .. }
-            | Error::Http { attempts, .. }
-            | Error::Decode { attempts, .. }
-            | Error::BodyTooLarge { attempts, .. } => *attempts = n,
-            _ => {}
-        }
+        on_attempts!(&mut self, attempts => *attempts = n, ());
         self
     }
 }
