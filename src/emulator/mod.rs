@@ -4,14 +4,33 @@
 //! repeatably and fast: jobs move through `Pending`, `Importing` and
 //! `Completed` (or `Failed`) on a clock that tests can drive by hand, errors
 //! come back with the service's codes inside its `{code, message}` envelope,
-//! and every request is recorded (with credentials redacted) for inspection.
+//! and recent requests are recorded (with credentials redacted) for inspection.
 //!
 //! List results are returned in creation order (oldest first).
+//!
+//! # Bounds
+//!
+//! The emulator can be left running (`zilliz-import emulator`) and faced with
+//! any client, so everything it holds or waits for is bounded:
+//!
+//! - the request log is a ring of the most recent requests
+//!   ([`DEFAULT_REQUEST_LOG_CAPACITY`] entries and [`REQUEST_LOG_MAX_BYTES`]
+//!   bytes; see [`EmulatorBuilder::request_log_capacity`]);
+//! - a request's body is read only after its path, method and bearer token
+//!   have been accepted, and at most [`MAX_BODY_BYTES`] of it;
+//! - finished jobs are forgotten, oldest first, once more than
+//!   [`DEFAULT_JOB_LIMIT`] jobs are held ([`EmulatorBuilder::job_limit`]);
+//! - a request head must arrive within [`DEFAULT_HEADER_READ_TIMEOUT`], which
+//!   also closes idle keep-alive connections; a body within
+//!   [`DEFAULT_BODY_READ_TIMEOUT`]; and a write that makes no progress for
+//!   [`DEFAULT_WRITE_TIMEOUT`] closes the connection.
 
 #![deny(missing_docs)]
 
 mod clock;
+mod log;
 mod routes;
+mod server;
 mod store;
 
 use std::collections::HashSet;
@@ -25,9 +44,40 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use clock::Clock;
+use log::RequestLog;
 use store::Store;
 
 use crate::REDACTED;
+
+/// How many requests [`EmulatorHandle::requests`] keeps by default: enough
+/// for a load test of ten thousand calls, a few megabytes for typical bodies.
+pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 16_384;
+
+/// The most the request log holds in bytes (strings and bodies as recorded),
+/// whatever its capacity; older entries are dropped first to stay under it.
+pub const REQUEST_LOG_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// Largest request body accepted (as received); a larger one is answered
+/// HTTP 413 without being read further.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Largest body (as received) that the request log records; a larger one is
+/// handled normally but recorded as `Null`.
+pub const MAX_RECORDED_BODY_BYTES: usize = 64 * 1024;
+
+/// How many jobs are kept by default before finished ones are forgotten.
+pub const DEFAULT_JOB_LIMIT: usize = 10_000;
+
+/// How long a client has to send a whole request head, and how long a
+/// keep-alive connection may sit idle, by default.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client has to send a whole request body, by default.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long writing an answer may make no progress (the client not reading)
+/// before the connection is closed, by default.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Entry point, so callers write `Emulator::builder()` and never name the builder type.
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,6 +100,11 @@ pub struct EmulatorBuilder {
     fail_substrings: Vec<String>,
     manual_clock: bool,
     listen: SocketAddr,
+    request_log_capacity: usize,
+    job_limit: usize,
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
+    write_timeout: Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -61,6 +116,11 @@ impl Default for EmulatorBuilder {
             fail_substrings: Vec::new(),
             manual_clock: false,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            job_limit: DEFAULT_JOB_LIMIT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
         }
     }
 }
@@ -74,6 +134,11 @@ impl fmt::Debug for EmulatorBuilder {
             .field("fail_substrings", &self.fail_substrings)
             .field("manual_clock", &self.manual_clock)
             .field("listen", &self.listen)
+            .field("request_log_capacity", &self.request_log_capacity)
+            .field("job_limit", &self.job_limit)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("write_timeout", &self.write_timeout)
             .finish()
     }
 }
@@ -121,6 +186,57 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many of the most recent requests [`EmulatorHandle::requests`]
+    /// keeps (older ones are dropped first); default
+    /// [`DEFAULT_REQUEST_LOG_CAPACITY`]. The log also never holds more than
+    /// [`REQUEST_LOG_MAX_BYTES`]. Zero turns recording off.
+    pub fn request_log_capacity(mut self, capacity: usize) -> Self {
+        self.request_log_capacity = capacity;
+        self
+    }
+
+    /// How many jobs to keep before forgetting finished ones; default
+    /// [`DEFAULT_JOB_LIMIT`].
+    ///
+    /// Like the real service, which drops finished jobs after a retention
+    /// period, the emulator forgets them, but by count rather than by time so
+    /// tests that jump the clock see no difference: whenever a create leaves
+    /// more than `limit` jobs, the oldest are dropped while they have finished
+    /// (completed or failed), stopping at the oldest one still running.
+    /// Running jobs are never dropped, so more than `limit` are held while
+    /// that many run at once. A forgotten job is `job not found` (96026) to
+    /// describe, absent from list and from [`EmulatorHandle::jobs`], and its
+    /// `Idempotency-Key` is forgotten with it.
+    pub fn job_limit(mut self, limit: usize) -> Self {
+        self.job_limit = limit;
+        self
+    }
+
+    /// How long a client has to send a whole request head (it is not
+    /// extended by partial lines), and how long a keep-alive connection may
+    /// sit idle between requests; default [`DEFAULT_HEADER_READ_TIMEOUT`].
+    /// The connection is closed when it runs out.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a client has, once its head was accepted, to send the whole
+    /// body; default [`DEFAULT_BODY_READ_TIMEOUT`]. Running out is answered
+    /// HTTP 408 (envelope code 408).
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// How long writing an answer may make no progress because the client
+    /// is not reading before the connection is closed; default
+    /// [`DEFAULT_WRITE_TIMEOUT`].
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
+        self
+    }
+
     /// Binds and serves in a background task that lives as long as the handle.
     ///
     /// Must be called inside a Tokio runtime.
@@ -133,24 +249,26 @@ impl EmulatorBuilder {
                 cluster_ids: self.cluster_ids.into_iter().collect(),
                 job_duration: self.job_duration,
                 fail_substrings: self.fail_substrings,
+                body_read_timeout: self.body_read_timeout,
             },
             clock: Clock::new(self.manual_clock),
-            store: Mutex::new(Store::new()),
-            requests: Mutex::new(Vec::new()),
+            store: Mutex::new(Store::new(self.job_limit)),
+            requests: Mutex::new(RequestLog::new(
+                self.request_log_capacity,
+                REQUEST_LOG_MAX_BYTES,
+            )),
         });
-        let app = routes::router(Arc::clone(&shared));
+        let timeouts = server::Timeouts {
+            header_read: self.header_read_timeout,
+            write: self.write_timeout,
+            shutdown_grace: self
+                .header_read_timeout
+                .saturating_add(self.body_read_timeout)
+                .saturating_add(self.write_timeout),
+        };
+        // Either an explicit shutdown or the handle being dropped ends it.
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let result = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // Either an explicit shutdown or the handle being dropped.
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(error) = result {
-                tracing::warn!(%error, "emulator server stopped with an error");
-            }
-        });
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), timeouts, rx));
         tracing::debug!(%local_addr, "emulator listening");
         Ok(EmulatorHandle {
             shared,
@@ -181,6 +299,7 @@ pub(crate) struct Config {
     pub(crate) cluster_ids: HashSet<String>,
     pub(crate) job_duration: Duration,
     pub(crate) fail_substrings: Vec<String>,
+    pub(crate) body_read_timeout: Duration,
 }
 
 /// State shared between the server task and the handle.
@@ -189,7 +308,7 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) clock: Clock,
     pub(crate) store: Mutex<Store>,
-    pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    pub(crate) requests: Mutex<RequestLog>,
 }
 
 /// A poisoned lock only means a handler panicked; the data is still usable.
@@ -244,24 +363,30 @@ impl EmulatorHandle {
         self.shared.clock.now()
     }
 
-    /// Every job in creation order, with state as of now, so tests can check
-    /// what the server did without going through the API.
+    /// Every job still held (see [`EmulatorBuilder::job_limit`]) in creation
+    /// order, with state as of now, so tests can check what the server did
+    /// without going through the API.
     pub fn jobs(&self) -> Vec<EmulatedJob> {
         let now = self.shared.clock.now();
         lock(&self.shared.store).to_public(now, self.shared.config.job_duration)
     }
 
-    /// Number of jobs created, cheaper than `jobs().len()` for load tests.
+    /// Number of jobs held, cheaper than `jobs().len()` for load tests; equal
+    /// to the number created until finished jobs are forgotten.
     pub fn job_count(&self) -> usize {
         lock(&self.shared.store).len()
     }
 
-    /// Every request received, in arrival order, with credentials redacted.
+    /// The most recent requests received (all of them until the log's
+    /// capacity is reached; see [`EmulatorBuilder::request_log_capacity`]),
+    /// in arrival order, with credentials redacted.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests).to_public()
     }
 
-    /// Stops accepting connections and waits for in-flight requests to finish.
+    /// Stops accepting connections and waits for in-flight requests to finish
+    /// (idle connections are closed at once; a busy one is waited for at most
+    /// the sum of the three timeouts).
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -373,7 +498,10 @@ pub struct RecordedRequest {
     pub user_agent: Option<String>,
     /// The JSON body with `accessKey`, `secretKey`, `token`, `apiKey` (at any
     /// depth) and any string equal to the API key replaced by `<redacted>`;
-    /// `Null` when the body was not JSON.
+    /// `Null` when the body was not JSON, was larger than
+    /// [`MAX_RECORDED_BODY_BYTES`], or was never read: for a request without
+    /// the right bearer token, to an unknown path or with another method than
+    /// POST, the body is neither read nor kept.
     pub body: serde_json::Value,
     /// HTTP status the emulator answered with.
     pub status: u16,

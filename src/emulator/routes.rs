@@ -1,16 +1,21 @@
-//! HTTP handling: routing, auth, lenient body parsing, validation and the envelope.
+//! HTTP handling: routing, auth, bounded body reading, lenient parsing,
+//! validation and the envelope.
 
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use axum::response::Response;
+use bytes::BytesMut;
+use hyper::body::{Body as _, Incoming};
 use serde_json::{Map, Value, json};
 
+use super::log::Entry;
 use super::store::NewJob;
-use super::{RecordedRequest, Shared, lock};
+use super::{MAX_BODY_BYTES, MAX_RECORDED_BODY_BYTES, Shared, lock};
 use crate::{REDACTED, redact::redact_urls_in_text};
 
 const CREATE: &str = "/v2/vectordb/jobs/import/create";
@@ -36,12 +41,6 @@ const SECRET_KEYS: &[&str] = &[
     "api_key",
     "password",
 ];
-
-/// One fallback handler does everything, so every request (even to an
-/// unknown path) is recorded the same way.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(dispatch).with_state(shared)
-}
 
 #[derive(Clone, Copy)]
 enum Endpoint {
@@ -77,86 +76,166 @@ impl Reply {
             body: json!({ "code": code, "message": message.into() }),
         }
     }
+
+    /// Errors about the HTTP exchange itself use the HTTP status as the code.
+    fn http(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::err_status(status, i64::from(status.as_u16()), message)
+    }
+
+    fn into_response(self) -> Response {
+        let bytes = serde_json::to_vec(&self.body).unwrap_or_default();
+        let mut response = Response::new(Body::from(bytes));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string()) {
+            // The service sends a request id; clients may carry it into errors.
+            headers.insert("requestid", id);
+        }
+        response
+    }
 }
 
-async fn dispatch(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path().to_owned();
-    let authorized = is_authorized(&headers, &shared.config.api_key);
-    let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-    let idempotency_key = header_string(&headers, "idempotency-key");
+/// The answer when a handler panics: the connection still gets an envelope.
+pub(crate) fn internal_error() -> Response {
+    Reply::http(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error in the emulator",
+    )
+    .into_response()
+}
 
-    let reply = handle(
-        &shared,
-        &method,
-        &path,
-        authorized,
-        parsed.as_ref(),
-        &headers,
-    );
+/// Handles one request; every request (even to an unknown path) is recorded.
+///
+/// Order matters for memory: the path, method and bearer token are checked
+/// from the head alone, and only a request that passes all three has its body
+/// read (bounded in size and time), parsed and recorded. Anything else is
+/// answered without touching the body, which hyper then discards or, if it
+/// has not arrived yet, stops reading by closing the connection after the answer.
+pub(crate) async fn dispatch(shared: Arc<Shared>, req: Request<Incoming>) -> Response {
+    let (parts, body) = req.into_parts();
+    let headers = &parts.headers;
+    let authorized = is_authorized(headers, &shared.config.api_key);
 
-    let recorded_body = parsed
-        .map(|v| redact(v, &shared.config.api_key))
-        .unwrap_or(Value::Null);
-    lock(&shared.requests).push(RecordedRequest {
-        method: method.as_str().to_owned(),
-        path,
+    let (reply, recorded_body) = match route(&parts.method, parts.uri.path(), authorized) {
+        Err(reply) => (reply, None),
+        Ok(endpoint) => {
+            match read_body(body, headers, shared.config.body_read_timeout).await {
+                Err(reply) => (reply, None),
+                Ok(bytes) => {
+                    let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
+                    // Redact before acting, so nothing about recording can
+                    // fail after a job was stored.
+                    let recorded = parsed
+                        .as_ref()
+                        .filter(|_| bytes.len() <= MAX_RECORDED_BODY_BYTES)
+                        .map(|v| redact(v, &shared.config.api_key))
+                        .and_then(|v| serde_json::to_string(&v).ok());
+                    drop(bytes);
+                    (
+                        handle(&shared, endpoint, parsed.as_ref(), headers),
+                        recorded,
+                    )
+                }
+            }
+        }
+    };
+
+    lock(&shared.requests).push(Entry {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
         authorized,
-        idempotency_key,
-        content_type: header_string(&headers, header::CONTENT_TYPE.as_str()),
-        user_agent: header_string(&headers, header::USER_AGENT.as_str()),
+        idempotency_key: header_string(headers, "idempotency-key"),
+        content_type: header_string(headers, header::CONTENT_TYPE.as_str()),
+        user_agent: header_string(headers, header::USER_AGENT.as_str()),
         body: recorded_body,
         status: reply.status.as_u16(),
         code: reply.code,
     });
-
-    let mut response = (reply.status, axum::Json(reply.body)).into_response();
-    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string()) {
-        // The service sends a request id; clients may carry it into errors.
-        response.headers_mut().insert("requestid", id);
-    }
-    response
+    reply.into_response()
 }
 
-fn handle(
-    shared: &Shared,
-    method: &Method,
-    path: &str,
-    authorized: bool,
-    body: Option<&Value>,
-    headers: &HeaderMap,
-) -> Reply {
+/// Which endpoint a request is for, from its head alone: unknown paths are
+/// 404, other methods 405, a wrong or missing key 401.
+fn route(method: &Method, path: &str, authorized: bool) -> Result<Endpoint, Reply> {
     let endpoint = match path {
         CREATE => Endpoint::Create,
         DESCRIBE | GET_PROGRESS | GET_PROGRESS_SNAKE => Endpoint::Describe,
         LIST => Endpoint::List,
         _ => {
-            return Reply::err_status(
+            return Err(Reply::http(
                 StatusCode::NOT_FOUND,
-                404,
                 format!("no such endpoint: {method} {path}"),
-            );
+            ));
         }
     };
     if method != Method::POST {
-        return Reply::err_status(
+        return Err(Reply::http(
             StatusCode::METHOD_NOT_ALLOWED,
-            405,
             format!("method {method} not allowed on {path}; use POST"),
-        );
+        ));
     }
     if !authorized {
-        return Reply::err_status(
+        return Err(Reply::err_status(
             StatusCode::UNAUTHORIZED,
             CODE_ILLEGAL_KEY,
             "The apikey is illegal.",
-        );
+        ));
     }
+    Ok(endpoint)
+}
+
+/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`] (413, without
+/// reading when the declared length already says so) and giving up after
+/// `timeout` (408), so a slow or endless body cannot hold the handler.
+async fn read_body(
+    mut body: Incoming,
+    headers: &HeaderMap,
+    timeout: Duration,
+) -> Result<Bytes, Reply> {
+    let too_large = || {
+        Reply::http(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body too large: at most {MAX_BODY_BYTES} bytes are accepted"),
+        )
+    };
+    let limit = MAX_BODY_BYTES as u64;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) || body.size_hint().lower() > limit {
+        return Err(too_large());
+    }
+    let collect = async {
+        let mut buf = BytesMut::new();
+        while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+            let frame = frame.map_err(|_| {
+                Reply::http(StatusCode::BAD_REQUEST, "could not read the request body")
+            })?;
+            if let Ok(data) = frame.into_data() {
+                if buf.len().saturating_add(data.len()) > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok(buf.freeze())
+    };
+    tokio::time::timeout(timeout, collect)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Reply::http(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("request body not received within {timeout:?}"),
+            ))
+        })
+}
+
+fn handle(shared: &Shared, endpoint: Endpoint, body: Option<&Value>, headers: &HeaderMap) -> Reply {
     let Some(body) = body else {
         return Reply::err(
             CODE_BAD_PARAMETER,
@@ -199,10 +278,10 @@ fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
 /// Replaces credential values at any depth, any string holding the API key
 /// (the Java SDK sends the key inside the body), and the query string of a
 /// presigned URL.
-fn redact(value: Value, api_key: &str) -> Value {
+fn redact(value: &Value, api_key: &str) -> Value {
     match value {
         Value::Object(map) => Value::Object(
-            map.into_iter()
+            map.iter()
                 .map(|(k, v)| {
                     let secret = SECRET_KEYS.iter().any(|s| k.eq_ignore_ascii_case(s));
                     let v = if secret && !v.is_null() {
@@ -210,18 +289,16 @@ fn redact(value: Value, api_key: &str) -> Value {
                     } else {
                         redact(v, api_key)
                     };
-                    (k, v)
+                    (k.clone(), v)
                 })
                 .collect(),
         ),
-        Value::Array(items) => {
-            Value::Array(items.into_iter().map(|v| redact(v, api_key)).collect())
-        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| redact(v, api_key)).collect()),
         Value::String(s) if !api_key.is_empty() && s.contains(api_key) => {
             Value::String(REDACTED.to_owned())
         }
-        Value::String(s) => Value::String(redact_urls_in_text(&s)),
-        other => other,
+        Value::String(s) => Value::String(redact_urls_in_text(s)),
+        other => other.clone(),
     }
 }
 
@@ -354,7 +431,12 @@ fn create(shared: &Shared, obj: &Map<String, Value>, headers: &HeaderMap) -> Han
         idempotency_key,
     };
     let now = shared.clock.now();
-    let (job_id, _created) = lock(&shared.store).create(new, now, &shared.config.fail_substrings);
+    let (job_id, _created) = lock(&shared.store).create(
+        new,
+        now,
+        shared.config.job_duration,
+        &shared.config.fail_substrings,
+    );
     Ok(Reply::ok(json!({ "jobId": job_id })))
 }
 
@@ -491,7 +573,7 @@ mod tests {
             "collectionName": "c"
         });
         assert_eq!(
-            redact(body, "the-key"),
+            redact(&body, "the-key"),
             json!({
                 "accessKey": "<redacted>", "secretKey": "<redacted>", "token": null,
                 "nested": [{"Token": "<redacted>"}], "apiKey": "<redacted>",

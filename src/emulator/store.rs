@@ -1,6 +1,6 @@
 //! The emulator's jobs: how they are created, found, and how their state follows the clock.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use super::{EmulatedJob, JobState};
@@ -46,11 +46,15 @@ impl Job {
     }
 
     pub(crate) fn file_size(&self) -> i64 {
-        self.files.iter().map(|f| f.size).sum()
+        self.files
+            .iter()
+            .fold(0, |sum, f| sum.saturating_add(f.size))
     }
 
     pub(crate) fn total_rows(&self) -> i64 {
-        self.files.iter().map(|f| f.rows).sum()
+        self.files
+            .iter()
+            .fold(0, |sum, f| sum.saturating_add(f.rows))
     }
 
     /// Names of all files, comma-separated, as one `fileName` for the whole job.
@@ -69,7 +73,7 @@ impl Job {
                 return Snapshot {
                     state: JobState::Failed,
                     progress: progress_at(fail_after, duration),
-                    finished_at: Some(self.created_at + fail_after),
+                    finished_at: Some(self.created_at.saturating_add(fail_after)),
                 };
             }
         }
@@ -77,7 +81,7 @@ impl Job {
             return Snapshot {
                 state: JobState::Completed,
                 progress: 100,
-                finished_at: Some(self.created_at + duration),
+                finished_at: Some(self.created_at.saturating_add(duration)),
             };
         }
         if elapsed < duration / 10 {
@@ -116,26 +120,43 @@ pub(crate) struct NewJob {
 
 type IdemKey = (String, String, String, String);
 
-/// All jobs, in creation order, plus the indexes to find them quickly.
+/// The jobs still held, in creation order, plus the index of idempotency keys.
+///
+/// Job ids are `id_base + seq`, where `seq` counts creates from 0, so a job is
+/// found from its id by arithmetic; jobs are only ever dropped from the front
+/// (see [`Store::prune`]), so `jobs[i]` has sequence number `first_seq + i`.
 #[derive(Debug)]
 pub(crate) struct Store {
-    jobs: Vec<Job>,
-    by_id: HashMap<String, usize>,
-    idempotency: HashMap<IdemKey, (usize, Duration)>,
+    jobs: VecDeque<Job>,
+    first_seq: u64,
+    idempotency: HashMap<IdemKey, (u64, Duration)>,
     id_base: u64,
+    limit: usize,
 }
 
 impl Store {
-    pub(crate) fn new() -> Self {
+    /// `limit`: once more than this many jobs are held, the oldest finished
+    /// ones are dropped (see [`Store::prune`]).
+    pub(crate) fn new(limit: usize) -> Self {
         // Ids look like the service's 18-digit decimal ids; a random base keeps
         // two emulators in one process from handing out the same ids.
         let id_base = 448_700_000_000_000_000 + fastrand::u64(0..10_000_000_000_000);
         Self {
-            jobs: Vec::new(),
-            by_id: HashMap::new(),
+            jobs: VecDeque::new(),
+            first_seq: 0,
             idempotency: HashMap::new(),
             id_base,
+            limit,
         }
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.first_seq.saturating_add(self.jobs.len() as u64)
+    }
+
+    fn by_seq(&self, seq: u64) -> Option<&Job> {
+        let index = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        self.jobs.get(index)
     }
 
     /// Creates a job, or returns the existing one when the idempotency key was
@@ -145,6 +166,7 @@ impl Store {
         &mut self,
         new: NewJob,
         now: Duration,
+        duration: Duration,
         fail_substrings: &[String],
     ) -> (String, bool) {
         let idem_key = new.idempotency_key.as_ref().map(|k| {
@@ -156,13 +178,20 @@ impl Store {
             )
         });
         if let Some(key) = &idem_key
-            && let Some(&(index, at)) = self.idempotency.get(key)
+            && let Some(&(seq, at)) = self.idempotency.get(key)
             && now.saturating_sub(at) < IDEMPOTENCY_TTL
+            && let Some(job) = self.by_seq(seq)
         {
-            return (self.jobs[index].id.clone(), false);
+            return (job.id.clone(), false);
         }
-        let index = self.jobs.len();
-        let id = (self.id_base + index as u64).to_string();
+        // Creation order is time order even if two creates read the clock in
+        // the other order, so the front of the queue is always the oldest.
+        let now = self
+            .jobs
+            .back()
+            .map_or(now, |last| now.max(last.created_at));
+        let seq = self.next_seq();
+        let id = self.id_base.saturating_add(seq).to_string();
         let files = new
             .urls
             .into_iter()
@@ -180,7 +209,7 @@ impl Store {
                 }
             })
             .collect();
-        self.jobs.push(Job {
+        self.jobs.push_back(Job {
             id: id.clone(),
             cluster_id: new.cluster_id,
             db_name: new.db_name,
@@ -190,18 +219,53 @@ impl Store {
             created_at: now,
             idempotency_key: new.idempotency_key,
         });
-        self.by_id.insert(id.clone(), index);
         if let Some(key) = idem_key {
-            self.idempotency.insert(key, (index, now));
+            self.idempotency.insert(key, (seq, now));
         }
+        self.prune(now, duration);
         (id, true)
     }
 
-    pub(crate) fn get(&self, id: &str) -> Option<&Job> {
-        self.by_id.get(id).map(|&i| &self.jobs[i])
+    /// Drops jobs from the front (oldest first) while more than `limit` are
+    /// held and the oldest has finished; stops at the first one still running,
+    /// so running jobs are never dropped. Their idempotency keys go with them.
+    fn prune(&mut self, now: Duration, duration: Duration) {
+        while self.jobs.len() > self.limit {
+            let Some(front) = self.jobs.front() else {
+                break;
+            };
+            if front.snapshot(now, duration).finished_at.is_none() {
+                break;
+            }
+            let Some(job) = self.jobs.pop_front() else {
+                break;
+            };
+            let seq = self.first_seq;
+            self.first_seq = self.first_seq.saturating_add(1);
+            if let Some(key) = job.idempotency_key {
+                let key = (key, job.cluster_id, job.db_name, job.collection_name);
+                if self.idempotency.get(&key).is_some_and(|&(s, _)| s == seq) {
+                    self.idempotency.remove(&key);
+                }
+            }
+        }
+        // Keep the allocations in proportion to what is held.
+        if self.jobs.capacity() > 2 * self.jobs.len().max(64) {
+            self.jobs.shrink_to(self.jobs.len().max(64));
+        }
+        if self.idempotency.capacity() > 2 * self.idempotency.len().max(64) {
+            self.idempotency.shrink_to(self.idempotency.len().max(64));
+        }
     }
 
-    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Job> {
+    /// The job with this id, if it is still held; any string is safe to pass.
+    pub(crate) fn get(&self, id: &str) -> Option<&Job> {
+        let seq = id.parse::<u64>().ok()?.checked_sub(self.id_base)?;
+        // "+448…" or "0448…" parse to the same number but are not the id.
+        self.by_seq(seq).filter(|job| job.id == id)
+    }
+
+    pub(crate) fn iter(&self) -> std::collections::vec_deque::Iter<'_, Job> {
         self.jobs.iter()
     }
 
@@ -282,6 +346,85 @@ mod tests {
         );
         assert_eq!(object_name("s3://bucket/dir/a.parquet"), "dir/a.parquet");
         assert_eq!(object_name("not a url/x.json"), "x.json");
+    }
+
+    fn new_job(url: &str, key: Option<&str>) -> NewJob {
+        NewJob {
+            cluster_id: "c".to_owned(),
+            db_name: "default".to_owned(),
+            collection_name: "coll".to_owned(),
+            partition_name: String::new(),
+            urls: vec![url.to_owned()],
+            idempotency_key: key.map(str::to_owned),
+        }
+    }
+
+    const D: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn finished_jobs_beyond_the_limit_are_dropped_oldest_first() {
+        let mut store = Store::new(3);
+        let at = |s| Duration::from_secs(s);
+        let (a, _) = store.create(new_job("s3://b/a", Some("k")), at(0), D, &[]);
+        let (b, _) = store.create(new_job("s3://b/b", None), at(1), D, &[]);
+        let (c, _) = store.create(new_job("s3://b/c", None), at(2), D, &[]);
+        // Four jobs, but the oldest is still running at t=5: nothing dropped.
+        let (d, _) = store.create(new_job("s3://b/d", None), at(5), D, &[]);
+        assert_eq!(store.len(), 4);
+        // At t=11 `a` (done at 10) and `b` (done at 11) have finished; both go
+        // to get back to three.
+        let (e, _) = store.create(new_job("s3://b/e", None), at(11), D, &[]);
+        let held: Vec<&str> = store.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(held, [c.as_str(), d.as_str(), e.as_str()]);
+        assert!(store.get(&a).is_none());
+        assert!(store.get(&b).is_none());
+        assert_eq!(store.get(&c).map(|j| j.id.as_str()), Some(c.as_str()));
+        // The key went with its job: reusing it makes a new one.
+        let (again, created) = store.create(new_job("s3://b/a", Some("k")), at(11), D, &[]);
+        assert!(created);
+        assert_ne!(again, a);
+        assert_eq!(store.idempotency.len(), 1);
+    }
+
+    #[test]
+    fn lookups_by_any_string_are_safe() {
+        let mut store = Store::new(10);
+        let (id, _) = store.create(new_job("s3://b/a", None), Duration::ZERO, D, &[]);
+        assert!(store.get(&id).is_some());
+        for other in [
+            "",
+            "0",
+            "-1",
+            "18446744073709551615",
+            "99999999999999999999999",
+            "é",
+            &format!("+{id}"),
+            &format!("0{id}"),
+        ] {
+            assert!(store.get(other).is_none(), "{other}");
+        }
+    }
+
+    #[test]
+    fn huge_durations_do_not_overflow() {
+        let mut store = Store::new(10);
+        let failing = ["fail".to_owned()];
+        let max = Duration::MAX;
+        store.create(new_job("s3://b/a", None), Duration::ZERO, max, &failing);
+        store.create(new_job("s3://b/fail", None), Duration::ZERO, max, &failing);
+        store.create(new_job("s3://b/b", None), max, max, &failing);
+        let snaps: Vec<Snapshot> = store.iter().map(|j| j.snapshot(max, max)).collect();
+        assert_eq!(snaps.len(), 3);
+        assert_eq!(snaps[0].state, JobState::Completed);
+        assert_eq!(snaps[0].finished_at, Some(max));
+        assert_eq!(snaps[1].state, JobState::Failed);
+        assert_eq!(snaps[1].finished_at, Some(max / 2));
+        assert_eq!(snaps[2].state, JobState::Pending);
+        assert!(
+            store
+                .iter()
+                .all(|j| j.total_rows() > 0 && j.file_size() > 0)
+        );
     }
 
     #[test]
