@@ -2,10 +2,13 @@
 #![cfg(feature = "emulator")]
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use zilliz_import::emulator::{Emulator, EmulatorHandle, JobState};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use zilliz_import::emulator::{Emulator, EmulatorBuilder, EmulatorHandle, JobState};
 
 const KEY: &str = "secret-test-key";
 const CLUSTER: &str = "in01-emulator";
@@ -600,4 +603,497 @@ async fn real_clock_completes_on_its_own() {
     assert_eq!(jobs[0].job_id, job_id);
     assert_eq!(jobs[0].state, JobState::Completed);
     assert_eq!(jobs[0].progress, 100);
+}
+
+// ------------------------------------------------------------ bounds and timeouts
+
+fn manual_builder() -> EmulatorBuilder {
+    Emulator::builder()
+        .api_key(KEY)
+        .cluster_ids([CLUSTER])
+        .job_duration(Duration::from_secs(10))
+        .manual_clock()
+}
+
+/// A request head as bytes; `auth` is the bearer token, if any.
+fn head(path: &str, auth: Option<&str>, content_length: usize) -> Vec<u8> {
+    let mut h = format!(
+        "POST {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {content_length}\r\n"
+    );
+    if let Some(key) = auth {
+        h.push_str(&format!("authorization: Bearer {key}\r\n"));
+    }
+    h.push_str("\r\n");
+    h.into_bytes()
+}
+
+/// Reads one response (head and a `content-length` body) within `limit`:
+/// status and JSON body, or `None` if the connection ended or time ran out first.
+async fn read_response(stream: &mut TcpStream, limit: Duration) -> Option<(u16, Value)> {
+    let read = async {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+            if buf.len() > 64 * 1024 {
+                return None;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+        let status: u16 = head.get(9..12)?.parse().ok()?;
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))?
+            .trim()
+            .parse()
+            .ok()?;
+        while buf.len() < head_end + length {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let body = serde_json::from_slice(&buf[head_end..head_end + length]).ok()?;
+        Some((status, body))
+    };
+    timeout(limit, read).await.ok().flatten()
+}
+
+/// Waits (at most `limit`) for the server to close the connection: a read
+/// that returns end-of-file or an error. Bytes before that (an error page) are
+/// skipped. `Some(elapsed)` when it closed, `None` when it was still open.
+async fn wait_closed(stream: &mut TcpStream, since: Instant, limit: Duration) -> Option<Duration> {
+    let closed = async {
+        let mut chunk = [0u8; 1024];
+        loop {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return since.elapsed(),
+                Ok(_) => {}
+            }
+        }
+    };
+    timeout(limit, closed).await.ok()
+}
+
+#[tokio::test]
+async fn the_request_log_is_a_ring_of_the_most_recent_requests() {
+    const CAPACITY: usize = 5;
+    const EXTRA: usize = 3;
+    let h = manual_builder()
+        .request_log_capacity(CAPACITY)
+        .start()
+        .await
+        .expect("emulator starts");
+    for i in 0..CAPACITY + EXTRA {
+        let job_id = format!("job-{i}");
+        let (status, body) =
+            post(&h, DESCRIBE, json!({"clusterId": CLUSTER, "jobId": job_id})).await;
+        assert_eq!((status, body["code"].clone()), (200, json!(96026)));
+    }
+    let kept: Vec<Value> = h
+        .requests()
+        .into_iter()
+        .map(|r| r.body["jobId"].clone())
+        .collect();
+    let expected: Vec<Value> = (EXTRA..CAPACITY + EXTRA)
+        .map(|i| json!(format!("job-{i}")))
+        .collect();
+    assert_eq!(kept, expected, "the oldest {EXTRA} dropped, order kept");
+
+    // The default keeps a load test's worth.
+    let h = manual_builder().start().await.expect("emulator starts");
+    for _ in 0..3 {
+        post(&h, LIST, json!({"clusterId": CLUSTER})).await;
+    }
+    assert_eq!(h.requests().len(), 3);
+    assert_eq!(
+        zilliz_import::emulator::DEFAULT_REQUEST_LOG_CAPACITY,
+        16_384
+    );
+}
+
+#[tokio::test]
+async fn an_unauthenticated_body_is_neither_read_nor_recorded() {
+    // A long body timeout: if the server waited for the body, the 401 below
+    // would take 30 seconds instead of arriving at once.
+    let h = manual_builder()
+        .body_read_timeout(Duration::from_secs(30))
+        .start()
+        .await
+        .expect("emulator starts");
+
+    // 1. A head announcing 1 MiB that never comes: answered at once.
+    let mut s = TcpStream::connect(h.local_addr()).await.expect("connects");
+    s.write_all(&head(DESCRIBE, Some("wrong-key"), 1 << 20))
+        .await
+        .expect("head sent");
+    let started = Instant::now();
+    let answer = read_response(&mut s, Duration::from_secs(5)).await;
+    assert_eq!(
+        answer,
+        Some((
+            401,
+            json!({"code": 21119, "message": "The apikey is illegal."})
+        ))
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // The body is not waited for: the server closes the connection.
+    assert!(
+        wait_closed(&mut s, started, Duration::from_secs(5))
+            .await
+            .is_some()
+    );
+
+    // 2. A large, valid JSON body sent in full without a key.
+    let big = json!({"clusterId": CLUSTER, "jobId": "1", "pad": vec![0; 400_000]}).to_string();
+    assert!(big.len() > 500_000);
+    let mut s = TcpStream::connect(h.local_addr()).await.expect("connects");
+    let mut request = head(DESCRIBE, None, big.len());
+    request.extend_from_slice(big.as_bytes());
+    let (mut rd, mut wr) = s.split();
+    // The server may close before taking it all; a failed write is fine.
+    let write = async {
+        let _ = wr.write_all(&request).await;
+    };
+    let read = async {
+        let mut got = Vec::new();
+        let _ = timeout(Duration::from_secs(5), rd.read_to_end(&mut got)).await;
+        got
+    };
+    let ((), got) = tokio::join!(write, read);
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+
+    // 3. An authorized request still has its body recorded.
+    post(&h, DESCRIBE, json!({"clusterId": CLUSTER, "jobId": "7"})).await;
+
+    let recorded: Vec<(bool, u16, i64, Value)> = h
+        .requests()
+        .into_iter()
+        .map(|r| (r.authorized, r.status, r.code, r.body))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            (false, 401, 21119, Value::Null),
+            (false, 401, 21119, Value::Null),
+            (
+                true,
+                200,
+                96026,
+                json!({"clusterId": CLUSTER, "jobId": "7"})
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bodies_are_bounded_in_size_and_time() {
+    let h = manual_builder()
+        .body_read_timeout(Duration::from_millis(500))
+        .start()
+        .await
+        .expect("emulator starts");
+    let limit = zilliz_import::emulator::MAX_BODY_BYTES;
+    assert_eq!(limit, 2 * 1024 * 1024);
+
+    // Declared larger than the limit: 413 without reading it.
+    let mut s = TcpStream::connect(h.local_addr()).await.expect("connects");
+    s.write_all(&head(DESCRIBE, Some(KEY), limit + 1))
+        .await
+        .expect("head sent");
+    let started = Instant::now();
+    let answer = read_response(&mut s, Duration::from_secs(5)).await;
+    assert_eq!(
+        answer,
+        Some((
+            413,
+            json!({"code": 413, "message": "request body too large: at most 2097152 bytes are accepted"})
+        ))
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A body that stops halfway: 408 once the body timeout has passed.
+    let mut s = TcpStream::connect(h.local_addr()).await.expect("connects");
+    s.write_all(&head(DESCRIBE, Some(KEY), 100))
+        .await
+        .expect("head sent");
+    s.write_all(br#"{"clusterId":"#).await.expect("part sent");
+    let started = Instant::now();
+    let answer = read_response(&mut s, Duration::from_secs(5)).await;
+    let waited = started.elapsed();
+    assert_eq!(
+        answer,
+        Some((
+            408,
+            json!({"code": 408, "message": "request body not received within 500ms"})
+        ))
+    );
+    assert!(
+        waited >= Duration::from_millis(450) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+
+    // A chunked body that runs past the limit: 413.
+    let mut s = TcpStream::connect(h.local_addr()).await.expect("connects");
+    let chunked = format!(
+        "POST {DESCRIBE} HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {KEY}\r\ntransfer-encoding: chunked\r\n\r\n"
+    );
+    s.write_all(chunked.as_bytes()).await.expect("head sent");
+    let chunk = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    let answer = loop {
+        let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if s.write_all(&frame).await.is_err() || sent > limit + chunk.len() {
+            break read_response(&mut s, Duration::from_secs(5)).await;
+        }
+        sent += chunk.len();
+    };
+    assert_eq!(answer.map(|(status, _)| status), Some(413));
+
+    let recorded: Vec<(u16, Value)> = h
+        .requests()
+        .into_iter()
+        .map(|r| (r.status, r.body))
+        .collect();
+    assert_eq!(
+        recorded,
+        [(413, Value::Null), (408, Value::Null), (413, Value::Null)]
+    );
+}
+
+#[tokio::test]
+async fn slow_header_drippers_are_cut_while_others_are_served() {
+    const DRIPPERS: usize = 64;
+    const SILENT: usize = 8;
+    const TIMEOUT: Duration = Duration::from_millis(1_500);
+    let h = manual_builder()
+        .header_read_timeout(TIMEOUT)
+        .start()
+        .await
+        .expect("emulator starts");
+    let addr = h.local_addr();
+
+    // Each dripper sends a request line, then one header line every 100 ms
+    // (at most 60, so 6 s) and never the blank line that ends the head; the
+    // silent ones send nothing. Each reports when the server closed it.
+    let mut tasks = Vec::new();
+    for i in 0..DRIPPERS + SILENT {
+        let drips = i < DRIPPERS;
+        tasks.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let mut s = TcpStream::connect(addr).await.expect("connects");
+            let (mut rd, mut wr) = s.split();
+            let drip = async {
+                if !drips {
+                    return std::future::pending::<()>().await;
+                }
+                if wr
+                    .write_all(format!("POST {LIST} HTTP/1.1\r\n").as_bytes())
+                    .await
+                    .is_err()
+                {
+                    return std::future::pending().await;
+                }
+                for n in 0..60 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if wr
+                        .write_all(format!("x-drip-{n}: a\r\n").as_bytes())
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                std::future::pending().await
+            };
+            let closed = async {
+                let mut chunk = [0u8; 1024];
+                loop {
+                    match rd.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return started.elapsed(),
+                        Ok(_) => {}
+                    }
+                }
+            };
+            timeout(Duration::from_secs(8), async {
+                tokio::select! {
+                    () = drip => unreachable!(),
+                    at = closed => at,
+                }
+            })
+            .await
+            .ok()
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // With them all open, a normal request is answered well within the timeout.
+    let started = Instant::now();
+    let (status, body) = post(&h, LIST, json!({"clusterId": CLUSTER})).await;
+    let took = started.elapsed();
+    assert_eq!((status, body["code"].clone()), (200, json!(0)));
+    assert!(took < Duration::from_millis(1_000), "{took:?}");
+
+    let mut closed_at = Vec::new();
+    for task in tasks {
+        closed_at.push(task.await.expect("task ran"));
+    }
+    let cut: Vec<Duration> = closed_at.iter().flatten().copied().collect();
+    assert_eq!(
+        cut.len(),
+        DRIPPERS + SILENT,
+        "every slow connection closed: {closed_at:?}"
+    );
+    let early = cut
+        .iter()
+        .filter(|&&t| t < TIMEOUT - Duration::from_millis(100))
+        .count();
+    let late = cut
+        .iter()
+        .filter(|&&t| t > TIMEOUT + Duration::from_secs(3))
+        .count();
+    assert_eq!((early, late), (0, 0), "closed at the timeout: {cut:?}");
+    // Cut before a head was complete, so none of them made a request.
+    assert_eq!(h.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    const TIMEOUT: Duration = Duration::from_millis(1_000);
+    let h = manual_builder()
+        .header_read_timeout(TIMEOUT)
+        .start()
+        .await
+        .expect("emulator starts");
+    let body = json!({"clusterId": CLUSTER}).to_string();
+    let mut request = head(LIST, Some(KEY), body.len());
+    request.extend_from_slice(body.as_bytes());
+    let empty =
+        json!({"code": 0, "data": {"count": 0, "currentPage": 1, "pageSize": 10, "records": []}});
+
+    let mut s = TcpStream::connect(h.local_addr()).await.expect("connects");
+    // Two requests on one connection, 600 ms apart (less than the timeout):
+    // the connection is kept alive between them.
+    for pause in [Duration::ZERO, Duration::from_millis(600)] {
+        tokio::time::sleep(pause).await;
+        s.write_all(&request).await.expect("request sent");
+        let answer = read_response(&mut s, Duration::from_secs(5)).await;
+        assert_eq!(answer, Some((200, empty.clone())));
+    }
+    // Then idle: closed by the server once the timeout has passed.
+    let idle_since = Instant::now();
+    let closed = wait_closed(&mut s, idle_since, Duration::from_secs(6)).await;
+    let closed = closed.expect("the idle connection was closed");
+    assert!(
+        closed >= TIMEOUT - Duration::from_millis(100) && closed < TIMEOUT + Duration::from_secs(3),
+        "{closed:?}"
+    );
+    assert_eq!(h.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn finished_jobs_beyond_the_limit_are_forgotten() {
+    let h = manual_builder()
+        .job_limit(2)
+        .start()
+        .await
+        .expect("emulator starts");
+    let a = create(&h, "c", "s3://b/a.json").await;
+    let b = create(&h, "c", "s3://b/b.json").await;
+    let c = create(&h, "c", "s3://b/c.json").await;
+    // Three running jobs are all kept, whatever the limit.
+    assert_eq!(h.job_count(), 3);
+    h.advance(Duration::from_secs(10));
+    let d = create(&h, "c", "s3://b/d.json").await;
+    let held: Vec<String> = h.jobs().into_iter().map(|j| j.job_id).collect();
+    assert_eq!(held, [c.clone(), d.clone()]);
+    for gone in [&a, &b] {
+        let (_, body) = post(&h, DESCRIBE, json!({"clusterId": CLUSTER, "jobId": gone})).await;
+        assert_eq!(body["code"], 96026, "{body}");
+    }
+    assert_eq!(describe(&h, &c).await["state"], "Completed");
+    let (_, list) = post(&h, LIST, json!({"clusterId": CLUSTER})).await;
+    assert_eq!(list["data"]["count"], 2);
+    let listed: Vec<&str> = list["data"]["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["jobId"].as_str().expect("id"))
+        .collect();
+    assert_eq!(listed, [c.as_str(), d.as_str()]);
+}
+
+#[tokio::test]
+async fn hostile_values_get_envelopes_not_panics() {
+    let h = manual_builder().start().await.expect("emulator starts");
+    let id = create(&h, "c", "s3://b/a.json").await;
+    let cases = [
+        (
+            LIST,
+            json!({"clusterId": CLUSTER, "pageSize": 100, "currentPage": i64::MAX}),
+            json!({"code": 0, "data": {"count": 1, "currentPage": i64::MAX, "pageSize": 100, "records": []}}),
+        ),
+        (
+            LIST,
+            json!({"clusterId": CLUSTER, "currentPage": u64::MAX}),
+            json!({"code": 80000, "message": "invalid parameter: currentPage must be an integer"}),
+        ),
+        (
+            LIST,
+            json!({"clusterId": CLUSTER, "pageSize": 1e300}),
+            json!({"code": 80000, "message": "invalid parameter: pageSize must be an integer"}),
+        ),
+        (
+            LIST,
+            json!({"clusterId": CLUSTER, "currentPage": i64::MIN}),
+            json!({"code": 96009, "message": format!("currentPage must be at least 1, got {}", i64::MIN)}),
+        ),
+        (
+            DESCRIBE,
+            json!({"clusterId": CLUSTER, "jobId": u64::MAX}),
+            json!({"code": 96026, "message": format!("job not found: jobId '{}' does not exist in cluster '{CLUSTER}'", u64::MAX)}),
+        ),
+        (
+            DESCRIBE,
+            json!({"clusterId": CLUSTER, "jobId": format!("+{id}")}),
+            json!({"code": 96026, "message": format!("job not found: jobId '+{id}' does not exist in cluster '{CLUSTER}'")}),
+        ),
+        (
+            DESCRIBE,
+            json!({"clusterId": CLUSTER, "jobId": "é€😀"}),
+            json!({"code": 96026, "message": format!("job not found: jobId 'é€😀' does not exist in cluster '{CLUSTER}'")}),
+        ),
+        (
+            CREATE,
+            json!({"clusterId": CLUSTER, "collectionName": "c", "objectUrls": [[1]]}),
+            json!({"code": 80000, "message": "invalid parameter: objectUrls must be an array of arrays of strings"}),
+        ),
+        (
+            CREATE,
+            json!({"clusterId": [], "collectionName": "c", "objectUrl": "s3://b/k"}),
+            json!({"code": 80000, "message": "invalid parameter: clusterId must be a string"}),
+        ),
+    ];
+    for (path, body, expected) in cases {
+        let (status, answer) = post(&h, path, body.clone()).await;
+        assert_eq!((status, answer), (200, expected), "{path} {body}");
+    }
+    // Nothing was stored by them, and the server still answers.
+    assert_eq!(h.job_count(), 1);
+    assert_eq!(describe(&h, &id).await["jobId"], id.as_str());
 }
