@@ -5,11 +5,17 @@
 //! tracing span, and the classification of what came back into [`Error`],
 //! reading the envelope's `code` together with the HTTP status.
 
-use std::{fmt, num::NonZeroU32, sync::Arc, time::Instant};
+use std::{
+    fmt,
+    num::NonZeroU32,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use progenitor_client::ResponseValue;
 use secrecy::{ExposeSecret, SecretString};
+
 use tracing::Instrument;
 
 use crate::{
@@ -22,6 +28,18 @@ use crate::{
     transport::{Exchange, observe},
 };
 
+/// What [`ClientBuilder`] hands over to make a [`Client`].
+pub(crate) struct Parts {
+    pub(crate) raw: generated::Client,
+    pub(crate) base_url: String,
+    pub(crate) api_key: SecretString,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) rate_limit: Option<NonZeroU32>,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) operation_timeout: Option<Duration>,
+}
+
 /// A client for Zilliz Cloud import jobs. Cheap to clone; clones share the
 /// connection pool and the rate limiter.
 #[derive(Clone)]
@@ -32,11 +50,21 @@ pub struct Client {
 struct Inner {
     raw: generated::Client,
     base_url: String,
-    api_key: SecretString,
+    /// The API key (and, for a `user:password` token, the password alone),
+    /// ready to scrub server text: built once, shared by every call.
+    scrubber: Scrubber,
     retry: RetryPolicy,
     limiters: Option<[DefaultDirectRateLimiter; 3]>,
     max_response_bytes: usize,
+    /// How long one attempt may take (the HTTP client's own timeout).
+    attempt_timeout: Duration,
+    /// How long one call may take, all attempts and backoffs included.
+    operation_timeout: Option<Duration>,
 }
+
+/// What bounds one call: none, or an instant after which no attempt runs
+/// and no attempt outlives.
+pub(crate) type Deadline = Option<tokio::time::Instant>;
 
 /// The operations, for rate limiting and tracing.
 #[derive(Debug, Clone, Copy)]
@@ -77,27 +105,40 @@ impl Client {
         ClientBuilder::from_env().build()
     }
 
-    pub(crate) fn assemble(
-        raw: generated::Client,
-        base_url: String,
-        api_key: SecretString,
-        retry: RetryPolicy,
-        rate_limit: Option<NonZeroU32>,
-        max_response_bytes: usize,
-    ) -> Client {
-        let limiters = rate_limit.map(|n| {
+    pub(crate) fn assemble(parts: Parts) -> Client {
+        let limiters = parts.rate_limit.map(|n| {
             let quota = || RateLimiter::direct(Quota::per_second(n));
             [quota(), quota(), quota()]
         });
+        let key = parts.api_key.expose_secret();
+        let mut scrubber = Scrubber::default().with(key);
+        if let Some((_, password)) = key.split_once(':') {
+            scrubber = scrubber.with(password);
+        }
         Client {
             inner: Arc::new(Inner {
-                raw,
-                base_url,
-                api_key,
-                retry,
+                raw: parts.raw,
+                base_url: parts.base_url,
+                scrubber,
+                retry: parts.retry,
                 limiters,
-                max_response_bytes,
+                max_response_bytes: parts.max_response_bytes,
+                attempt_timeout: parts.attempt_timeout,
+                operation_timeout: parts.operation_timeout,
             }),
+        }
+    }
+
+    /// The deadline of a call starting now: the operation timeout, or
+    /// `outer` (a wait's deadline), whichever comes first.
+    pub(crate) fn deadline(&self, outer: Deadline) -> Deadline {
+        let own = self
+            .inner
+            .operation_timeout
+            .and_then(|t| tokio::time::Instant::now().checked_add(t));
+        match (own, outer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -127,7 +168,7 @@ impl Client {
         let scrubber = || job.scrubber(self.scrubber());
         let raw = &self.inner.raw;
         let (data, request_id) = self
-            .call(Operation::Create, key.is_some(), &scrubber, || {
+            .call(Operation::Create, key.is_some(), None, &scrubber, || {
                 let mut send = raw.create_import_job().body(body.clone());
                 if let Some(k) = &key {
                     send = send.idempotency_key(k.clone());
@@ -136,7 +177,7 @@ impl Client {
             })
             .await?;
         Ok(CreatedImportJob {
-            job_id: data.job_id,
+            job_id: scrubber().scrub(&data.job_id),
             idempotency_key: key,
             request_id,
         })
@@ -148,6 +189,16 @@ impl Client {
         cluster_id: &str,
         job_id: &str,
     ) -> Result<ImportProgress, Error> {
+        self.describe_until(cluster_id, job_id, None).await
+    }
+
+    /// [`Client::describe_import_job`], every attempt ending by `deadline`.
+    pub(crate) async fn describe_until(
+        &self,
+        cluster_id: &str,
+        job_id: &str,
+        deadline: Deadline,
+    ) -> Result<ImportProgress, Error> {
         not_blank("clusterId", cluster_id)?;
         not_blank("jobId", job_id)?;
         let body = types::DescribeImportJobRequest::builder()
@@ -155,11 +206,15 @@ impl Client {
             .job_id(job_id);
         let raw = &self.inner.raw;
         let (data, _) = self
-            .call(Operation::Describe, true, &|| self.scrubber(), || {
-                raw.describe_import_job().body(body.clone()).send()
-            })
+            .call(
+                Operation::Describe,
+                true,
+                deadline,
+                &|| self.scrubber(),
+                || raw.describe_import_job().body(body.clone()).send(),
+            )
             .await?;
-        Ok(ImportProgress::from(data))
+        Ok(ImportProgress::from_wire(data, &self.inner.scrubber))
     }
 
     /// One page of a cluster's import jobs. The page size and number are
@@ -170,23 +225,43 @@ impl Client {
         let body = request.to_body()?;
         let raw = &self.inner.raw;
         let (data, _) = self
-            .call(Operation::List, true, &|| self.scrubber(), || {
+            .call(Operation::List, true, None, &|| self.scrubber(), || {
                 raw.list_import_jobs().body(body.clone()).send()
             })
             .await?;
-        Ok(ImportJobPage::from(data))
+        Ok(ImportJobPage::from_wire(data, &self.inner.scrubber))
     }
 
     fn scrubber(&self) -> Scrubber {
-        Scrubber::default().with(self.inner.api_key.expose_secret())
+        self.inner.scrubber.clone()
     }
 
-    /// Sends `attempt` until it succeeds, fails for good, or runs out of
-    /// attempts. `repeatable`: repeating it cannot do anything twice.
+    /// Waits for the rate limiter, then says how long the next attempt may
+    /// take: the attempt timeout, cut to what is left before `deadline`.
+    /// `None`: the deadline passed first, and nothing may be sent.
+    async fn ready(&self, op: Operation, deadline: Deadline) -> Option<Duration> {
+        if let Some(limiters) = &self.inner.limiters {
+            let ready = limiters[op as usize].until_ready();
+            match deadline {
+                Some(at) => tokio::time::timeout_at(at, ready).await.ok()?,
+                None => ready.await,
+            }
+        }
+        let Some(at) = deadline else {
+            return Some(self.inner.attempt_timeout);
+        };
+        let left = at.saturating_duration_since(tokio::time::Instant::now());
+        (!left.is_zero()).then(|| left.min(self.inner.attempt_timeout))
+    }
+
+    /// Sends `attempt` until it succeeds, fails for good, runs out of
+    /// attempts or reaches its deadline (the operation timeout, or `outer`).
+    /// `repeatable`: repeating it cannot do anything twice.
     async fn call<R, Fut>(
         &self,
         op: Operation,
         repeatable: bool,
+        outer: Deadline,
         scrubber: &(dyn Fn() -> Scrubber + Sync),
         mut attempt: impl FnMut() -> Fut,
     ) -> Result<(R::Data, Option<String>), Error>
@@ -205,16 +280,24 @@ impl Client {
         async {
             let policy = &self.inner.retry;
             let call_started = Instant::now();
-            let mut n = 1;
-            loop {
-                if let Some(limiters) = &self.inner.limiters {
-                    limiters[op as usize].until_ready().await;
-                }
+            let deadline = self.deadline(outer);
+            let mut n = 0;
+            // The failure of the attempt before, should time run out before the next.
+            let mut last: Option<Error> = None;
+            let (outcome, status, request_id) = loop {
+                let Some(timeout) = self.ready(op, deadline).await else {
+                    break (Err(last.unwrap_or(Error::DeadlineReached)), None, None);
+                };
+                n += 1;
                 let started = Instant::now();
-                let (result, exchange) = observe(self.inner.max_response_bytes, attempt()).await;
+                let (result, exchange) =
+                    observe(self.inner.max_response_bytes, timeout, attempt()).await;
                 let outcome = classify(result, &exchange, scrubber).map_err(|e| e.with_attempts(n));
                 let status = exchange.status.map(|s| s.as_u16());
-                let request_id = request_id(&exchange);
+                let request_id = match &outcome {
+                    Ok(_) => request_id(&exchange, scrubber),
+                    Err(e) => e.request_id().map(str::to_owned),
+                };
                 tracing::debug!(
                     attempt = n,
                     status,
@@ -222,40 +305,44 @@ impl Client {
                     duration_ms = started.elapsed().as_millis() as u64,
                     "attempt answered"
                 );
-
+                // No retry whose backoff would end past the deadline.
                 let retry = match &outcome {
                     Err(e) if n < policy.max_attempts && is_retryable(e, repeatable) => {
-                        Some(policy.delay(n, e))
+                        Some(policy.delay(n, e)).filter(|wait| {
+                            deadline.is_none_or(|at| tokio::time::Instant::now() + *wait < at)
+                        })
                     }
                     _ => None,
                 };
-                if let (Some(wait), Err(e)) = (retry, &outcome) {
-                    tracing::warn!(attempt = n, error = %e, retry_in_ms = wait.as_millis() as u64, "attempt failed; retrying");
-                    tokio::time::sleep(wait).await;
-                    n += 1;
-                    continue;
+                match (retry, outcome) {
+                    (Some(wait), Err(e)) => {
+                        tracing::warn!(attempt = n, error = %e, retry_in_ms = wait.as_millis() as u64, "attempt failed; retrying");
+                        tokio::time::sleep(wait).await;
+                        last = Some(e);
+                    }
+                    (_, outcome) => break (outcome, status, request_id),
                 }
+            };
 
-                // The span's fields describe the call as it ended: recorded once.
-                let span = tracing::Span::current();
-                span.record("attempt", n);
-                span.record("duration_ms", call_started.elapsed().as_millis() as u64);
-                if let Some(status) = status {
-                    span.record("status", status);
+            // The span's fields describe the call as it ended: recorded once.
+            let span = tracing::Span::current();
+            span.record("attempt", n);
+            span.record("duration_ms", call_started.elapsed().as_millis() as u64);
+            if let Some(status) = status {
+                span.record("status", status);
+            }
+            if let Some(id) = &request_id {
+                span.record("request_id", id.as_str());
+            }
+            match outcome {
+                Ok(data) => {
+                    tracing::info!("succeeded");
+                    Ok((data, request_id))
                 }
-                if let Some(id) = &request_id {
-                    span.record("request_id", id.as_str());
+                Err(e) => {
+                    tracing::warn!(error = %e, may_have_been_sent = e.may_have_been_sent(), "failed");
+                    Err(e)
                 }
-                return match outcome {
-                    Ok(data) => {
-                        tracing::info!("succeeded");
-                        Ok((data, request_id))
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, may_have_been_sent = e.may_have_been_sent(), "failed");
-                        Err(e)
-                    }
-                };
             }
         }
         .instrument(span)
@@ -315,12 +402,13 @@ fn lenient_json(body: &[u8]) -> Option<serde_json::Value> {
     Some(value)
 }
 
-fn request_id(exchange: &Exchange) -> Option<String> {
+/// The request id header, scrubbed like any server text.
+fn request_id(exchange: &Exchange, scrubber: &(dyn Fn() -> Scrubber + Sync)) -> Option<String> {
     ["requestid", "x-request-id"]
         .iter()
         .find_map(|h| exchange.headers.get(*h))
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+        .map(|v| scrubber().scrub(v))
 }
 
 /// Turns one attempt's outcome into data or an [`Error`].
@@ -342,7 +430,7 @@ fn classify<R: Envelope>(
         code,
         message: scrubber().scrub(message.unwrap_or_default()),
         status,
-        request_id: request_id(exchange),
+        request_id: request_id(exchange, scrubber),
         attempts: 0,
     };
     let decode_error = |reason: String| {
@@ -400,7 +488,7 @@ fn classify<R: Envelope>(
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, std::time::SystemTime::now())),
-                request_id: request_id(exchange),
+                request_id: request_id(exchange, scrubber),
                 attempts: 0,
             });
         }

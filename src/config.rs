@@ -9,7 +9,12 @@ use std::{fmt, net::IpAddr, num::NonZeroU32, time::Duration};
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::{Client, Error, redact::REDACTED, retry::RetryPolicy};
+use crate::{
+    Client, Error,
+    client::Parts,
+    redact::{REDACTED, escape_controls, redact_url},
+    retry::RetryPolicy,
+};
 
 /// The global control plane.
 pub const GLOBAL_BASE_URL: &str = "https://api.cloud.zilliz.com";
@@ -59,6 +64,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     rate_limit: Option<NonZeroU32>,
     max_response_bytes: usize,
+    operation_timeout: Option<Duration>,
 }
 
 impl Default for ClientBuilder {
@@ -74,6 +80,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             rate_limit: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            operation_timeout: None,
         }
     }
 }
@@ -82,7 +89,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| REDACTED))
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(redact_url))
             .field("region", &self.region)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
@@ -98,6 +105,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("operation_timeout", &self.operation_timeout)
             .finish()
     }
 }
@@ -119,7 +127,9 @@ impl ClientBuilder {
     }
 
     /// The API key, sent as `Authorization: Bearer <key>` (a header marked
-    /// sensitive, so it never shows in Debug output).
+    /// sensitive, so it never shows in Debug output). Surrounding white space
+    /// is trimmed, as the service trims it: a key pasted with a trailing
+    /// newline works, and is scrubbed from server text as the server sees it.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::from(key.into()));
         self
@@ -148,6 +158,15 @@ impl ClientBuilder {
     /// answer (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How long one call may take in all: every attempt, backoff and wait
+    /// for the rate limiter (default: no bound but the attempts'). Each
+    /// attempt is cut to the time left, and no retry starts that could not
+    /// end in time. A wait's own deadline bounds its polls the same way.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
         self
     }
 
@@ -187,7 +206,8 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let key = self
             .api_key
-            .filter(|k| !k.expose_secret().trim().is_empty())
+            .map(|k| SecretString::from(k.expose_secret().trim()))
+            .filter(|k| !k.expose_secret().is_empty())
             .ok_or_else(|| {
                 Error::InvalidConfig(format!(
                     "no API key: call .api_key(..) or set {ENV_API_KEY}"
@@ -220,7 +240,14 @@ impl ClientBuilder {
             headers.append(name, value);
         }
 
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if base_url.starts_with("http:") {
+            // Plain http is allowed only to loopback, and a proxy (from
+            // HTTP_PROXY, ALL_PROXY) would carry the bearer token off the
+            // machine in clear. An https base URL may use a proxy.
+            http = http.no_proxy();
+        }
+        let http = http
             .default_headers(headers)
             .user_agent(self.user_agent)
             .connect_timeout(self.connect_timeout)
@@ -230,20 +257,28 @@ impl ClientBuilder {
             .build()
             .map_err(|e| Error::InvalidConfig(format!("cannot build the HTTP client: {e}")))?;
 
-        Ok(Client::assemble(
-            crate::generated::Client::new_with_client(&base_url, http),
+        Ok(Client::assemble(Parts {
+            raw: crate::generated::Client::new_with_client(&base_url, http),
             base_url,
-            key,
-            self.retry,
-            self.rate_limit,
-            self.max_response_bytes,
-        ))
+            api_key: key,
+            retry: self.retry,
+            rate_limit: self.rate_limit,
+            max_response_bytes: self.max_response_bytes,
+            attempt_timeout: self.timeout,
+            operation_timeout: self.operation_timeout,
+        }))
     }
 }
 
 /// A normalised base URL (no trailing slash), or why it cannot be used.
 fn check_base_url(raw: &str) -> Result<String, Error> {
-    let bad = |why: &str| Error::InvalidConfig(format!("base URL `{raw}`: {why}"));
+    // The URL is echoed as given, unless it holds a password or a query.
+    let shown = if raw.contains(['@', '?', '#']) {
+        redact_url(raw.trim())
+    } else {
+        escape_controls(raw)
+    };
+    let bad = |why: &str| Error::InvalidConfig(format!("base URL `{shown}`: {why}"));
     let url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
     match url.scheme() {
         "https" => {}

@@ -156,6 +156,24 @@ pub enum Error {
         last: Option<Box<ImportProgress>>,
     },
 
+    /// The call's deadline (its operation timeout, or the deadline of the
+    /// wait it polls for) passed before a request could be sent: nothing was
+    /// sent.
+    #[error("the call's deadline passed before a request could be sent")]
+    DeadlineReached,
+
+    /// A page walk reached the most pages it may take
+    /// ([`crate::ListImportJobs::max_pages`]); the server may hold more. The
+    /// bound keeps a server that always answers a full page of new jobs from
+    /// making the walk endless.
+    #[error(
+        "listing stopped after {pages} page(s), the most a walk may take; the server may hold more"
+    )]
+    PageLimitReached {
+        /// Pages walked.
+        pages: u32,
+    },
+
     /// The server kept answering with the same page while listing, so
     /// the listing stopped instead of looping forever.
     #[error("listing stopped at page {page}: the server answered it with the same jobs as page {}", page - 1)]
@@ -203,9 +221,10 @@ impl Error {
     /// Whether the request may have reached the server.
     pub fn delivery(&self) -> Delivery {
         match self {
-            Error::InvalidInput { .. } | Error::InvalidConfig(_) | Error::Connect { .. } => {
-                Delivery::NotSent
-            }
+            Error::InvalidInput { .. }
+            | Error::InvalidConfig(_)
+            | Error::Connect { .. }
+            | Error::DeadlineReached => Delivery::NotSent,
             Error::Timeout { .. } | Error::Transport { .. } => Delivery::MaybeSent,
             Error::WaitTimedOut { last, .. } if last.is_none() => Delivery::MaybeSent,
             Error::Api { .. }
@@ -214,6 +233,7 @@ impl Error {
             | Error::BodyTooLarge { .. }
             | Error::ImportFailed { .. }
             | Error::WaitTimedOut { .. }
+            | Error::PageLimitReached { .. }
             | Error::PaginationStalled { .. } => Delivery::Received,
         }
     }
@@ -240,6 +260,14 @@ impl Error {
         }
     }
 
+    /// The service's request id (its `requestid` header), where it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. } | Error::Http { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The service's error code, for [`Error::Api`].
     pub fn api_code(&self) -> Option<i64> {
         match self {
@@ -248,10 +276,12 @@ impl Error {
         }
     }
 
+    /// An [`Error::InvalidInput`]; the reason may quote the caller's input,
+    /// so its control characters are escaped like server text.
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidInput {
             field,
-            reason: reason.into(),
+            reason: crate::redact::escape_controls(&reason.into()),
         }
     }
 

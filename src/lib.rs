@@ -13,6 +13,7 @@ pub mod mock;
 
 // The hand-written layer over the generated client.
 mod client; // Client: the one pipeline every operation goes through
+pub mod codes; // the service's error codes, shared by client, emulator and CLI
 mod config; // ClientBuilder: base URL, key, timeouts, checked before any request
 mod error; // Error and Delivery: what failed, and whether it may have been sent
 mod paging; // walking every page of a listing
@@ -33,6 +34,8 @@ pub use progress::{
     CreatedImportJob, FileProgress, ImportJobPage, ImportJobSummary, ImportProgress, ImportState,
 };
 pub use redact::REDACTED;
-pub use request::{CreateImportJob, IdempotencyKey, ListImportJobs, MAX_IDEMPOTENCY_KEY_LEN};
+pub use request::{
+    CreateImportJob, DEFAULT_MAX_PAGES, IdempotencyKey, ListImportJobs, MAX_IDEMPOTENCY_KEY_LEN,
+};
 pub use retry::RetryPolicy;
-pub use wait::{PollErrorCallback, ProgressCallback, WaitOptions};
+pub use wait::{DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback, WaitOptions};

@@ -1,10 +1,14 @@
 //! Walking every page of a cluster's jobs.
 //!
 //! The service's `count` may be the total or the page's size (its docs
-//! disagree), so the walk stops on what it sees: a short or empty page. A
-//! page holding only jobs already seen means the server ignores the page
-//! number; the walk then ends with [`Error::PaginationStalled`] instead of
-//! looping forever.
+//! disagree), so the walk stops on what it sees: a short or empty page, or
+//! more jobs seen than a `count` that can only be a total (it exceeds the
+//! page it came with). A page holding only the jobs of the page before means
+//! the server ignores the page number; the walk then ends with
+//! [`Error::PaginationStalled`] instead of looping forever. And whatever the
+//! server does, the walk takes at most [`ListImportJobs::max_pages`] pages,
+//! so a server that answers every page with new jobs cannot make it
+//! endless. The walk remembers one page of ids, not every id it saw.
 
 use std::collections::HashSet;
 
@@ -15,13 +19,18 @@ use crate::{Client, Error, ImportJobPage, ListImportJobs};
 struct Walk {
     client: Client,
     request: ListImportJobs,
-    seen: HashSet<String>,
+    /// The job ids of the page before.
+    previous: HashSet<String>,
+    pages: u32,
+    jobs_seen: u64,
     done: bool,
 }
 
 impl Client {
     /// Every page from `request`'s page on, one item per page; ends after the
-    /// last page, or after the first error.
+    /// last page, or after the first error. Takes at most
+    /// [`ListImportJobs::max_pages`] pages, then ends with
+    /// [`Error::PageLimitReached`].
     pub fn list_all_import_jobs(
         &self,
         request: ListImportJobs,
@@ -29,42 +38,58 @@ impl Client {
         let walk = Walk {
             client: self.clone(),
             request,
-            seen: HashSet::new(),
+            previous: HashSet::new(),
+            pages: 0,
+            jobs_seen: 0,
             done: false,
         };
         futures::stream::unfold(walk, |mut walk| async move {
             if walk.done {
                 return None;
             }
-            let first = walk.seen.is_empty();
-            let page = match walk.client.list_import_jobs(&walk.request).await {
-                Ok(page) => page,
-                Err(e) => {
-                    walk.done = true;
-                    return Some((Err(e), walk));
-                }
-            };
-            if page.records.is_empty() {
-                walk.done = true;
-                return first.then_some((Ok(page), walk));
-            }
-            let fresh = page
-                .records
-                .iter()
-                .filter(|r| walk.seen.insert(r.job_id.clone()))
-                .count();
-            if fresh == 0 {
-                walk.done = true;
-                let stalled = Error::PaginationStalled {
-                    page: walk.request.page,
-                };
-                return Some((Err(stalled), walk));
-            }
-            if page.records.len() < walk.request.page_size as usize {
-                walk.done = true;
-            }
-            walk.request.page += 1;
-            Some((Ok(page), walk))
+            let item = walk.next().await;
+            Some((item?, walk))
         })
+    }
+}
+
+impl Walk {
+    /// The next item, or `None` when the walk ends without one.
+    async fn next(&mut self) -> Option<Result<ImportJobPage, Error>> {
+        if self.pages >= self.request.max_pages {
+            self.done = true;
+            return Some(Err(Error::PageLimitReached { pages: self.pages }));
+        }
+        let page = match self.client.list_import_jobs(&self.request).await {
+            Ok(page) => page,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        self.pages += 1;
+        if page.records.is_empty() {
+            self.done = true;
+            return (self.pages == 1).then_some(Ok(page));
+        }
+        let ids: HashSet<String> = page.records.iter().map(|r| r.job_id.clone()).collect();
+        if ids.is_subset(&self.previous) {
+            self.done = true;
+            return Some(Err(Error::PaginationStalled {
+                page: self.request.page,
+            }));
+        }
+        let len = page.records.len();
+        self.jobs_seen += len as u64;
+        let past_total = page
+            .count
+            .and_then(|c| u64::try_from(c).ok())
+            .is_some_and(|total| total > len as u64 && self.jobs_seen >= total);
+        if len < self.request.page_size as usize || past_total {
+            self.done = true;
+        }
+        self.previous = ids;
+        self.request.page = self.request.page.saturating_add(1);
+        Some(Ok(page))
     }
 }

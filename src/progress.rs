@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::{generated::types, redact::redact_urls_in_text};
+use crate::{generated::types, redact::Scrubber};
 
 /// Where an import job (or one of its files) stands.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -164,64 +164,81 @@ pub struct ImportJobSummary {
     pub progress: u8,
 }
 
-/// Empty strings mean "not set" on this API.
-fn non_empty(s: Option<String>) -> Option<String> {
-    s.filter(|s| !s.is_empty())
+/// Server text as callers see it: scrubbed (see [`Scrubber`]), and empty
+/// strings, which mean "not set" on this API, as `None`.
+fn text(s: Option<String>, scrub: &Scrubber) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(|s| scrub.scrub(&s))
 }
 
-/// A failure reason may quote the presigned URL that could not be read.
-fn reason(s: Option<String>) -> Option<String> {
-    non_empty(s).map(|r| redact_urls_in_text(&r))
+/// A percent from 0 to 100, whole, whatever the server sent (a fraction, a
+/// negative, 250), so a bar cannot run backwards or past the end. A failed
+/// job never reads 100 %: that would read as done.
+pub(crate) fn percent(p: Option<f64>, state: &ImportState) -> u8 {
+    // `as` saturates, and turns NaN into 0.
+    let whole = p.unwrap_or(0.0).clamp(0.0, 100.0).floor() as u8;
+    settle(whole, state)
 }
 
-fn percent(p: Option<i64>) -> u8 {
-    // Clamped, so a misbehaving server cannot make a bar run backwards or past the end.
-    p.unwrap_or(0).clamp(0, 100) as u8
+/// A percent fit for `state`: a failed job stops short of 100.
+pub(crate) fn settle(progress: u8, state: &ImportState) -> u8 {
+    match state {
+        ImportState::Failed => progress.min(99),
+        _ => progress,
+    }
 }
 
-fn state(s: Option<String>) -> ImportState {
-    s.as_deref()
-        .map_or(ImportState::Other(String::new()), ImportState::from)
+fn state(s: Option<String>, scrub: &Scrubber) -> ImportState {
+    s.as_deref().map_or(
+        ImportState::Other(String::new()),
+        |s| match ImportState::from(s) {
+            ImportState::Other(other) => ImportState::Other(scrub.scrub(&other)),
+            known => known,
+        },
+    )
 }
 
-impl From<types::ImportJobProgressData> for ImportProgress {
-    fn from(d: types::ImportJobProgressData) -> Self {
+impl ImportProgress {
+    /// A describe answer, every string scrubbed of the call's secrets.
+    pub(crate) fn from_wire(d: types::ImportJobProgressData, scrub: &Scrubber) -> Self {
+        let state = state(d.state, scrub);
         ImportProgress {
-            job_id: d.job_id.unwrap_or_default(),
-            collection_name: non_empty(d.collection_name),
-            file_name: non_empty(d.file_name),
+            job_id: text(d.job_id, scrub).unwrap_or_default(),
+            collection_name: text(d.collection_name, scrub),
+            file_name: text(d.file_name, scrub),
             file_size: d.file_size,
-            state: state(d.state),
-            progress: percent(d.progress),
+            progress: percent(d.progress, &state),
+            state,
             total_rows: d.total_rows,
-            complete_time: non_empty(d.complete_time),
-            reason: reason(d.reason),
+            complete_time: text(d.complete_time, scrub),
+            reason: text(d.reason, scrub),
             details: d
                 .details
                 .unwrap_or_default()
                 .into_iter()
-                .map(FileProgress::from)
+                .map(|f| FileProgress::from_wire(f, scrub))
                 .collect(),
         }
     }
 }
 
-impl From<types::ImportJobFileDetail> for FileProgress {
-    fn from(d: types::ImportJobFileDetail) -> Self {
+impl FileProgress {
+    fn from_wire(d: types::ImportJobFileDetail, scrub: &Scrubber) -> Self {
+        let state = state(d.state, scrub);
         FileProgress {
-            file_name: non_empty(d.file_name),
+            file_name: text(d.file_name, scrub),
             file_size: d.file_size,
-            state: state(d.state),
-            progress: percent(d.progress),
+            progress: percent(d.progress, &state),
+            state,
             total_rows: d.total_rows,
-            complete_time: non_empty(d.complete_time),
-            reason: reason(d.reason),
+            complete_time: text(d.complete_time, scrub),
+            reason: text(d.reason, scrub),
         }
     }
 }
 
-impl From<types::ImportJobListData> for ImportJobPage {
-    fn from(d: types::ImportJobListData) -> Self {
+impl ImportJobPage {
+    /// A list answer, every string scrubbed of the call's secrets.
+    pub(crate) fn from_wire(d: types::ImportJobListData, scrub: &Scrubber) -> Self {
         ImportJobPage {
             count: d.count,
             current_page: d.current_page,
@@ -230,14 +247,32 @@ impl From<types::ImportJobListData> for ImportJobPage {
                 .records
                 .unwrap_or_default()
                 .into_iter()
-                .map(|r| ImportJobSummary {
-                    job_id: r.job_id.unwrap_or_default(),
-                    collection_name: non_empty(r.collection_name),
-                    state: state(r.state),
-                    progress: percent(r.progress),
+                .map(|r| {
+                    let state = state(r.state, scrub);
+                    ImportJobSummary {
+                        job_id: text(r.job_id, scrub).unwrap_or_default(),
+                        collection_name: text(r.collection_name, scrub),
+                        progress: percent(r.progress, &state),
+                        state,
+                    }
                 })
                 .collect(),
         }
+    }
+}
+
+/// Without the call's secrets at hand, server text is still cleaned of URL
+/// queries and control characters.
+impl From<types::ImportJobProgressData> for ImportProgress {
+    fn from(d: types::ImportJobProgressData) -> Self {
+        ImportProgress::from_wire(d, &Scrubber::default())
+    }
+}
+
+/// As for [`ImportProgress`]: URL queries and control characters cleaned.
+impl From<types::ImportJobListData> for ImportJobPage {
+    fn from(d: types::ImportJobListData) -> Self {
+        ImportJobPage::from_wire(d, &Scrubber::default())
     }
 }
 
@@ -260,10 +295,15 @@ mod tests {
     }
 
     #[test]
-    fn percent_is_clamped() {
-        assert_eq!(percent(Some(-5)), 0);
-        assert_eq!(percent(Some(250)), 100);
-        assert_eq!(percent(None), 0);
-        assert_eq!(percent(Some(42)), 42);
+    fn percent_is_clamped_whole_and_short_of_100_when_failed() {
+        let running = ImportState::Importing;
+        assert_eq!(percent(Some(-5.0), &running), 0);
+        assert_eq!(percent(Some(250.0), &running), 100);
+        assert_eq!(percent(None, &running), 0);
+        assert_eq!(percent(Some(42.0), &running), 42);
+        assert_eq!(percent(Some(10.5), &running), 10);
+        assert_eq!(percent(Some(f64::NAN), &running), 0);
+        assert_eq!(percent(Some(100.0), &ImportState::Failed), 99);
+        assert_eq!(percent(Some(100.0), &ImportState::Completed), 100);
     }
 }

@@ -52,11 +52,25 @@ pub(crate) fn redact_url(raw: &str) -> String {
                 text
             }
         }
-        // Unparsable: keep only what comes before anything query-like.
-        Err(_) => match raw.find(['?', '#', '@']) {
-            Some(i) => format!("{}{REDACTED}", &raw[..i]),
-            None => raw.to_owned(),
-        },
+        // Unparsable: no query, and no user information (`user:pw@`).
+        Err(_) => {
+            let (head, had_query) = match raw.find(['?', '#']) {
+                Some(i) => (&raw[..i], true),
+                None => (raw, false),
+            };
+            let mut text = match head.rfind('@') {
+                Some(at) => {
+                    let from = head.find("://").map_or(0, |i| i + 3).min(at);
+                    format!("{}{REDACTED}{}", &head[..from], &head[at..])
+                }
+                None => head.to_owned(),
+            };
+            if had_query {
+                text.push('?');
+                text.push_str(REDACTED);
+            }
+            text
+        }
     }
 }
 
@@ -331,16 +345,6 @@ impl Scrubber {
         self
     }
 
-    /// Adds every secret `other` knows.
-    pub(crate) fn with_all(mut self, other: &Scrubber) -> Self {
-        for p in &other.patterns {
-            if !self.patterns.iter().any(|q| q.raw == p.raw) {
-                self.patterns.push(Arc::clone(p));
-            }
-        }
-        self
-    }
-
     /// Server text fit to show: URL queries and known secrets redacted,
     /// control characters escaped, at most [`MAX_SERVER_TEXT_BYTES`] read.
     pub(crate) fn scrub(&self, text: &str) -> String {
@@ -478,7 +482,11 @@ mod tests {
             "s3://user:<redacted>@bucket/key"
         );
         assert_eq!(redact_url("https://h/p.json"), "https://h/p.json");
-        assert_eq!(redact_url("not a url?sig=1"), "not a url<redacted>");
+        assert_eq!(redact_url("not a url?sig=1"), "not a url?<redacted>");
+        assert_eq!(
+            redact_url("http://u:pass word@h:99999/p?q"),
+            "http://<redacted>@h:99999/p?<redacted>"
+        );
     }
 
     #[test]
@@ -523,7 +531,7 @@ mod tests {
             "正在读取：s3://bucket/a.parquet?<redacted>"
         );
         assert_eq!(redact_urls_in_text("é://"), "é://");
-        assert_eq!(redact_urls_in_text("://?"), "://<redacted>");
+        assert_eq!(redact_urls_in_text("://?"), "://?<redacted>");
     }
 
     #[test]
@@ -540,7 +548,10 @@ mod tests {
         let cases = [
             format!("raw {key} end"),
             format!("json {} end", key.replace('/', "\\/")),
-            format!("pct {} end", url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>()),
+            format!(
+                "pct {} end",
+                url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>()
+            ),
             format!("upper {} end", key.to_uppercase()),
             format!("basic {b64} end"),
             format!("split {}\n{} end", &key[..9], &key[9..]),
@@ -550,7 +561,10 @@ mod tests {
         for text in &cases {
             let out = s.scrub(text);
             assert!(out.contains(REDACTED), "{text:?} -> {out:?}");
-            assert!(!out.contains("XUtnFEMI") && !out.to_lowercase().contains("xutnfemi"), "{text:?} -> {out:?}");
+            assert!(
+                !out.contains("XUtnFEMI") && !out.to_lowercase().contains("xutnfemi"),
+                "{text:?} -> {out:?}"
+            );
             assert!(out.ends_with(" end"), "{text:?} -> {out:?}");
         }
         assert_eq!(s.scrub(&cases[0]), "raw <redacted> end");
@@ -581,5 +595,62 @@ mod tests {
     fn prefix_cuts_on_char_boundaries() {
         assert_eq!(prefix("ééé", 3), ("é", true));
         assert_eq!(prefix("ééé", 6), ("ééé", false));
+    }
+
+    mod fuzz {
+        //! Arbitrary Unicode (every plane, controls, invalid UTF-8 bodies)
+        //! through everything that takes server text. Run longer with
+        //! `PROPTEST_CASES=100000 cargo test --lib redact::tests::fuzz`.
+
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::collection::vec(any::<char>(), 0..200).prop_map(String::from_iter),
+                "(?s).{0,100}(://|%|\\\\u|\\\\/|[?@#]).{0,100}",
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn server_text_never_panics_and_never_keeps_a_control(
+                text in text(),
+                secret in prop::collection::vec(any::<char>(), 0..24).prop_map(String::from_iter),
+            ) {
+                let s = Scrubber::default().with(&secret);
+                let _ = redact_urls_in_text(&text);
+                let out = s.scrub(&text);
+                prop_assert!(!out.chars().any(needs_escape), "{:?}", out);
+                let excerpt = s.excerpt(text.as_bytes());
+                prop_assert!(excerpt.chars().count() <= EXCERPT_CHARS + 1);
+            }
+
+            #[test]
+            fn bodies_of_any_bytes_give_bounded_excerpts(
+                body in prop::collection::vec(any::<u8>(), 0..2000),
+            ) {
+                let s = Scrubber::default().with("secret-of-some-length");
+                let excerpt = s.excerpt(&body);
+                prop_assert!(excerpt.chars().count() <= EXCERPT_CHARS + 1);
+                prop_assert!(!excerpt.chars().any(needs_escape));
+            }
+
+            #[test]
+            fn a_secret_anywhere_in_any_text_is_gone(
+                before in text(),
+                after in text(),
+                secret in "[A-Za-z0-9/+=_-]{8,40}",
+                upper in any::<bool>(),
+            ) {
+                let echo = if upper { secret.to_uppercase() } else { secret.clone() };
+                let text = format!("{before} {echo} {after}");
+                let out = Scrubber::default().with(&secret).scrub(&text);
+                prop_assert!(
+                    !out.to_lowercase().contains(&secret.to_lowercase()),
+                    "{:?} -> {:?}", text, out
+                );
+            }
+        }
     }
 }

@@ -344,6 +344,10 @@ impl fmt::Debug for CreateImportJob {
     }
 }
 
+/// The most pages [`crate::Client::list_all_import_jobs`] walks unless told
+/// otherwise: 1,000 pages (100,000 jobs at 100 a page).
+pub const DEFAULT_MAX_PAGES: u32 = 1000;
+
 /// Which page of a cluster's import jobs to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
@@ -352,6 +356,7 @@ pub struct ListImportJobs {
     pub(crate) db_name: Option<String>,
     pub(crate) page_size: u32,
     pub(crate) page: u32,
+    pub(crate) max_pages: u32,
 }
 
 impl ListImportJobs {
@@ -362,6 +367,7 @@ impl ListImportJobs {
             db_name: None,
             page_size: 10,
             page: 1,
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 
@@ -374,6 +380,14 @@ impl ListImportJobs {
     /// The page, from 1.
     pub fn page(mut self, page: u32) -> Self {
         self.page = page;
+        self
+    }
+
+    /// The most pages a walk ([`crate::Client::list_all_import_jobs`]) may
+    /// take (default [`DEFAULT_MAX_PAGES`], at least 1); past it the walk
+    /// ends with [`Error::PageLimitReached`].
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages.max(1);
         self
     }
 

@@ -23,6 +23,8 @@ tokio::task_local! {
 pub(crate) struct Exchange {
     /// The most body bytes to read.
     pub(crate) limit: usize,
+    /// How long this attempt may take, sending to the last body byte.
+    pub(crate) timeout: Option<std::time::Duration>,
     /// The answer's status, once headers arrived.
     pub(crate) status: Option<StatusCode>,
     /// The answer's headers.
@@ -33,10 +35,16 @@ pub(crate) struct Exchange {
     pub(crate) too_large: bool,
 }
 
-/// Runs `attempt` with a fresh [`Exchange`] that [`ClientHooks::exec`] fills in.
-pub(crate) async fn observe<F: Future>(limit: usize, attempt: F) -> (F::Output, Exchange) {
+/// Runs `attempt` with a fresh [`Exchange`] that [`ClientHooks::exec`] fills
+/// in, the attempt cut off after `timeout`.
+pub(crate) async fn observe<F: Future>(
+    limit: usize,
+    timeout: std::time::Duration,
+    attempt: F,
+) -> (F::Output, Exchange) {
     let cell = Arc::new(Mutex::new(Exchange {
         limit,
+        timeout: Some(timeout),
         ..Exchange::default()
     }));
     let output = EXCHANGE.scope(cell.clone(), attempt).await;
@@ -47,15 +55,21 @@ pub(crate) async fn observe<F: Future>(limit: usize, attempt: F) -> (F::Output, 
 impl ClientHooks for generated::Client {
     async fn exec(
         &self,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let mut response = self.client().execute(request).await?;
         let Ok(cell) = EXCHANGE.try_with(Arc::clone) else {
             // Called outside `observe` (through `Client::raw`): plain pass-through.
-            return Ok(response);
+            return self.client().execute(request).await;
         };
-        let limit = lock(&cell).limit;
+        let (limit, timeout) = {
+            let ex = lock(&cell);
+            (ex.limit, ex.timeout)
+        };
+        // Replaces the client's own timeout for this request (the body read
+        // below included): the attempt's share of its call's deadline.
+        *request.timeout_mut() = timeout;
+        let mut response = self.client().execute(request).await?;
         let status = response.status();
         let url = response.url().clone();
         let headers = std::mem::take(response.headers_mut());

@@ -2,14 +2,20 @@
 //!
 //! Polls describe with a jittered, growing interval: quick at first, when a
 //! job is most likely to fail, slower as it runs on, and back to quick
-//! whenever progress moves. A poll that fails transiently is not the end
-//! of the wait; only the deadline, a `Failed` job or a lasting error is.
+//! whenever progress moves. A failed poll is not the end of the wait: the
+//! job runs on server-side whatever one answer said. Only the deadline
+//! (which bounds every poll too), a `Failed` job, an answer proving the job
+//! cannot be followed (a refused key, no such job), or too many failed polls
+//! in a row end it.
 
 use std::{fmt, time::Duration};
 
 use tokio::time::Instant;
 
-use crate::{Client, Error, ImportProgress, ImportState, retry::is_retryable};
+use crate::{Client, Error, ImportProgress, ImportState, codes, progress::settle};
+
+/// How many polls in a row may fail before a wait gives up, by default.
+pub const DEFAULT_MAX_POLL_FAILURES: u32 = 10;
 
 /// A callback told of each change in a job's progress.
 pub type ProgressCallback = Box<dyn FnMut(&ImportProgress) + Send>;
@@ -25,10 +31,12 @@ pub struct WaitOptions {
     timeout: Duration,
     on_progress: Option<ProgressCallback>,
     on_poll_error: Option<PollErrorCallback>,
+    max_poll_failures: u32,
 }
 
 impl Default for WaitOptions {
-    /// Poll between 1 s and 30 s apart, for at most 24 hours.
+    /// Poll between 1 s and 30 s apart, for at most 24 hours, giving up
+    /// after [`DEFAULT_MAX_POLL_FAILURES`] failed polls in a row.
     fn default() -> Self {
         WaitOptions {
             min_interval: Duration::from_secs(1),
@@ -36,6 +44,7 @@ impl Default for WaitOptions {
             timeout: Duration::from_secs(24 * 3600),
             on_progress: None,
             on_poll_error: None,
+            max_poll_failures: DEFAULT_MAX_POLL_FAILURES,
         }
     }
 }
@@ -48,6 +57,7 @@ impl fmt::Debug for WaitOptions {
             .field("timeout", &self.timeout)
             .field("on_progress", &self.on_progress.is_some())
             .field("on_poll_error", &self.on_poll_error.is_some())
+            .field("max_poll_failures", &self.max_poll_failures)
             .finish()
     }
 }
@@ -60,7 +70,9 @@ impl WaitOptions {
         self
     }
 
-    /// Give up (with [`Error::WaitTimedOut`]) after this long.
+    /// Give up (with [`Error::WaitTimedOut`]) after this long. The deadline
+    /// bounds the whole wait: a poll under way is cut off when it passes.
+    /// A timeout too large to add to the clock means no deadline.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -73,11 +85,19 @@ impl WaitOptions {
         self
     }
 
-    /// Called with each poll that failed transiently (a connection refused,
-    /// a timeout, a 503), after which the wait goes on: without it such a
-    /// wait is silent until its deadline.
+    /// Called with each poll that failed (a connection refused, a timeout,
+    /// a 500, an undecodable answer, a busy code) after which the wait goes
+    /// on: without it such a wait is silent until it ends.
     pub fn on_poll_error(mut self, f: impl FnMut(&Error) + Send + 'static) -> Self {
         self.on_poll_error = Some(Box::new(f));
+        self
+    }
+
+    /// Give up after this many failed polls in a row (default
+    /// [`DEFAULT_MAX_POLL_FAILURES`]), returning the last failure; a
+    /// successful poll starts the count again. At least 1.
+    pub fn max_poll_failures(mut self, n: u32) -> Self {
+        self.max_poll_failures = n.max(1);
         self
     }
 }
@@ -86,6 +106,11 @@ impl Client {
     /// Polls a job until it is `Completed` (returns its final progress) or
     /// `Failed` ([`Error::ImportFailed`] with the reason), or the deadline
     /// passes ([`Error::WaitTimedOut`] with the last progress seen).
+    ///
+    /// A failed poll is reported to [`WaitOptions::on_poll_error`] and the
+    /// wait goes on, unless the answer proves the job cannot be followed (a
+    /// refused key, no such job or cluster: that error is returned at once)
+    /// or [`WaitOptions::max_poll_failures`] polls in a row have failed.
     pub async fn wait_for_import_job(
         &self,
         cluster_id: &str,
@@ -93,12 +118,18 @@ impl Client {
         mut options: WaitOptions,
     ) -> Result<ImportProgress, Error> {
         let started = Instant::now();
-        let deadline = started + options.timeout;
+        let deadline = started.checked_add(options.timeout);
         let mut interval = options.min_interval;
         let mut last: Option<ImportProgress> = None;
+        let mut failures = 0;
+        let timed_out = |last: Option<ImportProgress>| Error::WaitTimedOut {
+            waited: started.elapsed(),
+            last: last.map(Box::new),
+        };
         loop {
-            match self.describe_import_job(cluster_id, job_id).await {
+            match self.describe_until(cluster_id, job_id, deadline).await {
                 Ok(mut now) => {
+                    failures = 0;
                     let moved = monotonic(&mut now, last.as_ref());
                     if moved {
                         if let Some(report) = options.on_progress.as_mut() {
@@ -117,24 +148,50 @@ impl Client {
                         _ => last = Some(now),
                     }
                 }
-                Err(e) if is_retryable(&e, true) => {
-                    tracing::warn!(error = %e, job_id, "poll failed; will poll again");
+                Err(e) if ends_wait(&e) => return Err(e),
+                // The poll was cut short by the deadline, or never sent.
+                Err(_) if deadline.is_some_and(|d| Instant::now() >= d) => {
+                    return Err(timed_out(last));
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, job_id, failures, "poll failed; will poll again");
                     if let Some(report) = options.on_poll_error.as_mut() {
                         report(&e);
                     }
+                    if failures >= options.max_poll_failures {
+                        return Err(e);
+                    }
                 }
-                Err(e) => return Err(e),
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(Error::WaitTimedOut {
-                    waited: started.elapsed(),
-                    last: last.map(Box::new),
-                });
-            }
-            tokio::time::sleep(jittered(options.min_interval, interval).min(left)).await;
+            let pause = jittered(options.min_interval, interval);
+            let pause = match deadline {
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(timed_out(last));
+                    }
+                    pause.min(left)
+                }
+                None => pause,
+            };
+            tokio::time::sleep(pause).await;
             interval = interval.saturating_mul(2).min(options.max_interval);
         }
+    }
+}
+
+/// Whether a failed poll proves the job cannot be followed, so polling on
+/// would only repeat it: input the client refuses, a key the server refuses,
+/// a job or cluster it does not know.
+fn ends_wait(e: &Error) -> bool {
+    match e {
+        Error::InvalidInput { .. } | Error::InvalidConfig(_) => true,
+        Error::Api { code, status, .. } => {
+            codes::is_permanent(*code) || matches!(status, 401 | 403)
+        }
+        Error::Http { status, .. } => matches!(status, 401 | 403),
+        _ => false,
     }
 }
 
@@ -143,13 +200,11 @@ fn monotonic(now: &mut ImportProgress, last: Option<&ImportProgress>) -> bool {
     if now.state == ImportState::Completed {
         now.progress = 100;
     }
-    match last {
-        None => true,
-        Some(last) => {
-            now.progress = now.progress.max(last.progress);
-            now.state != last.state || now.progress > last.progress
-        }
-    }
+    let Some(last) = last else {
+        return true;
+    };
+    now.progress = settle(now.progress.max(last.progress), &now.state);
+    now.state != last.state || now.progress > last.progress
 }
 
 /// A pause drawn uniformly between `min` and `ceiling`, so many waiters
@@ -186,6 +241,12 @@ mod tests {
         let mut done = p(ImportState::Completed, 0);
         assert!(monotonic(&mut done, Some(&seen)));
         assert_eq!(done.progress, 100);
+        let mut failed = p(ImportState::Failed, 10);
+        assert!(monotonic(
+            &mut failed,
+            Some(&p(ImportState::Importing, 100))
+        ));
+        assert_eq!(failed.progress, 99, "a failed job never reads 100 %");
     }
 
     #[test]

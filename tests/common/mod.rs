@@ -215,13 +215,28 @@ pub fn recording_then(
 
 // ------------------------------------------------------- scripted responder
 
+/// Makes the answer to the `n`th request (from 0) from the request itself.
+pub type Answer = Arc<dyn Fn(usize, &Seen) -> Reply + Send + Sync>;
+
 /// One scripted answer.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Reply {
     /// A complete raw HTTP response (status line, headers, body).
     Raw(String),
     /// Read the request, then say nothing for this long and close.
     Silence(Duration),
+    /// Whatever the function answers for this request.
+    Computed(Answer),
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Raw(raw) => f.debug_tuple("Raw").field(raw).finish(),
+            Reply::Silence(d) => f.debug_tuple("Silence").field(d).finish(),
+            Reply::Computed(_) => f.write_str("Computed"),
+        }
+    }
 }
 
 impl Reply {
@@ -244,6 +259,11 @@ impl Reply {
     }
 
     /// An HTML gateway error, as a load balancer sends it.
+    /// Answers every request with what `answer` makes of it.
+    pub fn computed(answer: impl Fn(usize, &Seen) -> Reply + Send + Sync + 'static) -> Reply {
+        Reply::Computed(Arc::new(answer))
+    }
+
     pub fn gateway(status: u16) -> Reply {
         Reply::text(
             status,
@@ -347,15 +367,20 @@ async fn serve(
     };
     let index = {
         let mut log = log.lock().unwrap();
-        log.push(request);
+        log.push(request.clone());
         log.len() - 1
     };
-    match &script[index.min(script.len() - 1)] {
+    let mut reply = script[index.min(script.len() - 1)].clone();
+    if let Reply::Computed(answer) = &reply {
+        reply = answer(index, &request);
+    }
+    match reply {
         Reply::Raw(raw) => {
             stream.write_all(raw.as_bytes()).await?;
             stream.flush().await?;
         }
-        Reply::Silence(d) => tokio::time::sleep(*d).await,
+        Reply::Silence(d) => tokio::time::sleep(d).await,
+        Reply::Computed(_) => {}
     }
     Ok(())
 }
