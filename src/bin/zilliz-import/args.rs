@@ -11,7 +11,8 @@ Exit codes:
   3  the API answered with an error code
   4  network, HTTP or decoding failure
   5  the import job failed
-  6  waiting for the job timed out";
+  6  waiting for the job timed out
+141  stdout was closed before everything was printed (as SIGPIPE would)";
 
 const SECRET_FLAGS: &str = "Flags on a command line are visible to other users of the machine \
 (ps, /proc); prefer the environment variable.";
@@ -69,9 +70,12 @@ pub enum Command {
         cluster: ClusterArg,
         /// The job's id.
         job_id: String,
-        /// Give up after this long (e.g. 90s, 10m, 2h).
-        #[arg(long, value_parser = humantime::parse_duration, default_value = "24h")]
+        /// Give up after this long (e.g. 90s, 10m, 2h); bounds every poll too.
+        #[arg(long, value_parser = parse_timeout, default_value = "24h")]
         timeout: Duration,
+        /// Give up after this many failed polls in a row.
+        #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_POLL_FAILURES, value_parser = clap::value_parser!(u32).range(1..))]
+        max_poll_failures: u32,
     },
     /// Run a local emulator of the import API until stopped. Prints its base
     /// URL as the first line on stdout. Uses --api-key as the key it accepts.
@@ -112,9 +116,12 @@ pub struct CreateArgs {
     /// Wait for the job to finish, showing its progress.
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: give up after this long.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "24h", requires = "wait")]
+    /// With --wait: give up after this long, the create included.
+    #[arg(long, value_parser = parse_timeout, default_value = "24h", requires = "wait")]
     pub timeout: Duration,
+    /// With --wait: give up after this many failed polls in a row.
+    #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_POLL_FAILURES, value_parser = clap::value_parser!(u32).range(1..), requires = "wait")]
+    pub max_poll_failures: u32,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +137,22 @@ pub struct ListArgs {
     /// Every page.
     #[arg(long)]
     pub all: bool,
+    /// With --all: walk at most this many pages.
+    #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_PAGES, value_parser = clap::value_parser!(u32).range(1..), requires = "all")]
+    pub max_pages: u32,
+}
+
+/// The most a timeout may be: a century is "no deadline" in practice, and
+/// anything larger is a typo that would overflow the clock.
+const MAX_TIMEOUT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// A duration such as `90s`, `10m` or `2h`, at most a century.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if d > MAX_TIMEOUT {
+        return Err("longer than 100 years".into());
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Args)]

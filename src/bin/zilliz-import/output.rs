@@ -2,11 +2,34 @@
 //!
 //! Results go to stdout, everything else (notes, progress, errors) to stderr,
 //! so `--output json` leaves one JSON document on stdout for a program to read.
+//!
+//! Every write is fallible: a reader that goes away (`| head -3`) must end
+//! the program quietly, not panic as `println!` does. Results report a
+//! closed stdout as [`Closed`]; a closed stderr is ignored, as nothing could
+//! be told there anyway.
+
+use std::io::{self, Write};
 
 use serde_json::{Value, json};
 use zilliz_import::{CreatedImportJob, Error, ImportJobPage, ImportJobSummary, ImportProgress};
 
 use crate::args::Output;
+
+/// The exit code of a program whose stdout was closed under it, as a shell
+/// reports one killed by SIGPIPE.
+pub const EXIT_STDOUT_CLOSED: u8 = 141;
+
+/// stdout went away (or failed) before everything was printed.
+#[derive(Debug)]
+pub struct Closed;
+
+/// What printing a result gives.
+pub type Printed = Result<(), Closed>;
+
+/// A line on stderr; a closed stderr is ignored.
+pub fn note_line(text: &str) {
+    let _ = writeln!(io::stderr().lock(), "{text}");
+}
 
 pub struct Printer {
     mode: Output,
@@ -17,84 +40,151 @@ impl Printer {
         Printer { mode }
     }
 
-    fn json(&self, value: &impl serde::Serialize) {
-        // Serialising these plain structs cannot fail.
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        );
+    /// One line of a result on stdout.
+    pub fn line(&self, text: &str) -> Printed {
+        self.out(text)
     }
 
-    pub fn created(&self, created: &CreatedImportJob) {
+    fn out(&self, text: &str) -> Printed {
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "{text}")
+            .and_then(|()| stdout.flush())
+            .map_err(|_| Closed)
+    }
+
+    fn json(&self, value: &impl serde::Serialize) -> Printed {
+        // Serialising these plain structs cannot fail.
+        self.out(&serde_json::to_string_pretty(value).unwrap_or_default())
+    }
+
+    pub fn created(&self, created: &CreatedImportJob) -> Printed {
         match self.mode {
             Output::Json => self.json(created),
-            Output::Text => println!("{}", created.job_id),
+            Output::Text => self.out(&created.job_id),
         }
     }
 
-    pub fn progress(&self, p: &ImportProgress) {
+    pub fn progress(&self, p: &ImportProgress) -> Printed {
         if self.mode == Output::Json {
             return self.json(p);
         }
         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-        println!("job:        {}", p.job_id);
-        println!("collection: {}", opt(&p.collection_name));
-        println!("state:      {}", p.state);
-        println!("progress:   {}%", p.progress);
-        println!(
-            "rows:       {}",
-            p.total_rows.map_or("-".into(), |r| r.to_string())
+        let mut text = format!(
+            "job:        {}\ncollection: {}\nstate:      {}\nprogress:   {}%\nrows:       {}\nfile:       {}\ncompleted:  {}",
+            p.job_id,
+            opt(&p.collection_name),
+            p.state,
+            p.progress,
+            p.total_rows.map_or("-".into(), |r| r.to_string()),
+            opt(&p.file_name),
+            opt(&p.complete_time),
         );
-        println!("file:       {}", opt(&p.file_name));
-        println!("completed:  {}", opt(&p.complete_time));
         if let Some(reason) = &p.reason {
-            println!("reason:     {reason}");
+            text.push_str(&format!("\nreason:     {reason}"));
         }
+        self.out(&text)
     }
 
-    pub fn page(&self, page: &ImportJobPage) {
+    pub fn page(&self, page: &ImportJobPage) -> Printed {
         match self.mode {
             Output::Json => self.json(page),
-            Output::Text => table(&page.records),
+            Output::Text => {
+                self.out(&header())?;
+                rows(self, &page.records)
+            }
         }
     }
 
-    pub fn all_pages(&self, records: &[ImportJobSummary]) {
+    /// The start of a walk over every page: in text, the table's header,
+    /// so rows can follow page by page without being held.
+    pub fn walk_started(&self) -> Printed {
         match self.mode {
-            Output::Json => self.json(&json!({ "count": records.len(), "records": records })),
-            Output::Text => table(records),
+            Output::Json => Ok(()),
+            Output::Text => self.out(&header()),
+        }
+    }
+
+    /// One page of a walk: printed now in text; kept for the one JSON
+    /// document in JSON mode.
+    pub fn walk_page(
+        &self,
+        kept: &mut Vec<ImportJobSummary>,
+        records: Vec<ImportJobSummary>,
+    ) -> Printed {
+        match self.mode {
+            Output::Json => {
+                kept.extend(records);
+                Ok(())
+            }
+            Output::Text => rows(self, &records),
+        }
+    }
+
+    /// The end of a walk: the JSON document of every record.
+    pub fn walk_finished(&self, kept: &[ImportJobSummary]) -> Printed {
+        match self.mode {
+            Output::Json => self.json(&json!({ "count": kept.len(), "records": kept })),
+            Output::Text => Ok(()),
+        }
+    }
+
+    /// A create that succeeded before a later step failed: its id is the
+    /// one thing a script must not lose (retrying would start a second
+    /// import), so JSON mode puts it on stdout as the result document.
+    pub fn created_before_failure(&self, job_id: &str) -> Printed {
+        match self.mode {
+            Output::Json => self.json(&json!({ "jobId": job_id })),
+            Output::Text => Ok(()),
         }
     }
 
     /// A side remark for people; silent in JSON mode.
     pub fn note(&self, text: &str) {
         if self.mode == Output::Text {
-            eprintln!("{text}");
+            note_line(text);
         }
     }
 
-    pub fn error(&self, e: &Error) {
+    /// The error on stderr; `job_id`: a job the command created before it.
+    pub fn error(&self, e: &Error, job_id: Option<&str>) {
         match self.mode {
-            Output::Text => eprintln!("error: {e}"),
-            Output::Json => eprintln!("{}", json!({ "error": error_json(e) })),
+            Output::Text => {
+                note_line(&format!("error: {e}"));
+                if let Some(id) = job_id {
+                    note_line(&format!(
+                        "note: import job {id} was created and goes on server-side"
+                    ));
+                }
+            }
+            Output::Json => {
+                let mut v = error_json(e);
+                if let Some(id) = job_id {
+                    v["jobId"] = json!(id);
+                }
+                note_line(&json!({ "error": v }).to_string());
+            }
         }
     }
 }
 
-fn table(records: &[ImportJobSummary]) {
-    println!(
+fn header() -> String {
+    format!(
         "{:<24} {:<12} {:>8}  COLLECTION",
         "JOB ID", "STATE", "PROGRESS"
-    );
+    )
+}
+
+fn rows(printer: &Printer, records: &[ImportJobSummary]) -> Printed {
     for r in records {
         let collection = r.collection_name.as_deref().unwrap_or("-");
-        println!(
+        printer.out(&format!(
             "{:<24} {:<12} {:>7}%  {collection}",
             r.job_id,
             r.state.as_str(),
             r.progress
-        );
+        ))?;
     }
+    Ok(())
 }
 
 fn error_json(e: &Error) -> Value {
@@ -137,6 +227,9 @@ fn kind(e: &Error) -> &'static str {
         Error::Decode { .. } | Error::BodyTooLarge { .. } => "decode",
         Error::ImportFailed { .. } => "import_failed",
         Error::WaitTimedOut { .. } => "wait_timed_out",
+        Error::DeadlineReached => "deadline_reached",
+        Error::PageLimitReached { .. } => "page_limit_reached",
+        Error::PaginationStalled { .. } => "pagination_stalled",
         _ => "other",
     }
 }
@@ -147,7 +240,7 @@ pub fn exit_code(e: &Error) -> u8 {
         Error::InvalidInput { .. } | Error::InvalidConfig(_) => 2,
         Error::Api { .. } => 3,
         Error::ImportFailed { .. } => 5,
-        Error::WaitTimedOut { .. } => 6,
+        Error::WaitTimedOut { .. } | Error::DeadlineReached => 6,
         _ => 4,
     }
 }

@@ -39,7 +39,7 @@ impl ProgressView {
                 bar.set_position(u64::from(p.progress));
                 bar.set_message(p.state.to_string());
             }
-            None => eprintln!("job {job_id}: {} {}%", p.state, p.progress),
+            None => crate::output::note_line(&format!("job {job_id}: {} {}%", p.state, p.progress)),
         }
     }
 
@@ -52,7 +52,7 @@ impl ProgressView {
             let line = format!("job {job_id}: poll failed, polling again: {e}");
             match &bar {
                 Some(bar) => bar.println(line),
-                None => eprintln!("{line}"),
+                None => crate::output::note_line(&line),
             }
         }
     }

@@ -1,0 +1,726 @@
+//! The findings of an outside tester who tried to break the crate's claims
+//! against misbehaving loopback servers, one test (or a few) per finding:
+//! each reproduces the failure as reported, and asserts what must hold now.
+//! The emulator's findings (memory, slow connections) are in
+//! `emulator_http.rs`; the scrubber's encodings are unit-tested in
+//! `src/redact.rs`, and arbitrary Unicode is fuzzed there and in
+//! `fuzz_decode.rs`.
+
+#[path = "support/cli_env.rs"]
+mod cli_env;
+mod common;
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use common::*;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use zilliz_import::{
+    Client, DEFAULT_MAX_PAGES, Delivery, Error, ImportState, ListImportJobs, RetryPolicy,
+    WaitOptions,
+};
+
+/// The binary with a clean environment, pointed at `base` with the sentinel key.
+fn cli_at(base: &str, args: &[&str]) -> assert_cmd::Command {
+    let mut c = cli_env::cli();
+    c.args(["--api-key", API_KEY, "--base-url", base])
+        .args(args);
+    c
+}
+
+/// Quick polls, so waits over scripted answers take milliseconds.
+fn quick() -> WaitOptions {
+    WaitOptions::default().interval(Duration::from_millis(1), Duration::from_millis(4))
+}
+
+/// A describe answer with `fields` over a minimal running job.
+fn describe_with(fields: Value) -> Reply {
+    let mut data = json!({"jobId": JOB_ID, "state": "Importing", "progress": 10});
+    for (k, v) in fields.as_object().unwrap() {
+        data[k] = v.clone();
+    }
+    Reply::json(200, &ok(data), &[])
+}
+
+// ---------------------------------------------------------------- finding 1
+
+/// Chinese punctuation right before a URL made the scrubber slice inside a
+/// character and panic (printing the unscrubbed text).
+#[tokio::test]
+async fn multibyte_text_before_a_url_in_a_message_is_an_api_error_not_a_panic() {
+    let server = Scripted::start(vec![Reply::json(
+        200,
+        &json!({"code": 96020, "message": "集合不存在，参考：https://docs.zilliz.com.cn/x?sig=SIG-SENTINEL"}),
+        &[],
+    )])
+    .await;
+    let e = client(&server.base_url)
+        .list_import_jobs(&ListImportJobs::new(CLUSTER))
+        .await
+        .unwrap_err();
+    let (code, message, ..) = api_fields(&e);
+    assert_eq!(code, 96020);
+    assert_eq!(
+        message,
+        "集合不存在，参考：https://docs.zilliz.com.cn/x?<redacted>"
+    );
+}
+
+#[tokio::test]
+async fn a_reason_quoting_a_url_after_chinese_text_decodes_redacted() {
+    let server = Scripted::start(vec![describe_with(json!({
+        "state": "Failed",
+        "reason": "正在读取：s3://bucket/a.parquet?X-Amz-Signature=SIG-SENTINEL",
+    }))])
+    .await;
+    let p = client(&server.base_url)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.reason.as_deref(),
+        Some("正在读取：s3://bucket/a.parquet?<redacted>")
+    );
+}
+
+/// A create that succeeded reports its job id on stdout even when the wait
+/// after it fails, so a script does not start a second import.
+#[tokio::test]
+async fn create_wait_json_reports_the_job_id_when_the_wait_fails() {
+    let failed_reason = "正在读取：s3://bucket/a.parquet?X-Amz-Signature=SIG-SENTINEL";
+    for (describe, exit, kind) in [
+        (
+            describe_with(json!({"state": "Failed", "reason": failed_reason})),
+            5,
+            "import_failed",
+        ),
+        (
+            Reply::json(
+                200,
+                &json!({"code": 96026, "message": "job not found"}),
+                &[],
+            ),
+            3,
+            "api",
+        ),
+    ] {
+        let server = Scripted::start(vec![Reply::json(200, &created_body(), &[]), describe]).await;
+        let args = [
+            "--output",
+            "json",
+            "create",
+            "--cluster-id",
+            CLUSTER,
+            "--collection",
+            "c",
+            "--object-url",
+            "s3://b/k.parquet",
+            "--wait",
+        ];
+        let out = cli_env::run(cli_at(&server.base_url, &args)).await;
+        out.assert_code(exit);
+        assert_eq!(out.stdout_json(), json!({"jobId": JOB_ID}), "{out:#?}");
+        let error = out.stderr_error();
+        assert_eq!(error["kind"], kind);
+        assert_eq!(error["jobId"], JOB_ID);
+        assert_no_secrets("stderr", &out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{out:#?}");
+        assert_eq!(server.hits(), 2);
+    }
+}
+
+// ---------------------------------------------------------------- finding 2
+
+/// A listener that counts the connections made to it, standing in for a
+/// proxy named by the environment.
+async fn counting_listener() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (url, count)
+}
+
+#[tokio::test]
+async fn a_plain_http_base_url_never_goes_through_a_proxy() {
+    let server = Scripted::start(vec![Reply::json(200, &progress("Importing", 5), &[])]).await;
+    let (proxy, connections) = counting_listener().await;
+    let mut cmd = cli_at(
+        &server.base_url,
+        &["describe", "--cluster-id", CLUSTER, JOB_ID],
+    );
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+    ] {
+        cmd.env(var, &proxy);
+    }
+    let out = cli_env::run(cmd).await;
+    out.assert_code(0);
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "the proxy saw the request"
+    );
+    assert_eq!(server.hits(), 1);
+    assert_eq!(
+        server.seen()[0].header("authorization"),
+        Some(format!("Bearer {API_KEY}").as_str())
+    );
+}
+
+// ---------------------------------------------------------------- finding 3
+
+/// Every string of a describe answer, and the request id header, pass the
+/// scrubber: an echoed key, a presigned query, terminal escapes.
+#[tokio::test]
+async fn every_server_string_is_scrubbed_before_anyone_sees_it() {
+    let echo = format!("x {API_KEY} \u{1b}[2J");
+    let url = format!("s3://b/a.parquet?{PRESIGNED_QUERY}");
+    let server = Scripted::start(vec![Reply::json(
+        200,
+        &ok(json!({
+            "jobId": JOB_ID, "collectionName": echo, "fileName": url, "state": echo,
+            "progress": 100, "completeTime": echo, "reason": format!("{echo} {url}"),
+            "details": [{"fileName": echo, "state": "Failed", "reason": echo, "completeTime": url}],
+        })),
+        &[&format!("requestid: id-{API_KEY}")],
+    )])
+    .await;
+    let p = client(&server.base_url)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap();
+    let clean = "x <redacted> \\u{1b}[2J";
+    let clean_url = "s3://b/a.parquet?<redacted>";
+    assert_eq!(p.collection_name.as_deref(), Some(clean));
+    assert_eq!(p.file_name.as_deref(), Some(clean_url));
+    assert_eq!(p.state, ImportState::Other(clean.into()));
+    assert_eq!(p.complete_time.as_deref(), Some(clean));
+    assert_eq!(
+        p.reason.as_deref(),
+        Some(format!("{clean} {clean_url}").as_str())
+    );
+    assert_eq!(p.details[0].file_name.as_deref(), Some(clean));
+    assert_eq!(p.details[0].reason.as_deref(), Some(clean));
+    assert_eq!(p.details[0].complete_time.as_deref(), Some(clean_url));
+    assert_eq!(p.details[0].progress, 0);
+    assert_no_secrets("Debug", &format!("{p:?}"));
+
+    // The same answer through the CLI, text and JSON, with every log line.
+    for mode in ["text", "json"] {
+        let args = [
+            "-vvv",
+            "--output",
+            mode,
+            "describe",
+            "--cluster-id",
+            CLUSTER,
+            JOB_ID,
+        ];
+        let out = cli_env::run(cli_at(&server.base_url, &args)).await;
+        out.assert_code(0);
+        for (what, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert_no_secrets(what, text);
+            assert!(
+                !text.contains('\u{1b}'),
+                "{what} carries a raw escape: {text}"
+            );
+        }
+        assert!(out.stderr.contains("id-<redacted>"), "{}", out.stderr);
+    }
+}
+
+#[tokio::test]
+async fn the_request_id_of_an_error_is_scrubbed() {
+    let server = Scripted::start(vec![Reply::json(
+        200,
+        &json!({"code": 96026, "message": "no such job"}),
+        &[&format!("requestid: {API_KEY}-7")],
+    )])
+    .await;
+    let e = client(&server.base_url)
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+    assert_eq!(e.request_id(), Some("<redacted>-7"));
+    assert_error_redacted(&e);
+}
+
+// ---------------------------------------------------------------- finding 4
+
+/// A key configured with a trailing space is sent trimmed (as the server
+/// trims it), and its echoes, in the encodings a server may use, are
+/// scrubbed from the error.
+#[tokio::test]
+async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
+    use base64::Engine as _;
+    let key = "k3y/with+Symbols-and-length";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("user:{key}"));
+    let echo = format!(
+        "json {} pct {} upper {} b64 {b64} split {}\\n{}",
+        key.replace('/', "\\/"),
+        url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>(),
+        key.to_uppercase(),
+        &key[..6],
+        &key[6..],
+    );
+    let server = Scripted::start(vec![Reply::text(
+        200,
+        "application/json",
+        &format!(r#"{{"code": 65535, "message": "{echo}"}}"#),
+        &[],
+    )])
+    .await;
+    let c = Client::builder()
+        .api_key(format!("{key} \n"))
+        .base_url(&server.base_url)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let e = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
+    assert_eq!(
+        server.seen()[0].header("authorization"),
+        Some(format!("Bearer {key}").as_str())
+    );
+    let (_, message, ..) = api_fields(&e);
+    let (before_b64, after_b64) = message.split_once(" b64 ").unwrap();
+    assert_eq!(
+        before_b64,
+        "json <redacted> pct <redacted> upper <redacted>"
+    );
+    assert!(after_b64.ends_with(" split <redacted>"), "{message}");
+    assert!(after_b64.contains("<redacted>"), "{message}");
+    assert!(!after_b64.contains(&b64[10..20]), "{message}");
+
+    // A body that is not the envelope keeps its escapes: the excerpt is
+    // scrubbed of the JSON-escaped echo as it stands.
+    let server = Scripted::start(vec![Reply::text(
+        502,
+        "text/plain",
+        &format!("upstream said {}", key.replace('/', "\\/")),
+        &[],
+    )])
+    .await;
+    let c = Client::builder()
+        .api_key(format!("{key} \n"))
+        .base_url(&server.base_url)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let e = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
+    let Error::Http { excerpt, .. } = &e else {
+        panic!("expected Http, got {e:?}");
+    };
+    assert_eq!(excerpt, "upstream said <redacted>");
+}
+
+/// A secret of under four characters used to be left in place.
+#[tokio::test]
+async fn a_short_secret_key_is_scrubbed_where_it_stands_alone() {
+    let server = Scripted::start(vec![Reply::json(
+        200,
+        &json!({"code": 83001, "message": "cannot read with secret Zq9: denied; Zq9x is fine"}),
+        &[],
+    )])
+    .await;
+    let job = seed_job().storage_credentials("AKIA", "Zq9");
+    let e = client(&server.base_url)
+        .create_import_job(job)
+        .await
+        .unwrap_err();
+    let (_, message, ..) = api_fields(&e);
+    assert_eq!(
+        message,
+        "cannot read with secret <redacted>: denied; Zq9x is fine"
+    );
+}
+
+// ---------------------------------------------------------------- finding 5
+
+/// A list answer of `page_size` jobs never seen before, whatever is asked.
+fn endless_pages(count: Option<i64>) -> Reply {
+    Reply::computed(move |n, seen| {
+        let size = seen.body["pageSize"].as_u64().unwrap_or(10);
+        let records: Vec<Value> = (0..size)
+            .map(
+                |i| json!({"jobId": format!("job-{n}-{i}"), "state": "Completed", "progress": 100}),
+            )
+            .collect();
+        Reply::json(200, &ok(json!({"count": count, "records": records})), &[])
+    })
+}
+
+#[tokio::test]
+async fn a_walk_over_endless_new_pages_stops_at_its_page_bound() {
+    let server = Scripted::start(vec![endless_pages(None)]).await;
+    let c = client(&server.base_url);
+    let items: Vec<_> = c
+        .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(100).max_pages(5))
+        .collect()
+        .await;
+    assert_eq!(items.len(), 6);
+    assert!(
+        items[..5]
+            .iter()
+            .all(|p| p.as_ref().unwrap().records.len() == 100)
+    );
+    assert!(
+        matches!(items[5], Err(Error::PageLimitReached { pages: 5 })),
+        "{:?}",
+        items[5]
+    );
+    assert_eq!(server.hits(), 5);
+    let pages: Vec<u64> = server
+        .seen()
+        .iter()
+        .map(|s| s.body["currentPage"].as_u64().unwrap())
+        .collect();
+    assert_eq!(pages, [1, 2, 3, 4, 5]);
+
+    // The default bound.
+    let server = Scripted::start(vec![endless_pages(None)]).await;
+    let last = client(&server.base_url)
+        .list_all_import_jobs(ListImportJobs::new(CLUSTER))
+        .fold(None, |_, item| async move { Some(item) })
+        .await;
+    assert!(matches!(
+        last,
+        Some(Err(Error::PageLimitReached {
+            pages: DEFAULT_MAX_PAGES
+        }))
+    ));
+    assert_eq!(server.hits(), DEFAULT_MAX_PAGES as usize);
+}
+
+#[tokio::test]
+async fn a_walk_ends_once_it_passes_the_total_the_server_reported() {
+    let server = Scripted::start(vec![endless_pages(Some(25))]).await;
+    let pages: Vec<_> = client(&server.base_url)
+        .list_all_import_jobs(ListImportJobs::new(CLUSTER))
+        .map(|p| p.unwrap().records.len())
+        .collect()
+        .await;
+    assert_eq!(pages, [10, 10, 10]);
+    assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
+async fn cli_list_all_stops_at_max_pages_and_prints_what_it_listed() {
+    let server = Scripted::start(vec![endless_pages(None)]).await;
+    let args = [
+        "--output",
+        "json",
+        "list",
+        "--cluster-id",
+        CLUSTER,
+        "--all",
+        "--max-pages",
+        "3",
+    ];
+    let out = cli_env::run(cli_at(&server.base_url, &args)).await;
+    out.assert_code(4);
+    assert_eq!(out.stdout_json()["count"], 30);
+    assert_eq!(out.stderr_error()["kind"], "page_limit_reached");
+    assert_eq!(server.hits(), 3);
+}
+
+// ---------------------------------------------------------------- finding 6
+
+/// A server that accepts and never answers: the wait's deadline bounds the
+/// whole call, though one attempt may take 30 s and three are allowed.
+#[tokio::test]
+async fn a_wait_deadline_bounds_polls_that_never_answer() {
+    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(120))]).await;
+    let c = client(&server.base_url);
+    let started = Instant::now();
+    let e = c
+        .wait_for_import_job(CLUSTER, JOB_ID, quick().timeout(Duration::from_millis(800)))
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(e, Error::WaitTimedOut { last: None, .. }), "{e:?}");
+    assert!(
+        took >= Duration::from_millis(800) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert_eq!(
+        server.hits(),
+        1,
+        "the one poll was cut at the deadline, not retried"
+    );
+}
+
+#[tokio::test]
+async fn an_operation_timeout_bounds_a_create_and_its_retries() {
+    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(120))]).await;
+    let c = Client::builder()
+        .api_key(API_KEY)
+        .base_url(&server.base_url)
+        .retry(fast_retry())
+        .operation_timeout(Duration::from_millis(600))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = c
+        .create_import_job(seed_job().idempotency_key("k-1"))
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(e, Error::Timeout { attempts: 1, .. }), "{e:?}");
+    assert_eq!(e.delivery(), Delivery::MaybeSent);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn cli_wait_and_create_wait_end_at_their_timeout() {
+    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(120))]).await;
+    let started = Instant::now();
+    let out = cli_env::run(cli_at(
+        &server.base_url,
+        &["wait", "--cluster-id", CLUSTER, JOB_ID, "--timeout", "1s"],
+    ))
+    .await;
+    out.assert_code(6);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let started = Instant::now();
+    let args = [
+        "create",
+        "--cluster-id",
+        CLUSTER,
+        "--collection",
+        "c",
+        "--object-url",
+        "s3://b/k",
+        "--wait",
+        "--timeout",
+        "1s",
+    ];
+    let out = cli_env::run(cli_at(&server.base_url, &args)).await;
+    out.assert_code(4);
+    assert!(out.stderr.contains("may have been sent"), "{}", out.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+// ---------------------------------------------------------------- finding 7
+
+/// Each of these ended a long wait on its own; now each is reported and the
+/// wait goes on to the job's end.
+#[tokio::test]
+async fn failed_polls_are_reported_and_the_wait_goes_on() {
+    let server = Scripted::start(vec![
+        Reply::json(200, &progress("Importing", 10), &[]),
+        Reply::text(500, "text/plain", "oops", &[]),
+        Reply::text(200, "text/html", "<html>maintenance</html>", &[]),
+        Reply::json(200, &json!({"code": 65535, "message": "system busy"}), &[]),
+        describe_with(json!({"progress": 40.5})),
+        Reply::json(200, &progress("Completed", 100), &[]),
+    ])
+    .await;
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let sink = failures.clone();
+    let (options, log) = recording(quick().on_poll_error(move |e| {
+        sink.lock().unwrap().push((e.status(), e.api_code()));
+    }));
+    let done = client(&server.base_url)
+        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .await
+        .unwrap();
+    assert_eq!(done.state, ImportState::Completed);
+    assert_eq!(
+        *failures.lock().unwrap(),
+        [
+            (Some(500), None),
+            (Some(200), None),
+            (Some(200), Some(65535))
+        ]
+    );
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            (ImportState::Importing, 10),
+            (ImportState::Importing, 40),
+            (ImportState::Completed, 100)
+        ]
+    );
+    assert_eq!(server.hits(), 6);
+}
+
+#[tokio::test]
+async fn a_wait_gives_up_after_its_consecutive_failure_bound() {
+    let server = Scripted::start(vec![
+        Reply::json(200, &progress("Importing", 10), &[]),
+        Reply::text(500, "text/plain", "oops", &[]),
+        Reply::json(200, &progress("Importing", 20), &[]),
+        Reply::text(500, "text/plain", "oops", &[]),
+    ])
+    .await;
+    let e = client(&server.base_url)
+        .wait_for_import_job(CLUSTER, JOB_ID, quick().max_poll_failures(3))
+        .await
+        .unwrap_err();
+    assert_http(&e, 500, 1);
+    // One failure, a success that restarts the count, then three in a row.
+    assert_eq!(server.hits(), 6);
+}
+
+#[tokio::test]
+async fn answers_proving_the_job_cannot_be_followed_end_the_wait_at_once() {
+    for reply in [
+        Reply::json(
+            200,
+            &json!({"code": 96026, "message": "job not found"}),
+            &[],
+        ),
+        Reply::json(
+            401,
+            &json!({"code": 21119, "message": "The apikey is illegal."}),
+            &[],
+        ),
+        Reply::json(
+            200,
+            &json!({"code": 96018, "message": "cluster not found"}),
+            &[],
+        ),
+    ] {
+        let server = Scripted::start(vec![reply]).await;
+        let e = client(&server.base_url)
+            .wait_for_import_job(CLUSTER, JOB_ID, quick())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Api { .. }), "{e:?}");
+        assert_eq!(server.hits(), 1, "{e:?}");
+    }
+}
+
+// --------------------------------------------------------------- finding 10
+
+#[tokio::test]
+async fn an_absurd_timeout_is_invalid_input_not_a_panic() {
+    let out = cli_env::run(cli_at(
+        "http://127.0.0.1:9",
+        &[
+            "wait",
+            "--cluster-id",
+            CLUSTER,
+            JOB_ID,
+            "--timeout",
+            "300000000000y",
+        ],
+    ))
+    .await;
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("longer than 100 years"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+
+    // Through the library, a timeout past the clock's end means no deadline.
+    let server = Scripted::start(vec![Reply::json(200, &progress("Completed", 100), &[])]).await;
+    let done = client(&server.base_url)
+        .wait_for_import_job(CLUSTER, JOB_ID, quick().timeout(Duration::MAX))
+        .await
+        .unwrap();
+    assert_eq!(done.progress, 100);
+}
+
+/// `... 2>&1 | head -3` used to panic once the pipe closed; now the program
+/// stops quietly with the code a shell gives a program killed by SIGPIPE.
+#[tokio::test]
+async fn a_closed_pipe_ends_the_program_quietly() {
+    let server = Scripted::start(vec![endless_pages(None)]).await;
+    let bin = env!("CARGO_BIN_EXE_zilliz-import");
+    let script = format!(
+        "'{bin}' --api-key {API_KEY} --base-url {} list --cluster-id {CLUSTER} --all --page-size 100 2>&1 | head -3; echo \"status=${{PIPESTATUS[0]}}\"",
+        server.base_url
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .args(["-c", &script])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(lines[0].starts_with("JOB ID"), "{stdout}");
+    assert_eq!(lines[3], "status=141", "{stdout}");
+    assert!(
+        server.hits() < DEFAULT_MAX_PAGES as usize,
+        "it stopped early: {}",
+        server.hits()
+    );
+}
+
+#[tokio::test]
+async fn config_errors_echo_neither_password_nor_query() {
+    for base in [
+        "http://user:PASSWORD-SENTINEL@example.com",
+        "https://h.example.com/?token=QUERY-SENTINEL",
+        "http://user:PASSWORD-SENTINEL@[::1",
+    ] {
+        let out = cli_env::run(cli_at(base, &["describe", "--cluster-id", CLUSTER, JOB_ID])).await;
+        out.assert_code(2);
+        assert!(out.stderr.contains("base URL"), "{}", out.stderr);
+        for secret in ["PASSWORD-SENTINEL", "QUERY-SENTINEL"] {
+            assert!(!out.stderr.contains(secret), "{}", out.stderr);
+        }
+        let debug = format!("{:?}", Client::builder().base_url(base));
+        assert!(!debug.contains("SENTINEL"), "{debug}");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_job_never_reads_100_percent() {
+    let server = Scripted::start(vec![
+        Reply::json(200, &progress("Importing", 100), &[]),
+        describe_with(json!({"state": "Failed", "progress": 100, "reason": "disk full"})),
+    ])
+    .await;
+    let (options, log) = recording(quick());
+    let e = client(&server.base_url)
+        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .await
+        .unwrap_err();
+    let Error::ImportFailed { reason, progress } = e else {
+        panic!("expected ImportFailed, got {e:?}");
+    };
+    assert_eq!(reason, "disk full");
+    assert_eq!(progress.progress, 99);
+    assert_eq!(
+        *log.lock().unwrap(),
+        [(ImportState::Importing, 100), (ImportState::Failed, 99)]
+    );
+}
