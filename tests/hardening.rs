@@ -48,17 +48,26 @@ fn describe_with(fields: Value) -> Reply {
     Reply::json(200, &ok(data), &[])
 }
 
+/// A server answering every request with the error envelope `code`, `message`.
+async fn api_error_server(code: i64, message: &str) -> Scripted {
+    Scripted::start(vec![Reply::json(
+        200,
+        &json!({"code": code, "message": message}),
+        &[],
+    )])
+    .await
+}
+
 // ---------------------------------------------------------------- finding 1
 
 /// Chinese punctuation right before a URL made the scrubber slice inside a
 /// character and panic (printing the unscrubbed text).
 #[tokio::test]
 async fn multibyte_text_before_a_url_in_a_message_is_an_api_error_not_a_panic() {
-    let server = Scripted::start(vec![Reply::json(
-        200,
-        &json!({"code": 96020, "message": "集合不存在，参考：https://docs.zilliz.com.cn/x?sig=SIG-SENTINEL"}),
-        &[],
-    )])
+    let server = api_error_server(
+        96020,
+        "集合不存在，参考：https://docs.zilliz.com.cn/x?sig=SIG-SENTINEL",
+    )
     .await;
     let e = client(&server.base_url)
         .list_import_jobs(&ListImportJobs::new(CLUSTER))
@@ -272,6 +281,15 @@ async fn the_request_id_of_an_error_is_scrubbed() {
 async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
     use base64::Engine as _;
     let key = "k3y/with+Symbols-and-length";
+    // The key as pasted, with a space and a newline after it.
+    let padded = |base: &str| {
+        Client::builder()
+            .api_key(format!("{key} \n"))
+            .base_url(base)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap()
+    };
     let b64 = base64::engine::general_purpose::STANDARD.encode(format!("user:{key}"));
     let echo = format!(
         "json {} pct {} upper {} b64 {b64} split {}\\n{}",
@@ -288,12 +306,7 @@ async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
         &[],
     )])
     .await;
-    let c = Client::builder()
-        .api_key(format!("{key} \n"))
-        .base_url(&server.base_url)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let c = padded(&server.base_url);
     let e = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
     assert_eq!(
         server.seen()[0].header("authorization"),
@@ -318,12 +331,7 @@ async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
         &[],
     )])
     .await;
-    let c = Client::builder()
-        .api_key(format!("{key} \n"))
-        .base_url(&server.base_url)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let c = padded(&server.base_url);
     let e = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
     let Error::Http { excerpt, .. } = &e else {
         panic!("expected Http, got {e:?}");
@@ -334,12 +342,7 @@ async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
 /// A secret of under four characters used to be left in place.
 #[tokio::test]
 async fn a_short_secret_key_is_scrubbed_where_it_stands_alone() {
-    let server = Scripted::start(vec![Reply::json(
-        200,
-        &json!({"code": 83001, "message": "cannot read with secret Zq9: denied; Zq9x is fine"}),
-        &[],
-    )])
-    .await;
+    let server = api_error_server(83001, "cannot read with secret Zq9: denied; Zq9x is fine").await;
     let job = seed_job().storage_credentials("AKIA", "Zq9");
     let e = client(&server.base_url)
         .create_import_job(job)
@@ -592,23 +595,12 @@ async fn a_wait_gives_up_after_its_consecutive_failure_bound() {
 
 #[tokio::test]
 async fn answers_proving_the_job_cannot_be_followed_end_the_wait_at_once() {
-    for reply in [
-        Reply::json(
-            200,
-            &json!({"code": 96026, "message": "job not found"}),
-            &[],
-        ),
-        Reply::json(
-            401,
-            &json!({"code": 21119, "message": "The apikey is illegal."}),
-            &[],
-        ),
-        Reply::json(
-            200,
-            &json!({"code": 96018, "message": "cluster not found"}),
-            &[],
-        ),
+    for (status, code, message) in [
+        (200, 96026, "job not found"),
+        (401, 21119, "The apikey is illegal."),
+        (200, 96018, "cluster not found"),
     ] {
+        let reply = Reply::json(status, &json!({"code": code, "message": message}), &[]);
         let server = Scripted::start(vec![reply]).await;
         let e = client(&server.base_url)
             .wait_for_import_job(CLUSTER, JOB_ID, quick())
