@@ -1097,3 +1097,121 @@ async fn hostile_values_get_envelopes_not_panics() {
     assert_eq!(h.job_count(), 1);
     assert_eq!(describe(&h, &id).await["jobId"], id.as_str());
 }
+
+/// The outside tester's setup: the emulator under a 256-descriptor limit and
+/// 300 clients dripping header lines at it. The emulator runs in a child
+/// process (this test binary again, under `ulimit -n 256`, printing its
+/// address), so the low limit is the server's alone, as it was for the tester.
+#[tokio::test]
+async fn under_a_256_descriptor_limit_300_drippers_do_not_starve_a_normal_request() {
+    use tokio::io::AsyncBufReadExt;
+
+    const CHILD: &str = "ZI_EMULATOR_FD_LIMIT_CHILD";
+    const NAME: &str = "under_a_256_descriptor_limit_300_drippers_do_not_starve_a_normal_request";
+    if std::env::var_os(CHILD).is_some() {
+        // The child: serve for at most 40 s.
+        let h = manual_builder()
+            .header_read_timeout(Duration::from_millis(1_000))
+            .start()
+            .await
+            .expect("emulator starts");
+        println!("EMULATOR-ADDR {}", h.local_addr());
+        tokio::time::sleep(Duration::from_secs(40)).await;
+        return;
+    }
+
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 256 && exec "$0" "$@""#)
+        .arg(exe)
+        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("child starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let find_addr = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            // libtest may have written "test NAME ... " on the same line.
+            if let Some((_, addr)) = line.split_once("EMULATOR-ADDR ") {
+                return addr.trim().parse::<std::net::SocketAddr>().ok();
+            }
+        }
+        None
+    };
+    let addr = timeout(Duration::from_secs(20), find_addr)
+        .await
+        .ok()
+        .flatten()
+        .expect("the child printed its address");
+    assert!(addr.ip().is_loopback());
+
+    // Each dripper drips for up to 20 s unless the server closes it first.
+    let mut drippers = Vec::new();
+    for _ in 0..300 {
+        drippers.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let Ok(mut s) = TcpStream::connect(addr).await else {
+                return None;
+            };
+            let (mut rd, mut wr) = s.split();
+            let drip = async {
+                let _ = wr
+                    .write_all(format!("POST {LIST} HTTP/1.1\r\n").as_bytes())
+                    .await;
+                for n in 0..100 {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    if wr
+                        .write_all(format!("x-drip-{n}: a\r\n").as_bytes())
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                std::future::pending::<()>().await;
+            };
+            let closed = async {
+                let mut chunk = [0u8; 256];
+                while let Ok(n) = rd.read(&mut chunk).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            };
+            tokio::select! {
+                () = drip => None,
+                () = closed => Some(started.elapsed()),
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A normal request on one connection, sent while they drip: it waits in
+    // the listen queue until the server has descriptors again, and must be
+    // answered within 10 s (the drippers alone would hold them for 20 s).
+    let body = json!({"clusterId": CLUSTER}).to_string();
+    let mut request = head(LIST, Some(KEY), body.len());
+    request.extend_from_slice(body.as_bytes());
+    let started = Instant::now();
+    let mut s = TcpStream::connect(addr).await.expect("connects");
+    s.write_all(&request).await.expect("request sent");
+    let answer = read_response(&mut s, Duration::from_secs(10)).await;
+    let took = started.elapsed();
+    eprintln!("normal request answered after {took:?}");
+    assert_eq!(
+        answer.map(|(status, body)| (status, body["code"].clone())),
+        Some((200, json!(0))),
+        "after {took:?}"
+    );
+
+    let mut cut = 0;
+    for d in drippers {
+        cut += usize::from(d.await.expect("dripper ran").is_some());
+    }
+    assert_eq!(cut, 300, "every dripper was closed by the server");
+    let _ = child.kill().await;
+}
