@@ -1215,3 +1215,59 @@ async fn under_a_256_descriptor_limit_300_drippers_do_not_starve_a_normal_reques
     assert_eq!(cut, 300, "every dripper was closed by the server");
     let _ = child.kill().await;
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_cut_after_the_write_timeout() {
+    const WRITE_TIMEOUT: Duration = Duration::from_millis(500);
+    const PIPELINED: usize = 32;
+    // A long header timeout, so only the write timeout can close the connection.
+    let h = manual_builder()
+        .write_timeout(WRITE_TIMEOUT)
+        .header_read_timeout(Duration::from_secs(30))
+        .start()
+        .await
+        .expect("emulator starts");
+    // One job with 5,000 files: its describe answer is over a megabyte.
+    let urls: Vec<String> = (0..5_000)
+        .map(|i| {
+            format!("s3://bucket/a/rather/long/prefix/to/make/the/answer/large/part-{i:05}.parquet")
+        })
+        .collect();
+    let (_, created) = post(
+        &h,
+        CREATE,
+        json!({"clusterId": CLUSTER, "collectionName": "c", "objectUrls": [urls]}),
+    )
+    .await;
+    let job_id = created["data"]["jobId"].as_str().expect("jobId").to_owned();
+    let one = describe(&h, &job_id).await.to_string().len();
+    assert!(one > 1_000_000, "{one}");
+
+    // 32 describes sent at once on a connection with a small receive buffer,
+    // then nothing read for 2 s: far more than the socket buffers can hold.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("small buffer");
+    let mut s = socket.connect(h.local_addr()).await.expect("connects");
+    let body = json!({"clusterId": CLUSTER, "jobId": job_id}).to_string();
+    let mut one_request = head(DESCRIBE, Some(KEY), body.len());
+    one_request.extend_from_slice(body.as_bytes());
+    s.write_all(&one_request.repeat(PIPELINED))
+        .await
+        .expect("requests sent");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Reading now finds the connection closed after what was buffered.
+    let mut got = 0usize;
+    let mut chunk = vec![0u8; 64 * 1024];
+    let closed = timeout(Duration::from_secs(10), async {
+        loop {
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got += n,
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "still open after reading {got} bytes");
+    assert!(got < PIPELINED * one, "{got} of {} bytes", PIPELINED * one);
+}
