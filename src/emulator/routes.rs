@@ -24,13 +24,7 @@ const GET_PROGRESS: &str = "/v2/vectordb/jobs/import/getProgress";
 const GET_PROGRESS_SNAKE: &str = "/v2/vectordb/jobs/import/get_progress";
 const LIST: &str = "/v2/vectordb/jobs/import/list";
 
-const CODE_BAD_PARAMETER: i64 = 80000;
-const CODE_ILLEGAL_KEY: i64 = 21119;
-const CODE_PAGE_SIZE: i64 = 96008;
-const CODE_CURRENT_PAGE: i64 = 96009;
-const CODE_CLUSTER_NOT_FOUND: i64 = 96018;
-const CODE_CLUSTER_EMPTY: i64 = 96025;
-const CODE_JOB_NOT_FOUND: i64 = 96026;
+use crate::codes;
 
 /// Body keys whose values are credentials and must never be recorded.
 const SECRET_KEYS: &[&str] = &[
@@ -181,7 +175,7 @@ fn route(method: &Method, path: &str, authorized: bool) -> Result<Endpoint, Repl
     if !authorized {
         return Err(Reply::err_status(
             StatusCode::UNAUTHORIZED,
-            CODE_ILLEGAL_KEY,
+            codes::ILLEGAL_API_KEY,
             "The apikey is illegal.",
         ));
     }
@@ -238,13 +232,13 @@ async fn read_body(
 fn handle(shared: &Shared, endpoint: Endpoint, body: Option<&Value>, headers: &HeaderMap) -> Reply {
     let Some(body) = body else {
         return Reply::err(
-            CODE_BAD_PARAMETER,
+            codes::BAD_PARAMETER,
             "invalid parameter: the request body is not valid JSON",
         );
     };
     let Some(obj) = body.as_object() else {
         return Reply::err(
-            CODE_BAD_PARAMETER,
+            codes::BAD_PARAMETER,
             "invalid parameter: the request body must be a JSON object",
         );
     };
@@ -313,7 +307,7 @@ fn opt_str(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, Repl
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(_) => Err(Reply::err(
-            CODE_BAD_PARAMETER,
+            codes::BAD_PARAMETER,
             format!("invalid parameter: {field} must be a string"),
         )),
     }
@@ -323,7 +317,7 @@ fn opt_str(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, Repl
 fn opt_int(obj: &Map<String, Value>, field: &str) -> Result<Option<i64>, Reply> {
     let bad = || {
         Reply::err(
-            CODE_BAD_PARAMETER,
+            codes::BAD_PARAMETER,
             format!("invalid parameter: {field} must be an integer"),
         )
     };
@@ -340,13 +334,13 @@ fn opt_int(obj: &Map<String, Value>, field: &str) -> Result<Option<i64>, Reply> 
 fn cluster(shared: &Shared, obj: &Map<String, Value>) -> Result<String, Reply> {
     let Some(id) = opt_str(obj, "clusterId")? else {
         return Err(Reply::err(
-            CODE_CLUSTER_EMPTY,
+            codes::CLUSTER_ID_EMPTY,
             "clusterId is empty: set clusterId to the id of your cluster",
         ));
     };
     if !shared.config.cluster_ids.contains(&id) {
         return Err(Reply::err(
-            CODE_CLUSTER_NOT_FOUND,
+            codes::CLUSTER_NOT_FOUND,
             format!("cluster not found: clusterId '{id}' does not exist"),
         ));
     }
@@ -358,7 +352,7 @@ fn cluster(shared: &Shared, obj: &Map<String, Value>) -> Result<String, Reply> {
 fn object_urls(obj: &Map<String, Value>) -> Result<Vec<String>, Reply> {
     let bad = || {
         Reply::err(
-            CODE_BAD_PARAMETER,
+            codes::BAD_PARAMETER,
             "invalid parameter: objectUrls must be an array of arrays of strings",
         )
     };
@@ -398,14 +392,14 @@ fn create(shared: &Shared, obj: &Map<String, Value>, headers: &HeaderMap) -> Han
     let cluster_id = cluster(shared, obj)?;
     let Some(collection_name) = opt_str(obj, "collectionName")? else {
         return Err(Reply::err(
-            CODE_BAD_PARAMETER,
+            codes::BAD_PARAMETER,
             "invalid parameter: collectionName is required",
         ));
     };
     let urls = object_urls(obj)?;
     if urls.is_empty() {
         return Err(Reply::err(
-            CODE_BAD_PARAMETER,
+            codes::BAD_PARAMETER,
             "invalid parameter: no data source; set objectUrls (or objectUrl)",
         ));
     }
@@ -413,9 +407,11 @@ fn create(shared: &Shared, obj: &Map<String, Value>, headers: &HeaderMap) -> Han
         None => None,
         Some(v) => {
             let bytes = v.as_bytes();
-            if bytes.len() > 256 || !bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
+            if bytes.len() > crate::MAX_IDEMPOTENCY_KEY_LEN
+                || !bytes.iter().all(|b| (0x20..0x7f).contains(b))
+            {
                 return Err(Reply::err(
-                    CODE_BAD_PARAMETER,
+                    codes::BAD_PARAMETER,
                     "invalid parameter: Idempotency-Key must be printable ASCII, at most 256 bytes",
                 ));
             }
@@ -444,7 +440,7 @@ fn describe(shared: &Shared, obj: &Map<String, Value>) -> Handled {
     let cluster_id = cluster(shared, obj)?;
     let Some(job_id) = opt_str(obj, "jobId")? else {
         return Err(Reply::err(
-            CODE_BAD_PARAMETER,
+            codes::BAD_PARAMETER,
             "invalid parameter: jobId is required",
         ));
     };
@@ -453,7 +449,7 @@ fn describe(shared: &Shared, obj: &Map<String, Value>) -> Handled {
     let store = lock(&shared.store);
     let Some(job) = store.get(&job_id).filter(|j| j.cluster_id == cluster_id) else {
         return Err(Reply::err(
-            CODE_JOB_NOT_FOUND,
+            codes::JOB_NOT_FOUND,
             format!("job not found: jobId '{job_id}' does not exist in cluster '{cluster_id}'"),
         ));
     };
@@ -516,14 +512,14 @@ fn list(shared: &Shared, obj: &Map<String, Value>) -> Handled {
     let page_size = opt_int(obj, "pageSize")?.unwrap_or(10);
     if !(1..=100).contains(&page_size) {
         return Err(Reply::err(
-            CODE_PAGE_SIZE,
+            codes::PAGE_SIZE_OUT_OF_RANGE,
             format!("pageSize must be between 1 and 100, got {page_size}"),
         ));
     }
     let current_page = opt_int(obj, "currentPage")?.unwrap_or(1);
     if current_page < 1 {
         return Err(Reply::err(
-            CODE_CURRENT_PAGE,
+            codes::CURRENT_PAGE_OUT_OF_RANGE,
             format!("currentPage must be at least 1, got {current_page}"),
         ));
     }
