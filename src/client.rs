@@ -15,7 +15,6 @@ use std::{
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use progenitor_client::ResponseValue;
 use secrecy::{ExposeSecret, SecretString};
-
 use tracing::Instrument;
 
 use crate::{
@@ -164,8 +163,10 @@ impl Client {
         job.validate()?;
         let body = job.to_body()?;
         let key = job.resolve_idempotency_key();
-        // Built only if an error needs scrubbing: parsing URLs costs.
-        let scrubber = || job.scrubber(self.scrubber());
+        // Built once, when first needed (the answer's request id and job id,
+        // or an error): parsing URLs costs. Clones share its patterns.
+        let built = std::sync::OnceLock::new();
+        let scrubber = || built.get_or_init(|| job.scrubber(self.scrubber())).clone();
         let raw = &self.inner.raw;
         let (data, request_id) = self
             .call(Operation::Create, key.is_some(), None, &scrubber, || {
