@@ -12,7 +12,7 @@
 //! one-time start-up (TLS roots, runtime, server).
 //!
 //! ```text
-//! cargo bench --bench call_instructions --no-run
+//! cargo bench --all-features --bench call_instructions --no-run
 //! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/deps/call_instructions-* crate 1300
 //! ```
 

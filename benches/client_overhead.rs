@@ -9,7 +9,7 @@
 //! has about one core of this 2-core machine. Crate and raw calls alternate
 //! in rounds (every order in turn) so drift in machine load hits both alike.
 //!
-//! `cargo bench --bench client_overhead`
+//! `cargo bench --all-features --bench client_overhead`
 
 mod common;
 

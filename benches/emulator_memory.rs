@@ -7,7 +7,7 @@
 //! without a valid key carrying a 2 MB JSON body (`[0,0,…]`, the shape that
 //! costs most once parsed), sent in full over its own connection.
 //!
-//! `CARGO_TARGET_DIR=/work/target-emu cargo bench --bench emulator_memory`
+//! `CARGO_TARGET_DIR=/work/target-emu cargo bench --all-features --bench emulator_memory`
 //!
 //! `EMU_BENCH_REQUESTS` changes the total (default 100,000) and
 //! `EMU_BENCH_BIG_EVERY` how often a 2 MB post is sent (default 40; 0 for

@@ -48,16 +48,16 @@ fi
 echo "python for pymilvus: $ZI_BENCH_PYTHON"
 
 section "build (release profile, benches)"
-cargo bench --locked --no-run 2>&1 | tail -n 3
+cargo bench --locked --all-features --no-run 2>&1 | tail -n 3
 
 for bench in client_overhead vs_pymilvus load_memory wait_detection; do
   section "cargo bench --bench $bench"
-  cargo bench --locked --bench "$bench" 2>/dev/null | tee "$OUT/$bench.txt"
+  cargo bench --locked --all-features --bench "$bench" 2>/dev/null | tee "$OUT/$bench.txt"
 done
 
 section "instructions per create (valgrind --tool=callgrind; counted, not timed)"
 if command -v valgrind >/dev/null; then
-  BIN=$(cargo bench --locked --bench call_instructions --no-run --message-format=json 2>/dev/null |
+  BIN=$(cargo bench --locked --all-features --bench call_instructions --no-run --message-format=json 2>/dev/null |
     python3 -c 'import json,sys
 for l in sys.stdin:
     m = json.loads(l)
@@ -88,10 +88,10 @@ if [ "${ZI_BENCH_SKIP_BUILD:-0}" = 0 ]; then
     cd "$SCRATCH/repo"
     export CARGO_TARGET_DIR=$SCRATCH/target CARGO_INCREMENTAL=1
     cargo fetch --locked >/dev/null 2>&1
-    t0=$(secs); cargo build --locked --offline 2>/dev/null; t1=$(secs)
-    cargo build --locked --offline 2>/dev/null; t2=$(secs)
+    t0=$(secs); cargo build --locked --offline --features cli 2>/dev/null; t1=$(secs)
+    cargo build --locked --offline --features cli 2>/dev/null; t2=$(secs)
     printf '\n# benchmark edit\n' >>openapi.yaml
-    t3=$(secs); cargo build --locked --offline 2>/dev/null; t4=$(secs)
+    t3=$(secs); cargo build --locked --offline --features cli 2>/dev/null; t4=$(secs)
     # A new optional field in a response schema: the generated types change.
     python3 - <<'PY'
 import re
@@ -101,7 +101,7 @@ assert anchor in s, "openapi.yaml changed shape; update benches/run.sh"
 s = s.replace(anchor, anchor + "        benchNote:\n          type: string\n          description: Added by benches/run.sh.\n", 1)
 open("openapi.yaml", "w").write(s)
 PY
-    t5=$(secs); cargo build --locked --offline 2>/dev/null; t6=$(secs)
+    t5=$(secs); cargo build --locked --offline --features cli 2>/dev/null; t6=$(secs)
     generated=$(find "$CARGO_TARGET_DIR" -name generated.rs -path '*zilliz-import*' -newer openapi.yaml | head -n 1)
     grep -q bench_note "$generated" && field=yes || field=NO
     awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v e="$t4" -v f="$t5" -v g="$t6" -v field="$field" 'BEGIN {

@@ -7,7 +7,7 @@
 //! (benches/run.sh makes a virtualenv for it). Without it this bench says so
 //! and measures only the Rust side.
 //!
-//! `cargo bench --bench vs_pymilvus`
+//! `cargo bench --all-features --bench vs_pymilvus`
 
 mod common;
 

@@ -15,7 +15,7 @@
 //! trip, for two progress models: the emulator's (percent rises steadily)
 //! and a job that reports no percent until it completes.
 //!
-//! `cargo bench --bench wait_detection`
+//! `cargo bench --all-features --bench wait_detection`
 
 mod common;
 

@@ -6,7 +6,7 @@
 //! `ZILLIZ_BASE_URL`), the same code talks to Zilliz Cloud.
 //!
 //! ```text
-//! cargo run --example quickstart
+//! cargo run --example quickstart --features emulator
 //! ```
 
 use std::time::Duration;
