@@ -6,6 +6,8 @@
 use std::{env, fs, path::Path, process::ExitCode};
 
 const SPEC: &str = "openapi.yaml";
+/// The value the generated client carries for the hand-written transport.
+const INNER_TYPE: &str = "crate::ResponseLimit";
 
 fn main() -> ExitCode {
     println!("cargo:rerun-if-changed={SPEC}");
@@ -36,7 +38,14 @@ fn generate() -> Result<(), String> {
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_derive("schemars::JsonSchema")
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        // What the exec hook needs of every request (the body-size limit),
+        // carried by the generated client rather than by task-local state.
+        .with_inner_type(
+            INNER_TYPE
+                .parse()
+                .map_err(|e| format!("inner type {INNER_TYPE}: {e}"))?,
+        );
 
     let mut generator = progenitor::Generator::new(&settings);
     let client = generator

@@ -14,6 +14,7 @@ use std::{
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use progenitor_client::ResponseValue;
+use reqwest::{StatusCode, header::HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
@@ -24,7 +25,7 @@ use crate::{
     redact::{REDACTED, Scrubber},
     request::not_blank,
     retry::{RetryPolicy, is_retryable, parse_retry_after},
-    transport::{Exchange, observe},
+    transport::TooLarge,
 };
 
 /// What [`ClientBuilder`] hands over to make a [`Client`].
@@ -282,6 +283,7 @@ impl Client {
             let policy = &self.inner.retry;
             let call_started = Instant::now();
             let deadline = self.deadline(outer);
+            let limit = self.inner.max_response_bytes;
             let mut n = 0;
             // The failure of the attempt before, should time run out before the next.
             let mut last: Option<Error> = None;
@@ -291,14 +293,24 @@ impl Client {
                 };
                 n += 1;
                 let started = Instant::now();
-                let (result, exchange) =
-                    observe(self.inner.max_response_bytes, timeout, attempt()).await;
-                let outcome = classify(result, &exchange, scrubber).map_err(|e| e.with_attempts(n));
-                let status = exchange.status.map(|s| s.as_u16());
-                let request_id = match &outcome {
-                    Ok(_) => request_id(&exchange, scrubber),
-                    Err(e) => e.request_id().map(str::to_owned),
+                let answered = async { classify(attempt().await, limit, scrubber).await };
+                // The HTTP client's own timeout bounds a full-length attempt;
+                // one cut short by the deadline needs a timer of its own.
+                let Answer {
+                    outcome,
+                    status,
+                    request_id,
+                } = if timeout < self.inner.attempt_timeout {
+                    tokio::time::timeout(timeout, answered)
+                        .await
+                        .unwrap_or_else(|_| Answer::failed(Error::Timeout {
+                            attempts: 0,
+                            source: None,
+                        }))
+                } else {
+                    answered.await
                 };
+                let outcome = outcome.map_err(|e| e.with_attempts(n));
                 tracing::debug!(
                     attempt = n,
                     status,
@@ -352,7 +364,7 @@ impl Client {
 }
 
 /// The `{code, message, data}` envelope every operation answers with.
-pub(crate) trait Envelope: serde::de::DeserializeOwned {
+pub(crate) trait Envelope: serde::de::DeserializeOwned + serde::Serialize {
     type Data;
     fn code(&self) -> i64;
     fn message(&self) -> Option<&str>;
@@ -404,103 +416,217 @@ fn lenient_json(body: &[u8]) -> Option<serde_json::Value> {
 }
 
 /// The request id header, scrubbed like any server text.
-fn request_id(exchange: &Exchange, scrubber: &(dyn Fn() -> Scrubber + Sync)) -> Option<String> {
+fn request_id(headers: &HeaderMap, scrubber: &(dyn Fn() -> Scrubber + Sync)) -> Option<String> {
     ["requestid", "x-request-id"]
         .iter()
-        .find_map(|h| exchange.headers.get(*h))
+        .find_map(|h| headers.get(*h))
         .and_then(|v| v.to_str().ok())
         .map(|v| scrubber().scrub(v))
 }
 
-/// Turns one attempt's outcome into data or an [`Error`].
-fn classify<R: Envelope>(
+/// What one attempt came to: data or an [`Error`], with the status and the
+/// request id where an answer came.
+struct Answer<T> {
+    outcome: Result<T, Error>,
+    status: Option<u16>,
+    request_id: Option<String>,
+}
+
+impl<T> Answer<T> {
+    fn failed(e: Error) -> Self {
+        Answer {
+            outcome: Err(e),
+            status: None,
+            request_id: None,
+        }
+    }
+}
+
+/// Turns one attempt's outcome into data or an [`Error`], reading what is
+/// left of the answer (a body progenitor did not decode) once.
+async fn classify<R: Envelope>(
     result: Result<ResponseValue<R>, progenitor_client::Error<()>>,
-    exchange: &Exchange,
+    limit: usize,
+    scrubber: &(dyn Fn() -> Scrubber + Sync),
+) -> Answer<R::Data> {
+    use progenitor_client::Error as P;
+    let response = match result {
+        // The declared 200, decoded once by progenitor.
+        Ok(value) => {
+            let status = value.status().as_u16();
+            let request_id = request_id(value.headers(), scrubber);
+            let envelope = value.into_inner();
+            return Answer {
+                outcome: settle(envelope, status, request_id.clone(), scrubber),
+                status: Some(status),
+                request_id,
+            };
+        }
+        Err(P::UnexpectedResponse(response)) => response,
+        // A 200 whose body is not the typed envelope (its headers are not
+        // kept by progenitor): perhaps one with a string `code`.
+        Err(P::InvalidResponsePayload(body, e)) => {
+            let status = StatusCode::OK.as_u16();
+            return Answer {
+                outcome: lenient::<R>(&body, status, None, e.to_string(), scrubber),
+                status: Some(status),
+                request_id: None,
+            };
+        }
+        Err(P::CommunicationError(e) | P::ResponseBodyError(e)) => {
+            return Answer::failed(transport_error(e));
+        }
+        Err(P::InvalidRequest(reason)) => return Answer::failed(Error::invalid("body", reason)),
+        Err(other) => {
+            let reason = scrubber().excerpt(other.to_string().as_bytes());
+            return Answer::failed(decode_error(0, reason, b"", scrubber));
+        }
+    };
+
+    // Any status but the declared 200: the body is read here, once.
+    let headers = response.headers();
+    let request_id = request_id(headers, scrubber);
+    if let Some(TooLarge { status }) = response.extensions().get::<TooLarge>() {
+        return Answer {
+            outcome: Err(Error::BodyTooLarge {
+                status: status.as_u16(),
+                limit,
+                attempts: 0,
+            }),
+            status: Some(status.as_u16()),
+            request_id,
+        };
+    }
+    let status = response.status().as_u16();
+    let retry_after = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
+    let body = match response.bytes().await {
+        Ok(body) => body,
+        Err(e) => return Answer::failed(transport_error(e)),
+    };
+    let outcome = if (200..300).contains(&status) {
+        // Another 2xx than the declared 200.
+        let reason = format!("HTTP {status} with a body that is not the envelope");
+        lenient::<R>(&body, status, request_id.clone(), reason, scrubber)
+    } else {
+        // Throttling and gateway statuses stay HTTP errors even with an
+        // envelope: they decide retries and carry Retry-After. Others with
+        // an error envelope are API errors, e.g. 401 with 21119.
+        let transient = matches!(status, 429 | 502..=504);
+        match lenient_json(&body).and_then(|v| serde_json::from_value::<BareEnvelope>(v).ok()) {
+            Some(bare) if !transient && !is_success_code(bare.code) => Err(api_error(
+                bare.code,
+                bare.message.as_deref(),
+                status,
+                request_id.clone(),
+                scrubber,
+            )),
+            _ => Err(Error::Http {
+                status,
+                excerpt: scrubber().excerpt(&body),
+                retry_after,
+                request_id: request_id.clone(),
+                attempts: 0,
+            }),
+        }
+    };
+    Answer {
+        outcome,
+        status: Some(status),
+        request_id,
+    }
+}
+
+/// The data of a decoded envelope, or the error its `code` names.
+fn settle<R: Envelope>(
+    envelope: R,
+    status: u16,
+    request_id: Option<String>,
     scrubber: &(dyn Fn() -> Scrubber + Sync),
 ) -> Result<R::Data, Error> {
-    use progenitor_client::Error as P;
-    let status = exchange.status.map_or(0, |s| s.as_u16());
-    if exchange.too_large {
-        return Err(Error::BodyTooLarge {
+    if !is_success_code(envelope.code()) {
+        return Err(api_error(
+            envelope.code(),
+            envelope.message(),
             status,
-            limit: exchange.limit,
-            attempts: 0,
-        });
+            request_id,
+            scrubber,
+        ));
     }
-    let api_error = |code: i64, message: Option<&str>| Error::Api {
+    // Only a broken answer lacks `data`: serialising it back for the
+    // excerpt costs nothing on the way that succeeds.
+    let shown = serde_json::to_vec(&envelope).unwrap_or_default();
+    envelope.into_data().ok_or_else(|| {
+        decode_error(
+            status,
+            "a success envelope without `data`".into(),
+            &shown,
+            scrubber,
+        )
+    })
+}
+
+/// What a body the typed decode refused says after all: the typed envelope
+/// (with a string `code`), or at least an error code; else a decode error.
+fn lenient<R: Envelope>(
+    body: &[u8],
+    status: u16,
+    request_id: Option<String>,
+    reason: String,
+    scrubber: &(dyn Fn() -> Scrubber + Sync),
+) -> Result<R::Data, Error> {
+    if let Some(value) = lenient_json(body) {
+        if let Ok(envelope) = serde_json::from_value::<R>(value.clone()) {
+            return settle(envelope, status, request_id, scrubber);
+        }
+        if let Ok(bare) = serde_json::from_value::<BareEnvelope>(value)
+            && !is_success_code(bare.code)
+        {
+            return Err(api_error(
+                bare.code,
+                bare.message.as_deref(),
+                status,
+                request_id,
+                scrubber,
+            ));
+        }
+    }
+    // serde quotes the offending value, which may be anything the server sent.
+    let reason = scrubber().excerpt(reason.as_bytes());
+    Err(decode_error(status, reason, body, scrubber))
+}
+
+fn api_error(
+    code: i64,
+    message: Option<&str>,
+    status: u16,
+    request_id: Option<String>,
+    scrubber: &(dyn Fn() -> Scrubber + Sync),
+) -> Error {
+    Error::Api {
         code,
         message: scrubber().scrub(message.unwrap_or_default()),
         status,
-        request_id: request_id(exchange, scrubber),
+        request_id,
         attempts: 0,
-    };
-    let decode_error = |reason: String| {
-        let scrubber = scrubber();
-        Error::Decode {
-            status,
-            // serde quotes the offending value, which may be anything the server sent.
-            reason: scrubber.excerpt(reason.as_bytes()),
-            excerpt: scrubber.excerpt(&exchange.body),
-            attempts: 0,
-        }
-    };
-    // What the body says when the generated decode refused it: the typed
-    // envelope after all (with a string `code`), or at least an error code.
-    let lenient = |reason: String| -> Result<R, Error> {
-        let value = lenient_json(&exchange.body);
-        if let Some(value) = &value {
-            if let Ok(envelope) = serde_json::from_value::<R>(value.clone()) {
-                return Ok(envelope);
-            }
-            if let Ok(bare) = serde_json::from_value::<BareEnvelope>(value.clone())
-                && !is_success_code(bare.code)
-            {
-                return Err(api_error(bare.code, bare.message.as_deref()));
-            }
-        }
-        Err(decode_error(reason))
-    };
-    let envelope: R = match result {
-        Ok(value) => value.into_inner(),
-        Err(P::CommunicationError(e) | P::ResponseBodyError(e)) => return Err(transport_error(e)),
-        Err(P::InvalidRequest(reason)) => return Err(Error::invalid("body", reason)),
-        Err(P::InvalidResponsePayload(_, e)) => lenient(e.to_string())?,
-        // Another 2xx than the declared 200.
-        Err(P::UnexpectedResponse(_)) if (200..300).contains(&status) => lenient(format!(
-            "HTTP {status} with a body that is not the envelope"
-        ))?,
-        Err(P::UnexpectedResponse(_)) => {
-            // Throttling and gateway statuses stay HTTP errors even with an
-            // envelope: they decide retries and carry Retry-After. Others
-            // with an error envelope are API errors, e.g. 401 with 21119.
-            let transient = matches!(status, 429 | 502..=504);
-            if !transient
-                && let Some(value) = lenient_json(&exchange.body)
-                && let Ok(bare) = serde_json::from_value::<BareEnvelope>(value)
-                && !is_success_code(bare.code)
-            {
-                return Err(api_error(bare.code, bare.message.as_deref()));
-            }
-            return Err(Error::Http {
-                status,
-                excerpt: scrubber().excerpt(&exchange.body),
-                retry_after: exchange
-                    .headers
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, std::time::SystemTime::now())),
-                request_id: request_id(exchange, scrubber),
-                attempts: 0,
-            });
-        }
-        Err(other) => return Err(decode_error(other.to_string())),
-    };
-    if !is_success_code(envelope.code()) {
-        return Err(api_error(envelope.code(), envelope.message()));
     }
-    envelope
-        .into_data()
-        .ok_or_else(|| decode_error("a success envelope without `data`".into()))
+}
+
+/// `reason` must be scrubbed already.
+fn decode_error(
+    status: u16,
+    reason: String,
+    body: &[u8],
+    scrubber: &(dyn Fn() -> Scrubber + Sync),
+) -> Error {
+    Error::Decode {
+        status,
+        reason,
+        excerpt: scrubber().excerpt(body),
+        attempts: 0,
+    }
 }
 
 /// A transport failure, sorted by whether the request can have left.
@@ -513,7 +639,7 @@ fn transport_error(e: reqwest::Error) -> Error {
     } else if e.is_timeout() {
         Error::Timeout {
             attempts: 0,
-            source: e,
+            source: Some(e),
         }
     } else {
         Error::Transport {

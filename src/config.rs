@@ -258,7 +258,13 @@ impl ClientBuilder {
             .map_err(|e| Error::InvalidConfig(format!("cannot build the HTTP client: {e}")))?;
 
         Ok(Client::assemble(Parts {
-            raw: crate::generated::Client::new_with_client(&base_url, http),
+            raw: crate::generated::Client::new_with_client(
+                &base_url,
+                http,
+                crate::ResponseLimit {
+                    max_bytes: self.max_response_bytes,
+                },
+            ),
             base_url,
             api_key: key,
             retry: self.retry,

@@ -1,9 +1,17 @@
-//! The one error type, and the answer every failure owes its caller: could the
-//! request have reached the server?
+//! What failed, kept apart by what it is about.
 //!
-//! That answer decides whether a failed `create` may be retried without
+//! [`Error`] is the failure of one call: one request and its retries. It owes
+//! its caller one answer above all, could the request have reached the
+//! server? That decides whether a failed `create` may be retried without
 //! starting a second import, so each variant states it through
 //! [`Error::delivery`] instead of leaving callers to guess from a message.
+//!
+//! A wait and a page walk are workflows of many reads, and how they end is
+//! not a request's failure: [`WaitError`] (the job failed, the wait timed
+//! out) and [`WalkError`] (the server repeated a page, the walk reached its
+//! bound) wrap an [`Error`] only when one request's failure is what ended
+//! them. Neither can leave a write in doubt, so neither claims `MaybeSent`
+//! for itself.
 
 use std::time::Duration;
 
@@ -33,6 +41,7 @@ pub enum Delivery {
 pub enum Error {
     /// An argument failed validation; no request was sent.
     #[error("invalid input: {field}: {reason}")]
+    #[non_exhaustive]
     InvalidInput {
         /// The argument or field at fault, named as in the API where it has a name.
         field: &'static str,
@@ -47,6 +56,7 @@ pub enum Error {
     /// The connection could not be established (refused, DNS, TLS handshake);
     /// the request never left the client.
     #[error("could not connect (request not sent) after {attempts} attempt(s): {source}")]
+    #[non_exhaustive]
     Connect {
         /// Attempts made, the first included.
         attempts: u32,
@@ -57,18 +67,24 @@ pub enum Error {
 
     /// No complete answer came within the timeout; the request may have been
     /// processed.
-    #[error("timed out (request may have been sent) after {attempts} attempt(s): {source}")]
+    #[error(
+        "timed out (request may have been sent) after {attempts} attempt(s){}",
+        source_suffix(source)
+    )]
+    #[non_exhaustive]
     Timeout {
         /// Attempts made, the first included.
         attempts: u32,
-        /// The transport's error.
+        /// The transport's error; `None` when the call's deadline (not the
+        /// HTTP client's timeout) cut the attempt short.
         #[source]
-        source: reqwest::Error,
+        source: Option<reqwest::Error>,
     },
 
     /// The connection failed after it was established (reset, closed
     /// mid-answer); the request may have been processed.
     #[error("connection lost (request may have been sent) after {attempts} attempt(s): {source}")]
+    #[non_exhaustive]
     Transport {
         /// Attempts made, the first included.
         attempts: u32,
@@ -82,6 +98,7 @@ pub enum Error {
         "API error {code} (HTTP {status}){}: {message}",
         request_id_suffix(request_id)
     )]
+    #[non_exhaustive]
     Api {
         /// The service's error code, for example 96026 for an unknown job.
         code: i64,
@@ -101,6 +118,7 @@ pub enum Error {
         "unexpected HTTP status {status}{}: {excerpt:?}",
         request_id_suffix(request_id)
     )]
+    #[non_exhaustive]
     Http {
         /// The HTTP status.
         status: u16,
@@ -116,6 +134,7 @@ pub enum Error {
 
     /// The server answered, but the body is not the API's envelope.
     #[error("undecodable response (HTTP {status}): {reason}; body starts {excerpt:?}")]
+    #[non_exhaustive]
     Decode {
         /// The HTTP status.
         status: u16,
@@ -129,6 +148,7 @@ pub enum Error {
 
     /// The answer was larger than the client reads; it was not decoded.
     #[error("response body larger than the {limit}-byte limit (HTTP {status})")]
+    #[non_exhaustive]
     BodyTooLarge {
         /// The HTTP status.
         status: u16,
@@ -138,49 +158,11 @@ pub enum Error {
         attempts: u32,
     },
 
-    /// The import job ended in the `Failed` state.
-    #[error("import job {} failed: {reason}", progress.job_id)]
-    ImportFailed {
-        /// The service's reason, empty if it gave none.
-        reason: String,
-        /// The last progress seen.
-        progress: Box<ImportProgress>,
-    },
-
-    /// Waiting for a job ran past its deadline; the job goes on server-side.
-    #[error("gave up waiting after {waited:?}{}", last_seen(last))]
-    WaitTimedOut {
-        /// How long the wait lasted.
-        waited: Duration,
-        /// The last progress seen, if any poll succeeded.
-        last: Option<Box<ImportProgress>>,
-    },
-
     /// The call's deadline (its operation timeout, or the deadline of the
     /// wait it polls for) passed before a request could be sent: nothing was
     /// sent.
     #[error("the call's deadline passed before a request could be sent")]
     DeadlineReached,
-
-    /// A page walk reached the most pages it may take
-    /// ([`crate::ListImportJobs::max_pages`]); the server may hold more. The
-    /// bound keeps a server that always answers a full page of new jobs from
-    /// making the walk endless.
-    #[error(
-        "listing stopped after {pages} page(s), the most a walk may take; the server may hold more"
-    )]
-    PageLimitReached {
-        /// Pages walked.
-        pages: u32,
-    },
-
-    /// The server kept answering with the same page while listing, so
-    /// the listing stopped instead of looping forever.
-    #[error("listing stopped at page {page}: the server answered it with the same jobs as page {}", page - 1)]
-    PaginationStalled {
-        /// The page that repeated its predecessor.
-        page: u32,
-    },
 }
 
 /// Runs `$then` with the `attempts` field of the variants that have one,
@@ -207,13 +189,10 @@ fn request_id_suffix(request_id: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn last_seen(last: &Option<Box<ImportProgress>>) -> String {
-    match last {
-        Some(p) => format!(
-            "; last seen: job {} {} at {}%",
-            p.job_id, p.state, p.progress
-        ),
-        None => String::from("; no progress was seen"),
+fn source_suffix(source: &Option<reqwest::Error>) -> String {
+    match source {
+        Some(e) => format!(": {e}"),
+        None => String::from(": the call's deadline passed"),
     }
 }
 
@@ -226,15 +205,10 @@ impl Error {
             | Error::Connect { .. }
             | Error::DeadlineReached => Delivery::NotSent,
             Error::Timeout { .. } | Error::Transport { .. } => Delivery::MaybeSent,
-            Error::WaitTimedOut { last, .. } if last.is_none() => Delivery::MaybeSent,
             Error::Api { .. }
             | Error::Http { .. }
             | Error::Decode { .. }
-            | Error::BodyTooLarge { .. }
-            | Error::ImportFailed { .. }
-            | Error::WaitTimedOut { .. }
-            | Error::PageLimitReached { .. }
-            | Error::PaginationStalled { .. } => Delivery::Received,
+            | Error::BodyTooLarge { .. } => Delivery::Received,
         }
     }
 
@@ -243,8 +217,7 @@ impl Error {
         self.delivery() != Delivery::NotSent
     }
 
-    /// How many HTTP attempts the failed call made (0 when nothing was sent
-    /// or the error is not about one request).
+    /// How many HTTP attempts the failed call made (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
         on_attempts!(self, attempts => *attempts, 0)
     }
@@ -291,4 +264,121 @@ impl Error {
         on_attempts!(&mut self, attempts => *attempts = n, ());
         self
     }
+}
+
+/// How a wait ended, when the job did not complete.
+///
+/// Only [`WaitError::Request`] is about a request; the job's failure and the
+/// wait's deadline are outcomes of the workflow. A wait sends only reads, so
+/// no variant leaves a write in doubt.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The import job ended in the `Failed` state.
+    #[error("import job {} failed: {reason}", progress.job_id)]
+    #[non_exhaustive]
+    JobFailed {
+        /// The service's reason, empty if it gave none.
+        reason: String,
+        /// The last progress seen.
+        progress: Box<ImportProgress>,
+    },
+
+    /// The wait's deadline passed; the job goes on server-side.
+    #[error(
+        "gave up waiting after {waited:?}{}{}",
+        last_seen(last),
+        last_failure(last_error)
+    )]
+    #[non_exhaustive]
+    TimedOut {
+        /// How long the wait lasted.
+        waited: Duration,
+        /// The last progress seen, if any poll succeeded.
+        last: Option<Box<ImportProgress>>,
+        /// The failure of the last poll, when it failed: why no answer
+        /// came near the end.
+        last_error: Option<Box<Error>>,
+    },
+
+    /// A poll failed in a way that ends the wait: an answer proving the job
+    /// cannot be followed (a refused key, no such job), or too many failed
+    /// polls in a row.
+    #[error(transparent)]
+    Request(#[from] Error),
+}
+
+impl WaitError {
+    /// The failed request that ended the wait, for [`WaitError::Request`].
+    pub fn request_error(&self) -> Option<&Error> {
+        match self {
+            WaitError::Request(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The last progress the wait saw, where it saw any.
+    pub fn last_progress(&self) -> Option<&ImportProgress> {
+        match self {
+            WaitError::JobFailed { progress, .. } => Some(progress),
+            WaitError::TimedOut { last, .. } => last.as_deref(),
+            WaitError::Request(_) => None,
+        }
+    }
+}
+
+/// How a walk over every page of a listing ended early.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalkError {
+    /// The server answered a page with the same jobs as the page before
+    /// (it ignores the page number), so the walk stopped instead of looping.
+    #[error("listing stopped at page {page}: the server answered it with the same jobs as page {}", page.saturating_sub(1))]
+    #[non_exhaustive]
+    Stalled {
+        /// The page that repeated its predecessor.
+        page: u32,
+    },
+
+    /// The walk took the most pages it may ([`crate::ListImportJobs::max_pages`]);
+    /// the server may hold more. The bound keeps a server that always
+    /// answers a full page of new jobs from making the walk endless.
+    #[error(
+        "listing stopped after {pages} page(s), the most a walk may take; the server may hold more"
+    )]
+    #[non_exhaustive]
+    PageLimitReached {
+        /// Pages walked.
+        pages: u32,
+    },
+
+    /// Listing one page failed.
+    #[error(transparent)]
+    Request(#[from] Error),
+}
+
+impl WalkError {
+    /// The failed request that ended the walk, for [`WalkError::Request`].
+    pub fn request_error(&self) -> Option<&Error> {
+        match self {
+            WalkError::Request(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn last_seen(last: &Option<Box<ImportProgress>>) -> String {
+    match last {
+        Some(p) => format!(
+            "; last seen: job {} {} at {}%",
+            p.job_id, p.state, p.progress
+        ),
+        None => String::from("; no progress was seen"),
+    }
+}
+
+fn last_failure(last: &Option<Box<Error>>) -> String {
+    last.as_ref()
+        .map(|e| format!("; the last poll failed: {e}"))
+        .unwrap_or_default()
 }

@@ -15,13 +15,13 @@ pub mod mock;
 mod client; // Client: the one pipeline every operation goes through
 pub mod codes; // the service's error codes, shared by client, emulator and CLI
 mod config; // ClientBuilder: base URL, key, timeouts, checked before any request
-mod error; // Error and Delivery: what failed, and whether it may have been sent
+mod error; // Error (one call, and whether it may have been sent), WaitError, WalkError
 mod paging; // walking every page of a listing
 mod progress; // typed views of describe and list answers
 mod redact; // keeping secrets out of Debug, errors and logs
 mod request; // CreateImportJob and ListImportJobs, validated before sending
 mod retry; // when to retry, and how long to wait
-mod transport; // the progenitor exec hook: bounded reads, status and headers kept
+mod transport; // the progenitor exec hook: bounded reads, each body read once
 mod wait; // polling a job until it ends
 
 pub use client::Client;
@@ -29,7 +29,7 @@ pub use config::{
     CHINA_BASE_URL, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_API_KEY, ENV_BASE_URL,
     GLOBAL_BASE_URL, Region,
 };
-pub use error::{Delivery, Error};
+pub use error::{Delivery, Error, WaitError, WalkError};
 pub use progress::{
     CreatedImportJob, FileProgress, ImportJobPage, ImportJobSummary, ImportProgress, ImportState,
 };
@@ -38,4 +38,5 @@ pub use request::{
     CreateImportJob, DEFAULT_MAX_PAGES, IdempotencyKey, ListImportJobs, MAX_IDEMPOTENCY_KEY_LEN,
 };
 pub use retry::RetryPolicy;
+pub use transport::ResponseLimit;
 pub use wait::{DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback, WaitOptions};

@@ -5,7 +5,7 @@
 //! more jobs seen than a `count` that can only be a total (it exceeds the
 //! page it came with). A page holding only the jobs of the page before means
 //! the server ignores the page number; the walk then ends with
-//! [`Error::PaginationStalled`] instead of looping forever. And whatever the
+//! [`WalkError::Stalled`] instead of looping forever. And whatever the
 //! server does, the walk takes at most [`ListImportJobs::max_pages`] pages,
 //! so a server that answers every page with new jobs cannot make it
 //! endless. The walk remembers one page of ids, not every id it saw.
@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use futures::Stream;
 
-use crate::{Client, Error, ImportJobPage, ListImportJobs};
+use crate::{Client, ImportJobPage, ListImportJobs, WalkError};
 
 struct Walk {
     client: Client,
@@ -30,11 +30,11 @@ impl Client {
     /// Every page from `request`'s page on, one item per page; ends after the
     /// last page, or after the first error. Takes at most
     /// [`ListImportJobs::max_pages`] pages, then ends with
-    /// [`Error::PageLimitReached`].
+    /// [`WalkError::PageLimitReached`].
     pub fn list_all_import_jobs(
         &self,
         request: ListImportJobs,
-    ) -> impl Stream<Item = Result<ImportJobPage, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<ImportJobPage, WalkError>> + Send + 'static {
         let walk = Walk {
             client: self.clone(),
             request,
@@ -55,16 +55,16 @@ impl Client {
 
 impl Walk {
     /// The next item, or `None` when the walk ends without one.
-    async fn next(&mut self) -> Option<Result<ImportJobPage, Error>> {
+    async fn next(&mut self) -> Option<Result<ImportJobPage, WalkError>> {
         if self.pages >= self.request.max_pages {
             self.done = true;
-            return Some(Err(Error::PageLimitReached { pages: self.pages }));
+            return Some(Err(WalkError::PageLimitReached { pages: self.pages }));
         }
         let page = match self.client.list_import_jobs(&self.request).await {
             Ok(page) => page,
             Err(e) => {
                 self.done = true;
-                return Some(Err(e));
+                return Some(Err(WalkError::Request(e)));
             }
         };
         self.pages += 1;
@@ -75,7 +75,7 @@ impl Walk {
         let ids: HashSet<String> = page.records.iter().map(|r| r.job_id.clone()).collect();
         if ids.is_subset(&self.previous) {
             self.done = true;
-            return Some(Err(Error::PaginationStalled {
+            return Some(Err(WalkError::Stalled {
                 page: self.request.page,
             }));
         }

@@ -1,118 +1,108 @@
 //! The one place a request meets the network.
 //!
-//! The generated client sends through [`ClientHooks::exec`]; overriding it
-//! here lets the crate read each answer itself, with a cap on its size, and
-//! note the status and headers that progenitor's errors drop (an undecodable
-//! 200 arrives without its status or request id). What was seen is left in a
-//! task-local [`Exchange`] that the caller set up for this one attempt.
-
-use std::sync::{Arc, Mutex};
+//! The generated client sends through [`ClientHooks::exec`], and progenitor
+//! then reads the answer's body whole. Overriding the hook puts a bound on
+//! that read without reading anything twice:
+//!
+//! - a body whose `Content-Length` is within the limit passes through
+//!   untouched: progenitor reads it once and decodes it once, and hands back
+//!   its status and headers (in `ResponseValue`, or in the response carried
+//!   by `UnexpectedResponse`);
+//! - a body of unannounced length is read here, up to the limit, and handed
+//!   on from memory;
+//! - a body over the limit is not read (or not read further): what is handed
+//!   on is an empty `413` marked with [`TooLarge`], which holds the real
+//!   status. `413` is never a status the spec declares, so progenitor hands
+//!   it back untouched as `UnexpectedResponse`.
+//!
+//! The limit travels in the generated client itself ([`ResponseLimit`], its inner
+//! value), so nothing is shared between calls or kept in task-local state.
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::{ResponseBuilderExt, StatusCode, header::HeaderMap};
+use reqwest::{ResponseBuilderExt, StatusCode};
 
 use crate::generated;
 
-tokio::task_local! {
-    static EXCHANGE: Arc<Mutex<Exchange>>;
+/// What the generated client carries for its exec hook: the most body bytes
+/// it reads of one answer. [`crate::ClientBuilder`] sets it; it is needed
+/// only to make a [`generated::Client`] by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseLimit {
+    /// The most body bytes to read of one answer.
+    pub max_bytes: usize,
 }
 
-/// What one attempt saw on the wire.
-#[derive(Debug, Default)]
-pub(crate) struct Exchange {
-    /// The most body bytes to read.
-    pub(crate) limit: usize,
-    /// How long this attempt may take, sending to the last body byte.
-    pub(crate) timeout: Option<std::time::Duration>,
-    /// The answer's status, once headers arrived.
-    pub(crate) status: Option<StatusCode>,
-    /// The answer's headers.
-    pub(crate) headers: HeaderMap,
-    /// The body, when it was read in full within the limit.
-    pub(crate) body: Bytes,
-    /// The body was longer than `limit`; it was not read to the end.
-    pub(crate) too_large: bool,
+impl Default for ResponseLimit {
+    /// [`crate::DEFAULT_MAX_RESPONSE_BYTES`].
+    fn default() -> Self {
+        ResponseLimit {
+            max_bytes: crate::DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
 }
 
-/// Runs `attempt` with a fresh [`Exchange`] that [`ClientHooks::exec`] fills
-/// in, the attempt cut off after `timeout`.
-pub(crate) async fn observe<F: Future>(
-    limit: usize,
-    timeout: std::time::Duration,
-    attempt: F,
-) -> (F::Output, Exchange) {
-    let cell = Arc::new(Mutex::new(Exchange {
-        limit,
-        timeout: Some(timeout),
-        ..Exchange::default()
-    }));
-    let output = EXCHANGE.scope(cell.clone(), attempt).await;
-    let exchange = std::mem::take(&mut *cell.lock().unwrap_or_else(|e| e.into_inner()));
-    (output, exchange)
+/// Marks an answer whose body was longer than [`ResponseLimit::max_bytes`]
+/// and was not read to the end.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TooLarge {
+    /// The status the server answered with.
+    pub(crate) status: StatusCode,
 }
 
-impl ClientHooks for generated::Client {
+impl ClientHooks<ResponseLimit> for generated::Client {
     async fn exec(
         &self,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let Ok(cell) = EXCHANGE.try_with(Arc::clone) else {
-            // Called outside `observe` (through `Client::raw`): plain pass-through.
-            return self.client().execute(request).await;
-        };
-        let (limit, timeout) = {
-            let ex = lock(&cell);
-            (ex.limit, ex.timeout)
-        };
-        // Replaces the client's own timeout for this request (the body read
-        // below included): the attempt's share of its call's deadline.
-        *request.timeout_mut() = timeout;
-        let mut response = self.client().execute(request).await?;
-        let status = response.status();
-        let url = response.url().clone();
-        let headers = std::mem::take(response.headers_mut());
-
-        let (body, too_large) = match response.content_length() {
-            Some(n) if n > limit as u64 => (Bytes::new(), true),
+        let limit = self.inner().max_bytes;
+        let response = self.client().execute(request).await?;
+        match response.content_length() {
             // The framing guarantees no more than the announced length.
-            Some(_) => (response.bytes().await?, false),
-            None => read_capped(&mut response, limit).await?,
-        };
-
-        // Carrying the URL over spares reqwest parsing a placeholder one.
-        let rebuilt = http::Response::builder()
-            .status(status)
-            .url(url)
-            .body(body.clone())
-            .expect("a status taken from a response is valid");
-        {
-            let mut ex = lock(&cell);
-            ex.status = Some(status);
-            ex.headers = headers;
-            ex.body = body;
-            ex.too_large = too_large;
+            Some(n) if n <= limit as u64 => Ok(response),
+            Some(_) => Ok(too_large(response)),
+            None => read_capped(response, limit).await,
         }
-        Ok(reqwest::Response::from(rebuilt))
     }
 }
 
 /// Reads a body of unannounced length, stopping once it passes `limit`.
 async fn read_capped(
-    response: &mut reqwest::Response,
+    mut response: reqwest::Response,
     limit: usize,
-) -> reqwest::Result<(Bytes, bool)> {
+) -> reqwest::Result<reqwest::Response> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
-            return Ok((Bytes::new(), true));
+            return Ok(too_large(response));
         }
         body.extend_from_slice(&chunk);
     }
-    Ok((Bytes::from(body), false))
+    let status = response.status();
+    Ok(rebuild(response, status, Bytes::from(body)))
 }
 
-fn lock(cell: &Mutex<Exchange>) -> std::sync::MutexGuard<'_, Exchange> {
-    cell.lock().unwrap_or_else(|e| e.into_inner())
+/// An empty `413` in place of `response`, marked with its real status.
+fn too_large(response: reqwest::Response) -> reqwest::Response {
+    let marker = TooLarge {
+        status: response.status(),
+    };
+    let mut rebuilt = rebuild(response, StatusCode::PAYLOAD_TOO_LARGE, Bytes::new());
+    rebuilt.extensions_mut().insert(marker);
+    rebuilt
+}
+
+/// `response`'s headers and URL with `status` and `body`. The URL is carried
+/// over so that reqwest need not parse a placeholder.
+fn rebuild(mut response: reqwest::Response, status: StatusCode, body: Bytes) -> reqwest::Response {
+    // Setting only the URL cannot fail; if it did, a response without it
+    // serves as well.
+    let mut rebuilt = http::Response::builder()
+        .url(response.url().clone())
+        .body(body.clone())
+        .unwrap_or_else(|_| http::Response::new(body));
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    reqwest::Response::from(rebuilt)
 }

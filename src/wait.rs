@@ -12,7 +12,7 @@ use std::{fmt, time::Duration};
 
 use tokio::time::Instant;
 
-use crate::{Client, Error, ImportProgress, ImportState, codes, progress::settle};
+use crate::{Client, Error, ImportProgress, ImportState, WaitError, codes, progress::settle};
 
 /// How many polls in a row may fail before a wait gives up, by default.
 pub const DEFAULT_MAX_POLL_FAILURES: u32 = 10;
@@ -70,7 +70,7 @@ impl WaitOptions {
         self
     }
 
-    /// Give up (with [`Error::WaitTimedOut`]) after this long. The deadline
+    /// Give up (with [`WaitError::TimedOut`]) after this long. The deadline
     /// bounds the whole wait: a poll under way is cut off when it passes.
     /// A timeout too large to add to the clock means no deadline.
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -104,32 +104,39 @@ impl WaitOptions {
 
 impl Client {
     /// Polls a job until it is `Completed` (returns its final progress) or
-    /// `Failed` ([`Error::ImportFailed`] with the reason), or the deadline
-    /// passes ([`Error::WaitTimedOut`] with the last progress seen).
+    /// `Failed` ([`WaitError::JobFailed`] with the reason), or the deadline
+    /// passes ([`WaitError::TimedOut`] with the last progress seen, and the
+    /// last poll's failure if it failed).
     ///
     /// A failed poll is reported to [`WaitOptions::on_poll_error`] and the
     /// wait goes on, unless the answer proves the job cannot be followed (a
-    /// refused key, no such job or cluster: that error is returned at once)
-    /// or [`WaitOptions::max_poll_failures`] polls in a row have failed.
+    /// refused key, no such job or cluster) or
+    /// [`WaitOptions::max_poll_failures`] polls in a row have failed: that
+    /// poll's error ends the wait as [`WaitError::Request`].
     pub async fn wait_for_import_job(
         &self,
         cluster_id: &str,
         job_id: &str,
         mut options: WaitOptions,
-    ) -> Result<ImportProgress, Error> {
+    ) -> Result<ImportProgress, WaitError> {
         let started = Instant::now();
         let deadline = started.checked_add(options.timeout);
         let mut interval = options.min_interval;
         let mut last: Option<ImportProgress> = None;
         let mut failures = 0;
-        let timed_out = |last: Option<ImportProgress>| Error::WaitTimedOut {
-            waited: started.elapsed(),
-            last: last.map(Box::new),
-        };
+        // The failure of the last poll, while polls keep failing.
+        let mut failing: Option<Error> = None;
+        let timed_out =
+            |last: Option<ImportProgress>, failing: Option<Error>| WaitError::TimedOut {
+                waited: started.elapsed(),
+                last: last.map(Box::new),
+                last_error: failing.map(Box::new),
+            };
         loop {
             match self.describe_until(cluster_id, job_id, deadline).await {
                 Ok(mut now) => {
                     failures = 0;
+                    failing = None;
                     let moved = monotonic(&mut now, last.as_ref());
                     if moved {
                         if let Some(report) = options.on_progress.as_mut() {
@@ -140,7 +147,7 @@ impl Client {
                     match now.state {
                         ImportState::Completed => return Ok(now),
                         ImportState::Failed => {
-                            return Err(Error::ImportFailed {
+                            return Err(WaitError::JobFailed {
                                 reason: now.reason.clone().unwrap_or_default(),
                                 progress: Box::new(now),
                             });
@@ -148,10 +155,10 @@ impl Client {
                         _ => last = Some(now),
                     }
                 }
-                Err(e) if ends_wait(&e) => return Err(e),
+                Err(e) if ends_wait(&e) => return Err(WaitError::Request(e)),
                 // The poll was cut short by the deadline, or never sent.
                 Err(_) if deadline.is_some_and(|d| Instant::now() >= d) => {
-                    return Err(timed_out(last));
+                    return Err(timed_out(last, failing));
                 }
                 Err(e) => {
                     failures += 1;
@@ -160,8 +167,9 @@ impl Client {
                         report(&e);
                     }
                     if failures >= options.max_poll_failures {
-                        return Err(e);
+                        return Err(WaitError::Request(e));
                     }
+                    failing = Some(e);
                 }
             }
             let pause = jittered(options.min_interval, interval);
@@ -169,7 +177,7 @@ impl Client {
                 Some(d) => {
                     let left = d.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return Err(timed_out(last));
+                        return Err(timed_out(last, failing));
                     }
                     pause.min(left)
                 }

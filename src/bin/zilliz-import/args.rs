@@ -9,9 +9,11 @@ Exit codes:
   0  success
   2  bad usage or invalid input (nothing was sent)
   3  the API answered with an error code
-  4  network, HTTP or decoding failure
+  4  network, HTTP or decoding failure; a listing the server kept from
+     ending (a page repeated, or the page limit reached)
   5  the import job failed
-  6  waiting for the job timed out
+  6  waiting for the job timed out, or --timeout passed before a request
+     could be sent
 141  stdout was closed before everything was printed (as SIGPIPE would)";
 
 const SECRET_FLAGS: &str = "Flags on a command line are visible to other users of the machine \

@@ -13,7 +13,7 @@ use zilliz_import::{
 };
 
 use args::{Cli, Command, CreateArgs, EmulatorArgs, ListArgs};
-use output::{Closed, Printed, Printer};
+use output::{Closed, Failure, Printed, Printer};
 
 /// A job this run created, for the last words of a run that then fails or
 /// panics: its id is what a script needs to not start a second import.
@@ -94,9 +94,9 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
-async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Error> {
+async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
     if let Command::Emulator(args) = cli.command {
-        return emulator(args, cli.api_key).await;
+        return Ok(emulator(args, cli.api_key).await?);
     }
     let started = Instant::now();
     let mut builder = Client::builder().api_key(cli.api_key.unwrap_or_default());
@@ -142,7 +142,7 @@ async fn create(
     args: CreateArgs,
     started: Instant,
     printer: &Printer,
-) -> Result<Ended, Error> {
+) -> Result<Ended, Failure> {
     let mut job = CreateImportJob::new(&args.cluster.cluster_id, args.collection, args.object_url);
     if let Some(p) = args.partition {
         job = job.partition(p);
@@ -179,7 +179,7 @@ async fn create(
     .await
 }
 
-async fn list(client: &Client, args: ListArgs, printer: &Printer) -> Result<Ended, Error> {
+async fn list(client: &Client, args: ListArgs, printer: &Printer) -> Result<Ended, Failure> {
     let request = ListImportJobs::new(&args.cluster.cluster_id)
         .page_size(args.page_size)
         .page(args.page)
@@ -205,7 +205,7 @@ async fn list(client: &Client, args: ListArgs, printer: &Printer) -> Result<Ende
             // walk stopped short.
             Err(e) => {
                 let _ = printer.walk_finished(&kept);
-                return Err(e);
+                return Err(e.into());
             }
         }
     }
@@ -218,7 +218,7 @@ async fn wait(
     job_id: &str,
     options: WaitOptions,
     printer: &Printer,
-) -> Result<Ended, Error> {
+) -> Result<Ended, Failure> {
     let bar = progress_bar::ProgressView::new(job_id);
     let options = options
         .on_progress(bar.reporter())

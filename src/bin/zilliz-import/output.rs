@@ -11,7 +11,9 @@
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
-use zilliz_import::{CreatedImportJob, Error, ImportJobPage, ImportJobSummary, ImportProgress};
+use zilliz_import::{
+    CreatedImportJob, Error, ImportJobPage, ImportJobSummary, ImportProgress, WaitError, WalkError,
+};
 
 use crate::args::Output;
 
@@ -25,6 +27,51 @@ pub struct Closed;
 
 /// What printing a result gives.
 pub type Printed = Result<(), Closed>;
+
+/// Why a command failed: one call, or how a wait or a page walk ended.
+#[derive(Debug)]
+pub enum Failure {
+    Call(Error),
+    Wait(WaitError),
+    Walk(WalkError),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Call(e)
+    }
+}
+
+impl From<WaitError> for Failure {
+    fn from(e: WaitError) -> Self {
+        Failure::Wait(e)
+    }
+}
+
+impl From<WalkError> for Failure {
+    fn from(e: WalkError) -> Self {
+        Failure::Walk(e)
+    }
+}
+
+impl Failure {
+    /// The failed call, when one request's failure is what ended the command.
+    fn call(&self) -> Option<&Error> {
+        match self {
+            Failure::Call(e) => Some(e),
+            Failure::Wait(e) => e.request_error(),
+            Failure::Walk(e) => e.request_error(),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Failure::Call(e) => e.to_string(),
+            Failure::Wait(e) => e.to_string(),
+            Failure::Walk(e) => e.to_string(),
+        }
+    }
+}
 
 /// A line on stderr; a closed stderr is ignored.
 pub fn note_line(text: &str) {
@@ -146,10 +193,10 @@ impl Printer {
     }
 
     /// The error on stderr; `job_id`: a job the command created before it.
-    pub fn error(&self, e: &Error, job_id: Option<&str>) {
+    pub fn error(&self, e: &Failure, job_id: Option<&str>) {
         match self.mode {
             Output::Text => {
-                note_line(&format!("error: {e}"));
+                note_line(&format!("error: {}", e.message()));
                 if let Some(id) = job_id {
                     note_line(&format!(
                         "note: import job {id} was created and goes on server-side"
@@ -187,7 +234,25 @@ fn rows(printer: &Printer, records: &[ImportJobSummary]) -> Printed {
     Ok(())
 }
 
-fn error_json(e: &Error) -> Value {
+/// The JSON error document. A call's failure says whether its request may
+/// have been sent (`delivery`) and how often it was tried; how a wait or a
+/// walk ended says neither, as it is not one request.
+fn error_json(failure: &Failure) -> Value {
+    let Some(e) = failure.call() else {
+        let mut v = json!({ "kind": outcome_kind(failure), "message": failure.message() });
+        if let Failure::Wait(WaitError::TimedOut {
+            last_error: Some(last),
+            ..
+        }) = failure
+        {
+            v["lastError"] = call_json(last);
+        }
+        return v;
+    };
+    call_json(e)
+}
+
+fn call_json(e: &Error) -> Value {
     let mut v = json!({
         "kind": kind(e),
         "message": e.to_string(),
@@ -225,22 +290,33 @@ fn kind(e: &Error) -> &'static str {
         Error::Api { .. } => "api",
         Error::Http { .. } => "http",
         Error::Decode { .. } | Error::BodyTooLarge { .. } => "decode",
-        Error::ImportFailed { .. } => "import_failed",
-        Error::WaitTimedOut { .. } => "wait_timed_out",
         Error::DeadlineReached => "deadline_reached",
-        Error::PageLimitReached { .. } => "page_limit_reached",
-        Error::PaginationStalled { .. } => "pagination_stalled",
+        _ => "other",
+    }
+}
+
+/// The kind of a wait's or walk's outcome (its failed call has [`kind`]).
+fn outcome_kind(failure: &Failure) -> &'static str {
+    match failure {
+        Failure::Wait(WaitError::JobFailed { .. }) => "import_failed",
+        Failure::Wait(WaitError::TimedOut { .. }) => "wait_timed_out",
+        Failure::Walk(WalkError::PageLimitReached { .. }) => "page_limit_reached",
+        Failure::Walk(WalkError::Stalled { .. }) => "pagination_stalled",
         _ => "other",
     }
 }
 
 /// The documented exit codes (see `--help`).
-pub fn exit_code(e: &Error) -> u8 {
-    match e {
-        Error::InvalidInput { .. } | Error::InvalidConfig(_) => 2,
-        Error::Api { .. } => 3,
-        Error::ImportFailed { .. } => 5,
-        Error::WaitTimedOut { .. } | Error::DeadlineReached => 6,
-        _ => 4,
+pub fn exit_code(failure: &Failure) -> u8 {
+    match failure {
+        Failure::Wait(WaitError::JobFailed { .. }) => 5,
+        Failure::Wait(WaitError::TimedOut { .. }) => 6,
+        _ => match failure.call() {
+            Some(Error::InvalidInput { .. } | Error::InvalidConfig(_)) => 2,
+            Some(Error::Api { .. }) => 3,
+            Some(Error::DeadlineReached) => 6,
+            // A walk that stopped short: the server misbehaved.
+            _ => 4,
+        },
     }
 }

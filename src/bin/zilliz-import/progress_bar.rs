@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use zilliz_import::{Error, ImportProgress};
+use zilliz_import::{Error, ImportProgress, WaitError};
 
 pub struct ProgressView {
     bar: Option<ProgressBar>,
@@ -57,7 +57,7 @@ impl ProgressView {
         }
     }
 
-    pub fn finish(&self, result: &Result<ImportProgress, Error>) {
+    pub fn finish(&self, result: &Result<ImportProgress, WaitError>) {
         if let Some(bar) = &self.bar {
             match result {
                 Ok(_) => bar.finish_with_message("Completed"),
