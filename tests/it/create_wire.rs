@@ -2,9 +2,7 @@
 //! API cares, and how its answer decodes; plus the client configuration that
 //! decides where and how it is sent.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use httpmock::{Then, When, prelude::*};
 use serde_json::json;
 use zilliz_import::{

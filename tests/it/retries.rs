@@ -1,11 +1,9 @@
 //! When a failed request is sent again, how often, with which key, and after
 //! how long; and that every error counts the attempts the server saw.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use zilliz_import::{Client, Delivery, Error, RetryPolicy};
 

@@ -3,9 +3,6 @@
 //!
 //! Timing-sensitive tests use the emulator's manual clock, so a job's state
 //! is a pure function of how far the test advanced it: no sleeps, no flakes.
-#![cfg(feature = "emulator")]
-
-mod common;
 
 use std::{
     collections::HashSet,
@@ -13,7 +10,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use common::{api_fields, assert_invalid_input, recording, recording_then};
+use crate::common::{api_fields, assert_invalid_input, recording, recording_then};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{

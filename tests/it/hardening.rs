@@ -6,10 +6,6 @@
 //! `src/redact.rs`, and arbitrary Unicode is fuzzed there and in
 //! `fuzz_decode.rs`.
 
-#[path = "support/cli_env.rs"]
-mod cli_env;
-mod common;
-
 use std::{
     sync::{
         Arc, Mutex,
@@ -18,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::*;
+use crate::common::{cli_env, *};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{

@@ -2,11 +2,9 @@
 //! reached the server, how many attempts were made, and that no secret ever
 //! shows in what an error or a request prints.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use httpmock::{Then, prelude::*};
 use serde_json::json;
 use zilliz_import::{Client, CreateImportJob, Delivery, Error, ListImportJobs, RetryPolicy};

@@ -1,10 +1,8 @@
 //! After create: describe, list, walking every page, and waiting for a job.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use futures::StreamExt;
 use httpmock::prelude::*;
 use serde_json::{Value, json};

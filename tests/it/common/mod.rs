@@ -3,6 +3,10 @@
 //! ready-made envelopes.
 #![allow(dead_code)]
 
+#[cfg(feature = "cli")]
+pub mod cli_env;
+pub mod faulty_server;
+
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
