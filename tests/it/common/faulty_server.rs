@@ -104,6 +104,8 @@ pub enum Fault {
     },
     /// Read the request, then play whatever the function makes of it (any
     /// fault but [`Fault::ResetBeforeRead`], which comes before reading).
+    /// Only `hardening.rs` (`cli` feature) computes its answers.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     Computed(Answer),
 }
 
@@ -140,6 +142,7 @@ impl Fault {
     }
 
     /// Plays, on every turn, what `answer` makes of the turn and the request.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub fn computed(
         answer: impl Fn(usize, &ReceivedRequest) -> Fault + Send + Sync + 'static,
     ) -> Fault {
@@ -160,8 +163,6 @@ pub struct ReceivedRequest {
     /// Header names lower-cased, values with surrounding whitespace removed
     /// (as RFC 9110 and every HTTP server parse them).
     pub headers: Vec<(String, String)>,
-    /// The bytes of the head exactly as they arrived.
-    pub raw_head: Vec<u8>,
     pub body: Vec<u8>,
     /// When the head was complete.
     pub at: Instant,
@@ -325,8 +326,7 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recei
         buf.extend_from_slice(&chunk[..n]);
     };
     let at = Instant::now();
-    let raw_head = buf[..head_end].to_vec();
-    let head = String::from_utf8_lossy(&raw_head).into_owned();
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
     let mut start = lines.next()?.split(' ');
     let method = start.next()?.to_owned();
@@ -358,7 +358,6 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recei
         method,
         path,
         headers,
-        raw_head,
         body,
         at,
     })

@@ -2,7 +2,6 @@
 //! ready-made envelopes and assertions; the scripted loopback server
 //! ([`faulty_server`]) and, with the `cli` feature, the binary's harness
 //! ([`cli_env`]).
-#![allow(dead_code)]
 
 #[cfg(feature = "cli")]
 pub mod cli_env;
