@@ -99,17 +99,7 @@ fn parse_rfc3339(s: &str) -> u64 {
         (b'-', b'-', b'T', b':', b':', b'Z'),
         "{s:?}"
     );
-    let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().expect("digits");
-    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)) as u64
+    epoch_secs(humantime::parse_rfc3339(s).expect("RFC 3339"))
 }
 
 fn epoch_secs(t: SystemTime) -> u64 {
