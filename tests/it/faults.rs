@@ -1,24 +1,21 @@
 //! Fault injection: what the client does when the network or the server
 //! misbehaves, and above all how many times a create reaches the server.
 //!
-//! Every test runs against `support/faulty_server.rs`, a raw-TCP loopback
+//! Every test runs against `common/faulty_server.rs`, a raw-TCP loopback
 //! server that plays one scripted fault per request and counts complete
 //! requests. The rule under test (src/retry.rs): a create without an
 //! idempotency key is sent again only when the server cannot have started
 //! the import (no connection, or HTTP 429); describe is sent again after any
 //! transient failure, up to `max_attempts` (3 by default).
 //!
-//! Run: `cargo test --no-default-features --test faults`
-
-#[path = "support/faulty_server.rs"]
-mod faulty_server;
-
-mod common;
+//! Run: `cargo test --no-default-features --test it faults::`
 
 use std::time::{Duration, Instant};
 
-use common::{assert_decode, assert_http, uuid_regex};
-use faulty_server::{Fault, FaultyServer, HTML_502, MID_BODY_SENT, TRUNCATED_JSON, refused_url};
+use crate::common::faulty_server::{
+    Fault, FaultyServer, HTML_502, MID_BODY_SENT, TRUNCATED_JSON, refused_url,
+};
+use crate::common::{assert_decode, assert_http, uuid_regex};
 use zilliz_import::{
     Client, CreateImportJob, CreatedImportJob, DEFAULT_MAX_RESPONSE_BYTES, Delivery, Error,
     ImportProgress, ImportState, RetryPolicy,

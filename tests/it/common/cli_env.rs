@@ -1,7 +1,6 @@
-//! Helpers shared by `tests/cli.rs` and `tests/secrets_audit.rs`: running the
+//! Helpers shared by `cli.rs`, `secrets_audit.rs` and `hardening.rs`: running the
 //! real `zilliz-import` binary in a clean environment without blocking the
 //! runtime that serves the emulator, and a guard for a spawned child process.
-#![allow(dead_code)]
 
 use std::{
     io::{BufRead, BufReader},

@@ -1,6 +1,5 @@
 //! 10,000 creates at concurrency 256 through the emulator: every call gets its
 //! own job id, the emulator holds exactly 10,000 jobs, no error.
-#![cfg(feature = "emulator")]
 
 use std::{collections::HashSet, time::Instant};
 

@@ -1,6 +1,8 @@
-//! A misbehaving HTTP/1.1 server on loopback, written on raw TCP so it can do
-//! what no well-behaved framework would: reset a connection, close it halfway
-//! through a body, drip bytes, lie about lengths.
+//! The one scripted HTTP/1.1 server of the tests, on loopback and written on
+//! raw TCP so it can do what no well-behaved framework would: reset a
+//! connection, close it halfway through a body, drip bytes, lie about
+//! lengths; and, as plainly, answer a sequence of well-formed replies or
+//! compute each answer from the request (httpmock cannot answer a sequence).
 //!
 //! The server plays a script of [`Fault`]s, one per request it sees (the last
 //! one repeats), on every connection it accepts. A "turn" starts when the
@@ -9,22 +11,22 @@
 //! of faults is deterministic for a client that sends one request at a time.
 //!
 //! It counts accepted connections and *complete* requests (head plus the
-//! `Content-Length` body), and records every complete request, so a test can
-//! assert exactly how many times a create reached the server.
+//! `Content-Length` body), and records every complete request with the
+//! moment its head arrived, so a test can assert exactly how many times a
+//! create reached the server, and how far apart the attempts were.
 //!
 //! "Connection refused" is not a fault the server plays: use [`refused_url`],
 //! a loopback port nothing listens on.
-
-#![allow(dead_code)]
 
 use std::{
     sync::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
+use serde_json::Value;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
@@ -43,8 +45,22 @@ pub const MID_BODY_SENT: &[u8] = br#"{"code":0,"#;
 /// How often [`Fault::Drip`] sends one byte.
 pub const DRIP_EVERY: Duration = Duration::from_millis(300);
 
+/// What [`Fault::computed`] calls: the fault for the `n`th turn (from 0),
+/// made from the request itself.
+type AnswerFn = dyn Fn(usize, &ReceivedRequest) -> Fault + Send + Sync;
+
+/// An [`AnswerFn`] a script can hold (cloned with it, shown as `Answer`).
+#[derive(Clone)]
+pub struct Answer(Arc<AnswerFn>);
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Answer")
+    }
+}
+
 /// What the server does with one request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Fault {
     /// Close the connection with an RST (SO_LINGER 0) without reading the
     /// request, which is left unread in the socket. Not counted as received.
@@ -68,7 +84,8 @@ pub enum Fault {
     /// Status line and headers (`Content-Length: 64`), then one body byte
     /// every [`DRIP_EVERY`] until the client goes away.
     Drip,
-    /// Read the request and never answer (hold the connection open).
+    /// Read the request and never answer (hold the connection open until
+    /// the client goes away).
     Stall,
     /// `429` with this `Retry-After` value (none when `None`) and a small
     /// JSON-less body.
@@ -85,9 +102,53 @@ pub enum Fault {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     },
+    /// Read the request, then play whatever the function makes of it (any
+    /// fault but [`Fault::ResetBeforeRead`], which comes before reading).
+    /// Only `hardening.rs` (`cli` feature) computes its answers.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    Computed(Answer),
 }
 
 impl Fault {
+    /// `status` with a JSON body and these extra headers, then close.
+    pub fn json(status: u16, body: &Value, headers: &[(&str, &str)]) -> Fault {
+        Fault::text(status, "application/json", &body.to_string(), headers)
+    }
+
+    /// `status` with a body of `content_type` and these extra headers, then
+    /// close.
+    pub fn text(status: u16, content_type: &str, body: &str, headers: &[(&str, &str)]) -> Fault {
+        let mut all = vec![("Content-Type".to_owned(), content_type.to_owned())];
+        all.extend(
+            headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+        );
+        Fault::Raw {
+            status,
+            headers: all,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// An HTML error page with `status`, as a load balancer sends it.
+    pub fn gateway(status: u16) -> Fault {
+        Fault::text(
+            status,
+            "text/html",
+            "<html><body><h1>Service Unavailable</h1></body></html>",
+            &[],
+        )
+    }
+
+    /// Plays, on every turn, what `answer` makes of the turn and the request.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pub fn computed(
+        answer: impl Fn(usize, &ReceivedRequest) -> Fault + Send + Sync + 'static,
+    ) -> Fault {
+        Fault::Computed(Answer(Arc::new(answer)))
+    }
+
     /// `200` with `{"code":0,"data":{"jobId":"<job_id>"}}`.
     pub fn created(job_id: &str) -> Fault {
         Fault::Ok(format!(r#"{{"code":0,"data":{{"jobId":"{job_id}"}}}}"#))
@@ -102,9 +163,9 @@ pub struct ReceivedRequest {
     /// Header names lower-cased, values with surrounding whitespace removed
     /// (as RFC 9110 and every HTTP server parse them).
     pub headers: Vec<(String, String)>,
-    /// The bytes of the head exactly as they arrived.
-    pub raw_head: Vec<u8>,
     pub body: Vec<u8>,
+    /// When the head was complete.
+    pub at: Instant,
 }
 
 impl ReceivedRequest {
@@ -131,14 +192,16 @@ struct Shared {
 }
 
 impl Shared {
-    fn next_fault(&self) -> Fault {
+    /// The number of the next turn and its fault.
+    fn next_fault(&self) -> (usize, Fault) {
         let n = self.turn.fetch_add(1, Ordering::SeqCst);
         let script = self.script.lock().unwrap();
-        script
+        let fault = script
             .get(n)
             .or(script.last())
             .cloned()
-            .expect("a script has at least one fault")
+            .expect("a script has at least one fault");
+        (n, fault)
     }
 }
 
@@ -230,14 +293,17 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                 Ok(_) => {}
             }
         }
-        let fault = shared.next_fault();
-        if fault == Fault::ResetBeforeRead {
+        let (turn, mut fault) = shared.next_fault();
+        if matches!(fault, Fault::ResetBeforeRead) {
             let _ = stream.set_zero_linger();
             return; // dropped unread: the kernel answers with RST
         }
         let Some(request) = read_request(&mut stream, &mut buf).await else {
             return;
         };
+        if let Fault::Computed(Answer(answer)) = &fault {
+            fault = answer(turn, &request);
+        }
         shared.requests.lock().unwrap().push(request);
         if !respond(&mut stream, fault).await {
             return;
@@ -259,8 +325,8 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recei
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    let raw_head = buf[..head_end].to_vec();
-    let head = String::from_utf8_lossy(&raw_head).into_owned();
+    let at = Instant::now();
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
     let mut start = lines.next()?.split(' ');
     let method = start.next()?.to_owned();
@@ -292,8 +358,8 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recei
         method,
         path,
         headers,
-        raw_head,
         body,
+        at,
     })
 }
 
@@ -325,6 +391,7 @@ async fn respond(stream: &mut TcpStream, fault: Fault) -> bool {
     const JSON: &str = "application/json";
     let bytes = match fault {
         Fault::ResetBeforeRead => unreachable!("handled before reading"),
+        Fault::Computed(_) => unreachable!("computed before responding"),
         Fault::ResetAfterRead => return false,
         Fault::CloseMidBody => {
             let mut out = head(
@@ -386,7 +453,11 @@ async fn respond(stream: &mut TcpStream, fault: Fault) -> bool {
                 .collect();
             h.push(("Content-Length", body.len().to_string()));
             h.push(("Connection", "close".to_owned()));
-            let mut out = head(status, "X", &h);
+            let reason = http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("X");
+            let mut out = head(status, reason, &h);
             out.extend_from_slice(&body);
             let _ = stream.write_all(&out).await;
             let _ = stream.flush().await;

@@ -5,7 +5,7 @@
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::json;
 
-const SPEC: &str = include_str!("../openapi.yaml");
+const SPEC: &str = include_str!("../../openapi.yaml");
 
 /// The seed page's request-body table: name and description, verbatim.
 const SEED_FIELDS: [(&str, &str); 6] = [

@@ -6,10 +6,6 @@
 //! `src/redact.rs`, and arbitrary Unicode is fuzzed there and in
 //! `fuzz_decode.rs`.
 
-#[path = "support/cli_env.rs"]
-mod cli_env;
-mod common;
-
 use std::{
     sync::{
         Arc, Mutex,
@@ -18,7 +14,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::*;
+use crate::common::{
+    cli_env,
+    faulty_server::{Fault, FaultyServer},
+    *,
+};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{
@@ -40,17 +40,17 @@ fn quick() -> WaitOptions {
 }
 
 /// A describe answer with `fields` over a minimal running job.
-fn describe_with(fields: Value) -> Reply {
+fn describe_with(fields: Value) -> Fault {
     let mut data = json!({"jobId": JOB_ID, "state": "Importing", "progress": 10});
     for (k, v) in fields.as_object().unwrap() {
         data[k] = v.clone();
     }
-    Reply::json(200, &ok(data), &[])
+    Fault::json(200, &ok(data), &[])
 }
 
 /// A server answering every request with the error envelope `code`, `message`.
-async fn api_error_server(code: i64, message: &str) -> Scripted {
-    Scripted::start(vec![Reply::json(
+async fn api_error_server(code: i64, message: &str) -> FaultyServer {
+    FaultyServer::start(vec![Fault::json(
         200,
         &json!({"code": code, "message": message}),
         &[],
@@ -69,7 +69,7 @@ async fn multibyte_text_before_a_url_in_a_message_is_an_api_error_not_a_panic() 
         "集合不存在，参考：https://docs.zilliz.com.cn/x?sig=SIG-SENTINEL",
     )
     .await;
-    let e = client(&server.base_url)
+    let e = client(server.url())
         .list_import_jobs(&ListImportJobs::new(CLUSTER))
         .await
         .unwrap_err();
@@ -83,12 +83,12 @@ async fn multibyte_text_before_a_url_in_a_message_is_an_api_error_not_a_panic() 
 
 #[tokio::test]
 async fn a_reason_quoting_a_url_after_chinese_text_decodes_redacted() {
-    let server = Scripted::start(vec![describe_with(json!({
+    let server = FaultyServer::start(vec![describe_with(json!({
         "state": "Failed",
         "reason": "正在读取：s3://bucket/a.parquet?X-Amz-Signature=SIG-SENTINEL",
     }))])
     .await;
-    let p = client(&server.base_url)
+    let p = client(server.url())
         .describe_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap();
@@ -110,7 +110,7 @@ async fn create_wait_json_reports_the_job_id_when_the_wait_fails() {
             "import_failed",
         ),
         (
-            Reply::json(
+            Fault::json(
                 200,
                 &json!({"code": 96026, "message": "job not found"}),
                 &[],
@@ -119,7 +119,8 @@ async fn create_wait_json_reports_the_job_id_when_the_wait_fails() {
             "api",
         ),
     ] {
-        let server = Scripted::start(vec![Reply::json(200, &created_body(), &[]), describe]).await;
+        let server =
+            FaultyServer::start(vec![Fault::json(200, &created_body(), &[]), describe]).await;
         let args = [
             "--output",
             "json",
@@ -132,7 +133,7 @@ async fn create_wait_json_reports_the_job_id_when_the_wait_fails() {
             "s3://b/k.parquet",
             "--wait",
         ];
-        let out = cli_env::run(cli_at(&server.base_url, &args)).await;
+        let out = cli_env::run(cli_at(server.url(), &args)).await;
         out.assert_code(exit);
         assert_eq!(out.stdout_json(), json!({"jobId": JOB_ID}), "{out:#?}");
         let error = out.stderr_error();
@@ -140,7 +141,7 @@ async fn create_wait_json_reports_the_job_id_when_the_wait_fails() {
         assert_eq!(error["jobId"], JOB_ID);
         assert_no_secrets("stderr", &out.stderr);
         assert!(!out.stderr.contains("panicked"), "{out:#?}");
-        assert_eq!(server.hits(), 2);
+        assert_eq!(server.requests_received(), 2);
     }
 }
 
@@ -164,12 +165,9 @@ async fn counting_listener() -> (String, Arc<AtomicUsize>) {
 
 #[tokio::test]
 async fn a_plain_http_base_url_never_goes_through_a_proxy() {
-    let server = Scripted::start(vec![Reply::json(200, &progress("Importing", 5), &[])]).await;
+    let server = FaultyServer::start(vec![Fault::json(200, &progress("Importing", 5), &[])]).await;
     let (proxy, connections) = counting_listener().await;
-    let mut cmd = cli_at(
-        &server.base_url,
-        &["describe", "--cluster-id", CLUSTER, JOB_ID],
-    );
+    let mut cmd = cli_at(server.url(), &["describe", "--cluster-id", CLUSTER, JOB_ID]);
     for var in [
         "HTTP_PROXY",
         "http_proxy",
@@ -187,9 +185,9 @@ async fn a_plain_http_base_url_never_goes_through_a_proxy() {
         0,
         "the proxy saw the request"
     );
-    assert_eq!(server.hits(), 1);
+    assert_eq!(server.requests_received(), 1);
     assert_eq!(
-        server.seen()[0].header("authorization"),
+        server.requests()[0].header("authorization"),
         Some(format!("Bearer {API_KEY}").as_str())
     );
 }
@@ -202,17 +200,17 @@ async fn a_plain_http_base_url_never_goes_through_a_proxy() {
 async fn every_server_string_is_scrubbed_before_anyone_sees_it() {
     let echo = format!("x {API_KEY} \u{1b}[2J");
     let url = format!("s3://b/a.parquet?{PRESIGNED_QUERY}");
-    let server = Scripted::start(vec![Reply::json(
+    let server = FaultyServer::start(vec![Fault::json(
         200,
         &ok(json!({
             "jobId": JOB_ID, "collectionName": echo, "fileName": url, "state": echo,
             "progress": 100, "completeTime": echo, "reason": format!("{echo} {url}"),
             "details": [{"fileName": echo, "state": "Failed", "reason": echo, "completeTime": url}],
         })),
-        &[&format!("requestid: id-{API_KEY}")],
+        &[("requestid", &format!("id-{API_KEY}"))],
     )])
     .await;
-    let p = client(&server.base_url)
+    let p = client(server.url())
         .describe_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap();
@@ -243,7 +241,7 @@ async fn every_server_string_is_scrubbed_before_anyone_sees_it() {
             CLUSTER,
             JOB_ID,
         ];
-        let out = cli_env::run(cli_at(&server.base_url, &args)).await;
+        let out = cli_env::run(cli_at(server.url(), &args)).await;
         out.assert_code(0);
         for (what, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
             assert_no_secrets(what, text);
@@ -258,13 +256,13 @@ async fn every_server_string_is_scrubbed_before_anyone_sees_it() {
 
 #[tokio::test]
 async fn the_request_id_of_an_error_is_scrubbed() {
-    let server = Scripted::start(vec![Reply::json(
+    let server = FaultyServer::start(vec![Fault::json(
         200,
         &json!({"code": 96026, "message": "no such job"}),
-        &[&format!("requestid: {API_KEY}-7")],
+        &[("requestid", &format!("{API_KEY}-7"))],
     )])
     .await;
-    let e = client(&server.base_url)
+    let e = client(server.url())
         .describe_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap_err();
@@ -299,17 +297,17 @@ async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
         &key[..6],
         &key[6..],
     );
-    let server = Scripted::start(vec![Reply::text(
+    let server = FaultyServer::start(vec![Fault::text(
         200,
         "application/json",
         &format!(r#"{{"code": 65535, "message": "{echo}"}}"#),
         &[],
     )])
     .await;
-    let c = padded(&server.base_url);
+    let c = padded(server.url());
     let e = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
     assert_eq!(
-        server.seen()[0].header("authorization"),
+        server.requests()[0].header("authorization"),
         Some(format!("Bearer {key}").as_str())
     );
     let (_, message, ..) = api_fields(&e);
@@ -324,14 +322,14 @@ async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
 
     // A body that is not the envelope keeps its escapes: the excerpt is
     // scrubbed of the JSON-escaped echo as it stands.
-    let server = Scripted::start(vec![Reply::text(
+    let server = FaultyServer::start(vec![Fault::text(
         502,
         "text/plain",
         &format!("upstream said {}", key.replace('/', "\\/")),
         &[],
     )])
     .await;
-    let c = padded(&server.base_url);
+    let c = padded(server.url());
     let e = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
     let Error::Http { excerpt, .. } = &e else {
         panic!("expected Http, got {e:?}");
@@ -344,7 +342,7 @@ async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
 async fn a_short_secret_key_is_scrubbed_where_it_stands_alone() {
     let server = api_error_server(83001, "cannot read with secret Zq9: denied; Zq9x is fine").await;
     let job = seed_job().storage_credentials("AKIA", "Zq9");
-    let e = client(&server.base_url)
+    let e = client(server.url())
         .create_import_job(job)
         .await
         .unwrap_err();
@@ -358,22 +356,22 @@ async fn a_short_secret_key_is_scrubbed_where_it_stands_alone() {
 // ---------------------------------------------------------------- finding 5
 
 /// A list answer of `page_size` jobs never seen before, whatever is asked.
-fn endless_pages(count: Option<i64>) -> Reply {
-    Reply::computed(move |n, seen| {
-        let size = seen.body["pageSize"].as_u64().unwrap_or(10);
+fn endless_pages(count: Option<i64>) -> Fault {
+    Fault::computed(move |n, seen| {
+        let size = seen.json()["pageSize"].as_u64().unwrap_or(10);
         let records: Vec<Value> = (0..size)
             .map(
                 |i| json!({"jobId": format!("job-{n}-{i}"), "state": "Completed", "progress": 100}),
             )
             .collect();
-        Reply::json(200, &ok(json!({"count": count, "records": records})), &[])
+        Fault::json(200, &ok(json!({"count": count, "records": records})), &[])
     })
 }
 
 #[tokio::test]
 async fn a_walk_over_endless_new_pages_stops_at_its_page_bound() {
-    let server = Scripted::start(vec![endless_pages(None)]).await;
-    let c = client(&server.base_url);
+    let server = FaultyServer::start(vec![endless_pages(None)]).await;
+    let c = client(server.url());
     let items: Vec<_> = c
         .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(100).max_pages(5))
         .collect()
@@ -389,17 +387,17 @@ async fn a_walk_over_endless_new_pages_stops_at_its_page_bound() {
         "{:?}",
         items[5]
     );
-    assert_eq!(server.hits(), 5);
+    assert_eq!(server.requests_received(), 5);
     let pages: Vec<u64> = server
-        .seen()
+        .requests()
         .iter()
-        .map(|s| s.body["currentPage"].as_u64().unwrap())
+        .map(|s| s.json()["currentPage"].as_u64().unwrap())
         .collect();
     assert_eq!(pages, [1, 2, 3, 4, 5]);
 
     // The default bound.
-    let server = Scripted::start(vec![endless_pages(None)]).await;
-    let last = client(&server.base_url)
+    let server = FaultyServer::start(vec![endless_pages(None)]).await;
+    let last = client(server.url())
         .list_all_import_jobs(ListImportJobs::new(CLUSTER))
         .fold(None, |_, item| async move { Some(item) })
         .await;
@@ -409,24 +407,24 @@ async fn a_walk_over_endless_new_pages_stops_at_its_page_bound() {
             pages: DEFAULT_MAX_PAGES
         }))
     ));
-    assert_eq!(server.hits(), DEFAULT_MAX_PAGES as usize);
+    assert_eq!(server.requests_received(), DEFAULT_MAX_PAGES as usize);
 }
 
 #[tokio::test]
 async fn a_walk_ends_once_it_passes_the_total_the_server_reported() {
-    let server = Scripted::start(vec![endless_pages(Some(25))]).await;
-    let pages: Vec<_> = client(&server.base_url)
+    let server = FaultyServer::start(vec![endless_pages(Some(25))]).await;
+    let pages: Vec<_> = client(server.url())
         .list_all_import_jobs(ListImportJobs::new(CLUSTER))
         .map(|p| p.unwrap().records.len())
         .collect()
         .await;
     assert_eq!(pages, [10, 10, 10]);
-    assert_eq!(server.hits(), 3);
+    assert_eq!(server.requests_received(), 3);
 }
 
 #[tokio::test]
 async fn cli_list_all_stops_at_max_pages_and_prints_what_it_listed() {
-    let server = Scripted::start(vec![endless_pages(None)]).await;
+    let server = FaultyServer::start(vec![endless_pages(None)]).await;
     let args = [
         "--output",
         "json",
@@ -437,11 +435,11 @@ async fn cli_list_all_stops_at_max_pages_and_prints_what_it_listed() {
         "--max-pages",
         "3",
     ];
-    let out = cli_env::run(cli_at(&server.base_url, &args)).await;
+    let out = cli_env::run(cli_at(server.url(), &args)).await;
     out.assert_code(4);
     assert_eq!(out.stdout_json()["count"], 30);
     assert_eq!(out.stderr_error()["kind"], "page_limit_reached");
-    assert_eq!(server.hits(), 3);
+    assert_eq!(server.requests_received(), 3);
 }
 
 // ---------------------------------------------------------------- finding 6
@@ -450,8 +448,8 @@ async fn cli_list_all_stops_at_max_pages_and_prints_what_it_listed() {
 /// whole call, though one attempt may take 30 s and three are allowed.
 #[tokio::test]
 async fn a_wait_deadline_bounds_polls_that_never_answer() {
-    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(120))]).await;
-    let c = client(&server.base_url);
+    let server = FaultyServer::start(vec![Fault::Stall]).await;
+    let c = client(server.url());
     let started = Instant::now();
     let e = c
         .wait_for_import_job(CLUSTER, JOB_ID, quick().timeout(Duration::from_millis(800)))
@@ -464,7 +462,7 @@ async fn a_wait_deadline_bounds_polls_that_never_answer() {
         "{took:?}"
     );
     assert_eq!(
-        server.hits(),
+        server.requests_received(),
         1,
         "the one poll was cut at the deadline, not retried"
     );
@@ -472,10 +470,10 @@ async fn a_wait_deadline_bounds_polls_that_never_answer() {
 
 #[tokio::test]
 async fn an_operation_timeout_bounds_a_create_and_its_retries() {
-    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(120))]).await;
+    let server = FaultyServer::start(vec![Fault::Stall]).await;
     let c = Client::builder()
         .api_key(API_KEY)
-        .base_url(&server.base_url)
+        .base_url(server.url())
         .retry(fast_retry())
         .operation_timeout(Duration::from_millis(600))
         .build()
@@ -489,15 +487,15 @@ async fn an_operation_timeout_bounds_a_create_and_its_retries() {
     assert!(matches!(e, Error::Timeout { attempts: 1, .. }), "{e:?}");
     assert_eq!(e.delivery(), Delivery::MaybeSent);
     assert!(took < Duration::from_secs(5), "{took:?}");
-    assert_eq!(server.hits(), 1);
+    assert_eq!(server.requests_received(), 1);
 }
 
 #[tokio::test]
 async fn cli_wait_and_create_wait_end_at_their_timeout() {
-    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(120))]).await;
+    let server = FaultyServer::start(vec![Fault::Stall]).await;
     let started = Instant::now();
     let out = cli_env::run(cli_at(
-        &server.base_url,
+        server.url(),
         &["wait", "--cluster-id", CLUSTER, JOB_ID, "--timeout", "1s"],
     ))
     .await;
@@ -521,7 +519,7 @@ async fn cli_wait_and_create_wait_end_at_their_timeout() {
         "--timeout",
         "1s",
     ];
-    let out = cli_env::run(cli_at(&server.base_url, &args)).await;
+    let out = cli_env::run(cli_at(server.url(), &args)).await;
     out.assert_code(4);
     assert!(out.stderr.contains("may have been sent"), "{}", out.stderr);
     assert!(
@@ -537,13 +535,13 @@ async fn cli_wait_and_create_wait_end_at_their_timeout() {
 /// wait goes on to the job's end.
 #[tokio::test]
 async fn failed_polls_are_reported_and_the_wait_goes_on() {
-    let server = Scripted::start(vec![
-        Reply::json(200, &progress("Importing", 10), &[]),
-        Reply::text(500, "text/plain", "oops", &[]),
-        Reply::text(200, "text/html", "<html>maintenance</html>", &[]),
-        Reply::json(200, &json!({"code": 65535, "message": "system busy"}), &[]),
+    let server = FaultyServer::start(vec![
+        Fault::json(200, &progress("Importing", 10), &[]),
+        Fault::text(500, "text/plain", "oops", &[]),
+        Fault::text(200, "text/html", "<html>maintenance</html>", &[]),
+        Fault::json(200, &json!({"code": 65535, "message": "system busy"}), &[]),
         describe_with(json!({"progress": 40.5})),
-        Reply::json(200, &progress("Completed", 100), &[]),
+        Fault::json(200, &progress("Completed", 100), &[]),
     ])
     .await;
     let failures = Arc::new(Mutex::new(Vec::new()));
@@ -551,7 +549,7 @@ async fn failed_polls_are_reported_and_the_wait_goes_on() {
     let (options, log) = recording(quick().on_poll_error(move |e| {
         sink.lock().unwrap().push((e.status(), e.api_code()));
     }));
-    let done = client(&server.base_url)
+    let done = client(server.url())
         .wait_for_import_job(CLUSTER, JOB_ID, options)
         .await
         .unwrap();
@@ -572,25 +570,25 @@ async fn failed_polls_are_reported_and_the_wait_goes_on() {
             (ImportState::Completed, 100)
         ]
     );
-    assert_eq!(server.hits(), 6);
+    assert_eq!(server.requests_received(), 6);
 }
 
 #[tokio::test]
 async fn a_wait_gives_up_after_its_consecutive_failure_bound() {
-    let server = Scripted::start(vec![
-        Reply::json(200, &progress("Importing", 10), &[]),
-        Reply::text(500, "text/plain", "oops", &[]),
-        Reply::json(200, &progress("Importing", 20), &[]),
-        Reply::text(500, "text/plain", "oops", &[]),
+    let server = FaultyServer::start(vec![
+        Fault::json(200, &progress("Importing", 10), &[]),
+        Fault::text(500, "text/plain", "oops", &[]),
+        Fault::json(200, &progress("Importing", 20), &[]),
+        Fault::text(500, "text/plain", "oops", &[]),
     ])
     .await;
-    let e = client(&server.base_url)
+    let e = client(server.url())
         .wait_for_import_job(CLUSTER, JOB_ID, quick().max_poll_failures(3))
         .await
         .unwrap_err();
     assert_http(&e, 500, 1);
     // One failure, a success that restarts the count, then three in a row.
-    assert_eq!(server.hits(), 6);
+    assert_eq!(server.requests_received(), 6);
 }
 
 #[tokio::test]
@@ -600,14 +598,14 @@ async fn answers_proving_the_job_cannot_be_followed_end_the_wait_at_once() {
         (401, 21119, "The apikey is illegal."),
         (200, 96018, "cluster not found"),
     ] {
-        let reply = Reply::json(status, &json!({"code": code, "message": message}), &[]);
-        let server = Scripted::start(vec![reply]).await;
-        let e = client(&server.base_url)
+        let reply = Fault::json(status, &json!({"code": code, "message": message}), &[]);
+        let server = FaultyServer::start(vec![reply]).await;
+        let e = client(server.url())
             .wait_for_import_job(CLUSTER, JOB_ID, quick())
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Api { .. }), "{e:?}");
-        assert_eq!(server.hits(), 1, "{e:?}");
+        assert_eq!(server.requests_received(), 1, "{e:?}");
     }
 }
 
@@ -636,8 +634,9 @@ async fn an_absurd_timeout_is_invalid_input_not_a_panic() {
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
 
     // Through the library, a timeout past the clock's end means no deadline.
-    let server = Scripted::start(vec![Reply::json(200, &progress("Completed", 100), &[])]).await;
-    let done = client(&server.base_url)
+    let server =
+        FaultyServer::start(vec![Fault::json(200, &progress("Completed", 100), &[])]).await;
+    let done = client(server.url())
         .wait_for_import_job(CLUSTER, JOB_ID, quick().timeout(Duration::MAX))
         .await
         .unwrap();
@@ -648,11 +647,11 @@ async fn an_absurd_timeout_is_invalid_input_not_a_panic() {
 /// stops quietly with the code a shell gives a program killed by SIGPIPE.
 #[tokio::test]
 async fn a_closed_pipe_ends_the_program_quietly() {
-    let server = Scripted::start(vec![endless_pages(None)]).await;
+    let server = FaultyServer::start(vec![endless_pages(None)]).await;
     let bin = env!("CARGO_BIN_EXE_zilliz-import");
     let script = format!(
         "'{bin}' --api-key {API_KEY} --base-url {} list --cluster-id {CLUSTER} --all --page-size 100 2>&1 | head -3; echo \"status=${{PIPESTATUS[0]}}\"",
-        server.base_url
+        server.url()
     );
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("bash")
@@ -670,9 +669,9 @@ async fn a_closed_pipe_ends_the_program_quietly() {
     assert!(lines[0].starts_with("JOB ID"), "{stdout}");
     assert_eq!(lines[3], "status=141", "{stdout}");
     assert!(
-        server.hits() < DEFAULT_MAX_PAGES as usize,
+        server.requests_received() < DEFAULT_MAX_PAGES as usize,
         "it stopped early: {}",
-        server.hits()
+        server.requests_received()
     );
 }
 
@@ -696,13 +695,13 @@ async fn config_errors_echo_neither_password_nor_query() {
 
 #[tokio::test]
 async fn a_failed_job_never_reads_100_percent() {
-    let server = Scripted::start(vec![
-        Reply::json(200, &progress("Importing", 100), &[]),
+    let server = FaultyServer::start(vec![
+        Fault::json(200, &progress("Importing", 100), &[]),
         describe_with(json!({"state": "Failed", "progress": 100, "reason": "disk full"})),
     ])
     .await;
     let (options, log) = recording(quick());
-    let e = client(&server.base_url)
+    let e = client(server.url())
         .wait_for_import_job(CLUSTER, JOB_ID, options)
         .await
         .unwrap_err();

@@ -1,10 +1,9 @@
 //! After create: describe, list, walking every page, and waiting for a job.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::faulty_server::{Fault, FaultyServer};
+use crate::common::*;
 use futures::StreamExt;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
@@ -23,23 +22,23 @@ fn fast_wait() -> WaitOptions {
         .timeout(Duration::from_secs(10))
 }
 
-fn poll(state: &str, percent: i64) -> Reply {
-    Reply::json(200, &progress(state, percent), &[])
+fn poll(state: &str, percent: i64) -> Fault {
+    Fault::json(200, &progress(state, percent), &[])
 }
 
 /// Waits for the job on a fresh server playing `script`, with `retry` and
 /// fast polling; returns the outcome, every progress report, and the server.
 async fn wait_recorded(
-    script: Vec<Reply>,
+    script: Vec<Fault>,
     retry: RetryPolicy,
 ) -> (
     Result<ImportProgress, Error>,
     Vec<(ImportState, u8)>,
-    Scripted,
+    FaultyServer,
 ) {
-    let server = Scripted::start(script).await;
+    let server = FaultyServer::start(script).await;
     let (options, log) = recording(fast_wait());
-    let outcome = client_with(&server.base_url, retry)
+    let outcome = client_with(server.url(), retry)
         .wait_for_import_job(CLUSTER, JOB_ID, options)
         .await;
     let reports = log.lock().unwrap().clone();
@@ -448,11 +447,11 @@ async fn wait_reports_each_step_and_returns_the_final_progress() {
             (ImportState::Completed, 100),
         ]
     );
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 4);
     assert!(
         seen.iter()
-            .all(|s| s.path == DESCRIBE_PATH && s.body == describe_body())
+            .all(|s| s.path == DESCRIBE_PATH && s.json() == describe_body())
     );
 }
 
@@ -486,7 +485,7 @@ async fn wait_never_reports_progress_going_backwards_or_repeating() {
             (ImportState::Completed, 100),
         ]
     );
-    assert_eq!(server.hits(), 7);
+    assert_eq!(server.requests_received(), 7);
 }
 
 #[tokio::test]
@@ -498,9 +497,10 @@ async fn a_failed_job_ends_the_wait_with_its_reason() {
         "progress": 30,
         "reason": "cannot read s3://bucket/a.parquet: access denied",
     }));
-    let server = Scripted::start(vec![poll("Importing", 30), Reply::json(200, &failed, &[])]).await;
+    let server =
+        FaultyServer::start(vec![poll("Importing", 30), Fault::json(200, &failed, &[])]).await;
 
-    let err = client(&server.base_url)
+    let err = client(server.url())
         .wait_for_import_job(CLUSTER, JOB_ID, fast_wait())
         .await
         .unwrap_err();
@@ -520,18 +520,18 @@ async fn a_failed_job_ends_the_wait_with_its_reason() {
         err.to_string(),
         format!("import job {JOB_ID} failed: cannot read s3://bucket/a.parquet: access denied")
     );
-    assert_eq!(server.hits(), 2);
+    assert_eq!(server.requests_received(), 2);
 }
 
 #[tokio::test]
 async fn a_deadline_ends_the_wait_with_the_last_progress() {
-    let server = Scripted::start(vec![poll("Pending", 0)]).await;
+    let server = FaultyServer::start(vec![poll("Pending", 0)]).await;
     let options = WaitOptions::default()
         .interval(ms(5), ms(20))
         .timeout(ms(100));
 
     let started = Instant::now();
-    let err = client(&server.base_url)
+    let err = client(server.url())
         .wait_for_import_job(CLUSTER, JOB_ID, options)
         .await
         .unwrap_err();
@@ -548,7 +548,11 @@ async fn a_deadline_ends_the_wait_with_the_last_progress() {
     }
     assert_eq!(err.delivery(), Delivery::Received);
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
-    assert!(server.hits() >= 2, "polled {} times", server.hits());
+    assert!(
+        server.requests_received() >= 2,
+        "polled {} times",
+        server.requests_received()
+    );
 }
 
 #[tokio::test]
@@ -556,7 +560,7 @@ async fn a_transient_failure_while_polling_does_not_end_the_wait() {
     let (done, log, server) = wait_recorded(
         vec![
             poll("Pending", 0),
-            Reply::gateway(503),
+            Fault::gateway(503),
             poll("Importing", 50),
             poll("Completed", 100),
         ],
@@ -574,15 +578,15 @@ async fn a_transient_failure_while_polling_does_not_end_the_wait() {
             (ImportState::Completed, 100),
         ]
     );
-    assert_eq!(server.hits(), 4);
+    assert_eq!(server.requests_received(), 4);
 }
 
 /// The failed poll is reported to `on_poll_error`, once, as the 503 it was.
 #[tokio::test]
 async fn a_transient_poll_failure_is_reported_to_on_poll_error() {
-    let server = Scripted::start(vec![
+    let server = FaultyServer::start(vec![
         poll("Importing", 10),
-        Reply::gateway(503),
+        Fault::gateway(503),
         poll("Completed", 100),
     ])
     .await;
@@ -591,20 +595,20 @@ async fn a_transient_poll_failure_is_reported_to_on_poll_error() {
     let options = WaitOptions::default()
         .interval(ms(1), ms(5))
         .on_poll_error(move |e| sink.lock().unwrap().push((e.status(), e.attempts())));
-    let done = client_with(&server.base_url, RetryPolicy::none())
+    let done = client_with(server.url(), RetryPolicy::none())
         .wait_for_import_job(CLUSTER, JOB_ID, options)
         .await
         .unwrap();
     assert_eq!(done.state, ImportState::Completed);
     assert_eq!(*seen.lock().unwrap(), vec![(Some(503), 1)]);
-    assert_eq!(server.hits(), 3);
+    assert_eq!(server.requests_received(), 3);
 }
 
 #[tokio::test]
 async fn a_lasting_error_while_polling_ends_the_wait() {
-    let server = Scripted::start(vec![
+    let server = FaultyServer::start(vec![
         poll("Importing", 10),
-        Reply::json(
+        Fault::json(
             200,
             &json!({"code": 96026, "message": "job not found"}),
             &[],
@@ -613,27 +617,27 @@ async fn a_lasting_error_while_polling_ends_the_wait() {
     ])
     .await;
 
-    let err = client(&server.base_url)
+    let err = client(server.url())
         .wait_for_import_job(CLUSTER, JOB_ID, fast_wait())
         .await
         .unwrap_err();
 
     let (code, .., attempts) = api_fields(&err);
     assert_eq!((code, attempts), (96026, 1), "{err:?}");
-    assert_eq!(server.hits(), 2);
+    assert_eq!(server.requests_received(), 2);
 }
 
 #[tokio::test]
 async fn wait_with_a_blank_job_id_sends_nothing() {
-    let server = Scripted::start(vec![poll("Completed", 100)]).await;
+    let server = FaultyServer::start(vec![poll("Completed", 100)]).await;
     let err = Client::builder()
         .api_key(API_KEY)
-        .base_url(&server.base_url)
+        .base_url(server.url())
         .build()
         .unwrap()
         .wait_for_import_job(CLUSTER, "", fast_wait())
         .await
         .unwrap_err();
     assert_invalid_input(&err, "jobId");
-    assert_eq!(server.hits(), 0);
+    assert_eq!(server.requests_received(), 0);
 }

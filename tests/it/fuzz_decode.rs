@@ -11,26 +11,23 @@
 //!     body on the wire holds exactly the fields that were set.
 //!
 //! Each property reuses one runtime, one loopback server
-//! (`support/faulty_server.rs`) and one client across its cases.
+//! (`common/faulty_server.rs`) and one client across its cases.
 //!
 //! A quick run (the default case counts below, a few seconds):
 //!
-//!     cargo test --no-default-features --test fuzz_decode
+//!     cargo test --no-default-features --test it fuzz_decode::
 //!
 //! A longer fuzzing session (PROPTEST_CASES overrides every property's count;
 //! --release makes each case cheaper):
 //!
-//!     PROPTEST_CASES=100000 cargo test --no-default-features --release --test fuzz_decode
+//!     PROPTEST_CASES=100000 cargo test --no-default-features --release --test it fuzz_decode::
 //!
 //! Add PROPTEST_MAX_SHRINK_ITERS=100000 to shrink a failure further. A
 //! failure prints the minimal input; no regression file is written.
 
-#[path = "support/faulty_server.rs"]
-mod faulty_server;
-
 use std::{fmt::Debug, time::Duration};
 
-use faulty_server::{Fault, FaultyServer};
+use crate::common::faulty_server::{Fault, FaultyServer};
 use proptest::{
     prelude::*,
     test_runner::{Config, TestCaseError, TestRunner},

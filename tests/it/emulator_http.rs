@@ -1,5 +1,4 @@
 //! Talks to the emulator over real HTTP with plain reqwest and checks exact answers.
-#![cfg(feature = "emulator")]
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -1107,7 +1106,9 @@ async fn under_a_256_descriptor_limit_300_drippers_do_not_starve_a_normal_reques
     use tokio::io::AsyncBufReadExt;
 
     const CHILD: &str = "ZI_EMULATOR_FD_LIMIT_CHILD";
-    const NAME: &str = "under_a_256_descriptor_limit_300_drippers_do_not_starve_a_normal_request";
+    // The test's name in the `it` binary, for `--exact`.
+    const NAME: &str =
+        "emulator_http::under_a_256_descriptor_limit_300_drippers_do_not_starve_a_normal_request";
     if std::env::var_os(CHILD).is_some() {
         // The child: serve for at most 40 s.
         let h = manual_builder()

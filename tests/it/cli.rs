@@ -2,12 +2,9 @@
 //! output in text and JSON for every command, each documented exit code, the
 //! help text, and the `emulator` subcommand as a child process.
 
-#[path = "support/cli_env.rs"]
-mod cli_env;
-
 use std::time::Duration;
 
-use cli_env::{
+use crate::common::cli_env::{
     CLUSTER, Run, ZILLIZ_VARS, assert_wrong_key, cli, client, closed_port_url, cluster_args,
     create_args_on, emulator, emulator_builder, run, spawn_emulator, squash, start,
 };

@@ -3,18 +3,15 @@
 //! values, at the most verbose logging, and none of them may appear in
 //! stdout, stderr, Debug, Display or trace output.
 
-#[path = "support/cli_env.rs"]
-mod cli_env;
-
 use std::{
     io::Read,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use cli_env::{
-    CLUSTER, Run, assert_wrong_key, cli, client, closed_port_url, cluster_args, create_args_on,
-    emulator, emulator_builder, fast_retry, run, spawn_emulator, start,
+use crate::common::cli_env::{
+    self, CLUSTER, Run, assert_wrong_key, cli, client, closed_port_url, cluster_args,
+    create_args_on, emulator, emulator_builder, fast_retry, run, spawn_emulator, start,
 };
 use httpmock::prelude::*;
 use serde_json::json;
@@ -670,7 +667,7 @@ async fn audit_cli(cases: &[Case]) {
     assert_eq!(results.len(), cases.len() * 4);
     for ((label, r), c) in results.iter().zip(cases.iter().flat_map(|c| [c, c, c, c])) {
         assert_eq!(r.code, c.code, "{label}: {r:#?}");
-        // The log is coloured even on a pipe (see tests/cli.rs); compare
+        // The log is coloured even on a pipe (see cli.rs); compare
         // the plain text too, so no escape code can split a secret.
         let stderr = strip_ansi(&r.stderr);
         assert_clean(&format!("{label}: stdout"), &r.stdout);

@@ -2,11 +2,10 @@
 //! reached the server, how many attempts were made, and that no secret ever
 //! shows in what an error or a request prints.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::faulty_server::refused_url;
+use crate::common::*;
 use httpmock::{Then, prelude::*};
 use serde_json::json;
 use zilliz_import::{Client, CreateImportJob, Delivery, Error, ListImportJobs, RetryPolicy};
@@ -362,7 +361,7 @@ async fn an_oversized_answer_is_not_read() {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_connect_error_and_nothing_was_sent() {
-    let base = refused_base_url();
+    let base = refused_url();
     let err = client_with(&base, RetryPolicy::none())
         .create_import_job(seed_job())
         .await

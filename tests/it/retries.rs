@@ -1,61 +1,61 @@
 //! When a failed request is sent again, how often, with which key, and after
 //! how long; and that every error counts the attempts the server saw.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::faulty_server::{Fault, FaultyServer, refused_url};
+use crate::common::*;
 use serde_json::json;
 use zilliz_import::{Client, Delivery, Error, RetryPolicy};
 
-fn created() -> Reply {
-    Reply::json(200, &created_body(), &[])
+fn created() -> Fault {
+    Fault::json(200, &created_body(), &[])
 }
 
-fn pending() -> Reply {
-    Reply::json(200, &progress("Pending", 0), &[])
+fn pending() -> Fault {
+    Fault::json(200, &progress("Pending", 0), &[])
 }
 
 /// A describe against a fresh server playing `script`, with `retry`: the
 /// error and how many requests the server saw.
-async fn describe_fails(script: Vec<Reply>, retry: RetryPolicy) -> (Error, usize) {
-    let server = Scripted::start(script).await;
-    let err = client_with(&server.base_url, retry)
+async fn describe_fails(script: Vec<Fault>, retry: RetryPolicy) -> (Error, usize) {
+    let server = FaultyServer::start(script).await;
+    let err = client_with(server.url(), retry)
         .describe_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap_err();
-    (err, server.hits())
+    (err, server.requests_received())
 }
 
 /// A describe against a fresh server playing `script`, which must succeed;
 /// returns how many requests the server saw.
-async fn describe_succeeds(script: Vec<Reply>) -> usize {
-    let server = Scripted::start(script).await;
-    let p = client(&server.base_url)
+async fn describe_succeeds(script: Vec<Fault>) -> usize {
+    let server = FaultyServer::start(script).await;
+    let p = client(server.url())
         .describe_import_job(CLUSTER, JOB_ID)
         .await;
     assert!(p.is_ok(), "{p:?}");
-    server.hits()
+    server.requests_received()
 }
 
 #[tokio::test]
 async fn describe_is_retried_through_two_503s() {
-    let server = Scripted::start(vec![Reply::gateway(503), Reply::gateway(503), pending()]).await;
+    let server =
+        FaultyServer::start(vec![Fault::gateway(503), Fault::gateway(503), pending()]).await;
 
-    let p = client(&server.base_url)
+    let p = client(server.url())
         .describe_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap();
 
     assert_eq!(p.job_id, JOB_ID);
     assert_eq!(p.state, zilliz_import::ImportState::Pending);
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 3);
     for s in &seen {
         assert_eq!(s.method, "POST");
         assert_eq!(s.path, DESCRIBE_PATH);
-        assert_eq!(s.body, describe_body());
+        assert_eq!(s.json(), describe_body());
         assert_eq!(
             s.header("authorization"),
             Some(format!("Bearer {API_KEY}").as_str())
@@ -69,7 +69,7 @@ async fn describe_gives_up_after_max_attempts_and_counts_them() {
         (504, fast_retry(), 3),
         (502, fast_retry().with_max_attempts(5), 5),
     ] {
-        let (err, hits) = describe_fails(vec![Reply::gateway(status)], retry).await;
+        let (err, hits) = describe_fails(vec![Fault::gateway(status)], retry).await;
         assert_http(&err, status, attempts);
         assert_eq!(hits, attempts as usize);
     }
@@ -78,7 +78,7 @@ async fn describe_gives_up_after_max_attempts_and_counts_them() {
 #[tokio::test]
 async fn retry_policy_none_sends_once() {
     let (err, hits) =
-        describe_fails(vec![Reply::gateway(503), pending()], RetryPolicy::none()).await;
+        describe_fails(vec![Fault::gateway(503), pending()], RetryPolicy::none()).await;
     assert_http(&err, 503, 1);
     assert_eq!(hits, 1);
 }
@@ -86,18 +86,18 @@ async fn retry_policy_none_sends_once() {
 #[tokio::test]
 async fn answers_that_retrying_cannot_fix_are_not_retried() {
     for reply in [
-        Reply::gateway(500),
-        Reply::json(
+        Fault::gateway(500),
+        Fault::json(
             200,
             &json!({"code": 96026, "message": "job not found"}),
             &[],
         ),
-        Reply::json(
+        Fault::json(
             401,
             &json!({"code": 21119, "message": "The apikey is illegal."}),
             &[],
         ),
-        Reply::text(200, "text/plain", "not json", &[]),
+        Fault::text(200, "text/plain", "not json", &[]),
     ] {
         let (err, hits) = describe_fails(vec![reply.clone(), pending()], fast_retry()).await;
         assert_eq!(err.attempts(), 1, "{reply:?}: {err:?}");
@@ -108,51 +108,51 @@ async fn answers_that_retrying_cannot_fix_are_not_retried() {
 
 #[tokio::test]
 async fn create_without_a_key_is_not_retried_after_a_503() {
-    let server = Scripted::start(vec![Reply::gateway(503), created()]).await;
+    let server = FaultyServer::start(vec![Fault::gateway(503), created()]).await;
 
-    let err = client(&server.base_url)
+    let err = client(server.url())
         .create_import_job(seed_job())
         .await
         .unwrap_err();
 
     assert_http(&err, 503, 1);
     assert_eq!(err.delivery(), Delivery::Received);
-    assert_eq!(server.hits(), 1);
-    assert_eq!(server.seen()[0].header("idempotency-key"), None);
+    assert_eq!(server.requests_received(), 1);
+    assert_eq!(server.requests()[0].header("idempotency-key"), None);
 }
 
 #[tokio::test]
 async fn create_without_a_key_is_not_retried_after_a_timeout() {
-    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(3)), created()]).await;
+    let server = FaultyServer::start(vec![Fault::Stall, created()]).await;
 
-    let err = timing_out(&server.base_url, 200)
+    let err = timing_out(server.url(), 200)
         .create_import_job(seed_job())
         .await
         .unwrap_err();
 
     assert!(matches!(err, Error::Timeout { attempts: 1, .. }), "{err:?}");
     assert_eq!(err.delivery(), Delivery::MaybeSent);
-    assert_eq!(server.hits(), 1);
+    assert_eq!(server.requests_received(), 1);
 }
 
 #[tokio::test]
 async fn create_with_a_key_is_retried_with_the_same_key() {
-    let server = Scripted::start(vec![Reply::gateway(503), created()]).await;
+    let server = FaultyServer::start(vec![Fault::gateway(503), created()]).await;
 
-    let done = client(&server.base_url)
+    let done = client(server.url())
         .create_import_job(seed_job().idempotency_key("nightly-2024-04-01"))
         .await
         .unwrap();
 
     assert_eq!(done.job_id, JOB_ID);
     assert_eq!(done.idempotency_key.as_deref(), Some("nightly-2024-04-01"));
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 2);
     for s in &seen {
         assert_eq!(s.path, CREATE_PATH);
         assert_eq!(s.header("idempotency-key"), Some("nightly-2024-04-01"));
         assert_eq!(
-            s.body,
+            s.json(),
             json!({"clusterId": CLUSTER, "collectionName": "medium_articles", "objectUrl": SEED_URL})
         );
     }
@@ -160,15 +160,16 @@ async fn create_with_a_key_is_retried_with_the_same_key() {
 
 #[tokio::test]
 async fn a_generated_key_is_made_once_and_sent_on_every_attempt() {
-    let server = Scripted::start(vec![Reply::gateway(502), Reply::gateway(504), created()]).await;
+    let server =
+        FaultyServer::start(vec![Fault::gateway(502), Fault::gateway(504), created()]).await;
 
-    let done = client(&server.base_url)
+    let done = client(server.url())
         .create_import_job(seed_job().generate_idempotency_key())
         .await
         .unwrap();
 
     let key = done.idempotency_key.expect("a generated key");
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 3);
     for s in &seen {
         assert_eq!(s.header("idempotency-key"), Some(key.as_str()));
@@ -177,15 +178,15 @@ async fn a_generated_key_is_made_once_and_sent_on_every_attempt() {
 
 #[tokio::test]
 async fn create_with_a_key_is_retried_after_a_timeout() {
-    let server = Scripted::start(vec![Reply::Silence(Duration::from_secs(3)), created()]).await;
+    let server = FaultyServer::start(vec![Fault::Stall, created()]).await;
 
-    let done = timing_out(&server.base_url, 600)
+    let done = timing_out(server.url(), 600)
         .create_import_job(seed_job().idempotency_key("k-timeout"))
         .await
         .unwrap();
 
     assert_eq!(done.job_id, JOB_ID);
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].header("idempotency-key"), Some("k-timeout"));
     assert_eq!(seen[1].header("idempotency-key"), Some("k-timeout"));
@@ -193,19 +194,19 @@ async fn create_with_a_key_is_retried_after_a_timeout() {
 
 #[tokio::test]
 async fn retry_after_is_honoured() {
-    let server = Scripted::start(vec![
-        Reply::text(
+    let server = FaultyServer::start(vec![
+        Fault::text(
             429,
             "text/html",
             "<html>Too Many Requests</html>",
-            &["Retry-After: 1"],
+            &[("Retry-After", "1")],
         ),
         pending(),
     ])
     .await;
 
     let started = Instant::now();
-    let p = client(&server.base_url)
+    let p = client(server.url())
         .describe_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap();
@@ -216,7 +217,7 @@ async fn retry_after_is_honoured() {
         "{:?}",
         started.elapsed()
     );
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 2);
     let gap = seen[1].at - seen[0].at;
     assert!(
@@ -227,15 +228,15 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test]
 async fn a_long_retry_after_is_capped_by_the_policy() {
-    let server = Scripted::start(vec![
-        Reply::text(429, "text/plain", "busy", &["Retry-After: 30"]),
+    let server = FaultyServer::start(vec![
+        Fault::text(429, "text/plain", "busy", &[("Retry-After", "30")]),
         pending(),
     ])
     .await;
 
     let started = Instant::now();
     client_with(
-        &server.base_url,
+        server.url(),
         fast_retry().with_max_retry_after(Duration::from_millis(20)),
     )
     .describe_import_job(CLUSTER, JOB_ID)
@@ -247,38 +248,38 @@ async fn a_long_retry_after_is_capped_by_the_policy() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(server.hits(), 2);
+    assert_eq!(server.requests_received(), 2);
 }
 
 #[tokio::test]
 async fn create_without_a_key_is_retried_after_a_429() {
-    let server = Scripted::start(vec![
-        Reply::text(429, "text/html", "<html>Too Many Requests</html>", &[]),
+    let server = FaultyServer::start(vec![
+        Fault::text(429, "text/html", "<html>Too Many Requests</html>", &[]),
         created(),
     ])
     .await;
 
-    let done = client(&server.base_url)
+    let done = client(server.url())
         .create_import_job(seed_job())
         .await
         .unwrap();
 
     assert_eq!(done.job_id, JOB_ID);
     assert_eq!(done.idempotency_key, None);
-    assert_eq!(server.hits(), 2);
+    assert_eq!(server.requests_received(), 2);
 }
 
 #[tokio::test]
 async fn a_lasting_429_reports_every_attempt() {
-    let server = Scripted::start(vec![Reply::text(
+    let server = FaultyServer::start(vec![Fault::text(
         429,
         "text/plain",
         "busy",
-        &["Retry-After: 0"],
+        &[("Retry-After", "0")],
     )])
     .await;
 
-    let err = client(&server.base_url)
+    let err = client(server.url())
         .create_import_job(seed_job())
         .await
         .unwrap_err();
@@ -290,12 +291,12 @@ async fn a_lasting_429_reports_every_attempt() {
         ),
         "{err:?}"
     );
-    assert_eq!(server.hits(), 3);
+    assert_eq!(server.requests_received(), 3);
 }
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_even_for_create() {
-    let base = refused_base_url();
+    let base = refused_url();
 
     let err = client(&base)
         .create_import_job(seed_job())
@@ -324,12 +325,12 @@ async fn a_refused_connection_is_retried_even_for_create() {
 #[tokio::test]
 async fn a_throttle_with_a_json_envelope_is_still_retried() {
     for throttle in [
-        Reply::json(
+        Fault::json(
             429,
             &json!({"code": 429, "message": "slow down"}),
-            &["Retry-After: 0"],
+            &[("Retry-After", "0")],
         ),
-        Reply::json(
+        Fault::json(
             503,
             &json!({"code": 503, "message": "service unavailable"}),
             &[],
@@ -344,18 +345,18 @@ async fn a_throttle_with_a_json_envelope_is_still_retried() {
 /// quota to refill, so the server sees them about 0.5 s apart.
 #[tokio::test]
 async fn rate_limit_spaces_requests_past_the_burst() {
-    let ok = Reply::json(200, &ok(describe_body()), &[]);
-    let server = Scripted::start(vec![ok]).await;
+    let ok = Fault::json(200, &ok(describe_body()), &[]);
+    let server = FaultyServer::start(vec![ok]).await;
     let client = Client::builder()
         .api_key(API_KEY)
-        .base_url(&server.base_url)
+        .base_url(server.url())
         .rate_limit(std::num::NonZeroU32::new(2).unwrap())
         .build()
         .unwrap();
     for _ in 0..4 {
         client.describe_import_job(CLUSTER, JOB_ID).await.unwrap();
     }
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 4);
     let gap = |a: usize, b: usize| seen[b].at.duration_since(seen[a].at);
     assert!(

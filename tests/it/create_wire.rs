@@ -2,9 +2,8 @@
 //! API cares, and how its answer decodes; plus the client configuration that
 //! decides where and how it is sent.
 
-mod common;
-
-use common::*;
+use crate::common::faulty_server::{Fault, FaultyServer};
+use crate::common::*;
 use httpmock::{Then, When, prelude::*};
 use serde_json::json;
 use zilliz_import::{
@@ -191,14 +190,14 @@ async fn a_given_idempotency_key_is_sent_and_returned() {
 
 #[tokio::test]
 async fn a_generated_idempotency_key_is_a_fresh_uuid_sent_and_returned() {
-    let server = Scripted::start(vec![Reply::json(200, &seed_response(), &[])]).await;
-    let c = client(&server.base_url);
+    let server = FaultyServer::start(vec![Fault::json(200, &seed_response(), &[])]).await;
+    let c = client(server.url());
     let job = seed_job().generate_idempotency_key();
 
     let first = c.create_import_job(job.clone()).await.unwrap();
     let second = c.create_import_job(job).await.unwrap();
 
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 2);
     let k1 = first.idempotency_key.expect("a generated key");
     let k2 = second.idempotency_key.expect("a generated key");

@@ -3,9 +3,6 @@
 //!
 //! Timing-sensitive tests use the emulator's manual clock, so a job's state
 //! is a pure function of how far the test advanced it: no sleeps, no flakes.
-#![cfg(feature = "emulator")]
-
-mod common;
 
 use std::{
     collections::HashSet,
@@ -13,7 +10,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use common::{api_fields, assert_invalid_input, recording, recording_then};
+use crate::common::{api_fields, assert_invalid_input, recording, recording_then};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{
@@ -102,17 +99,7 @@ fn parse_rfc3339(s: &str) -> u64 {
         (b'-', b'-', b'T', b':', b':', b'Z'),
         "{s:?}"
     );
-    let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().expect("digits");
-    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)) as u64
+    epoch_secs(humantime::parse_rfc3339(s).expect("RFC 3339"))
 }
 
 fn epoch_secs(t: SystemTime) -> u64 {

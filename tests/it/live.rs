@@ -1,7 +1,7 @@
 //! Against Zilliz Cloud itself: opt-in, never part of the default run.
 //!
 //! ```text
-//! ZILLIZ_API_KEY=... ZILLIZ_CLUSTER_ID=in01-... cargo test --test live -- --ignored --skip imports_and_waits
+//! ZILLIZ_API_KEY=... ZILLIZ_CLUSTER_ID=in01-... cargo test --test it live:: -- --ignored --skip imports_and_waits
 //! ```
 //!
 //! Read-only: it lists jobs and describes one that does not exist. Starting

@@ -1,0 +1,206 @@
+//! Helpers shared by the integration tests: clients with fast retries,
+//! ready-made envelopes and assertions; the scripted loopback server
+//! ([`faulty_server`]) and, with the `cli` feature, the binary's harness
+//! ([`cli_env`]).
+
+#[cfg(feature = "cli")]
+pub mod cli_env;
+pub mod faulty_server;
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use httpmock::{Mock, MockServer, Then, prelude::POST};
+use serde_json::{Value, json};
+use zilliz_import::{Client, CreateImportJob, Error, ImportState, RetryPolicy, WaitOptions};
+
+/// Recognisable secrets: any of them showing up in output is a leak.
+pub const API_KEY: &str = "APIKEY-SENTINEL-123";
+pub const SECRET_KEY: &str = "SECRET-SENTINEL-456";
+pub const SESSION_TOKEN: &str = "TOKEN-SENTINEL-789";
+pub const PRESIGNED_QUERY: &str = "X-Amz-Signature=SIG-SENTINEL";
+pub const SENTINELS: [&str; 4] = [API_KEY, SECRET_KEY, SESSION_TOKEN, PRESIGNED_QUERY];
+
+pub const CLUSTER: &str = "inxx-xxxxxxxxxxxxxxx";
+pub const JOB_ID: &str = "448707763884413158";
+/// The seed's example object URL.
+pub const SEED_URL: &str = "https://s3.us-west-2.amazonaws.com/publicdataset.zillizcloud.com/medium_articles_2020_dpr/medium_articles_2020_dpr.json";
+
+pub const CREATE_PATH: &str = "/v2/vectordb/jobs/import/create";
+pub const DESCRIBE_PATH: &str = "/v2/vectordb/jobs/import/describe";
+pub const LIST_PATH: &str = "/v2/vectordb/jobs/import/list";
+
+/// The seed's example create.
+pub fn seed_job() -> CreateImportJob {
+    CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
+}
+
+/// Matches a lower-case version 4 UUID and nothing else.
+pub fn uuid_regex() -> regex::Regex {
+    regex::Regex::new("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+        .unwrap()
+}
+
+/// A presigned URL whose query is the signature sentinel.
+pub fn presigned_url() -> String {
+    format!("https://bucket.s3.amazonaws.com/data/a.parquet?{PRESIGNED_QUERY}")
+}
+
+/// Retries as by default (3 attempts) but with millisecond backoffs.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+/// A client for `base` with the sentinel API key and fast retries.
+pub fn client(base: &str) -> Client {
+    client_with(base, fast_retry())
+}
+
+pub fn client_with(base: &str, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .api_key(API_KEY)
+        .base_url(base)
+        .retry(retry)
+        .build()
+        .expect("client builds")
+}
+
+/// As [`client`], giving up on each attempt after `timeout_ms`.
+pub fn timing_out(base: &str, timeout_ms: u64) -> Client {
+    Client::builder()
+        .api_key(API_KEY)
+        .base_url(base)
+        .retry(fast_retry())
+        .timeout(Duration::from_millis(timeout_ms))
+        .build()
+        .expect("client builds")
+}
+
+/// Panics if any sentinel secret occurs in `text`.
+pub fn assert_no_secrets(what: &str, text: &str) {
+    for s in SENTINELS {
+        assert!(!text.contains(s), "{what} leaks {s:?}: {text}");
+    }
+    assert!(
+        !text.contains("SIG-SENTINEL"),
+        "{what} leaks the signature: {text}"
+    );
+}
+
+/// Checks both renderings of an error.
+pub fn assert_error_redacted(e: &zilliz_import::Error) {
+    assert_no_secrets("Debug", &format!("{e:?}"));
+    assert_no_secrets("Display", &e.to_string());
+}
+
+// ---------------------------------------------------------------- envelopes
+
+pub fn ok(data: Value) -> Value {
+    json!({"code": 0, "data": data})
+}
+
+/// What a create answers: `{"code": 0, "data": {"jobId": JOB_ID}}`.
+pub fn created_body() -> Value {
+    ok(json!({"jobId": JOB_ID}))
+}
+
+pub fn progress(state: &str, percent: i64) -> Value {
+    ok(
+        json!({"jobId": JOB_ID, "collectionName": "medium_articles", "state": state, "progress": percent}),
+    )
+}
+
+pub fn describe_body() -> Value {
+    json!({"clusterId": CLUSTER, "jobId": JOB_ID})
+}
+
+// ------------------------------------------------------------ httpmock
+
+/// A mock on `server` answering every POST to `path` as `reply` says.
+pub async fn on_post<'a>(server: &'a MockServer, path: &str, reply: impl FnOnce(Then)) -> Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(path);
+            reply(then);
+        })
+        .await
+}
+
+// ------------------------------------------------------------ assertions
+
+/// The fields of an `Error::Api` as (code, message, status, request id,
+/// attempts); panics on any other variant.
+#[track_caller]
+pub fn api_fields(e: &Error) -> (i64, &str, u16, Option<&str>, u32) {
+    match e {
+        Error::Api {
+            code,
+            message,
+            status,
+            request_id,
+            attempts,
+        } => (
+            *code,
+            message.as_str(),
+            *status,
+            request_id.as_deref(),
+            *attempts,
+        ),
+        other => panic!("expected Api, got {other:?}"),
+    }
+}
+
+/// Panics unless `e` is `Error::Http` with this status after this many
+/// attempts.
+#[track_caller]
+pub fn assert_http(e: &Error, status: u16, attempts: u32) {
+    assert!(
+        matches!(e, Error::Http { status: s, attempts: a, .. } if *s == status && *a == attempts),
+        "expected Http {{ status: {status}, attempts: {attempts}, .. }}, got {e:?} ({e})"
+    );
+}
+
+/// Panics unless `e` is `Error::Decode` with this status after this many
+/// attempts.
+#[track_caller]
+pub fn assert_decode(e: &Error, status: u16, attempts: u32) {
+    assert!(
+        matches!(e, Error::Decode { status: s, attempts: a, .. } if *s == status && *a == attempts),
+        "expected Decode {{ status: {status}, attempts: {attempts}, .. }}, got {e:?} ({e})"
+    );
+}
+
+/// Panics unless `e` is `Error::InvalidInput` naming `field`.
+#[track_caller]
+pub fn assert_invalid_input(e: &Error, field: &str) {
+    assert!(
+        matches!(e, Error::InvalidInput { field: f, .. } if *f == field),
+        "expected InvalidInput({field}), got {e:?}"
+    );
+}
+
+// ------------------------------------------------------------- progress
+
+/// What `on_progress` reported, as (state, percent).
+pub type ProgressLog = Arc<Mutex<Vec<(ImportState, u8)>>>;
+
+/// `options` recording every report into the returned log.
+pub fn recording(options: WaitOptions) -> (WaitOptions, ProgressLog) {
+    recording_then(options, || {})
+}
+
+/// As [`recording`], calling `after` once each report is logged.
+pub fn recording_then(
+    options: WaitOptions,
+    mut after: impl FnMut() + Send + 'static,
+) -> (WaitOptions, ProgressLog) {
+    let log: ProgressLog = Arc::default();
+    let sink = log.clone();
+    let options = options.on_progress(move |p| {
+        sink.lock().unwrap().push((p.state.clone(), p.progress));
+        after();
+    });
+    (options, log)
+}

@@ -1,0 +1,29 @@
+//! The integration tests, in one binary so the crate and its dependencies
+//! are linked once. Each module was a test target of its own; run one with
+//! a filter, e.g. `cargo test --all-features --test it faults::`.
+//!
+//! The modules that drive the binary need the `cli` feature, and those that
+//! run the emulator need `emulator`; without them they drop out.
+
+mod common;
+
+#[cfg(feature = "cli")]
+mod cli;
+mod create_wire;
+#[cfg(feature = "emulator")]
+mod e2e_emulator;
+#[cfg(feature = "emulator")]
+mod emulator_http;
+mod errors;
+mod faults;
+mod fuzz_decode;
+#[cfg(feature = "cli")]
+mod hardening;
+mod lifecycle;
+mod live;
+#[cfg(feature = "emulator")]
+mod load;
+mod retries;
+#[cfg(feature = "cli")]
+mod secrets_audit;
+mod spec;
