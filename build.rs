@@ -7,7 +7,7 @@ use std::{env, fs, path::Path, process::ExitCode};
 
 const SPEC: &str = "openapi.yaml";
 /// The value the generated client carries for the hand-written transport.
-const INNER_TYPE: &str = "crate::ResponseLimit";
+const INNER_TYPE: &str = "crate::Transport";
 
 fn main() -> ExitCode {
     println!("cargo:rerun-if-changed={SPEC}");

@@ -25,12 +25,15 @@ use crate::{
     redact::{REDACTED, Scrubber},
     request::not_blank,
     retry::{RetryPolicy, is_retryable, parse_retry_after},
-    transport::TooLarge,
+    transport::Mark,
 };
 
 /// What [`ClientBuilder`] hands over to make a [`Client`].
 pub(crate) struct Parts {
+    /// The generated client `raw()` hands out.
     pub(crate) raw: generated::Client,
+    /// The same over the same pool, handing answers back undecoded.
+    pub(crate) pipeline: generated::Client,
     pub(crate) base_url: String,
     pub(crate) api_key: SecretString,
     pub(crate) retry: RetryPolicy,
@@ -49,6 +52,7 @@ pub struct Client {
 
 struct Inner {
     raw: generated::Client,
+    pipeline: generated::Client,
     base_url: String,
     /// The API key (and, for a `user:password` token, the password alone),
     /// ready to scrub server text: built once, shared by every call.
@@ -118,6 +122,7 @@ impl Client {
         Client {
             inner: Arc::new(Inner {
                 raw: parts.raw,
+                pipeline: parts.pipeline,
                 base_url: parts.base_url,
                 scrubber,
                 retry: parts.retry,
@@ -168,7 +173,7 @@ impl Client {
         // or an error): parsing URLs costs. Clones share its patterns.
         let built = std::sync::OnceLock::new();
         let scrubber = || built.get_or_init(|| job.scrubber(self.scrubber())).clone();
-        let raw = &self.inner.raw;
+        let raw = &self.inner.pipeline;
         let (data, request_id) = self
             .call(Operation::Create, key.is_some(), None, &scrubber, || {
                 let mut send = raw.create_import_job().body(body.clone());
@@ -206,7 +211,7 @@ impl Client {
         let body = types::DescribeImportJobRequest::builder()
             .cluster_id(cluster_id)
             .job_id(job_id);
-        let raw = &self.inner.raw;
+        let raw = &self.inner.pipeline;
         let (data, _) = self
             .call(
                 Operation::Describe,
@@ -225,7 +230,7 @@ impl Client {
     pub async fn list_import_jobs(&self, request: &ListImportJobs) -> Result<ImportJobPage, Error> {
         request.validate()?;
         let body = request.to_body()?;
-        let raw = &self.inner.raw;
+        let raw = &self.inner.pipeline;
         let (data, _) = self
             .call(Operation::List, true, None, &|| self.scrubber(), || {
                 raw.list_import_jobs().body(body.clone()).send()
@@ -364,7 +369,7 @@ impl Client {
 }
 
 /// The `{code, message, data}` envelope every operation answers with.
-pub(crate) trait Envelope: serde::de::DeserializeOwned + serde::Serialize {
+pub(crate) trait Envelope: serde::de::DeserializeOwned {
     type Data;
     fn code(&self) -> i64;
     fn message(&self) -> Option<&str>;
@@ -442,8 +447,9 @@ impl<T> Answer<T> {
     }
 }
 
-/// Turns one attempt's outcome into data or an [`Error`], reading what is
-/// left of the answer (a body progenitor did not decode) once.
+/// Turns one attempt's outcome into data or an [`Error`]. The pipeline's
+/// client hands every answer back undecoded (see `transport`): its body is
+/// read here, once, and decoded once, with its status and headers at hand.
 async fn classify<R: Envelope>(
     result: Result<ResponseValue<R>, progenitor_client::Error<()>>,
     limit: usize,
@@ -451,53 +457,41 @@ async fn classify<R: Envelope>(
 ) -> Answer<R::Data> {
     use progenitor_client::Error as P;
     let response = match result {
-        // The declared 200, decoded once by progenitor.
-        Ok(value) => {
-            let status = value.status().as_u16();
-            let request_id = request_id(value.headers(), scrubber);
-            let envelope = value.into_inner();
-            return Answer {
-                outcome: settle(envelope, status, request_id.clone(), scrubber),
-                status: Some(status),
-                request_id,
-            };
-        }
         Err(P::UnexpectedResponse(response)) => response,
-        // A 200 whose body is not the typed envelope (its headers are not
-        // kept by progenitor): perhaps one with a string `code`.
-        Err(P::InvalidResponsePayload(body, e)) => {
-            let status = StatusCode::OK.as_u16();
-            return Answer {
-                outcome: lenient::<R>(&body, status, None, e.to_string(), scrubber),
-                status: Some(status),
-                request_id: None,
-            };
-        }
         Err(P::CommunicationError(e) | P::ResponseBodyError(e)) => {
             return Answer::failed(transport_error(e));
         }
         Err(P::InvalidRequest(reason)) => return Answer::failed(Error::invalid("body", reason)),
+        // The pipeline's hook hands no answer to progenitor to decode.
+        Ok(_) => {
+            let reason = "an answer decoded past the crate's transport".to_owned();
+            return Answer::failed(decode_error(0, reason, b"", scrubber));
+        }
         Err(other) => {
             let reason = scrubber().excerpt(other.to_string().as_bytes());
             return Answer::failed(decode_error(0, reason, b"", scrubber));
         }
     };
 
-    // Any status but the declared 200: the body is read here, once.
     let headers = response.headers();
     let request_id = request_id(headers, scrubber);
-    if let Some(TooLarge { status }) = response.extensions().get::<TooLarge>() {
-        return Answer {
-            outcome: Err(Error::BodyTooLarge {
-                status: status.as_u16(),
-                limit,
-                attempts: 0,
-            }),
-            status: Some(status.as_u16()),
-            request_id,
-        };
-    }
-    let status = response.status().as_u16();
+    let mark = response.extensions().get::<Mark>().copied();
+    let status = match mark {
+        Some(Mark::TooLarge(status)) => {
+            let status = status.as_u16();
+            return Answer {
+                outcome: Err(Error::BodyTooLarge {
+                    status,
+                    limit,
+                    attempts: 0,
+                }),
+                status: Some(status),
+                request_id,
+            };
+        }
+        Some(Mark::Undecoded(status)) => status.as_u16(),
+        None => response.status().as_u16(),
+    };
     let retry_after = headers
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
@@ -506,7 +500,13 @@ async fn classify<R: Envelope>(
         Ok(body) => body,
         Err(e) => return Answer::failed(transport_error(e)),
     };
-    let outcome = if (200..300).contains(&status) {
+    let outcome = if status == StatusCode::OK.as_u16() {
+        // The declared answer: one decode into the generated envelope.
+        match serde_json::from_slice::<R>(&body) {
+            Ok(envelope) => settle(envelope, status, request_id.clone(), &body, scrubber),
+            Err(e) => lenient::<R>(&body, status, request_id.clone(), e.to_string(), scrubber),
+        }
+    } else if (200..300).contains(&status) {
         // Another 2xx than the declared 200.
         let reason = format!("HTTP {status} with a body that is not the envelope");
         lenient::<R>(&body, status, request_id.clone(), reason, scrubber)
@@ -544,6 +544,7 @@ fn settle<R: Envelope>(
     envelope: R,
     status: u16,
     request_id: Option<String>,
+    body: &[u8],
     scrubber: &(dyn Fn() -> Scrubber + Sync),
 ) -> Result<R::Data, Error> {
     if !is_success_code(envelope.code()) {
@@ -555,16 +556,9 @@ fn settle<R: Envelope>(
             scrubber,
         ));
     }
-    // Only a broken answer lacks `data`: serialising it back for the
-    // excerpt costs nothing on the way that succeeds.
-    let shown = serde_json::to_vec(&envelope).unwrap_or_default();
     envelope.into_data().ok_or_else(|| {
-        decode_error(
-            status,
-            "a success envelope without `data`".into(),
-            &shown,
-            scrubber,
-        )
+        let reason = "a success envelope without `data`".to_owned();
+        decode_error(status, reason, body, scrubber)
     })
 }
 
@@ -579,7 +573,7 @@ fn lenient<R: Envelope>(
 ) -> Result<R::Data, Error> {
     if let Some(value) = lenient_json(body) {
         if let Ok(envelope) = serde_json::from_value::<R>(value.clone()) {
-            return settle(envelope, status, request_id, scrubber);
+            return settle(envelope, status, request_id, body, scrubber);
         }
         if let Ok(bare) = serde_json::from_value::<BareEnvelope>(value)
             && !is_success_code(bare.code)

@@ -10,7 +10,7 @@ use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
-    Client, Error,
+    Client, Error, Transport,
     client::Parts,
     redact::{REDACTED, escape_controls, redact_url},
     retry::RetryPolicy,
@@ -257,14 +257,15 @@ impl ClientBuilder {
             .build()
             .map_err(|e| Error::InvalidConfig(format!("cannot build the HTTP client: {e}")))?;
 
+        // Two generated clients over one connection pool: the one `raw()`
+        // hands out decodes as progenitor does; the pipeline's hands every
+        // answer back for the crate to decode once (see `transport`).
+        let generated = |transport| {
+            crate::generated::Client::new_with_client(&base_url, http.clone(), transport)
+        };
         Ok(Client::assemble(Parts {
-            raw: crate::generated::Client::new_with_client(
-                &base_url,
-                http,
-                crate::ResponseLimit {
-                    max_bytes: self.max_response_bytes,
-                },
-            ),
+            raw: generated(Transport::new(self.max_response_bytes)),
+            pipeline: generated(Transport::undecoded(self.max_response_bytes)),
             base_url,
             api_key: key,
             retry: self.retry,

@@ -38,5 +38,5 @@ pub use request::{
     CreateImportJob, DEFAULT_MAX_PAGES, IdempotencyKey, ListImportJobs, MAX_IDEMPOTENCY_KEY_LEN,
 };
 pub use retry::RetryPolicy;
-pub use transport::ResponseLimit;
+pub use transport::Transport;
 pub use wait::{DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback, WaitOptions};

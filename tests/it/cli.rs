@@ -67,13 +67,18 @@ async fn run_error(c: assert_cmd::Command, code: i32) -> Value {
 }
 
 /// Runs `c` and checks that it exited with `code`, printed nothing on stdout
-/// and reported an error of `kind` and `delivery`, which it returns.
-async fn failure(c: assert_cmd::Command, code: i32, kind: &str, delivery: &str) -> Value {
+/// and reported an error of `kind` and `delivery` (none for how a wait or a
+/// walk ended: that is not one request), which it returns.
+async fn failure(c: assert_cmd::Command, code: i32, kind: &str, delivery: Option<&str>) -> Value {
     let r = expect(c, code).await;
     assert_eq!(r.stdout, "");
     let e = r.stderr_error();
     assert_eq!(e["kind"], json!(kind));
-    assert_eq!(e["delivery"], json!(delivery));
+    assert_eq!(
+        e.get("delivery"),
+        delivery.map(|d| json!(d)).as_ref(),
+        "{e}"
+    );
     e
 }
 
@@ -133,8 +138,10 @@ fn help_lists_the_commands_and_exit_codes() {
     assert!(
         text.contains(
             "Exit codes: 0 success 2 bad usage or invalid input (nothing was sent) \
-             3 the API answered with an error code 4 network, HTTP or decoding failure \
-             5 the import job failed 6 waiting for the job timed out"
+             3 the API answered with an error code 4 network, HTTP or decoding failure; \
+             a listing the server kept from ending (a page repeated, or the page limit reached) \
+             5 the import job failed 6 waiting for the job timed out, or --timeout passed \
+             before a request could be sent 141 stdout was closed"
         ),
         "{text}"
     );
@@ -544,7 +551,13 @@ async fn invalid_input_exits_2_and_sends_nothing() {
     let h = quick_emulator().await;
 
     let create = |url: &'static str| create_args_on(CLUSTER, "c", url, &[]);
-    let e = failure(jcmd(&h, &create("nope")), 2, "invalid_input", "NotSent").await;
+    let e = failure(
+        jcmd(&h, &create("nope")),
+        2,
+        "invalid_input",
+        Some("NotSent"),
+    )
+    .await;
     assert_eq!(e["field"], json!("objectUrl"));
     assert_eq!(e["attempts"], json!(0));
     assert!(
@@ -645,7 +658,7 @@ async fn api_errors_exit_3_with_the_code_on_stderr() {
     let h = quick_emulator().await;
 
     let describe = cluster_args("describe", &["4242"]);
-    let e = failure(jcmd(&h, &describe), 3, "api", "Received").await;
+    let e = failure(jcmd(&h, &describe), 3, "api", Some("Received")).await;
     assert_eq!(e["code"], json!(96026));
     assert_eq!(e["status"], json!(200));
     assert_eq!(e["attempts"], json!(1));
@@ -701,7 +714,7 @@ async fn api_errors_exit_3_with_the_code_on_stderr() {
 async fn a_closed_port_exits_4() {
     let base = closed_port_url();
     let describe = json_args(&cluster_args("describe", &["1"]));
-    let e = failure(cmd_at(&base, KEY, &describe), 4, "connect", "NotSent").await;
+    let e = failure(cmd_at(&base, KEY, &describe), 4, "connect", Some("NotSent")).await;
     assert_eq!(e["attempts"], json!(3), "connection failures are retried");
     assert_eq!(e.get("code"), None);
 
@@ -716,12 +729,14 @@ async fn a_closed_port_exits_4() {
     let wait = json_args(&cluster_args("wait", &["1", "--timeout", "300ms"]));
     let e = run_error(cmd_at(&base, KEY, &wait), 6).await;
     assert_eq!(e["kind"], json!("wait_timed_out"));
-    assert_eq!(e["delivery"], json!("MaybeSent"));
+    // A wait only reads: its end is not a request in doubt. Why it saw
+    // nothing is the last poll's failure, a request that never left.
+    assert_eq!(e.get("delivery"), None, "{e}");
+    assert_eq!(e["lastError"]["kind"], json!("connect"), "{e}");
+    assert_eq!(e["lastError"]["delivery"], json!("NotSent"), "{e}");
+    let message = e["message"].as_str().unwrap();
     assert!(
-        e["message"]
-            .as_str()
-            .unwrap()
-            .ends_with("; no progress was seen"),
+        message.contains("; no progress was seen; the last poll failed: could not connect"),
         "{e}"
     );
     // ... and says so as it goes, instead of waiting in silence.
@@ -764,7 +779,7 @@ async fn a_failed_job_exits_5() {
     assert_eq!(r.stdout_json(), json!({ "jobId": job.job_id }));
     let e = r.stderr_error();
     assert_eq!(e["kind"], json!("import_failed"));
-    assert_eq!(e["delivery"], json!("Received"));
+    assert_eq!(e.get("delivery"), None, "not one request: {e}");
     assert_eq!(e["jobId"], json!(job.job_id));
     assert_eq!(
         e["message"],
@@ -790,7 +805,8 @@ async fn a_wait_that_times_out_exits_6() {
     let h = emulator(KEY, Duration::from_secs(3600)).await;
     let id = lib_create(&h, "c", URL).await;
     let wait = cluster_args("wait", &[&id, "--timeout", "50ms"]);
-    let e = failure(jcmd(&h, &wait), 6, "wait_timed_out", "Received").await;
+    let e = failure(jcmd(&h, &wait), 6, "wait_timed_out", None).await;
+    assert_eq!(e.get("lastError"), None, "no poll failed: {e}");
     let msg = e["message"].as_str().unwrap();
     assert!(msg.starts_with("gave up waiting after "), "{msg}");
     assert!(

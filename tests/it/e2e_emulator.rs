@@ -15,7 +15,7 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{
     Client, CreateImportJob, CreatedImportJob, Delivery, Error, ImportJobPage, ImportProgress,
-    ImportState, ListImportJobs, RetryPolicy, WaitOptions,
+    ImportState, ListImportJobs, RetryPolicy, WaitError, WaitOptions, WalkError,
     emulator::{Emulator, EmulatorHandle, JobState, RecordedRequest},
 };
 
@@ -292,9 +292,16 @@ async fn wait_times_out_on_a_stuck_job_reporting_once() {
         .wait_for_import_job(CLUSTER, &created.job_id, options)
         .await
         .unwrap_err();
-    let Error::WaitTimedOut { waited, last } = &err else {
-        panic!("expected WaitTimedOut, got {err:?}");
+    let WaitError::TimedOut {
+        waited,
+        last,
+        last_error,
+        ..
+    } = &err
+    else {
+        panic!("expected TimedOut, got {err:?}");
     };
+    assert!(last_error.is_none(), "no poll failed: {last_error:?}");
     assert!(*waited >= Duration::from_millis(150), "{waited:?}");
     let last = last.as_deref().expect("a poll succeeded");
     assert_eq!(
@@ -302,7 +309,8 @@ async fn wait_times_out_on_a_stuck_job_reporting_once() {
         (ImportState::Pending, 0)
     );
     assert_eq!(last.job_id, created.job_id);
-    assert_eq!(err.delivery(), Delivery::Received);
+    // A wait only reads: its timeout is not a request in doubt.
+    assert!(err.request_error().is_none());
     // Many polls, one report: nothing changed after the first.
     assert!(requests_to(&h, DESCRIBE).len() >= 3);
     assert_eq!(*calls.lock().unwrap(), [(ImportState::Pending, 0)]);
@@ -343,9 +351,10 @@ async fn a_failing_job_describes_as_failed_and_wait_returns_import_failed() {
         .await
         .unwrap_err();
     match &err {
-        Error::ImportFailed {
+        WaitError::JobFailed {
             reason: r,
             progress,
+            ..
         } => {
             assert_eq!(r, &reason);
             assert_eq!(progress.state, ImportState::Failed);
@@ -358,7 +367,7 @@ async fn a_failing_job_describes_as_failed_and_wait_returns_import_failed() {
         err.to_string(),
         format!("import job {} failed: {reason}", created.job_id)
     );
-    assert_eq!(err.delivery(), Delivery::Received);
+    assert!(err.request_error().is_none());
     assert_eq!(*seen.lock().unwrap(), [(ImportState::Failed, 44)]);
 }
 
@@ -390,7 +399,10 @@ async fn wait_follows_a_job_to_failure_with_the_manual_clock() {
             (ImportState::Failed, 44),
         ]
     );
-    let Error::ImportFailed { reason, progress } = err else {
+    let WaitError::JobFailed {
+        reason, progress, ..
+    } = err
+    else {
         panic!("expected ImportFailed, got {err:?}")
     };
     assert_eq!(
@@ -417,7 +429,7 @@ async fn a_failed_presigned_import_does_not_leak_the_signature_into_the_error() 
         .wait_for_import_job(CLUSTER, &created.job_id, fast_wait())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::ImportFailed { .. }), "{err:?}");
+    assert!(matches!(err, WaitError::JobFailed { .. }), "{err:?}");
     assert!(
         !err.to_string().contains("SIG-SENTINEL"),
         "Display leaks: {err}"
@@ -530,6 +542,9 @@ async fn an_unknown_job_is_96026_including_a_job_of_another_cluster() {
         .wait_for_import_job(CLUSTER, "448799999999999999", fast_wait())
         .await
         .unwrap_err();
+    let e = e
+        .request_error()
+        .expect("a request's failure ended the wait");
     assert_eq!(e.api_code(), Some(96026), "{e:?}");
     assert_eq!(requests_to(&h, DESCRIBE).len(), 3);
 }
@@ -673,10 +688,11 @@ async fn list_all_of_an_empty_cluster_yields_one_empty_page_and_errors_end_the_s
     assert!(pages[0].records.is_empty());
     assert_eq!(pages[0].count, Some(0));
 
-    let items: Vec<Result<_, Error>> =
+    let items: Vec<Result<_, WalkError>> =
         futures::StreamExt::collect(c.list_all_import_jobs(ListImportJobs::new("in01-nope"))).await;
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0].as_ref().unwrap_err().api_code(), Some(96018));
+    let e = items[0].as_ref().unwrap_err().request_error().unwrap();
+    assert_eq!(e.api_code(), Some(96018));
 }
 
 #[tokio::test]
@@ -984,7 +1000,9 @@ async fn invalid_input_sends_nothing() {
         assert_invalid_input(&e, field);
         let e = futures::StreamExt::collect::<Vec<_>>(c.list_all_import_jobs(req.clone())).await;
         assert_eq!(e.len(), 1);
-        assert!(matches!(&e[0], Err(Error::InvalidInput { field: f, .. }) if *f == field));
+        assert!(
+            matches!(&e[0], Err(WalkError::Request(Error::InvalidInput { field: f, .. })) if *f == field)
+        );
     }
     for (cluster, job, field) in [
         ("", "1", "clusterId"),
@@ -997,7 +1015,7 @@ async fn invalid_input_sends_nothing() {
             .wait_for_import_job(cluster, job, fast_wait())
             .await
             .unwrap_err();
-        assert_invalid_input(&e, field);
+        assert_invalid_input(e.request_error().expect("invalid input"), field);
     }
     assert_eq!(h.requests().len(), 0, "nothing was sent");
     assert_eq!(h.job_count(), 0);

@@ -270,6 +270,7 @@ async fn an_html_gateway_error_is_an_http_error_with_a_bounded_excerpt() {
             retry_after,
             request_id,
             attempts,
+            ..
         } => {
             assert_eq!(*status, 502);
             assert!(
@@ -351,7 +352,8 @@ async fn an_oversized_answer_is_not_read() {
             Error::BodyTooLarge {
                 status: 200,
                 limit: 128,
-                attempts: 1
+                attempts: 1,
+                ..
             }
         ),
         "{err:?}"
@@ -594,4 +596,30 @@ async fn a_decode_reason_quoting_a_secret_is_scrubbed() {
 
     assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
     assert_error_redacted(&err);
+}
+
+/// An error envelope the generated type cannot hold (a string `code`, a
+/// `data` of the wrong shape) is still an API error, and keeps the request
+/// id of the answer it came in: the crate decodes with the headers at hand.
+#[tokio::test]
+async fn an_untyped_200_error_envelope_keeps_its_request_id() {
+    use crate::common::faulty_server::{Fault, FaultyServer};
+    for body in [
+        json!({"code": "96026", "message": "job not found"}),
+        json!({"code": 96026, "message": "job not found", "data": {}}),
+        json!({"code": 96026, "message": "job not found", "data": "none"}),
+    ] {
+        let server =
+            FaultyServer::start(vec![Fault::json(200, &body, &[("requestid", "req-77")])]).await;
+        let e = client(server.url())
+            .describe_import_job(CLUSTER, JOB_ID)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            api_fields(&e),
+            (96026, "job not found", 200, Some("req-77"), 1),
+            "{body}"
+        );
+        assert_eq!(server.requests_received(), 1);
+    }
 }

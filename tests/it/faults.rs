@@ -332,6 +332,7 @@ async fn html_502_create_is_not_retried() {
             retry_after: None,
             request_id: None,
             attempts: 1,
+            ..
         } => assert_eq!(excerpt, HTML_502),
         other => panic!("expected Http 502, got {other:?}"),
     }
@@ -386,7 +387,8 @@ async fn oversized_body_with_length_is_refused_at_the_default_limit() {
         Error::BodyTooLarge {
             status: 200,
             limit: DEFAULT_MAX_RESPONSE_BYTES,
-            attempts: 1
+            attempts: 1,
+            ..
         }
     );
     assert_eq!(DEFAULT_MAX_RESPONSE_BYTES, 16 * 1024 * 1024);
@@ -421,7 +423,8 @@ async fn oversized_chunked_body_is_refused_at_a_configured_limit() {
             Error::BodyTooLarge {
                 status: 200,
                 limit: LIMIT,
-                attempts: 1
+                attempts: 1,
+                ..
             }
         );
         assert!(err.to_string().contains("1048576-byte limit"), "{err}");

@@ -23,7 +23,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{
     Client, DEFAULT_MAX_PAGES, Delivery, Error, ImportState, ListImportJobs, RetryPolicy,
-    WaitOptions,
+    WaitError, WaitOptions, WalkError,
 };
 
 /// The binary with a clean environment, pointed at `base` with the sentinel key.
@@ -383,7 +383,7 @@ async fn a_walk_over_endless_new_pages_stops_at_its_page_bound() {
             .all(|p| p.as_ref().unwrap().records.len() == 100)
     );
     assert!(
-        matches!(items[5], Err(Error::PageLimitReached { pages: 5 })),
+        matches!(items[5], Err(WalkError::PageLimitReached { pages: 5, .. })),
         "{:?}",
         items[5]
     );
@@ -403,8 +403,9 @@ async fn a_walk_over_endless_new_pages_stops_at_its_page_bound() {
         .await;
     assert!(matches!(
         last,
-        Some(Err(Error::PageLimitReached {
-            pages: DEFAULT_MAX_PAGES
+        Some(Err(WalkError::PageLimitReached {
+            pages: DEFAULT_MAX_PAGES,
+            ..
         }))
     ));
     assert_eq!(server.requests_received(), DEFAULT_MAX_PAGES as usize);
@@ -456,7 +457,17 @@ async fn a_wait_deadline_bounds_polls_that_never_answer() {
         .await
         .unwrap_err();
     let took = started.elapsed();
-    assert!(matches!(e, Error::WaitTimedOut { last: None, .. }), "{e:?}");
+    let WaitError::TimedOut {
+        last, last_error, ..
+    } = &e
+    else {
+        panic!("expected TimedOut, got {e:?}");
+    };
+    assert!(last.is_none(), "no poll answered: {last:?}");
+    // The polls were cut off by the deadline: none of them is the
+    // failure of a poll that ran its course.
+    assert!(last_error.is_none(), "{last_error:?}");
+    assert!(e.request_error().is_none(), "a wait only reads");
     assert!(
         took >= Duration::from_millis(800) && took < Duration::from_secs(5),
         "{took:?}"
@@ -484,7 +495,22 @@ async fn an_operation_timeout_bounds_a_create_and_its_retries() {
         .await
         .unwrap_err();
     let took = started.elapsed();
-    assert!(matches!(e, Error::Timeout { attempts: 1, .. }), "{e:?}");
+    // The call's deadline, not the HTTP client's 30 s, cut the attempt.
+    assert!(
+        matches!(
+            e,
+            Error::Timeout {
+                attempts: 1,
+                source: None,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().ends_with(": the call's deadline passed"),
+        "{e}"
+    );
     assert_eq!(e.delivery(), Delivery::MaybeSent);
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert_eq!(server.requests_received(), 1);
@@ -586,7 +612,7 @@ async fn a_wait_gives_up_after_its_consecutive_failure_bound() {
         .wait_for_import_job(CLUSTER, JOB_ID, quick().max_poll_failures(3))
         .await
         .unwrap_err();
-    assert_http(&e, 500, 1);
+    assert_http(e.request_error().expect("the third failed poll"), 500, 1);
     // One failure, a success that restarts the count, then three in a row.
     assert_eq!(server.requests_received(), 6);
 }
@@ -604,7 +630,10 @@ async fn answers_proving_the_job_cannot_be_followed_end_the_wait_at_once() {
             .wait_for_import_job(CLUSTER, JOB_ID, quick())
             .await
             .unwrap_err();
-        assert!(matches!(e, Error::Api { .. }), "{e:?}");
+        assert!(
+            matches!(e, WaitError::Request(Error::Api { code: c, .. }) if c == code),
+            "{e:?}"
+        );
         assert_eq!(server.requests_received(), 1, "{e:?}");
     }
 }
@@ -705,8 +734,11 @@ async fn a_failed_job_never_reads_100_percent() {
         .wait_for_import_job(CLUSTER, JOB_ID, options)
         .await
         .unwrap_err();
-    let Error::ImportFailed { reason, progress } = e else {
-        panic!("expected ImportFailed, got {e:?}");
+    let WaitError::JobFailed {
+        reason, progress, ..
+    } = e
+    else {
+        panic!("expected JobFailed, got {e:?}");
     };
     assert_eq!(reason, "disk full");
     assert_eq!(progress.progress, 99);

@@ -9,7 +9,7 @@ use httpmock::prelude::*;
 use serde_json::{Value, json};
 use zilliz_import::{
     Client, Delivery, Error, ImportJobPage, ImportProgress, ImportState, ListImportJobs,
-    RetryPolicy, WaitOptions,
+    RetryPolicy, WaitError, WaitOptions, WalkError,
 };
 
 fn ms(n: u64) -> Duration {
@@ -32,7 +32,7 @@ async fn wait_recorded(
     script: Vec<Fault>,
     retry: RetryPolicy,
 ) -> (
-    Result<ImportProgress, Error>,
+    Result<ImportProgress, WaitError>,
     Vec<(ImportState, u8)>,
     FaultyServer,
 ) {
@@ -257,7 +257,7 @@ async fn out_of_range_pages_are_refused_before_sending() {
         let walked: Vec<_> = c.list_all_import_jobs(request.clone()).collect().await;
         assert_eq!(walked.len(), 1, "{request:?}");
         assert!(
-            matches!(&walked[0], Err(Error::InvalidInput { field, .. }) if *field == expected),
+            matches!(&walked[0], Err(WalkError::Request(Error::InvalidInput { field, .. })) if *field == expected),
             "{walked:?}"
         );
     }
@@ -304,7 +304,7 @@ fn j1_j2() -> Vec<Value> {
 }
 
 /// Everything `list_all_import_jobs` yields for pages of two.
-async fn walk(server: &MockServer) -> Vec<Result<ImportJobPage, Error>> {
+async fn walk(server: &MockServer) -> Vec<Result<ImportJobPage, WalkError>> {
     client(&server.base_url())
         .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(2))
         .collect()
@@ -312,7 +312,7 @@ async fn walk(server: &MockServer) -> Vec<Result<ImportJobPage, Error>> {
 }
 
 /// The ids of `item`, which must be a page.
-fn ids_of(item: &Result<ImportJobPage, Error>) -> Vec<Vec<String>> {
+fn ids_of(item: &Result<ImportJobPage, WalkError>) -> Vec<Vec<String>> {
     ids(&[item.as_ref().unwrap().clone()])
 }
 
@@ -386,11 +386,15 @@ async fn list_all_ends_when_the_server_repeats_a_page() {
     assert_eq!(items.len(), 2, "{items:?}");
     assert_eq!(ids_of(&items[0]), vec![vec!["j1", "j2"]]);
     match &items[1] {
-        Err(e @ Error::PaginationStalled { page }) => {
+        Err(e @ WalkError::Stalled { page, .. }) => {
             assert_eq!(*page, 2);
-            assert_eq!(e.delivery(), Delivery::Received);
+            assert!(e.request_error().is_none(), "no request failed");
+            assert_eq!(
+                e.to_string(),
+                "listing stopped at page 2: the server answered it with the same jobs as page 1"
+            );
         }
-        other => panic!("expected PaginationStalled, got {other:?}"),
+        other => panic!("expected Stalled, got {other:?}"),
     }
     mock.assert_calls_async(2).await;
 }
@@ -413,7 +417,7 @@ async fn list_all_ends_after_the_first_error() {
 
     assert_eq!(items.len(), 2);
     assert!(items[0].is_ok());
-    let (code, .., attempts) = api_fields(items[1].as_ref().unwrap_err());
+    let (code, .., attempts) = api_fields(items[1].as_ref().unwrap_err().request_error().unwrap());
     assert_eq!((code, attempts), (96018, 1), "{items:?}");
     p1.assert_calls_async(1).await;
     p2.assert_calls_async(1).await;
@@ -506,16 +510,18 @@ async fn a_failed_job_ends_the_wait_with_its_reason() {
         .unwrap_err();
 
     match &err {
-        Error::ImportFailed { reason, progress } => {
+        WaitError::JobFailed {
+            reason, progress, ..
+        } => {
             assert_eq!(reason, "cannot read s3://bucket/a.parquet: access denied");
             assert_eq!(progress.job_id, JOB_ID);
             assert_eq!(progress.state, ImportState::Failed);
             assert_eq!(progress.progress, 30);
             assert_eq!(progress.reason.as_deref(), Some(reason.as_str()));
         }
-        other => panic!("expected ImportFailed, got {other:?}"),
+        other => panic!("expected JobFailed, got {other:?}"),
     }
-    assert_eq!(err.delivery(), Delivery::Received);
+    assert!(err.request_error().is_none(), "no request failed");
     assert_eq!(
         err.to_string(),
         format!("import job {JOB_ID} failed: cannot read s3://bucket/a.parquet: access denied")
@@ -538,15 +544,23 @@ async fn a_deadline_ends_the_wait_with_the_last_progress() {
     let elapsed = started.elapsed();
 
     match &err {
-        Error::WaitTimedOut { waited, last } => {
+        WaitError::TimedOut {
+            waited,
+            last,
+            last_error: None,
+            ..
+        } => {
             assert!(*waited >= ms(100), "{waited:?}");
             let last = last.as_ref().expect("polls succeeded");
             assert_eq!(last.state, ImportState::Pending);
             assert_eq!(last.job_id, JOB_ID);
         }
-        other => panic!("expected WaitTimedOut, got {other:?}"),
+        other => panic!("expected TimedOut, got {other:?}"),
     }
-    assert_eq!(err.delivery(), Delivery::Received);
+    assert!(
+        !err.to_string().contains("may have been sent"),
+        "a wait only reads: {err}"
+    );
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
     assert!(
         server.requests_received() >= 2,
@@ -622,7 +636,7 @@ async fn a_lasting_error_while_polling_ends_the_wait() {
         .await
         .unwrap_err();
 
-    let (code, .., attempts) = api_fields(&err);
+    let (code, .., attempts) = api_fields(err.request_error().expect("a request failed"));
     assert_eq!((code, attempts), (96026, 1), "{err:?}");
     assert_eq!(server.requests_received(), 2);
 }
@@ -638,6 +652,37 @@ async fn wait_with_a_blank_job_id_sends_nothing() {
         .wait_for_import_job(CLUSTER, "", fast_wait())
         .await
         .unwrap_err();
-    assert_invalid_input(&err, "jobId");
+    assert_invalid_input(err.request_error().expect("invalid input"), "jobId");
     assert_eq!(server.requests_received(), 0);
+}
+
+/// A wait that polls through failures until its deadline ends as a timeout
+/// (a wait only reads: no request is in doubt), and says why no progress
+/// came: the failure of its last poll.
+#[tokio::test]
+async fn a_timed_out_wait_carries_its_last_failed_poll() {
+    let server = FaultyServer::start(vec![Fault::text(500, "text/plain", "oops", &[])]).await;
+    let options = WaitOptions::default()
+        .interval(ms(5), ms(10))
+        .timeout(ms(300))
+        .max_poll_failures(1_000);
+    let err = client_with(server.url(), RetryPolicy::none())
+        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .await
+        .unwrap_err();
+    let WaitError::TimedOut {
+        last, last_error, ..
+    } = &err
+    else {
+        panic!("expected TimedOut, got {err:?}");
+    };
+    assert!(last.is_none(), "{last:?}");
+    assert_http(last_error.as_deref().expect("the polls failed"), 500, 1);
+    assert!(err.request_error().is_none());
+    assert!(
+        err.to_string()
+            .contains("; no progress was seen; the last poll failed: unexpected HTTP status 500"),
+        "{err}"
+    );
+    assert!(server.requests_received() >= 2);
 }

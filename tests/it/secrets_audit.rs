@@ -16,7 +16,7 @@ use crate::common::cli_env::{
 use httpmock::prelude::*;
 use serde_json::json;
 use zilliz_import::{
-    Client, CreateImportJob, Error, ListImportJobs, WaitOptions,
+    Client, CreateImportJob, Error, ListImportJobs, WaitError, WaitOptions,
     emulator::{Emulator, EmulatorHandle},
 };
 
@@ -137,7 +137,7 @@ fn traced<T>(f: impl AsyncFnOnce() -> T) -> (T, String) {
 }
 
 /// Debug, Display and the source chain of an error, plus its Debug in full.
-fn describe_err(e: &Error) -> String {
+fn describe_err(e: &dyn std::error::Error) -> String {
     let mut text = format!("{e}\n{e:?}\n{e:#?}\n");
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -147,7 +147,7 @@ fn describe_err(e: &Error) -> String {
     text
 }
 
-fn describe_result<T: std::fmt::Debug>(r: &Result<T, Error>) -> String {
+fn describe_result<T: std::fmt::Debug, E: std::error::Error>(r: &Result<T, E>) -> String {
     match r {
         Ok(v) => format!("{v:?}\n{v:#?}\n"),
         Err(e) => describe_err(e),
@@ -217,7 +217,8 @@ fn assert_create_echoes_are_scrubbed(url: &str, bodies: Vec<(u16, String)>) {
 fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
     let (texts, trace) = traced(async || {
         let mut texts: Vec<String> = Vec::new();
-        let mut errors: Vec<Error> = Vec::new();
+        // Failed calls, and how a wait ended.
+        let mut errors: Vec<Box<dyn std::error::Error>> = Vec::new();
 
         let emu = emulator_builder(API_KEY, Duration::from_millis(200));
         texts.push(format!("{emu:?}"));
@@ -284,14 +285,16 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
         let wrong = client(&other.base_url(), API_KEY);
         let e = wrong.create_import_job(secret_job_a()).await.unwrap_err();
         assert_wrong_key(&e);
-        errors.push(e);
-        errors.push(wrong.describe_import_job(CLUSTER, "1").await.unwrap_err());
-        errors.push(
+        errors.push(Box::new(e));
+        errors.push(Box::new(
+            wrong.describe_import_job(CLUSTER, "1").await.unwrap_err(),
+        ));
+        errors.push(Box::new(
             wrong
                 .list_import_jobs(&ListImportJobs::new(CLUSTER))
                 .await
                 .unwrap_err(),
-        );
+        ));
 
         // ---- failure: validation (nothing sent)
         let invalid = [
@@ -310,14 +313,14 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
             texts.push(format!("{job:?}"));
             let e = c.create_import_job(job).await.unwrap_err();
             assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
-            errors.push(e);
+            errors.push(Box::new(e));
         }
         let before = h.requests().len();
-        errors.push(
+        errors.push(Box::new(
             c.list_import_jobs(&ListImportJobs::new(CLUSTER).page_size(0))
                 .await
                 .unwrap_err(),
-        );
+        ));
         assert_eq!(h.requests().len(), before, "validation sends nothing");
         for bad in [
             Client::builder()
@@ -333,7 +336,7 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
         ] {
             let e = bad.unwrap_err();
             assert!(matches!(e, Error::InvalidConfig(_)), "{e:?}");
-            errors.push(e);
+            errors.push(Box::new(e));
         }
 
         // ---- failure: connection refused
@@ -343,8 +346,10 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Connect { .. }), "{e:?}");
-        errors.push(e);
-        errors.push(closed.describe_import_job(CLUSTER, "1").await.unwrap_err());
+        errors.push(Box::new(e));
+        errors.push(Box::new(
+            closed.describe_import_job(CLUSTER, "1").await.unwrap_err(),
+        ));
 
         // ---- failure: a server whose error message echoes the request
         // (create carries every secret; describe and list only the API key)
@@ -367,23 +372,27 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
                 .contains("secretKey <redacted> token <redacted> apiKey <redacted> url"),
             "{e}"
         );
-        errors.push(e);
+        errors.push(Box::new(e));
         let e = s.describe_import_job(CLUSTER, "1").await.unwrap_err();
         assert!(
             e.to_string()
                 .contains("apiKey <redacted> (Bearer <redacted>)"),
             "{e}"
         );
-        errors.push(e);
-        errors.push(
+        errors.push(Box::new(e));
+        errors.push(Box::new(
             s.list_import_jobs(&ListImportJobs::new(CLUSTER))
                 .await
                 .unwrap_err(),
-        );
+        ));
         // The same over HTTP 401.
         let (_server, s) = api_echo(401, 21119).await;
-        errors.push(s.create_import_job(secret_job_a()).await.unwrap_err());
-        errors.push(s.describe_import_job(CLUSTER, "1").await.unwrap_err());
+        errors.push(Box::new(
+            s.create_import_job(secret_job_a()).await.unwrap_err(),
+        ));
+        errors.push(Box::new(
+            s.describe_import_job(CLUSTER, "1").await.unwrap_err(),
+        ));
 
         // ---- failure: a gateway's HTML 502 echoing the request
         let html =
@@ -392,7 +401,7 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
         for job in [secret_job_a(), secret_job_a().idempotency_key("k-502")] {
             let e = s.create_import_job(job).await.unwrap_err();
             assert!(matches!(e, Error::Http { status: 502, .. }), "{e:?}");
-            errors.push(e);
+            errors.push(Box::new(e));
         }
         let e = s.describe_import_job(CLUSTER, "1").await.unwrap_err();
         assert!(
@@ -406,7 +415,7 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
             ),
             "{e:?}"
         );
-        errors.push(e);
+        errors.push(Box::new(e));
 
         // ---- failure: undecodable bodies echoing the secrets
         let bodies = [
@@ -431,7 +440,7 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
             let (_server, s) = echo_client(200, "application/json", create_body, other_body).await;
             let e = s.create_import_job(secret_job_a()).await.unwrap_err();
             assert!(matches!(e, Error::Decode { .. }), "{e:?}");
-            errors.push(e);
+            errors.push(Box::new(e));
             // Some of these bodies decode for describe or list: only what
             // comes back matters here.
             let r = s.describe_import_job(CLUSTER, "1").await;
@@ -452,11 +461,11 @@ fn library_success_and_failure_paths_leak_nothing_at_trace_level() {
             )
             .await
             .unwrap_err();
-        assert!(matches!(e, Error::WaitTimedOut { .. }), "{e:?}");
-        errors.push(e);
+        assert!(matches!(e, WaitError::TimedOut { .. }), "{e:?}");
+        errors.push(Box::new(e));
 
         assert_eq!(errors.len(), 28, "errors collected");
-        texts.extend(errors.iter().map(describe_err));
+        texts.extend(errors.iter().map(|e| describe_err(e.as_ref())));
         texts.push(format!("{h:?}"));
         texts
     });
@@ -500,7 +509,7 @@ fn a_failed_jobs_reason_does_not_leak_the_presigned_query() {
             )
             .await
             .unwrap_err();
-        assert!(matches!(e, Error::ImportFailed { .. }), "{e:?}");
+        assert!(matches!(e, WaitError::JobFailed { .. }), "{e:?}");
         let described = c.describe_import_job(CLUSTER, &created.job_id).await;
         let reason = described
             .as_ref()

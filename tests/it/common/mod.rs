@@ -141,6 +141,7 @@ pub fn api_fields(e: &Error) -> (i64, &str, u16, Option<&str>, u32) {
             status,
             request_id,
             attempts,
+            ..
         } => (
             *code,
             message.as_str(),
