@@ -115,6 +115,11 @@ pub(crate) fn redact_urls_in_text(text: &str) -> String {
 /// each parameter's value (raw and decoded: a server may quote only the
 /// signature), and any password.
 pub(crate) fn url_secrets(raw: &str) -> Vec<String> {
+    // Only a query (after `?`) or a password (before `@`) holds a secret:
+    // a plain URL, the common case, needs no parsing.
+    if !raw.contains(['?', '@']) {
+        return Vec::new();
+    }
     let Ok(url) = url::Url::parse(raw) else {
         return raw
             .split_once('?')
