@@ -8,7 +8,8 @@
 # $ZI_BENCH_OUT (default: bench-results/ under the cargo target dir).
 #
 #   ZI_BENCH_QUICK=1       small runs, for a smoke test (figures not meaningful)
-#   ZI_BENCH_SKIP_BUILD=1  skip the clean-build / rebuild timings (the slow part)
+#   ZI_BENCH_SKIP_BUILD=1  skip the clean-build / rebuild timings (the slow part;
+#                          benches/build_time.sh runs the clean-build comparison alone)
 #   ZI_BENCH_VENV=DIR      where the pymilvus virtualenv lives
 #   ZI_BENCH_PYTHON=PATH   a python that already has pymilvus (skips the venv)
 #   ZI_BENCH_WAIT_SCALE=N  time scale of the measured wait bench (default 20)
@@ -79,6 +80,9 @@ else
 fi
 
 if [ "${ZI_BENCH_SKIP_BUILD:-0}" = 0 ]; then
+  section "clean build: library vs a bare reqwest+tokio+serde crate (dev profile, interleaved rounds)"
+  ZI_BUILD_TIMINGS=1 ZI_BUILD_OUT="$OUT" bash benches/build_time.sh | tee "$OUT/build_clean.txt"
+
   section "build times (dev profile, scratch copy, own target dir)"
   SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/zilliz-import-buildtime.XXXXXX")
   mkdir "$SCRATCH/repo"
