@@ -6,15 +6,18 @@
 #
 # Both builds are `cargo build --lib --no-default-features --offline`, dev
 # profile, each into its own empty target dir (removed before every build),
-# in the same run, rounds interleaved (round 1: bare then library, round 2:
-# library then bare, ...). The bare crate is generated in a temp dir with
+# in the same run, rounds interleaved (each round starts with another
+# contender: round 1 bare then library, round 2 library then bare, ...), and
+# the medians compared. The bare crate is generated in a temp dir with
 # reqwest 0.13 (default-features = false, features rustls, json, http2),
 # tokio, serde and serde_json, and a copy of this repository's Cargo.lock so
 # the versions match. The library is built from a scratch copy of the working
 # tree (no target/, .git or benches/peer).
 #
-#   ZI_BUILD_ROUNDS=N       rounds (default 2; each round builds both once)
+#   ZI_BUILD_ROUNDS=N       rounds (default 2; each round builds each contender once)
 #   ZI_BUILD_FEATURES=LIST  features for the library build (default: none)
+#   ZI_BUILD_BASELINE=REV   also build the library as of git revision REV
+#                           (same features), in the same rounds: before/after
 #   ZI_BUILD_TIMINGS=1      one more library build with --timings; prints the
 #                           top units by duration (report kept in $ZI_BUILD_OUT)
 #   ZI_BUILD_OUT=DIR        where the --timings report is copied
@@ -37,6 +40,14 @@ unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR
 mkdir "$SCRATCH/lib"
 tar --exclude=./target --exclude=./.git --exclude=./benches/peer --exclude=./fuzz -cf - . |
   tar -xf - -C "$SCRATCH/lib"
+
+# The library as of another revision, to compare before and after a change.
+BASELINE=${ZI_BUILD_BASELINE:-}
+if [ -n "$BASELINE" ]; then
+  mkdir "$SCRATCH/base"
+  git archive --format=tar "$BASELINE" | tar -xf - -C "$SCRATCH/base"
+  rm -rf "$SCRATCH/base/benches/peer"
+fi
 
 # The bare crate: the same HTTP stack and serde, nothing else.
 REQWEST=$(awk -F'"' '/^name = "reqwest"/ { getline; print $2; exit }' Cargo.lock)
@@ -101,6 +112,7 @@ cp Cargo.lock "$SCRATCH/bare/Cargo.lock"
 
 echo "fetching sources (once, then --offline)..." >&2
 (cd "$SCRATCH/lib" && cargo fetch --locked -q)
+[ -z "$BASELINE" ] || (cd "$SCRATCH/base" && cargo fetch --locked -q)
 (cd "$SCRATCH/bare" && cargo fetch -q)
 
 # build NAME: a clean build; prints its wall-clock seconds and its CPU
@@ -110,8 +122,10 @@ echo "fetching sources (once, then --offline)..." >&2
 build() {
   local name=$1 dir=$SCRATCH/$1 target=$SCRATCH/target-$1
   local args=(build --lib --no-default-features --offline --quiet)
-  [ "$name" = lib ] && args+=(--locked)
-  [ "$name" = lib ] && [ -n "$FEATURES" ] && args+=(--features "$FEATURES")
+  if [ "$name" != bare ]; then
+    args+=(--locked)
+    [ -z "$FEATURES" ] || args+=(--features "$FEATURES")
+  fi
   rm -rf "$target"
   "$TIME" -f '%e %U %S' -o "$SCRATCH/time" \
     env -C "$dir" CARGO_TARGET_DIR="$target" cargo "${args[@]}" >&2
@@ -119,20 +133,26 @@ build() {
   awk '{ printf "%.1f %.1f\n", $1, $2 + $3 }' "$SCRATCH/time"
 }
 
-lib_wall=() lib_cpu=() bare_wall=() bare_cpu=()
+# Round r starts at a different contender each time (rotated, reversed
+# every other round), so drift in the machine's load hits all alike.
+names=(bare lib)
+[ -z "$BASELINE" ] || names+=(base)
+declare -A walls cpus
 for ((r = 1; r <= ROUNDS; r++)); do
-  if ((r % 2)); then order=(bare lib); else order=(lib bare); fi
+  n=${#names[@]} order=()
+  for ((i = 0; i < n; i++)); do order+=("${names[(i + r - 1) % n]}"); done
+  if ((r % 2 == 0)); then order=($(printf '%s\n' "${order[@]}" | tac)); fi
   for name in "${order[@]}"; do
     read -r wall cpu < <(build "$name")
     echo "round $r: $name $wall s wall, $cpu s CPU (load $(cut -d' ' -f1 /proc/loadavg))"
-    if [ "$name" = lib ]; then lib_wall+=("$wall") lib_cpu+=("$cpu"); else bare_wall+=("$wall") bare_cpu+=("$cpu"); fi
+    walls[$name]+=" $wall" cpus[$name]+=" $cpu"
   done
 done
 
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { printf '%s\n' $@ | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-lib_m=$(median "${lib_wall[@]}") bare_m=$(median "${bare_wall[@]}")
-lib_c=$(median "${lib_cpu[@]}") bare_c=$(median "${bare_cpu[@]}")
+lib_m=$(median ${walls[lib]}) bare_m=$(median ${walls[bare]})
+lib_c=$(median ${cpus[lib]}) bare_c=$(median ${cpus[bare]})
 
 if [ "${ZI_BUILD_TIMINGS:-0}" = 1 ]; then
   target=$SCRATCH/target-timings
@@ -148,8 +168,8 @@ units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);\n", html, re.S).grou
 total = re.search(r"<td>Total time:</td><td>([^<]*)</td>", html)
 print(f"  total: {total.group(1) if total else '?'}, {len(units)} units")
 for u in sorted(units, key=lambda u: -u["duration"])[:15]:
-    target = u["target"].strip() or " lib"
-    print(f"  {u['duration']:6.1f} s  {u['name']} {u['version']}{target} ({u['mode']})")
+    what = u["target"].strip() or "lib"
+    print(f"  {u['duration']:6.1f} s  {u['name']} {u['version']} {what}")
 PY
 fi
 
@@ -157,3 +177,9 @@ printf 'RESULT clean build (dev, --lib --no-default-features%s; median of %d): l
   "${FEATURES:+ --features $FEATURES}" "$ROUNDS" "$lib_m" "$bare_m" "$(ratio "$lib_m" "$bare_m")" \
   "$(awk -v a="$lib_m" -v b="$bare_m" 'BEGIN { print (a <= 1.25 * b) ? "met" : "MISSED" }')" \
   "$lib_c" "$bare_c" "$(ratio "$lib_c" "$bare_c")"
+if [ -n "$BASELINE" ]; then
+  base_m=$(median ${walls[base]}) base_c=$(median ${cpus[base]})
+  printf 'RESULT clean build of the library as of %s (same run): %s s, ratio to bare = %s; CPU time %s s, ratio %s; now/then: wall %s, CPU %s\n' \
+    "$(git rev-parse --short "$BASELINE")" "$base_m" "$(ratio "$base_m" "$bare_m")" "$base_c" "$(ratio "$base_c" "$bare_c")" \
+    "$(ratio "$lib_m" "$base_m")" "$(ratio "$lib_c" "$base_c")"
+fi
