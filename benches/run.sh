@@ -79,6 +79,11 @@ else
   echo "valgrind not found (apt-get install valgrind): skipped"
 fi
 
+section "peer: milvus-sdk-rust 3.0.3 (its own crate, benches/peer)"
+# A separate package with its own Cargo.lock (and target dir unless
+# CARGO_TARGET_DIR is set): the gRPC SDK is never part of the main build.
+cargo run --release --manifest-path benches/peer/Cargo.toml 2>/dev/null | tee "$OUT/peer_sdk.txt"
+
 if [ "${ZI_BENCH_SKIP_BUILD:-0}" = 0 ]; then
   section "clean build: library vs a bare reqwest+tokio+serde crate (dev profile, interleaved rounds)"
   ZI_BUILD_TIMINGS=1 ZI_BUILD_OUT="$OUT" bash benches/build_time.sh | tee "$OUT/build_clean.txt"
