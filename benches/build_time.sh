@@ -149,7 +149,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 
-median() { printf '%s\n' $@ | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { printf '%s\n' $@ | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 lib_m=$(median ${walls[lib]}) bare_m=$(median ${walls[bare]})
 lib_c=$(median ${cpus[lib]}) bare_c=$(median ${cpus[bare]})
