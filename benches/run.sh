@@ -8,7 +8,8 @@
 # $ZI_BENCH_OUT (default: bench-results/ under the cargo target dir).
 #
 #   ZI_BENCH_QUICK=1       small runs, for a smoke test (figures not meaningful)
-#   ZI_BENCH_SKIP_BUILD=1  skip the clean-build / rebuild timings (the slow part)
+#   ZI_BENCH_SKIP_BUILD=1  skip the clean-build / rebuild timings (the slow part;
+#                          benches/build_time.sh runs the clean-build comparison alone)
 #   ZI_BENCH_VENV=DIR      where the pymilvus virtualenv lives
 #   ZI_BENCH_PYTHON=PATH   a python that already has pymilvus (skips the venv)
 #   ZI_BENCH_WAIT_SCALE=N  time scale of the measured wait bench (default 20)
@@ -78,7 +79,15 @@ else
   echo "valgrind not found (apt-get install valgrind): skipped"
 fi
 
+section "peer: milvus-sdk-rust 3.0.3 (its own crate, benches/peer)"
+# A separate package with its own Cargo.lock (and target dir unless
+# CARGO_TARGET_DIR is set): the gRPC SDK is never part of the main build.
+cargo run --release --manifest-path benches/peer/Cargo.toml 2>/dev/null | tee "$OUT/peer_sdk.txt"
+
 if [ "${ZI_BENCH_SKIP_BUILD:-0}" = 0 ]; then
+  section "clean build: library vs a bare reqwest+tokio+serde crate (dev profile, interleaved rounds)"
+  ZI_BUILD_TIMINGS=1 ZI_BUILD_OUT="$OUT" bash benches/build_time.sh | tee "$OUT/build_clean.txt"
+
   section "build times (dev profile, scratch copy, own target dir)"
   SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/zilliz-import-buildtime.XXXXXX")
   mkdir "$SCRATCH/repo"

@@ -4,7 +4,7 @@
 //! request exists: a missing key, a base URL that would send the bearer token
 //! in clear over a network, a header that would override the auth.
 
-use std::{fmt, net::IpAddr, num::NonZeroU32, time::Duration};
+use std::{fmt, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -248,6 +248,7 @@ impl ClientBuilder {
             http = http.no_proxy();
         }
         let http = http
+            .tls_backend_preconfigured(tls_config()?)
             .default_headers(headers)
             .user_agent(self.user_agent)
             .connect_timeout(self.connect_timeout)
@@ -275,6 +276,34 @@ impl ClientBuilder {
             operation_timeout: self.operation_timeout,
         }))
     }
+}
+
+/// rustls' crypto provider, chosen when the crate is compiled: ring, or
+/// aws-lc-rs with the `aws-lc-rs` feature. Never a process-wide default, so
+/// there is always one and another library's choice does not change ours.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    #[cfg(feature = "aws-lc-rs")]
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    #[cfg(not(feature = "aws-lc-rs"))]
+    let provider = rustls::crypto::ring::default_provider();
+    Arc::new(provider)
+}
+
+/// The TLS settings reqwest makes by default (the platform's certificate
+/// verifier, TLS 1.2 and 1.3, ALPN `h2` then `http/1.1`), on
+/// [`crypto_provider`].
+fn tls_config() -> Result<rustls::ClientConfig, Error> {
+    let provider = crypto_provider();
+    let tls_error = |e: rustls::Error| Error::InvalidConfig(format!("cannot set up TLS: {e}"));
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(tls_error)?;
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tls)
 }
 
 /// A normalised base URL (no trailing slash), or why it cannot be used.
@@ -361,5 +390,27 @@ mod tests {
              loopback host (127.0.0.0/8, ::1, localhost): the bearer token must not cross a network \
              in clear; use https"
         );
+    }
+
+    #[test]
+    fn tls_is_set_up_with_the_crates_own_provider() {
+        let tls = tls_config().unwrap();
+        assert_eq!(tls.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
+        #[cfg(not(feature = "aws-lc-rs"))]
+        let expected = rustls::crypto::ring::default_provider();
+        #[cfg(feature = "aws-lc-rs")]
+        let expected = rustls::crypto::aws_lc_rs::default_provider();
+        // The key-exchange groups tell the providers apart (aws-lc-rs has ML-KEM).
+        let groups = |p: &rustls::crypto::CryptoProvider| {
+            p.kx_groups.iter().map(|g| g.name()).collect::<Vec<_>>()
+        };
+        assert_eq!(groups(tls.crypto_provider()), groups(&expected));
+        // No process-wide provider is installed, and none is needed.
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+        Client::builder()
+            .api_key("k")
+            .base_url(GLOBAL_BASE_URL)
+            .build()
+            .unwrap();
     }
 }
