@@ -385,7 +385,7 @@ impl ListImportJobs {
 
     /// The most pages a walk ([`crate::Client::list_all_import_jobs`]) may
     /// take (default [`DEFAULT_MAX_PAGES`], at least 1); past it the walk
-    /// ends with [`Error::PageLimitReached`].
+    /// ends with [`crate::WalkError::PageLimitReached`].
     pub fn max_pages(mut self, pages: u32) -> Self {
         self.max_pages = pages.max(1);
         self
