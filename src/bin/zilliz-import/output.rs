@@ -63,12 +63,14 @@ impl Failure {
             Failure::Walk(e) => e.request_error(),
         }
     }
+}
 
-    fn message(&self) -> String {
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Call(e) => e.to_string(),
-            Failure::Wait(e) => e.to_string(),
-            Failure::Walk(e) => e.to_string(),
+            Failure::Call(e) => e.fmt(f),
+            Failure::Wait(e) => e.fmt(f),
+            Failure::Walk(e) => e.fmt(f),
         }
     }
 }
@@ -196,7 +198,7 @@ impl Printer {
     pub fn error(&self, e: &Failure, job_id: Option<&str>) {
         match self.mode {
             Output::Text => {
-                note_line(&format!("error: {}", e.message()));
+                note_line(&format!("error: {e}"));
                 if let Some(id) = job_id {
                     note_line(&format!(
                         "note: import job {id} was created and goes on server-side"
@@ -239,7 +241,7 @@ fn rows(printer: &Printer, records: &[ImportJobSummary]) -> Printed {
 /// walk ended says neither, as it is not one request.
 fn error_json(failure: &Failure) -> Value {
     let Some(e) = failure.call() else {
-        let mut v = json!({ "kind": outcome_kind(failure), "message": failure.message() });
+        let mut v = json!({ "kind": outcome_kind(failure), "message": failure.to_string() });
         if let Failure::Wait(WaitError::TimedOut {
             last_error: Some(last),
             ..
