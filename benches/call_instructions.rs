@@ -34,7 +34,7 @@ async fn main() {
     let base = start_minimal_server().await;
     let client = crate_client(&base);
     let body: types::CreateImportJobRequest = types::CreateImportJobRequest::builder()
-        .cluster_id(CLUSTER)
+        .cluster_id(CLUSTER.to_owned())
         .collection_name(COLLECTION)
         .object_url(Some(OBJECT_URL.to_owned()))
         .try_into()

@@ -67,7 +67,7 @@ impl Sides {
                 // progenitor's client alone: no validation, retries, envelope
                 // check or response capture (the crate's hook passes through).
                 let body = types::CreateImportJobRequest::builder()
-                    .cluster_id(CLUSTER)
+                    .cluster_id(CLUSTER.to_owned())
                     .collection_name(COLLECTION)
                     .object_url(Some(OBJECT_URL.to_owned()));
                 let response = self

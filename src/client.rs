@@ -8,7 +8,10 @@
 use std::{
     fmt,
     num::NonZeroU32,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -20,7 +23,8 @@ use tracing::Instrument;
 
 use crate::{
     CreateImportJob, CreatedImportJob, Error, ImportJobPage, ImportProgress, ListImportJobs,
-    config::ClientBuilder,
+    Target,
+    config::{ClientBuilder, is_control_plane},
     generated::{self, types},
     redact::{REDACTED, Scrubber},
     request::not_blank,
@@ -64,6 +68,9 @@ struct Inner {
     attempt_timeout: Duration,
     /// How long one call may take, all attempts and backoffs included.
     operation_timeout: Option<Duration>,
+    /// Set once describe answered 404 and `get_progress` answered: the
+    /// server predates the rename, so describe goes there directly.
+    older_describe_path: AtomicBool,
 }
 
 /// What bounds one call: none, or an instant after which no attempt runs
@@ -130,6 +137,7 @@ impl Client {
                 max_response_bytes: parts.max_response_bytes,
                 attempt_timeout: parts.attempt_timeout,
                 operation_timeout: parts.operation_timeout,
+                older_describe_path: AtomicBool::new(false),
             }),
         }
     }
@@ -167,7 +175,9 @@ impl Client {
     /// every attempt carries the same key and it is retried like describe.
     pub async fn create_import_job(&self, job: CreateImportJob) -> Result<CreatedImportJob, Error> {
         job.validate()?;
+        self.check_target(job.target())?;
         let body = job.to_body()?;
+        let db = job.target().database_name();
         let key = job.resolve_idempotency_key();
         // Built once, when first needed (the answer's request id and job id,
         // or an error): parsing URLs costs. Clones share its patterns.
@@ -180,6 +190,9 @@ impl Client {
                 if let Some(k) = &key {
                     send = send.idempotency_key(k.clone());
                 }
+                if let Some(db) = db {
+                    send = send.db_name(db);
+                }
                 send.send()
             })
             .await?;
@@ -190,53 +203,120 @@ impl Client {
         })
     }
 
-    /// A job's progress.
+    /// A job's progress. `target` is where the job runs: a cluster id
+    /// (`&str`), a [`Target::project`], or [`Target::milvus`], with its
+    /// database if not the default.
+    ///
+    /// A server that answers HTTP 404 here (open-source Milvus before the
+    /// rename) is asked once at the older `get_progress` path; when that
+    /// answers, this client goes there directly from then on.
     pub async fn describe_import_job(
         &self,
-        cluster_id: &str,
+        target: impl Into<Target>,
         job_id: &str,
     ) -> Result<ImportProgress, Error> {
-        self.describe_until(cluster_id, job_id, None).await
+        self.describe_until(&target.into(), job_id, None).await
     }
 
     /// [`Client::describe_import_job`], every attempt ending by `deadline`.
     pub(crate) async fn describe_until(
         &self,
-        cluster_id: &str,
+        target: &Target,
         job_id: &str,
         deadline: Deadline,
     ) -> Result<ImportProgress, Error> {
-        not_blank("clusterId", cluster_id)?;
+        target.validate()?;
+        self.check_target(target)?;
         not_blank("jobId", job_id)?;
-        let body = types::DescribeImportJobRequest::builder()
-            .cluster_id(cluster_id)
-            .job_id(job_id);
+        let ids = target.body_ids();
+        let mut body = types::DescribeImportJobRequest::builder()
+            .job_id(job_id)
+            .cluster_id(ids.cluster_id)
+            .project_id(ids.project_id)
+            .region_id(ids.region_id);
+        // Milvus reads the database from the header alone; its body is `{jobId}`.
+        if !target.is_milvus() {
+            body = body.db_name(target.database_name().map(str::to_owned));
+        }
+        let db = target.database_name();
         let raw = &self.inner.pipeline;
-        let (data, _) = self
-            .call(
-                Operation::Describe,
-                true,
-                deadline,
-                &|| self.scrubber(),
-                || raw.describe_import_job().body(body.clone()).send(),
-            )
-            .await?;
+        let scrubber = || self.scrubber();
+        let describe = || {
+            self.call(Operation::Describe, true, deadline, &scrubber, || {
+                let send = raw.describe_import_job().body(body.clone());
+                match db {
+                    Some(db) => send.db_name(db).send(),
+                    None => send.send(),
+                }
+            })
+        };
+        let get_progress = || {
+            self.call(Operation::Describe, true, deadline, &scrubber, || {
+                let send = raw.get_import_job_progress().body(body.clone());
+                match db {
+                    Some(db) => send.db_name(db).send(),
+                    None => send.send(),
+                }
+            })
+        };
+        let older = &self.inner.older_describe_path;
+        let answer = if older.load(Ordering::Relaxed) {
+            get_progress().await
+        } else {
+            match describe().await {
+                Err(e) if e.status() == Some(404) => {
+                    let answer = get_progress().await;
+                    // The path exists if it answered anything but 404.
+                    let found = match &answer {
+                        Ok(_) => true,
+                        Err(e) => e.status().is_some_and(|s| s != 404),
+                    };
+                    if found {
+                        tracing::info!("describe answered 404; using get_progress from now on");
+                        older.store(true, Ordering::Relaxed);
+                    }
+                    answer
+                }
+                other => other,
+            }
+        };
+        let (data, _) = answer?;
         Ok(ImportProgress::from_wire(data, &self.inner.scrubber))
     }
 
-    /// One page of a cluster's import jobs. The page size and number are
-    /// checked before sending. To walk every page see
+    /// One page of a target's import jobs (on Milvus, all of them). The page
+    /// size and number are checked before sending. To walk every page see
     /// [`Client::list_all_import_jobs`].
     pub async fn list_import_jobs(&self, request: &ListImportJobs) -> Result<ImportJobPage, Error> {
         request.validate()?;
+        self.check_target(&request.target)?;
         let body = request.to_body()?;
+        let db = request.target.database_name();
         let raw = &self.inner.pipeline;
         let (data, _) = self
             .call(Operation::List, true, None, &|| self.scrubber(), || {
-                raw.list_import_jobs().body(body.clone()).send()
+                let send = raw.list_import_jobs().body(body.clone());
+                match db {
+                    Some(db) => send.db_name(db).send(),
+                    None => send.send(),
+                }
             })
             .await?;
         Ok(ImportJobPage::from_wire(data, &self.inner.scrubber))
+    }
+
+    /// The Zilliz Cloud control plane has no jobs of its own: it needs a
+    /// cluster or a project named, so a Milvus target (or Milvus files) sent
+    /// there is refused before sending.
+    fn check_target(&self, target: &Target) -> Result<(), Error> {
+        if target.is_milvus() && is_control_plane(&self.inner.base_url) {
+            return Err(Error::invalid(
+                "clusterId",
+                "the Zilliz Cloud control plane needs a cluster id, or a project id and region id; \
+                 an open-source Milvus target (and its files) goes to the Milvus URL as base URL",
+            ));
+        }
+        Ok(())
     }
 
     fn scrubber(&self) -> Scrubber {

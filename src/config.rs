@@ -336,6 +336,11 @@ fn check_base_url(raw: &str) -> Result<String, Error> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// Whether a (normalised) base URL is one of the Zilliz Cloud control planes.
+pub(crate) fn is_control_plane(base_url: &str) -> bool {
+    [GLOBAL_BASE_URL, CHINA_BASE_URL].contains(&base_url)
+}
+
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),

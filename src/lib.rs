@@ -16,11 +16,13 @@ mod client; // Client: the one pipeline every operation goes through
 pub mod codes; // the service's error codes, shared by client, emulator and CLI
 mod config; // ClientBuilder: base URL, key, timeouts, checked before any request
 mod error; // Error (one call, and whether it may have been sent), WaitError, WalkError
+pub mod limits; // the API's limits and key rules, shared by client, emulator and CLI
 mod paging; // walking every page of a listing
 mod progress; // typed views of describe and list answers
 mod redact; // keeping secrets out of Debug, errors and logs
-mod request; // CreateImportJob and ListImportJobs, validated before sending
+mod request; // CreateImportJob (every source, options) and ListImportJobs, validated before sending
 mod retry; // when to retry, and how long to wait
+mod target; // Target: a control-plane cluster or project, or open-source Milvus
 mod transport; // the progenitor exec hook: bounded reads, each body read once
 mod wait; // polling a job until it ends
 
@@ -30,13 +32,15 @@ pub use config::{
     GLOBAL_BASE_URL, Region,
 };
 pub use error::{Delivery, Error, WaitError, WalkError};
+pub use limits::MAX_IDEMPOTENCY_KEY_LEN;
 pub use progress::{
     CreatedImportJob, FileProgress, ImportJobPage, ImportJobSummary, ImportProgress, ImportState,
 };
 pub use redact::REDACTED;
 pub use request::{
-    CreateImportJob, DEFAULT_MAX_PAGES, IdempotencyKey, ListImportJobs, MAX_IDEMPOTENCY_KEY_LEN,
+    CreateImportJob, DEFAULT_MAX_PAGES, IdempotencyKey, ListImportJobs, option_keys,
 };
 pub use retry::RetryPolicy;
+pub use target::{CloudTarget, Target};
 pub use transport::Transport;
 pub use wait::{DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback, WaitOptions};

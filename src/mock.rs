@@ -13,7 +13,7 @@
 //! let server = MockServer::start_async().await;
 //! let mock = server.create_import_job(|when, then| {
 //!     when.body(&types::CreateImportJobRequest::builder()
-//!         .cluster_id("in01-x")
+//!         .cluster_id(Some("in01-x".to_owned()))
 //!         .collection_name("medium_articles")
 //!         .object_url(Some("s3://bucket/a.json".to_owned()))
 //!         .try_into().unwrap());

@@ -1,4 +1,7 @@
-//! Walking every page of a cluster's jobs.
+//! Walking every page of a target's jobs.
+//!
+//! Open-source Milvus has no pages: it answers every job at once, so the
+//! walk yields that one page and ends.
 //!
 //! The service's `count` may be the total or the page's size (its docs
 //! disagree), so the walk stops on what it sees: a short or empty page, or
@@ -85,7 +88,8 @@ impl Walk {
             .count
             .and_then(|c| u64::try_from(c).ok())
             .is_some_and(|total| total > len as u64 && self.jobs_seen >= total);
-        if len < self.request.page_size as usize || past_total {
+        // Milvus answers every job at once: one page, and the walk is over.
+        if !self.request.is_paged() || len < self.request.page_size as usize || past_total {
             self.done = true;
         }
         self.previous = ids;

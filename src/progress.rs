@@ -102,8 +102,12 @@ pub struct ImportProgress {
     pub state: ImportState,
     /// Percent done, 0 to 100.
     pub progress: u8,
-    /// Rows imported (64-bit: imports pass 2^31 rows).
+    /// Rows imported (64-bit: imports pass 2^31 rows). Open-source Milvus
+    /// reports here the rows to import, and those done in `imported_rows`.
     pub total_rows: Option<i64>,
+    /// Rows imported so far, as open-source Milvus reports them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_rows: Option<i64>,
     /// When the job completed, as the service writes it (`2024-04-01T06:17:55Z`).
     pub complete_time: Option<String>,
     /// Why the job failed.
@@ -125,8 +129,11 @@ pub struct FileProgress {
     pub state: ImportState,
     /// Percent done, 0 to 100.
     pub progress: u8,
-    /// Rows imported from it.
+    /// Rows imported from it (on Milvus, the rows to import).
     pub total_rows: Option<i64>,
+    /// Rows imported from it so far (open-source Milvus).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_rows: Option<i64>,
     /// When it completed.
     pub complete_time: Option<String>,
     /// Why it failed.
@@ -209,6 +216,7 @@ impl ImportProgress {
             progress: percent(d.progress, &state),
             state,
             total_rows: d.total_rows,
+            imported_rows: d.imported_rows,
             complete_time: text(d.complete_time, scrub),
             reason: text(d.reason, scrub),
             details: d
@@ -230,6 +238,7 @@ impl FileProgress {
             progress: percent(d.progress, &state),
             state,
             total_rows: d.total_rows,
+            imported_rows: d.imported_rows,
             complete_time: text(d.complete_time, scrub),
             reason: text(d.reason, scrub),
         }

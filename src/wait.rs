@@ -12,7 +12,9 @@ use std::{fmt, time::Duration};
 
 use tokio::time::Instant;
 
-use crate::{Client, Error, ImportProgress, ImportState, WaitError, codes, progress::settle};
+use crate::{
+    Client, Error, ImportProgress, ImportState, Target, WaitError, codes, progress::settle,
+};
 
 /// How many polls in a row may fail before a wait gives up, by default.
 pub const DEFAULT_MAX_POLL_FAILURES: u32 = 10;
@@ -113,12 +115,16 @@ impl Client {
     /// refused key, no such job or cluster) or
     /// [`WaitOptions::max_poll_failures`] polls in a row have failed: that
     /// poll's error ends the wait as [`WaitError::Request`].
+    ///
+    /// `target` is where the job runs, as for
+    /// [`describe_import_job`](Client::describe_import_job).
     pub async fn wait_for_import_job(
         &self,
-        cluster_id: &str,
+        target: impl Into<Target>,
         job_id: &str,
         mut options: WaitOptions,
     ) -> Result<ImportProgress, WaitError> {
+        let target = target.into();
         let started = Instant::now();
         let deadline = started.checked_add(options.timeout);
         let mut interval = options.min_interval;
@@ -133,7 +139,7 @@ impl Client {
                 last_error: failing.map(Box::new),
             };
         loop {
-            match self.describe_until(cluster_id, job_id, deadline).await {
+            match self.describe_until(&target, job_id, deadline).await {
                 Ok(mut now) => {
                     failures = 0;
                     failing = None;
@@ -234,6 +240,7 @@ mod tests {
             state,
             progress,
             total_rows: None,
+            imported_rows: None,
             complete_time: None,
             reason: None,
             details: vec![],

@@ -112,7 +112,7 @@ async fn object_url_groups_database_and_session_token_are_sent() {
         "collectionName": "medium_articles",
         "dbName": "analytics",
         "objectUrls": [
-            ["s3://bucket/g1/a.parquet", "s3://bucket/g1/b.parquet"],
+            ["s3://bucket/g1/id.npy", "s3://bucket/g1/vec.npy"],
             ["s3://bucket/g2/c.parquet"],
         ],
         "accessKey": "AKIAEXAMPLE",
@@ -123,7 +123,7 @@ async fn object_url_groups_database_and_session_token_are_sent() {
         CLUSTER,
         "medium_articles",
         [
-            vec!["s3://bucket/g1/a.parquet", "s3://bucket/g1/b.parquet"],
+            vec!["s3://bucket/g1/id.npy", "s3://bucket/g1/vec.npy"],
             vec!["s3://bucket/g2/c.parquet"],
         ],
     )

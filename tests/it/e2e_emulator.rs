@@ -812,7 +812,7 @@ async fn object_url_groups_partition_database_and_credentials_round_trip_redacte
     let h = start().await;
     let c = client(&h);
     let groups = vec![
-        vec!["s3://bucket/g1/a.parquet", "s3://bucket/g1/b.parquet"],
+        vec!["s3://bucket/g1/id.npy", "s3://bucket/g1/vec.npy"],
         vec!["s3://bucket/g2/c.parquet"],
     ];
     let created = c
@@ -858,24 +858,24 @@ async fn object_url_groups_partition_database_and_credentials_round_trip_redacte
     assert_eq!(
         job.object_urls,
         [
-            "s3://bucket/g1/a.parquet",
-            "s3://bucket/g1/b.parquet",
+            "s3://bucket/g1/id.npy",
+            "s3://bucket/g1/vec.npy",
             "s3://bucket/g2/c.parquet"
         ]
     );
-    assert_eq!(job.file_name, "g1/a.parquet,g1/b.parquet,g2/c.parquet");
+    assert_eq!(job.file_name, "g1/id.npy,g1/vec.npy,g2/c.parquet");
 
     let p = describe(&c, &created.job_id).await;
     assert_eq!(
         p.file_name.as_deref(),
-        Some("g1/a.parquet,g1/b.parquet,g2/c.parquet")
+        Some("g1/id.npy,g1/vec.npy,g2/c.parquet")
     );
     let names: Vec<_> = p
         .details
         .iter()
         .map(|d| d.file_name.clone().unwrap())
         .collect();
-    assert_eq!(names, ["g1/a.parquet", "g1/b.parquet", "g2/c.parquet"]);
+    assert_eq!(names, ["g1/id.npy", "g1/vec.npy", "g2/c.parquet"]);
     assert_eq!(
         p.details.iter().map(|d| d.file_size.unwrap()).sum::<i64>(),
         p.file_size.unwrap()
@@ -1054,7 +1054,7 @@ async fn the_raw_generated_client_talks_to_the_emulator_without_the_envelope_che
         .describe_import_job()
         .body(
             types::DescribeImportJobRequest::builder()
-                .cluster_id(CLUSTER)
+                .cluster_id(CLUSTER.to_owned())
                 .job_id(created.job_id.clone()),
         )
         .send()
@@ -1073,7 +1073,7 @@ async fn the_raw_generated_client_talks_to_the_emulator_without_the_envelope_che
         .describe_import_job()
         .body(
             types::DescribeImportJobRequest::builder()
-                .cluster_id(CLUSTER)
+                .cluster_id(CLUSTER.to_owned())
                 .job_id("1"),
         )
         .send()
@@ -1087,7 +1087,7 @@ async fn the_raw_generated_client_talks_to_the_emulator_without_the_envelope_che
     let listed = c
         .raw()
         .list_import_jobs()
-        .body(types::ListImportJobsRequest::builder().cluster_id(CLUSTER))
+        .body(types::ListImportJobsRequest::builder().cluster_id(CLUSTER.to_owned()))
         .send()
         .await
         .unwrap()
@@ -1097,7 +1097,7 @@ async fn the_raw_generated_client_talks_to_the_emulator_without_the_envelope_che
     let listed = c
         .raw()
         .list_import_jobs()
-        .body(types::ListImportJobsRequest::builder().cluster_id(CLUSTER))
+        .body(types::ListImportJobsRequest::builder().cluster_id(CLUSTER.to_owned()))
         .send()
         .await
         .unwrap()

@@ -446,11 +446,12 @@ fn create_request_debug_is_redacted_exactly() {
     assert_eq!(
         format!("{job:?}"),
         format!(
-            "CreateImportJob {{ cluster_id: \"inxx-xxxxxxxxxxxxxxx\", collection_name: \"medium_articles\", \
-             partition_name: Some(\"p2024\"), db_name: Some(\"analytics\"), \
-             object_url: Some(\"{SEED_URL}\"), \
-             object_urls: None, access_key: Some(\"AKIAEXAMPLE\"), secret_key: Some(\"<redacted>\"), \
-             token: Some(\"<redacted>\"), idempotency_key: Key(\"key-1\") }}"
+            "CreateImportJob {{ target: Target {{ cloud: Some(Cluster {{ cluster_id: \"inxx-xxxxxxxxxxxxxxx\" }}), \
+             database: Some(\"analytics\") }}, collection_name: \"medium_articles\", \
+             partition_name: Some(\"p2024\"), object_url: Some(\"{SEED_URL}\"), \
+             object_urls: None, volume_name: None, data_paths: None, files: None, \
+             access_key: Some(\"AKIAEXAMPLE\"), secret_key: Some(\"<redacted>\"), \
+             token: Some(\"<redacted>\"), options: {{}}, idempotency_key: Key(\"key-1\") }}"
         )
     );
     assert_no_secrets("CreateImportJob Debug", &format!("{job:?}"));

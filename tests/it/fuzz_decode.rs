@@ -340,8 +340,21 @@ fn check(
         Ok(_) => 1,
         Err(e) => e.attempts(),
     };
-    prop_assert_eq!(server.requests_received(), attempts as usize);
-    prop_assert_eq!(server.turns(), attempts as usize);
+    // A describe answered 404 is asked once more at the older path
+    // `get_progress` (answered alike here, so not remembered).
+    let fallback = usize::from(op == Op::Describe && status == 404);
+    prop_assert_eq!(server.requests_received(), attempts as usize + fallback);
+    prop_assert_eq!(server.turns(), attempts as usize + fallback);
+    if fallback == 1 {
+        let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+        prop_assert_eq!(
+            paths,
+            [
+                "/v2/vectordb/jobs/import/describe",
+                "/v2/vectordb/jobs/import/get_progress"
+            ]
+        );
+    }
 
     let err = match outcome {
         Ok(data_out) => {
@@ -1405,8 +1418,17 @@ impl Input {
             Source::Url(u) if !url_is_valid(u) => return Some("objectUrl"),
             Source::Url(_) => {}
             Source::Urls(g) => {
+                // JSON, JSONL, Parquet and CSV take one file per group.
+                let single = |u: &String| {
+                    let path = u.split(['?', '#']).next().unwrap().to_ascii_lowercase();
+                    let name = path.rsplit('/').next().unwrap();
+                    [".json", ".jsonl", ".parquet", ".csv"]
+                        .iter()
+                        .any(|ext| name.len() > ext.len() && name.ends_with(ext))
+                };
                 if g.is_empty()
                     || g.iter().any(Vec::is_empty)
+                    || g.iter().any(|g| g.len() > 1 && g.iter().any(single))
                     || !g.iter().flatten().all(|u| url_is_valid(u))
                 {
                     return Some("objectUrls");

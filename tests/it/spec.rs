@@ -35,8 +35,19 @@ const SEED_FIELDS: [(&str, &str); 6] = [
     ),
 ];
 
-/// Fields documented later for the same body.
-const LATER_FIELDS: [&str; 3] = ["dbName", "objectUrls", "token"];
+/// Fields documented later for the same body, then those of the other
+/// deployments (serverless projects, volumes, open-source Milvus).
+const LATER_FIELDS: [&str; 9] = [
+    "dbName",
+    "objectUrls",
+    "token",
+    "projectId",
+    "regionId",
+    "volumeName",
+    "dataPaths",
+    "files",
+    "options",
+];
 
 fn spec() -> OpenAPI {
     serde_yaml_ng::from_str(SPEC).expect("openapi.yaml is a valid OpenAPI 3.0 document")
@@ -95,6 +106,11 @@ fn spec_is_openapi_3_0_with_both_servers_and_bearer_auth() {
                 "post",
                 "describeImportJob"
             ),
+            (
+                "/v2/vectordb/jobs/import/get_progress",
+                "post",
+                "getImportJobProgress"
+            ),
             ("/v2/vectordb/jobs/import/list", "post", "listImportJobs"),
         ]
     );
@@ -127,7 +143,10 @@ fn create_carries_exactly_the_seed_fields_with_the_seed_names() {
         names, expected,
         "exactly the seed's fields, then the later ones"
     );
-    assert_eq!(request.required, ["clusterId", "collectionName"]);
+    // The seed marks clusterId required; the union of the deployments
+    // makes it one target among three, so the typed layer requires it of a
+    // cluster target (`CreateImportJob::new` always sends it).
+    assert_eq!(request.required, ["collectionName"]);
     for (name, description) in SEED_FIELDS {
         let ReferenceOr::Item(field) = &request.properties[name] else {
             panic!("{name} is a reference")
@@ -230,6 +249,6 @@ fn the_generated_types_publish_a_json_schema_with_the_seed_names() {
         .collect();
     expected.sort_unstable();
     assert_eq!(names, expected);
-    assert_eq!(value["required"], json!(["clusterId", "collectionName"]));
+    assert_eq!(value["required"], json!(["collectionName"]));
     assert_eq!(properties["objectUrls"]["items"]["items"]["type"], "string");
 }

@@ -1,0 +1,240 @@
+//! Where import jobs run: the three deployments that serve
+//! `/v2/vectordb/jobs/import/*`, and the database within them.
+//!
+//! The Zilliz Cloud control plane names the cluster in every body
+//! (`clusterId`), or a serverless project (`projectId` with `regionId`).
+//! Open-source Milvus names nothing: its URL is the cluster. Each operation
+//! takes a [`Target`], so describe, list, wait and the page stream work the
+//! same on all three; a `&str` is a cluster id, as it always was.
+
+use crate::{Error, limits, request::not_blank};
+
+/// A target on the Zilliz Cloud control plane: what object URLs and volumes
+/// import into (open-source Milvus reads neither).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CloudTarget {
+    /// A cluster (`clusterId`).
+    Cluster {
+        /// The cluster's id, such as `in01-0123456789abcdef`.
+        cluster_id: String,
+    },
+    /// A serverless or on-demand project (`projectId` and `regionId`).
+    Project {
+        /// The project's id, such as `proj-0123456789abcdef`.
+        project_id: String,
+        /// Its cloud region, such as `aws-us-west-2`.
+        region_id: String,
+    },
+}
+
+impl CloudTarget {
+    /// A cluster on the control plane.
+    pub fn cluster(cluster_id: impl Into<String>) -> Self {
+        CloudTarget::Cluster {
+            cluster_id: cluster_id.into(),
+        }
+    }
+
+    /// A serverless project on the control plane.
+    pub fn project(project_id: impl Into<String>, region_id: impl Into<String>) -> Self {
+        CloudTarget::Project {
+            project_id: project_id.into(),
+            region_id: region_id.into(),
+        }
+    }
+}
+
+/// A cluster id.
+impl From<&str> for CloudTarget {
+    fn from(cluster_id: &str) -> Self {
+        CloudTarget::cluster(cluster_id)
+    }
+}
+
+/// A cluster id.
+impl From<String> for CloudTarget {
+    fn from(cluster_id: String) -> Self {
+        CloudTarget::cluster(cluster_id)
+    }
+}
+
+/// A cluster id.
+impl From<&String> for CloudTarget {
+    fn from(cluster_id: &String) -> Self {
+        CloudTarget::cluster(cluster_id.as_str())
+    }
+}
+
+/// Where jobs run (a control-plane cluster or project, or an open-source
+/// Milvus), and optionally in which database.
+///
+/// ```
+/// use zilliz_import::Target;
+/// let cluster: Target = "in01-0123456789abcdef".into();
+/// let project = Target::project("proj-0123456789abcdef", "aws-us-west-2");
+/// let milvus = Target::milvus().database("analytics");
+/// assert_eq!(cluster, Target::cluster("in01-0123456789abcdef"));
+/// assert!(milvus.is_milvus() && !project.is_milvus());
+/// assert_eq!(milvus.database_name(), Some("analytics"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    cloud: Option<CloudTarget>,
+    database: Option<String>,
+}
+
+impl Target {
+    /// A cluster on the Zilliz Cloud control plane (`clusterId`).
+    pub fn cluster(cluster_id: impl Into<String>) -> Self {
+        CloudTarget::cluster(cluster_id).into()
+    }
+
+    /// A serverless project on the control plane (`projectId`, `regionId`).
+    pub fn project(project_id: impl Into<String>, region_id: impl Into<String>) -> Self {
+        CloudTarget::project(project_id, region_id).into()
+    }
+
+    /// An open-source Milvus: the client's base URL is the cluster, and
+    /// nothing in the body names it.
+    pub fn milvus() -> Self {
+        Target {
+            cloud: None,
+            database: None,
+        }
+    }
+
+    /// The database (`dbName`, and the `DB-Name` header, which Milvus checks
+    /// privileges against and reads for describe).
+    pub fn database(mut self, name: impl Into<String>) -> Self {
+        self.database = Some(name.into());
+        self
+    }
+
+    /// The control-plane target, or `None` for Milvus.
+    pub fn cloud(&self) -> Option<&CloudTarget> {
+        self.cloud.as_ref()
+    }
+
+    /// Whether this is an open-source Milvus.
+    pub fn is_milvus(&self) -> bool {
+        self.cloud.is_none()
+    }
+
+    /// The database, if one is named.
+    pub fn database_name(&self) -> Option<&str> {
+        self.database.as_deref()
+    }
+
+    /// The most file groups one create may name here.
+    pub fn max_file_groups(&self) -> usize {
+        match self.cloud {
+            Some(_) => limits::MAX_FILE_GROUPS_CLOUD,
+            None => limits::MAX_FILE_GROUPS_MILVUS,
+        }
+    }
+
+    /// The deployment, for messages.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self.cloud {
+            Some(CloudTarget::Cluster { .. }) => "a cluster",
+            Some(CloudTarget::Project { .. }) => "a project",
+            None => "open-source Milvus",
+        }
+    }
+
+    pub(crate) fn set_database(&mut self, name: String) {
+        self.database = Some(name);
+    }
+
+    /// Every id must be there and not blank; a database, if named, too.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        self.validate_ids()?;
+        self.validate_database()
+    }
+
+    pub(crate) fn validate_ids(&self) -> Result<(), Error> {
+        match &self.cloud {
+            Some(CloudTarget::Cluster { cluster_id }) => not_blank("clusterId", cluster_id)?,
+            Some(CloudTarget::Project {
+                project_id,
+                region_id,
+            }) => {
+                not_blank("projectId", project_id)?;
+                not_blank("regionId", region_id)?;
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    pub(crate) fn validate_database(&self) -> Result<(), Error> {
+        match &self.database {
+            Some(db) => not_blank("dbName", db),
+            None => Ok(()),
+        }
+    }
+
+    /// `clusterId`, `projectId` and `regionId` as the body carries them.
+    pub(crate) fn body_ids(&self) -> BodyIds {
+        match &self.cloud {
+            Some(CloudTarget::Cluster { cluster_id }) => BodyIds {
+                cluster_id: Some(cluster_id.clone()),
+                ..BodyIds::default()
+            },
+            Some(CloudTarget::Project {
+                project_id,
+                region_id,
+            }) => BodyIds {
+                cluster_id: None,
+                project_id: Some(project_id.clone()),
+                region_id: Some(region_id.clone()),
+            },
+            None => BodyIds::default(),
+        }
+    }
+}
+
+/// The body fields that name a control-plane target; all `None` on Milvus.
+#[derive(Default)]
+pub(crate) struct BodyIds {
+    pub(crate) cluster_id: Option<String>,
+    pub(crate) project_id: Option<String>,
+    pub(crate) region_id: Option<String>,
+}
+
+impl From<CloudTarget> for Target {
+    fn from(cloud: CloudTarget) -> Self {
+        Target {
+            cloud: Some(cloud),
+            database: None,
+        }
+    }
+}
+
+/// A cluster id.
+impl From<&str> for Target {
+    fn from(cluster_id: &str) -> Self {
+        Target::cluster(cluster_id)
+    }
+}
+
+/// A cluster id.
+impl From<String> for Target {
+    fn from(cluster_id: String) -> Self {
+        Target::cluster(cluster_id)
+    }
+}
+
+/// A cluster id.
+impl From<&String> for Target {
+    fn from(cluster_id: &String) -> Self {
+        Target::cluster(cluster_id.as_str())
+    }
+}
+
+impl From<&Target> for Target {
+    fn from(target: &Target) -> Self {
+        target.clone()
+    }
+}
