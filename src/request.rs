@@ -110,7 +110,21 @@ impl CreateImportJob {
         collection_name: impl Into<String>,
         object_url: impl Into<String>,
     ) -> Self {
-        Self::with(Target::cluster(cluster_id), collection_name.into()).object_url(object_url)
+        Self::from_object_url(
+            CloudTarget::cluster(cluster_id),
+            collection_name,
+            object_url,
+        )
+    }
+
+    /// Import the file (or folder) at `object_url` (sent as the seed's
+    /// `objectUrl`) into a cluster or a project.
+    pub fn from_object_url(
+        target: impl Into<CloudTarget>,
+        collection_name: impl Into<String>,
+        object_url: impl Into<String>,
+    ) -> Self {
+        Self::with(target.into().into(), collection_name.into()).object_url(object_url)
     }
 
     /// Import groups of files (`objectUrls`: one inner list per file group)

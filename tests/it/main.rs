@@ -10,6 +10,7 @@ mod common;
 #[cfg(feature = "cli")]
 mod cli;
 mod create_wire;
+mod deployments;
 #[cfg(feature = "emulator")]
 mod e2e_emulator;
 #[cfg(feature = "emulator")]
