@@ -7,7 +7,11 @@
 use std::{fmt, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
+use rustls::pki_types::{
+    CertificateDer, PrivateKeyDer,
+    pem::{self, PemObject},
+};
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
 use crate::{
     Client, Error, Transport,
@@ -65,6 +69,42 @@ pub struct ClientBuilder {
     rate_limit: Option<NonZeroU32>,
     max_response_bytes: usize,
     operation_timeout: Option<Duration>,
+    tls: TlsSettings,
+}
+
+/// What [`ClientBuilder::ca_certificate_pem`] and
+/// [`ClientBuilder::client_identity_pem`] were given, as given: parsed and
+/// checked by [`ClientBuilder::build`].
+#[derive(Default)]
+struct TlsSettings {
+    /// One PEM per call, each holding one or more CA certificates.
+    ca_pems: Vec<Vec<u8>>,
+    identity: Option<IdentityPem>,
+}
+
+impl TlsSettings {
+    fn is_set(&self) -> bool {
+        !self.ca_pems.is_empty() || self.identity.is_some()
+    }
+}
+
+/// A client certificate chain and its private key, in PEM. The key is a
+/// secret: zeroed when dropped, never printed.
+struct IdentityPem {
+    certificate_chain: Vec<u8>,
+    private_key: SecretSlice<u8>,
+}
+
+impl fmt::Debug for IdentityPem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field(
+                "certificate_chain_pem",
+                &format_args!("{} bytes", self.certificate_chain.len()),
+            )
+            .field("private_key_pem", &REDACTED)
+            .finish()
+    }
 }
 
 impl Default for ClientBuilder {
@@ -81,6 +121,7 @@ impl Default for ClientBuilder {
             rate_limit: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             operation_timeout: None,
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -106,6 +147,8 @@ impl fmt::Debug for ClientBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("operation_timeout", &self.operation_timeout)
+            .field("ca_certificate_pems", &self.tls.ca_pems.len())
+            .field("client_identity", &self.tls.identity)
             .finish()
     }
 }
@@ -202,6 +245,36 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trust the CA certificate(s) in this PEM, for a self-hosted
+    /// Milvus whose certificate is signed by a private CA. They are added to
+    /// the platform's roots, not put in their place (as reqwest's
+    /// `add_root_certificate` does), so public endpoints keep working. Call again to add more. Needs an `https`
+    /// base URL; [`build`](Self::build) refuses a PEM that holds no
+    /// certificate.
+    pub fn ca_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.ca_pems.push(pem.into());
+        self
+    }
+
+    /// Present this client certificate chain (PEM, the client's own
+    /// certificate first) and its private key (PEM: PKCS#8, PKCS#1 or SEC1)
+    /// to a server that requires mutual TLS. The key is kept as a secret:
+    /// zeroed when dropped and never shown in Debug output or errors.
+    /// [`build`](Self::build) checks that both parse and that the key is the
+    /// certificate's. Needs an `https` base URL; a second call replaces the
+    /// first.
+    pub fn client_identity_pem(
+        mut self,
+        certificate_chain_pem: impl Into<Vec<u8>>,
+        private_key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls.identity = Some(IdentityPem {
+            certificate_chain: certificate_chain_pem.into(),
+            private_key: SecretSlice::from(private_key_pem.into()),
+        });
+        self
+    }
+
     /// Checks the configuration and builds the client. Sends nothing.
     pub fn build(self) -> Result<Client, Error> {
         let key = self
@@ -214,6 +287,14 @@ impl ClientBuilder {
                 ))
             })?;
         let base_url = check_base_url(self.base_url.as_deref().unwrap_or(self.region.base_url()))?;
+        if self.tls.is_set() && !base_url.starts_with("https:") {
+            // Plain http would silently ignore them: say so instead.
+            return Err(Error::InvalidConfig(format!(
+                "a CA certificate or client identity is set, but base URL `{base_url}` is \
+                 plain http: TLS settings need an https base URL"
+            )));
+        }
+        let tls = tls_config(&self.tls)?;
 
         let mut headers = HeaderMap::new();
         let mut auth =
@@ -248,7 +329,7 @@ impl ClientBuilder {
             http = http.no_proxy();
         }
         let http = http
-            .tls_backend_preconfigured(tls_config()?)
+            .tls_backend_preconfigured(tls)
             .default_headers(headers)
             .user_agent(self.user_agent)
             .connect_timeout(self.connect_timeout)
@@ -291,19 +372,143 @@ fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// The TLS settings reqwest makes by default (the platform's certificate
 /// verifier, TLS 1.2 and 1.3, ALPN `h2` then `http/1.1`), on
-/// [`crypto_provider`].
-fn tls_config() -> Result<rustls::ClientConfig, Error> {
+/// [`crypto_provider`], with the caller's extra CA certificates and client
+/// identity, each checked here so a wrong one fails the build, not a request.
+fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig, Error> {
     let provider = crypto_provider();
     let tls_error = |e: rustls::Error| Error::InvalidConfig(format!("cannot set up TLS: {e}"));
-    let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(tls_error)?;
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+    let extra_roots = ca_certificates(&settings.ca_pems)?;
+    let verifier = if extra_roots.is_empty() {
+        rustls_platform_verifier::Verifier::new(provider.clone()).map_err(tls_error)?
+    } else {
+        platform_verifier_with(extra_roots, provider.clone())?
+    };
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(tls_error)?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let mut tls = match &settings.identity {
+        None => config.with_no_client_auth(),
+        Some(identity) => config.with_client_cert_resolver(Arc::new(
+            rustls::sign::SingleCertAndKey::from(certified_key(identity, &provider)?),
+        )),
+    };
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(tls)
+}
+
+/// The platform's verifier, also trusting `extra_roots`.
+#[cfg(not(target_os = "android"))]
+fn platform_verifier_with(
+    extra_roots: Vec<CertificateDer<'static>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<rustls_platform_verifier::Verifier, Error> {
+    rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider).map_err(|e| {
+        Error::InvalidConfig(format!("cannot set up TLS with the CA certificate: {e}"))
+    })
+}
+
+/// Android's platform verifier takes no extra roots.
+#[cfg(target_os = "android")]
+fn platform_verifier_with(
+    _extra_roots: Vec<CertificateDer<'static>>,
+    _provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<rustls_platform_verifier::Verifier, Error> {
+    Err(Error::InvalidConfig(
+        "a CA certificate PEM cannot be added to the platform verifier on Android".into(),
+    ))
+}
+
+/// The certificates of every CA PEM, each PEM holding at least one, each
+/// certificate usable as a trust anchor.
+fn ca_certificates(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let mut all = Vec::new();
+    for (i, pem) in pems.iter().enumerate() {
+        let name = if pems.len() == 1 {
+            String::from("CA certificate PEM")
+        } else {
+            format!("CA certificate PEM #{} (of {})", i + 1, pems.len())
+        };
+        let certs = certificates(pem, &name)?;
+        for cert in certs {
+            // What the verifier would refuse, refused here with the PEM's name.
+            rustls::RootCertStore::empty()
+                .add(cert.clone())
+                .map_err(|e| {
+                    Error::InvalidConfig(format!(
+                        "{name}: a certificate in it cannot be a trust anchor: {e}"
+                    ))
+                })?;
+            all.push(cert);
+        }
+    }
+    Ok(all)
+}
+
+/// The certificates in a PEM, at least one; `name` says which input it is.
+fn certificates(pem: &[u8], name: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::InvalidConfig(format!("{name}: {}", pem_problem(&e))))?;
+    if certs.is_empty() {
+        return Err(Error::InvalidConfig(format!(
+            "{name} holds no certificate (no `BEGIN CERTIFICATE` section)"
+        )));
+    }
+    Ok(certs)
+}
+
+/// The client's certificate chain with its private key, loaded by the
+/// provider and checked to belong together. No message quotes the key.
+fn certified_key(
+    identity: &IdentityPem,
+    provider: &rustls::crypto::CryptoProvider,
+) -> Result<rustls::sign::CertifiedKey, Error> {
+    let chain = certificates(&identity.certificate_chain, "client certificate PEM")?;
+    let key = PrivateKeyDer::from_pem_slice(identity.private_key.expose_secret()).map_err(|e| {
+        Error::InvalidConfig(match e {
+            pem::Error::NoItemsFound => String::from(
+                "client private key PEM holds no private key (no PKCS#8 `PRIVATE KEY`, \
+                 PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY` section)",
+            ),
+            e => format!("client private key PEM: {}", pem_problem(&e)),
+        })
+    })?;
+    let signing_key = provider.key_provider.load_private_key(key).map_err(|e| {
+        Error::InvalidConfig(format!(
+            "client private key PEM: the key cannot be used for signing: {e}"
+        ))
+    })?;
+    let certified = rustls::sign::CertifiedKey::new(chain, signing_key);
+    match certified.keys_match() {
+        // A key that cannot tell its public half is not known to be wrong
+        // (rustls' own `with_client_auth_cert` accepts it too).
+        Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {
+            Ok(certified)
+        }
+        Err(rustls::Error::InconsistentKeys(_)) => Err(Error::InvalidConfig(
+            "client private key PEM: the key does not match the client certificate \
+             (the first in the client certificate PEM)"
+                .into(),
+        )),
+        Err(e) => Err(Error::InvalidConfig(format!(
+            "client certificate PEM: the first certificate cannot be read: {e}"
+        ))),
+    }
+}
+
+/// What is wrong with a PEM, in words of our own: the parser's errors can
+/// quote a line of the input, and a key's input must never be quoted.
+fn pem_problem(e: &pem::Error) -> &'static str {
+    match e {
+        pem::Error::MissingSectionEnd { .. } => "a section has no `END` line",
+        pem::Error::IllegalSectionStart { .. } => "a `BEGIN` line is malformed",
+        pem::Error::Base64Decode(_) => "a section's body is not valid base64",
+        pem::Error::NoItemsFound => "no section of the expected kind",
+        pem::Error::SectionTooLarge => "a section is larger than 256 MB",
+        _ => "it cannot be read as PEM",
+    }
 }
 
 /// A normalised base URL (no trailing slash), or why it cannot be used.
@@ -399,7 +604,7 @@ mod tests {
 
     #[test]
     fn tls_is_set_up_with_the_crates_own_provider() {
-        let tls = tls_config().unwrap();
+        let tls = tls_config(&TlsSettings::default()).unwrap();
         assert_eq!(tls.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
         #[cfg(not(feature = "aws-lc-rs"))]
         let expected = rustls::crypto::ring::default_provider();

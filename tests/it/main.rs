@@ -28,3 +28,4 @@ mod retries;
 #[cfg(feature = "cli")]
 mod secrets_audit;
 mod spec;
+mod tls;
