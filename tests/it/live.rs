@@ -6,11 +6,13 @@
 //!
 //! Read-only: it lists jobs and describes one that does not exist. Starting
 //! a real import as well needs `ZILLIZ_LIVE_OBJECT_URL` and
-//! `ZILLIZ_LIVE_COLLECTION` (a collection whose schema fits the file).
+//! `ZILLIZ_LIVE_COLLECTION` (a collection whose schema fits the file). The
+//! open-source Milvus tests need `MILVUS_URL` and `MILVUS_TOKEN`:
+//! `cargo test --test it live::milvus -- --ignored`.
 
 use std::time::Duration;
 
-use zilliz_import::{Client, CreateImportJob, Error, ListImportJobs, WaitOptions};
+use zilliz_import::{Client, CreateImportJob, Error, ListImportJobs, Target, WaitOptions};
 
 fn live() -> (Client, String) {
     let cluster = std::env::var("ZILLIZ_CLUSTER_ID").expect("ZILLIZ_CLUSTER_ID is set");
@@ -74,4 +76,39 @@ async fn imports_and_waits() {
         .await
         .expect("the import completes");
     assert_eq!(done.progress, 100);
+}
+
+/// An open-source Milvus: `MILVUS_URL` (e.g. `http://localhost:19530`) and
+/// `MILVUS_TOKEN` (e.g. `root:Milvus`).
+fn live_milvus() -> Client {
+    let url = std::env::var("MILVUS_URL").expect("MILVUS_URL is set");
+    let token = std::env::var("MILVUS_TOKEN").expect("MILVUS_TOKEN is set");
+    Client::builder()
+        .api_key(token)
+        .base_url(url)
+        .build()
+        .expect("client builds")
+}
+
+#[tokio::test]
+#[ignore = "talks to open-source Milvus: set MILVUS_URL and MILVUS_TOKEN, run with --ignored"]
+async fn milvus_lists_every_job_on_one_page() {
+    let client = live_milvus();
+    let pages: Vec<_> = futures::StreamExt::collect(
+        client.list_all_import_jobs(ListImportJobs::of(Target::milvus())),
+    )
+    .await;
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    let page = pages.into_iter().next().unwrap().expect("list succeeds");
+    assert_eq!(page.count, None, "Milvus answers records alone");
+}
+
+#[tokio::test]
+#[ignore = "talks to open-source Milvus: set MILVUS_URL and MILVUS_TOKEN, run with --ignored"]
+async fn milvus_refuses_an_unknown_job_with_a_code() {
+    let err = live_milvus()
+        .describe_import_job(Target::milvus(), "1")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { .. }), "{err:?}");
 }
