@@ -14,6 +14,8 @@ mod create_wire;
 mod e2e_emulator;
 #[cfg(feature = "emulator")]
 mod emulator_http;
+#[cfg(feature = "emulator")]
+mod emulator_milvus;
 mod errors;
 mod faults;
 mod fuzz_decode;
