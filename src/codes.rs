@@ -9,6 +9,16 @@ pub const ILLEGAL_API_KEY: i64 = 21119;
 pub const MILVUS_UNAUTHENTICATED: i64 = 1800;
 /// Open-source Milvus: invalid parameter.
 pub const MILVUS_INVALID_PARAMETER: i64 = 1100;
+/// Open-source Milvus: the body is not JSON, or a value has the wrong JSON
+/// type (`can only accept json format request`).
+pub const MILVUS_INCORRECT_PARAMETER_FORMAT: i64 = 1801;
+/// Open-source Milvus: a required body field (`collectionName`, `files`,
+/// `jobId`) is missing.
+pub const MILVUS_MISSING_PARAMETERS: i64 = 1802;
+/// Open-source Milvus: the import failed, or cannot start (too many file
+/// groups, several files in a single-file group); also what describe
+/// answers for a job that does not exist.
+pub const MILVUS_IMPORT_FAILED: i64 = 2100;
 /// A parameter is wrong.
 pub const BAD_PARAMETER: i64 = 80000;
 /// Illegal token (v1).

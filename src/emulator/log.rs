@@ -15,6 +15,7 @@ pub(crate) struct Entry {
     pub(crate) idempotency_key: Option<String>,
     pub(crate) content_type: Option<String>,
     pub(crate) user_agent: Option<String>,
+    pub(crate) db_name: Option<String>,
     /// Redacted JSON text; `None` when no body was read, it was not JSON, or it
     /// was too large to keep.
     pub(crate) body: Option<String>,
@@ -32,6 +33,7 @@ impl Entry {
             + opt(&self.idempotency_key)
             + opt(&self.content_type)
             + opt(&self.user_agent)
+            + opt(&self.db_name)
             + opt(&self.body)
     }
 
@@ -43,6 +45,7 @@ impl Entry {
             idempotency_key: self.idempotency_key.clone(),
             content_type: self.content_type.clone(),
             user_agent: self.user_agent.clone(),
+            db_name: self.db_name.clone(),
             body: self
                 .body
                 .as_deref()
@@ -119,6 +122,7 @@ mod tests {
             idempotency_key: None,
             content_type: None,
             user_agent: None,
+            db_name: None,
             body: body.map(str::to_owned),
             status: 200,
             code: 0,

@@ -1,10 +1,59 @@
-//! A local, in-process stand-in for Zilliz Cloud's bulk-import REST API.
+//! A local, in-process stand-in for the bulk-import REST API
+//! (`/v2/vectordb/jobs/import/*`), as Zilliz Cloud's control plane or as
+//! open-source Milvus serves it.
 //!
 //! It exists so the client, the CLI and their tests can be exercised offline,
 //! repeatably and fast: jobs move through `Pending`, `Importing` and
 //! `Completed` (or `Failed`) on a clock that tests can drive by hand, errors
-//! come back with the service's codes inside its `{code, message}` envelope,
-//! and recent requests are recorded (with credentials redacted) for inspection.
+//! come back with the services' codes inside their `{code, message}`
+//! envelope, and recent requests are recorded (with credentials redacted)
+//! for inspection. Bodies are decoded into, and answers built from, the types
+//! generated from `openapi.yaml` ([`crate::generated::types`]), so the
+//! emulator cannot drift from the spec the client is built on.
+//!
+//! # Two modes
+//!
+//! **Control plane** (the default) answers as `api.cloud.zilliz.com`:
+//!
+//! - the bearer token is an API key (default `emulator-key`); a wrong one is
+//!   HTTP 401, code 21119;
+//! - every body names a cluster (`clusterId`, one of
+//!   [`EmulatorBuilder::cluster_ids`]) or a project (`projectId` with
+//!   `regionId`, one of [`EmulatorBuilder::projects`]); a job is found by
+//!   describe and list only through the target it was created on;
+//! - a create reads object URLs (`objectUrls`, or the single `objectUrl`) or
+//!   a volume (`volumeName` with `dataPaths`), at most
+//!   [`MAX_FILE_GROUPS_CLOUD`](crate::limits::MAX_FILE_GROUPS_CLOUD) groups,
+//!   and string `options`; `files` is refused (80000);
+//! - list pages (`pageSize` in [`PAGE_SIZES`](crate::limits::PAGE_SIZES),
+//!   `currentPage`) and answers `count`, `currentPage`, `pageSize` and
+//!   `records`, naming `Importing` `InProgress`.
+//!
+//! **Open-source Milvus** ([`EmulatorBuilder::milvus`]) answers as Milvus's
+//! REST v2 handlers do:
+//!
+//! - the bearer token is `user:password`, default [`DEFAULT_MILVUS_TOKEN`];
+//!   a wrong or missing one is HTTP 401, code 1800;
+//! - nothing names the cluster: `clusterId`, `objectUrls` and every other key
+//!   Milvus does not read are ignored, as Go's JSON decoding ignores them;
+//! - a create needs `collectionName` and `files` (1802 without), takes at
+//!   most [`MAX_FILE_GROUPS_MILVUS`](crate::limits::MAX_FILE_GROUPS_MILVUS)
+//!   groups, one file per group for JSON, Parquet and CSV (2100 otherwise),
+//!   and string `options` (1100 otherwise; `null` reads as `""`); a body
+//!   that is not JSON is 1801;
+//! - `describe` and `get_progress` take `{jobId}` and answer `importedRows`
+//!   and `totalRows` (the rows to import), `reason` only when there is one,
+//!   and no job-level `fileName`; an unknown job is 2100;
+//! - list takes `collectionName` and `dbName` and answers every matching job
+//!   in `records` alone, with describe's state names;
+//! - the database is the body's `dbName`, else the `DB-Name` header, else
+//!   `default`.
+//!
+//! Both modes take what the official SDKs send: every key present, with
+//! `""` or `null` for the unset ones, and ids as numbers; both honour
+//! `Idempotency-Key` on create; both record the `DB-Name` header. The
+//! fail needle ([`EmulatorBuilder::fail_when_url_contains`]) applies to
+//! every path: URLs, volume paths and files.
 //!
 //! List results are returned in creation order (oldest first).
 //!
@@ -28,18 +77,22 @@
 #![deny(missing_docs)]
 
 mod clock;
+mod cloud;
 mod log;
+mod milvus;
 mod routes;
 mod server;
 mod store;
+mod wire;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use axum::http::HeaderMap;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -48,6 +101,20 @@ use log::RequestLog;
 use store::Store;
 
 use crate::REDACTED;
+
+/// The bearer token open-source Milvus accepts out of the box
+/// (`user:password` of its root user), and the one the emulator accepts in
+/// [Milvus mode](EmulatorBuilder::milvus) unless
+/// [`EmulatorBuilder::api_key`] sets another.
+pub const DEFAULT_MILVUS_TOKEN: &str = "root:Milvus";
+
+/// The API key accepted on the control plane unless
+/// [`EmulatorBuilder::api_key`] sets another.
+const DEFAULT_API_KEY: &str = "emulator-key";
+
+/// The project known on the control plane unless
+/// [`EmulatorBuilder::projects`] sets others.
+const DEFAULT_PROJECT: (&str, &str) = ("proj-emulator", "aws-us-west-2");
 
 /// How many requests [`EmulatorHandle::requests`] keeps by default: enough
 /// for a load test of ten thousand calls, a few megabytes for typical bodies.
@@ -84,8 +151,9 @@ pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Emulator;
 
 impl Emulator {
-    /// Starts from defaults that work for most tests: key `emulator-key`,
-    /// cluster `in01-emulator`, 3 s jobs, real time, a free loopback port.
+    /// Starts from defaults that work for most tests: the control plane, key
+    /// `emulator-key`, cluster `in01-emulator`, project `proj-emulator` in
+    /// `aws-us-west-2`, 3 s jobs, real time, a free loopback port.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }
@@ -94,8 +162,10 @@ impl Emulator {
 /// Settings collected before the server binds, so a started emulator never changes shape.
 #[derive(Clone)]
 pub struct EmulatorBuilder {
-    api_key: String,
+    api_key: Option<String>,
+    milvus: bool,
     cluster_ids: Vec<String>,
+    projects: Vec<(String, String)>,
     job_duration: Duration,
     fail_substrings: Vec<String>,
     manual_clock: bool,
@@ -110,8 +180,10 @@ pub struct EmulatorBuilder {
 impl Default for EmulatorBuilder {
     fn default() -> Self {
         Self {
-            api_key: "emulator-key".to_owned(),
+            api_key: None,
+            milvus: false,
             cluster_ids: vec!["in01-emulator".to_owned()],
+            projects: vec![(DEFAULT_PROJECT.0.to_owned(), DEFAULT_PROJECT.1.to_owned())],
             job_duration: Duration::from_secs(3),
             fail_substrings: Vec::new(),
             manual_clock: false,
@@ -129,7 +201,9 @@ impl fmt::Debug for EmulatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmulatorBuilder")
             .field("api_key", &REDACTED)
+            .field("milvus", &self.milvus)
             .field("cluster_ids", &self.cluster_ids)
+            .field("projects", &self.projects)
             .field("job_duration", &self.job_duration)
             .field("fail_substrings", &self.fail_substrings)
             .field("manual_clock", &self.manual_clock)
@@ -144,9 +218,22 @@ impl fmt::Debug for EmulatorBuilder {
 }
 
 impl EmulatorBuilder {
-    /// The only bearer token accepted; anything else gets HTTP 401 / code 21119.
+    /// The only bearer token accepted, in either mode; anything else gets
+    /// HTTP 401 (code 21119 on the control plane, 1800 in
+    /// [Milvus mode](Self::milvus)). Without it, the control plane takes
+    /// `emulator-key` and Milvus [`DEFAULT_MILVUS_TOKEN`].
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = key.into();
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Answers as open-source Milvus's REST v2 import instead of the Zilliz
+    /// Cloud control plane: `user:password` tokens, `files` in the server's
+    /// own bucket, nothing naming a cluster, the database from `dbName` or
+    /// the `DB-Name` header, Milvus's answers and codes (see the
+    /// [module docs](self)). Cluster ids and projects are then unused.
+    pub fn milvus(mut self) -> Self {
+        self.milvus = true;
         self
     }
 
@@ -160,14 +247,31 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Replaces the known control-plane projects, each a `(projectId,
+    /// regionId)` pair (default `("proj-emulator", "aws-us-west-2")`); a body
+    /// naming another pair gets code 80000.
+    pub fn projects<I, P, R>(mut self, projects: I) -> Self
+    where
+        I: IntoIterator<Item = (P, R)>,
+        P: Into<String>,
+        R: Into<String>,
+    {
+        self.projects = projects
+            .into_iter()
+            .map(|(p, r)| (p.into(), r.into()))
+            .collect();
+        self
+    }
+
     /// How long a job takes from create to `Completed`, in emulator time.
     pub fn job_duration(mut self, duration: Duration) -> Self {
         self.job_duration = duration;
         self
     }
 
-    /// Makes jobs whose object URL contains `needle` fail halfway, to exercise
-    /// failure handling; may be called more than once to add more needles.
+    /// Makes jobs any of whose paths (object URL, volume data path or Milvus
+    /// file) contains `needle` fail halfway, to exercise failure handling;
+    /// may be called more than once to add more needles.
     pub fn fail_when_url_contains(mut self, needle: impl Into<String>) -> Self {
         self.fail_substrings.push(needle.into());
         self
@@ -204,7 +308,7 @@ impl EmulatorBuilder {
     /// more than `limit` jobs, the oldest are dropped while they have finished
     /// (completed or failed), stopping at the oldest one still running.
     /// Running jobs are never dropped, so more than `limit` are held while
-    /// that many run at once. A forgotten job is `job not found` (96026) to
+    /// that many run at once. A forgotten job is unknown (96026; 2100 on Milvus) to
     /// describe, absent from list and from [`EmulatorHandle::jobs`], and its
     /// `Idempotency-Key` is forgotten with it.
     pub fn job_limit(mut self, limit: usize) -> Self {
@@ -243,10 +347,17 @@ impl EmulatorBuilder {
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
         let listener = tokio::net::TcpListener::bind(self.listen).await?;
         let local_addr = listener.local_addr()?;
+        let (mode, default_key) = if self.milvus {
+            (Mode::Milvus, DEFAULT_MILVUS_TOKEN)
+        } else {
+            (Mode::Cloud, DEFAULT_API_KEY)
+        };
         let shared = Arc::new(Shared {
             config: Config {
-                api_key: self.api_key,
+                mode,
+                api_key: self.api_key.unwrap_or_else(|| default_key.to_owned()),
                 cluster_ids: self.cluster_ids.into_iter().collect(),
+                projects: self.projects.into_iter().collect(),
                 job_duration: self.job_duration,
                 fail_substrings: self.fail_substrings,
                 body_read_timeout: self.body_read_timeout,
@@ -292,11 +403,23 @@ impl EmulatorBuilder {
     }
 }
 
+/// Which service the emulator answers as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The Zilliz Cloud control plane.
+    Cloud,
+    /// Open-source Milvus.
+    Milvus,
+}
+
 /// Settings fixed at start.
 #[derive(Debug)]
 pub(crate) struct Config {
+    pub(crate) mode: Mode,
+    /// The bearer token accepted.
     pub(crate) api_key: String,
     pub(crate) cluster_ids: HashSet<String>,
+    pub(crate) projects: HashSet<(String, String)>,
     pub(crate) job_duration: Duration,
     pub(crate) fail_substrings: Vec<String>,
     pub(crate) body_read_timeout: Duration,
@@ -309,6 +432,13 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) store: Mutex<Store>,
     pub(crate) requests: Mutex<RequestLog>,
+}
+
+impl Shared {
+    /// Whether the request carries the accepted bearer token.
+    pub(crate) fn is_authorized(&self, headers: &HeaderMap) -> bool {
+        routes::is_authorized(headers, &self.config.api_key)
+    }
 }
 
 /// A poisoned lock only means a handler panicked; the data is still usable.
@@ -347,7 +477,8 @@ impl EmulatorHandle {
         self.local_addr
     }
 
-    /// The key clients must send, so tests need not repeat the configured value.
+    /// The bearer token clients must send (the configured key, or the mode's
+    /// default), so tests need not repeat it.
     pub fn api_key(&self) -> &str {
         &self.shared.config.api_key
     }
@@ -368,7 +499,7 @@ impl EmulatorHandle {
     /// without going through the API.
     pub fn jobs(&self) -> Vec<EmulatedJob> {
         let now = self.shared.clock.now();
-        lock(&self.shared.store).to_public(now, self.shared.config.job_duration)
+        lock(&self.shared.store).to_public(now)
     }
 
     /// Number of jobs held, cheaper than `jobs().len()` for load tests; equal
@@ -414,8 +545,12 @@ impl Drop for EmulatorHandle {
     }
 }
 
-/// Job states as `describe` names them; `list` uses [`JobState::list_name`].
+/// Job states as `describe` names them; the control plane's `list` uses
+/// [`JobState::list_name`]. Open-source Milvus has more (such as
+/// `Uncommitted` for a job waiting for a commit), which later versions of
+/// the emulator may add.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JobState {
     /// Accepted, not started (first tenth of the job duration).
     Pending,
@@ -423,7 +558,7 @@ pub enum JobState {
     Importing,
     /// All rows loaded; `totalRows` and `completeTime` are set.
     Completed,
-    /// Stopped with a `reason` (object URL matched a failure needle).
+    /// Stopped with a `reason` (a path matched a failure needle).
     Failed,
 }
 
@@ -438,7 +573,8 @@ impl JobState {
         }
     }
 
-    /// The name `list` reports, which differs from describe's (`InProgress`).
+    /// The name the control plane's `list` reports, which differs from
+    /// describe's (`InProgress`); Milvus's list uses describe's names.
     pub fn list_name(self) -> &'static str {
         match self {
             Self::Importing => "InProgress",
@@ -452,21 +588,38 @@ impl JobState {
 pub struct EmulatedJob {
     /// Id returned by create.
     pub job_id: String,
-    /// Cluster the job was created on.
+    /// Cluster the job was created on; empty for a project or Milvus job.
     pub cluster_id: String,
-    /// Database name; `default` when the request left it empty.
+    /// Project the job was created on (`projectId`); empty otherwise.
+    pub project_id: String,
+    /// The project's region (`regionId`); empty for a cluster or Milvus job.
+    pub region_id: String,
+    /// Database name; `default` when the request left it empty (on Milvus,
+    /// the `DB-Name` header when the body has none).
     pub db_name: String,
     /// Target collection.
     pub collection_name: String,
     /// Target partition; empty when not given.
     pub partition_name: String,
-    /// Object URLs, flattened from `objectUrls` or the single `objectUrl`.
+    /// Object URLs, flattened from `objectUrls` or the single `objectUrl`;
+    /// empty for a volume or Milvus job.
     pub object_urls: Vec<String>,
-    /// The `fileName` describe reports (comma-separated for several files).
+    /// The volume imported from (`volumeName`); empty otherwise.
+    pub volume_name: String,
+    /// Paths inside the volume, flattened from `dataPaths`; empty otherwise.
+    pub data_paths: Vec<String>,
+    /// Milvus `files`, in their groups (empty groups dropped); empty otherwise.
+    pub files: Vec<Vec<String>>,
+    /// The import `options` as received (`null` values as `""`).
+    pub options: BTreeMap<String, String>,
+    /// The control plane's describe `fileName` (comma-separated for several
+    /// files).
     pub file_name: String,
     /// The `fileSize` describe reports.
     pub file_size: i64,
-    /// Rows the job reports once completed (0 is reported before that).
+    /// Rows the job imports. The control plane reports them in `totalRows`
+    /// once completed (0 before); Milvus from the start, with `importedRows`
+    /// rising to them.
     pub total_rows: i64,
     /// State as of the moment `jobs()` was called.
     pub state: JobState,
@@ -496,6 +649,8 @@ pub struct RecordedRequest {
     pub content_type: Option<String>,
     /// The `User-Agent` header, if sent.
     pub user_agent: Option<String>,
+    /// The `DB-Name` header, if sent.
+    pub db_name: Option<String>,
     /// The JSON body with `accessKey`, `secretKey`, `token`, `apiKey` (at any
     /// depth) and any string equal to the API key replaced by `<redacted>`;
     /// `Null` when the body was not JSON, was larger than

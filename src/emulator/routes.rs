@@ -1,22 +1,36 @@
-//! HTTP handling: routing, auth, bounded body reading, lenient parsing,
-//! validation and the envelope.
+//! HTTP handling: the router (one route per operation), the request log and
+//! auth middleware, bounded body reading and the envelope. What each
+//! operation does is in `cloud.rs` (the control plane) and `milvus.rs`.
+//!
+//! Order matters for memory. The router answers an unknown path (404) or
+//! another method than POST (405) from the head alone; the auth middleware,
+//! which runs only on a matched path and method, answers a wrong or missing
+//! token (401) from the head too. Only a request that passes all three has its body read
+//! (bounded in size and time), parsed and recorded. Anything else is answered
+//! without touching the body, which hyper then discards or, if it has not
+//! arrived yet, stops reading by closing the connection after the answer.
+//! The outermost middleware records every request, whichever way it ended.
 
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
+use axum::routing::post;
 use bytes::BytesMut;
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Body as _;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::log::Entry;
-use super::store::NewJob;
-use super::{MAX_BODY_BYTES, MAX_RECORDED_BODY_BYTES, Shared, lock};
-use crate::{REDACTED, redact::redact_urls_in_text};
+use super::{MAX_BODY_BYTES, MAX_RECORDED_BODY_BYTES, Mode, Shared, cloud, lock, milvus};
+use crate::{REDACTED, codes, redact::redact_urls_in_text};
 
 const CREATE: &str = "/v2/vectordb/jobs/import/create";
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
@@ -24,7 +38,11 @@ const GET_PROGRESS: &str = "/v2/vectordb/jobs/import/getProgress";
 const GET_PROGRESS_SNAKE: &str = "/v2/vectordb/jobs/import/get_progress";
 const LIST: &str = "/v2/vectordb/jobs/import/list";
 
-use crate::codes;
+/// The header open-source Milvus reads the database from.
+pub(crate) const DB_NAME_HEADER: &str = "db-name";
+
+/// The header that makes a create idempotent.
+pub(crate) const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 
 /// Body keys whose values are credentials and must never be recorded.
 const SECRET_KEYS: &[&str] = &[
@@ -36,34 +54,74 @@ const SECRET_KEYS: &[&str] = &[
     "password",
 ];
 
-#[derive(Clone, Copy)]
-enum Endpoint {
+/// The operations; `describe` and both progress paths are one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
     Create,
     Describe,
     List,
 }
 
+/// One authorized request with its body parsed: what an operation reads.
+pub(crate) struct Call<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a Map<String, Value>,
+}
+
+impl Call<'_> {
+    /// A header's value as text (lossy), if sent.
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        header_string(self.headers, name)
+    }
+}
+
 /// An answer before it becomes HTTP: status, envelope code, envelope JSON.
-struct Reply {
+#[derive(Debug)]
+pub(crate) struct Reply {
     status: StatusCode,
     code: i64,
     body: Value,
 }
 
+/// The envelope code of an answer, carried from the handler to the request
+/// log in the response's extensions.
+#[derive(Debug, Clone, Copy)]
+struct ReplyCode(i64);
+
+/// The redacted body as the log keeps it, carried the same way.
+#[derive(Debug, Clone)]
+struct RecordedBody(String);
+
 impl Reply {
-    fn ok(data: Value) -> Self {
-        Self {
-            status: StatusCode::OK,
-            code: 0,
-            body: json!({ "code": 0, "data": data }),
+    /// A success: one of the generated `*Response` envelopes, as JSON.
+    ///
+    /// The spec types `progress` as a number (a server has sent 10.5), so
+    /// the generated types hold `f64` and would write `50.0`; the services
+    /// write whole percentages as integers, and so does the emulator.
+    pub(crate) fn ok<T: Serialize>(envelope: &T) -> Self {
+        match serde_json::to_value(envelope) {
+            Ok(mut body) => {
+                whole_progress(&mut body);
+                Self {
+                    status: StatusCode::OK,
+                    code: 0,
+                    body,
+                }
+            }
+            Err(_) => Self::http(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error in the emulator: the answer does not serialize",
+            ),
         }
     }
 
-    fn err(code: i64, message: impl Into<String>) -> Self {
+    /// A failure with HTTP 200, as the services answer most failures.
+    pub(crate) fn err(code: i64, message: impl Into<String>) -> Self {
         Self::err_status(StatusCode::OK, code, message)
     }
 
-    fn err_status(status: StatusCode, code: i64, message: impl Into<String>) -> Self {
+    pub(crate) fn err_status(status: StatusCode, code: i64, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -89,7 +147,31 @@ impl Reply {
             // The service sends a request id; clients may carry it into errors.
             headers.insert("requestid", id);
         }
+        response.extensions_mut().insert(ReplyCode(self.code));
         response
+    }
+}
+
+/// Writes every whole `progress` value (at any depth) as an integer.
+fn whole_progress(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "progress"
+                    && let Some(f) = v.as_f64()
+                    && v.is_f64()
+                    && f.fract() == 0.0
+                    && (0.0..=100.0).contains(&f)
+                {
+                    // A whole number from 0 to 100: the cast is exact.
+                    *v = Value::from(f as i64);
+                } else {
+                    whole_progress(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_progress),
+        _ => {}
     }
 }
 
@@ -102,94 +184,153 @@ pub(crate) fn internal_error() -> Response {
     .into_response()
 }
 
-/// Handles one request; every request (even to an unknown path) is recorded.
-///
-/// Order matters for memory: the path, method and bearer token are checked
-/// from the head alone, and only a request that passes all three has its body
-/// read (bounded in size and time), parsed and recorded. Anything else is
-/// answered without touching the body, which hyper then discards or, if it
-/// has not arrived yet, stops reading by closing the connection after the answer.
-pub(crate) async fn dispatch(shared: Arc<Shared>, req: Request<Incoming>) -> Response {
-    let (parts, body) = req.into_parts();
-    let headers = &parts.headers;
-    let authorized = is_authorized(headers, &shared.config.api_key);
-
-    let (reply, recorded_body) = match route(&parts.method, parts.uri.path(), authorized) {
-        Err(reply) => (reply, None),
-        Ok(endpoint) => {
-            match read_body(body, headers, shared.config.body_read_timeout).await {
-                Err(reply) => (reply, None),
-                Ok(bytes) => {
-                    let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
-                    // Redact before acting, so nothing about recording can
-                    // fail after a job was stored.
-                    let recorded = parsed
-                        .as_ref()
-                        .filter(|_| bytes.len() <= MAX_RECORDED_BODY_BYTES)
-                        .map(|v| redact(v, &shared.config.api_key))
-                        .and_then(|v| serde_json::to_string(&v).ok());
-                    drop(bytes);
-                    (
-                        handle(&shared, endpoint, parsed.as_ref(), headers),
-                        recorded,
-                    )
-                }
-            }
-        }
+/// The emulator's routes: one per operation path, POST only and behind the
+/// auth check; 405 for another method and 404 for an unknown path, both
+/// answered before auth, whatever the token; and the request log around
+/// everything.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let op = |endpoint: Endpoint| {
+        post(
+            move |State(shared): State<Arc<Shared>>, req: Request| async move {
+                operation(&shared, endpoint, req).await
+            },
+        )
+        // The method router's `route_layer` wraps its methods but not its
+        // fallback (the router-wide one would wrap both).
+        .route_layer(from_fn_with_state(Arc::clone(&shared), authenticate))
+        .fallback(method_not_allowed)
     };
-
-    lock(&shared.requests).push(Entry {
-        method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
-        authorized,
-        idempotency_key: header_string(headers, "idempotency-key"),
-        content_type: header_string(headers, header::CONTENT_TYPE.as_str()),
-        user_agent: header_string(headers, header::USER_AGENT.as_str()),
-        body: recorded_body,
-        status: reply.status.as_u16(),
-        code: reply.code,
-    });
-    reply.into_response()
+    Router::new()
+        .route(CREATE, op(Endpoint::Create))
+        .route(DESCRIBE, op(Endpoint::Describe))
+        .route(GET_PROGRESS, op(Endpoint::Describe))
+        .route(GET_PROGRESS_SNAKE, op(Endpoint::Describe))
+        .route(LIST, op(Endpoint::List))
+        .fallback(not_found)
+        .layer(from_fn_with_state(Arc::clone(&shared), record))
+        .with_state(shared)
 }
 
-/// Which endpoint a request is for, from its head alone: unknown paths are
-/// 404, other methods 405, a wrong or missing key 401.
-fn route(method: &Method, path: &str, authorized: bool) -> Result<Endpoint, Reply> {
-    let endpoint = match path {
-        CREATE => Endpoint::Create,
-        DESCRIBE | GET_PROGRESS | GET_PROGRESS_SNAKE => Endpoint::Describe,
-        LIST => Endpoint::List,
-        _ => {
-            return Err(Reply::http(
-                StatusCode::NOT_FOUND,
-                format!("no such endpoint: {method} {path}"),
-            ));
-        }
-    };
-    if method != Method::POST {
-        return Err(Reply::http(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!("method {method} not allowed on {path}; use POST"),
-        ));
+async fn not_found(method: Method, uri: Uri) -> Response {
+    Reply::http(
+        StatusCode::NOT_FOUND,
+        format!("no such endpoint: {method} {}", uri.path()),
+    )
+    .into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    Reply::http(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("method {method} not allowed on {}; use POST", uri.path()),
+    )
+    .into_response()
+}
+
+/// Refuses a request without the right bearer token, from its head alone.
+async fn authenticate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    if shared.is_authorized(req.headers()) {
+        return next.run(req).await;
     }
-    if !authorized {
-        return Err(Reply::err_status(
+    let reply = match shared.config.mode {
+        Mode::Cloud => Reply::err_status(
             StatusCode::UNAUTHORIZED,
             codes::ILLEGAL_API_KEY,
             "The apikey is illegal.",
-        ));
+        ),
+        Mode::Milvus => Reply::err_status(
+            StatusCode::UNAUTHORIZED,
+            codes::MILVUS_UNAUTHENTICATED,
+            "user hasn't authenticated",
+        ),
+    };
+    reply.into_response()
+}
+
+/// Records every request (even 404, 405 and 401) once it has been answered.
+async fn record(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let mut entry = Entry {
+        method: req.method().as_str().to_owned(),
+        path: req.uri().path().to_owned(),
+        authorized: shared.is_authorized(headers),
+        idempotency_key: header_string(headers, IDEMPOTENCY_KEY_HEADER),
+        content_type: header_string(headers, header::CONTENT_TYPE.as_str()),
+        user_agent: header_string(headers, header::USER_AGENT.as_str()),
+        db_name: header_string(headers, DB_NAME_HEADER),
+        body: None,
+        status: 0,
+        code: 0,
+    };
+    let mut response = next.run(req).await;
+    entry.status = response.status().as_u16();
+    entry.code = response
+        .extensions_mut()
+        .remove::<ReplyCode>()
+        .map_or_else(|| i64::from(entry.status), |c| c.0);
+    entry.body = response
+        .extensions_mut()
+        .remove::<RecordedBody>()
+        .map(|b| b.0);
+    lock(&shared.requests).push(entry);
+    response
+}
+
+/// One authorized request: reads and parses the body, keeps a redacted copy
+/// for the log, and hands it to the mode's operation.
+async fn operation(shared: &Shared, endpoint: Endpoint, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let headers = &parts.headers;
+    let bytes = match read_body(body, headers, shared.config.body_read_timeout).await {
+        Ok(bytes) => bytes,
+        Err(reply) => return reply.into_response(),
+    };
+    let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
+    // Redact before acting, so nothing about recording can fail after a job
+    // was stored.
+    let recorded = parsed
+        .as_ref()
+        .filter(|_| bytes.len() <= MAX_RECORDED_BODY_BYTES)
+        .map(|v| redact(v, &shared.config.api_key))
+        .and_then(|v| serde_json::to_string(&v).ok());
+    drop(bytes);
+    let reply = match parsed.as_ref().map(Value::as_object) {
+        None => not_json(shared.config.mode, "the request body is not valid JSON"),
+        Some(None) => not_json(shared.config.mode, "the request body must be a JSON object"),
+        Some(Some(body)) => {
+            let call = Call {
+                shared,
+                headers,
+                body,
+            };
+            let result = match shared.config.mode {
+                Mode::Cloud => cloud::handle(&call, endpoint),
+                Mode::Milvus => milvus::handle(&call, endpoint),
+            };
+            result.unwrap_or_else(|e| e)
+        }
+    };
+    let mut response = reply.into_response();
+    if let Some(recorded) = recorded {
+        response.extensions_mut().insert(RecordedBody(recorded));
     }
-    Ok(endpoint)
+    response
+}
+
+fn not_json(mode: Mode, what: &str) -> Reply {
+    match mode {
+        Mode::Cloud => Reply::err(codes::BAD_PARAMETER, format!("invalid parameter: {what}")),
+        Mode::Milvus => Reply::err(
+            codes::MILVUS_INCORRECT_PARAMETER_FORMAT,
+            format!("can only accept json format request, error: {what}"),
+        ),
+    }
 }
 
 /// Reads the whole body, refusing more than [`MAX_BODY_BYTES`] (413, without
 /// reading when the declared length already says so) and giving up after
 /// `timeout` (408), so a slow or endless body cannot hold the handler.
-async fn read_body(
-    mut body: Incoming,
-    headers: &HeaderMap,
-    timeout: Duration,
-) -> Result<Bytes, Reply> {
+async fn read_body(mut body: Body, headers: &HeaderMap, timeout: Duration) -> Result<Bytes, Reply> {
     let too_large = || {
         Reply::http(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -229,38 +370,32 @@ async fn read_body(
         })
 }
 
-fn handle(shared: &Shared, endpoint: Endpoint, body: Option<&Value>, headers: &HeaderMap) -> Reply {
-    let Some(body) = body else {
-        return Reply::err(
-            codes::BAD_PARAMETER,
-            "invalid parameter: the request body is not valid JSON",
-        );
-    };
-    let Some(obj) = body.as_object() else {
-        return Reply::err(
-            codes::BAD_PARAMETER,
-            "invalid parameter: the request body must be a JSON object",
-        );
-    };
-    let result = match endpoint {
-        Endpoint::Create => create(shared, obj, headers),
-        Endpoint::Describe => describe(shared, obj),
-        Endpoint::List => list(shared, obj),
-    };
-    result.unwrap_or_else(|e| e)
-}
-
-fn is_authorized(headers: &HeaderMap, key: &str) -> bool {
+/// Whether `Authorization` is `Bearer <token>` (scheme in any case, spaces
+/// around the token ignored).
+pub(crate) fn is_authorized(headers: &HeaderMap, token: &str) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     else {
         return false;
     };
-    let Some((scheme, token)) = value.trim().split_once(' ') else {
+    let Some((scheme, sent)) = value.trim().split_once(' ') else {
         return false;
     };
-    scheme.eq_ignore_ascii_case("bearer") && token.trim() == key
+    scheme.eq_ignore_ascii_case("bearer") && sent.trim() == token
+}
+
+/// The `Idempotency-Key` header: `None` when absent or empty, the reason
+/// when it breaks [`crate::limits::idempotency_key_problem`]'s rule.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY_HEADER) else {
+        return Ok(None);
+    };
+    let bytes = value.as_bytes();
+    if let Some(problem) = crate::limits::idempotency_key_problem(bytes) {
+        return Err(problem);
+    }
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()).filter(|k| !k.is_empty()))
 }
 
 fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -296,267 +431,6 @@ fn redact(value: &Value, api_key: &str) -> Value {
     }
 }
 
-type Handled = Result<Reply, Reply>;
-
-/// A string field: absent, `null` and `""` all mean unset; numbers are accepted
-/// as their decimal text (some clients send ids as numbers).
-fn opt_str(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, Reply> {
-    match obj.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(Reply::err(
-            codes::BAD_PARAMETER,
-            format!("invalid parameter: {field} must be a string"),
-        )),
-    }
-}
-
-/// An integer field: absent, `null` and `""` mean unset; numeric strings are accepted.
-fn opt_int(obj: &Map<String, Value>, field: &str) -> Result<Option<i64>, Reply> {
-    let bad = || {
-        Reply::err(
-            codes::BAD_PARAMETER,
-            format!("invalid parameter: {field} must be an integer"),
-        )
-    };
-    match obj.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| bad()),
-        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(bad),
-        Some(_) => Err(bad()),
-    }
-}
-
-/// Checks `clusterId` the way the service does: empty is 96025, unknown 96018.
-fn cluster(shared: &Shared, obj: &Map<String, Value>) -> Result<String, Reply> {
-    let Some(id) = opt_str(obj, "clusterId")? else {
-        return Err(Reply::err(
-            codes::CLUSTER_ID_EMPTY,
-            "clusterId is empty: set clusterId to the id of your cluster",
-        ));
-    };
-    if !shared.config.cluster_ids.contains(&id) {
-        return Err(Reply::err(
-            codes::CLUSTER_NOT_FOUND,
-            format!("cluster not found: clusterId '{id}' does not exist"),
-        ));
-    }
-    Ok(id)
-}
-
-/// `objectUrls` (array of arrays, flattened; flat strings tolerated) wins over
-/// `objectUrl`; empty strings and `null` entries are skipped.
-fn object_urls(obj: &Map<String, Value>) -> Result<Vec<String>, Reply> {
-    let bad = || {
-        Reply::err(
-            codes::BAD_PARAMETER,
-            "invalid parameter: objectUrls must be an array of arrays of strings",
-        )
-    };
-    let mut urls = Vec::new();
-    match obj.get("objectUrls") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(groups)) => {
-            for group in groups {
-                match group {
-                    Value::Null => {}
-                    Value::String(s) => urls.push(s.clone()),
-                    Value::Array(items) => {
-                        for item in items {
-                            match item {
-                                Value::Null => {}
-                                Value::String(s) => urls.push(s.clone()),
-                                _ => return Err(bad()),
-                            }
-                        }
-                    }
-                    _ => return Err(bad()),
-                }
-            }
-        }
-        Some(_) => return Err(bad()),
-    }
-    urls.retain(|u| !u.trim().is_empty());
-    if urls.is_empty()
-        && let Some(url) = opt_str(obj, "objectUrl")?
-    {
-        urls.push(url);
-    }
-    Ok(urls)
-}
-
-fn create(shared: &Shared, obj: &Map<String, Value>, headers: &HeaderMap) -> Handled {
-    let cluster_id = cluster(shared, obj)?;
-    let Some(collection_name) = opt_str(obj, "collectionName")? else {
-        return Err(Reply::err(
-            codes::BAD_PARAMETER,
-            "invalid parameter: collectionName is required",
-        ));
-    };
-    let urls = object_urls(obj)?;
-    if urls.is_empty() {
-        return Err(Reply::err(
-            codes::BAD_PARAMETER,
-            "invalid parameter: no data source; set objectUrls (or objectUrl)",
-        ));
-    }
-    let idempotency_key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let bytes = v.as_bytes();
-            if bytes.len() > crate::MAX_IDEMPOTENCY_KEY_LEN
-                || !bytes.iter().all(|b| (0x20..0x7f).contains(b))
-            {
-                return Err(Reply::err(
-                    codes::BAD_PARAMETER,
-                    "invalid parameter: Idempotency-Key must be printable ASCII, at most 256 bytes",
-                ));
-            }
-            Some(String::from_utf8_lossy(bytes).into_owned()).filter(|k| !k.is_empty())
-        }
-    };
-    let new = NewJob {
-        cluster_id,
-        db_name: opt_str(obj, "dbName")?.unwrap_or_else(|| "default".to_owned()),
-        collection_name,
-        partition_name: opt_str(obj, "partitionName")?.unwrap_or_default(),
-        urls,
-        idempotency_key,
-    };
-    let now = shared.clock.now();
-    let (job_id, _created) = lock(&shared.store).create(
-        new,
-        now,
-        shared.config.job_duration,
-        &shared.config.fail_substrings,
-    );
-    Ok(Reply::ok(json!({ "jobId": job_id })))
-}
-
-fn describe(shared: &Shared, obj: &Map<String, Value>) -> Handled {
-    let cluster_id = cluster(shared, obj)?;
-    let Some(job_id) = opt_str(obj, "jobId")? else {
-        return Err(Reply::err(
-            codes::BAD_PARAMETER,
-            "invalid parameter: jobId is required",
-        ));
-    };
-    let now = shared.clock.now();
-    let duration = shared.config.job_duration;
-    let store = lock(&shared.store);
-    let Some(job) = store.get(&job_id).filter(|j| j.cluster_id == cluster_id) else {
-        return Err(Reply::err(
-            codes::JOB_NOT_FOUND,
-            format!("job not found: jobId '{job_id}' does not exist in cluster '{cluster_id}'"),
-        ));
-    };
-    let snap = job.snapshot(now, duration);
-    let complete_time = snap
-        .finished_at
-        .map(|t| shared.clock.rfc3339(t))
-        .unwrap_or_default();
-    let completed = snap.state == super::JobState::Completed;
-    let failed = snap.state == super::JobState::Failed;
-    let details: Vec<Value> = job
-        .files
-        .iter()
-        .map(|f| {
-            let reason = if failed && f.fails {
-                failure_reason(&f.url)
-            } else {
-                String::new()
-            };
-            json!({
-                "fileName": f.name,
-                "fileSize": f.size,
-                "state": snap.state.describe_name(),
-                "progress": snap.progress,
-                "completeTime": complete_time,
-                "reason": reason,
-                "totalRows": if completed { f.rows } else { 0 },
-            })
-        })
-        .collect();
-    let reason = if failed {
-        job.files
-            .iter()
-            .find(|f| f.fails)
-            .map(|f| failure_reason(&f.url))
-            .unwrap_or_default()
-    } else {
-        String::new()
-    };
-    Ok(Reply::ok(json!({
-        "jobId": job.id,
-        "collectionName": job.collection_name,
-        "fileName": job.file_name(),
-        "fileSize": job.file_size(),
-        "state": snap.state.describe_name(),
-        "progress": snap.progress,
-        "completeTime": complete_time,
-        "reason": reason,
-        "totalRows": if completed { job.total_rows() } else { 0 },
-        "details": details,
-    })))
-}
-
-fn failure_reason(url: &str) -> String {
-    format!("failed to read object {url}: access denied (emulated failure)")
-}
-
-fn list(shared: &Shared, obj: &Map<String, Value>) -> Handled {
-    let cluster_id = cluster(shared, obj)?;
-    let page_size = opt_int(obj, "pageSize")?.unwrap_or(10);
-    if !(1..=100).contains(&page_size) {
-        return Err(Reply::err(
-            codes::PAGE_SIZE_OUT_OF_RANGE,
-            format!("pageSize must be between 1 and 100, got {page_size}"),
-        ));
-    }
-    let current_page = opt_int(obj, "currentPage")?.unwrap_or(1);
-    if current_page < 1 {
-        return Err(Reply::err(
-            codes::CURRENT_PAGE_OUT_OF_RANGE,
-            format!("currentPage must be at least 1, got {current_page}"),
-        ));
-    }
-    let db_name = opt_str(obj, "dbName")?;
-    let now = shared.clock.now();
-    let duration = shared.config.job_duration;
-    let store = lock(&shared.store);
-    let matching = store.iter().filter(|j| {
-        j.cluster_id == cluster_id && db_name.as_deref().is_none_or(|db| j.db_name == db)
-    });
-    let count = matching.clone().count();
-    // Both are in 1..=100 and >= 1, so the conversions cannot fail.
-    let size = usize::try_from(page_size).unwrap_or(10);
-    let skip = usize::try_from(current_page - 1)
-        .unwrap_or(usize::MAX)
-        .saturating_mul(size);
-    let records: Vec<Value> = matching
-        .skip(skip)
-        .take(size)
-        .map(|j| {
-            let snap = j.snapshot(now, duration);
-            json!({
-                "collectionName": j.collection_name,
-                "jobId": j.id,
-                "state": snap.state.list_name(),
-                "progress": snap.progress,
-            })
-        })
-        .collect();
-    Ok(Reply::ok(json!({
-        "count": count,
-        "currentPage": current_page,
-        "pageSize": page_size,
-        "records": records,
-    })))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -576,5 +450,18 @@ mod tests {
                 "note": "<redacted>", "collectionName": "c"
             })
         );
+    }
+
+    #[test]
+    fn whole_progress_is_an_integer_at_any_depth() {
+        let mut v = json!({"progress": 50.0, "details": [{"progress": 10.5}, {"progress": 100.0}],
+                           "fileSize": 3.0});
+        whole_progress(&mut v);
+        assert_eq!(
+            v,
+            json!({"progress": 50, "details": [{"progress": 10.5}, {"progress": 100}],
+                   "fileSize": 3.0})
+        );
+        assert!(v["progress"].is_i64());
     }
 }

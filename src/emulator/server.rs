@@ -1,8 +1,10 @@
 //! Serving: the accept loop and HTTP/1 connections, with timeouts on every
 //! way a client can hold a connection without making progress.
 //!
+//! The routes are an axum [`Router`](axum::Router) (see `routes.rs`), but
 //! `axum::serve` has no header-read timeout, so connections are served with
-//! hyper's HTTP/1 builder directly:
+//! hyper's HTTP/1 builder directly, the router adapted to hyper's service
+//! trait and wrapped so a panicking handler still gets an answer:
 //!
 //! - **Head**: hyper's `header_read_timeout` starts when the server begins
 //!   waiting for a request head and is not extended by partial data, so a
@@ -30,9 +32,10 @@ use std::time::Duration;
 
 use futures::FutureExt as _;
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
+use hyper::service::{Service as _, service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -61,6 +64,7 @@ pub(crate) async fn serve(
     timeouts: Timeouts,
     mut shutdown: oneshot::Receiver<()>,
 ) {
+    let router = routes::router(shared);
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -85,17 +89,18 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let io = TokioIo::new(StallGuard::new(stream, timeouts.write));
-        let shared = Arc::clone(&shared);
+        let router = TowerToHyperService::new(router.clone());
         let service = service_fn(move |req| {
-            let shared = Arc::clone(&shared);
+            let call = router.call(req);
             async move {
-                let response = AssertUnwindSafe(routes::dispatch(shared, req))
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|_| {
+                let response = match AssertUnwindSafe(call).catch_unwind().await {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(infallible)) => match infallible {},
+                    Err(_panic) => {
                         tracing::error!("emulator handler panicked; answered 500");
                         routes::internal_error()
-                    });
+                    }
+                };
                 Ok::<_, Infallible>(response)
             }
         });

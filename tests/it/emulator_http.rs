@@ -140,12 +140,12 @@ async fn validation_errors_use_service_codes() {
         (
             CREATE,
             json!({"clusterId": CLUSTER, "collectionName": "c", "objectUrl": "", "objectUrls": []}),
-            json!({"code": 80000, "message": "invalid parameter: no data source; set objectUrls (or objectUrl)"}),
+            json!({"code": 80000, "message": "invalid parameter: no data source; set objectUrls (or objectUrl), or volumeName with dataPaths"}),
         ),
         (
             CREATE,
             json!({"clusterId": CLUSTER, "collectionName": "c", "objectUrls": [[""]]}),
-            json!({"code": 80000, "message": "invalid parameter: no data source; set objectUrls (or objectUrl)"}),
+            json!({"code": 80000, "message": "invalid parameter: no data source; set objectUrls (or objectUrl), or volumeName with dataPaths"}),
         ),
         (
             DESCRIBE,

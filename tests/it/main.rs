@@ -15,6 +15,8 @@ mod deployments;
 mod e2e_emulator;
 #[cfg(feature = "emulator")]
 mod emulator_http;
+#[cfg(feature = "emulator")]
+mod emulator_milvus;
 mod errors;
 mod faults;
 mod fuzz_decode;

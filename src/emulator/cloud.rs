@@ -1,0 +1,337 @@
+//! The Zilliz Cloud control plane's operations (the default mode): a
+//! cluster (`clusterId`) or a project (`projectId` with `regionId`) in every
+//! body, object URLs or a volume as the source, the service's codes.
+
+use serde_json::{Map, Value};
+
+use super::routes::{Call, Endpoint, Reply, idempotency_key};
+use super::store::{Job, JobTarget, NewJob, Source, failure_reason};
+use super::wire::{self, Decoded, Problem, set};
+use super::{JobState, lock};
+use crate::generated::types;
+use crate::{codes, limits};
+
+type Handled = Result<Reply, Reply>;
+
+pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
+    match endpoint {
+        Endpoint::Create => create(call),
+        Endpoint::Describe => describe(call),
+        Endpoint::List => list(call),
+    }
+}
+
+/// `invalid parameter: …`, code 80000.
+fn bad(message: impl AsRef<str>) -> Reply {
+    Reply::err(
+        codes::BAD_PARAMETER,
+        format!("invalid parameter: {}", message.as_ref()),
+    )
+}
+
+fn decoded<T>(result: Result<Decoded<T>, Problem>) -> Result<Decoded<T>, Reply> {
+    result.map_err(|problem| match problem {
+        Problem::Format(m) | Problem::OptionValue(m) => bad(m),
+    })
+}
+
+/// The target a body names: a known cluster, or a known project in its
+/// region. Empty is 96025 and an unknown cluster 96018, as the service
+/// answers; an unknown project, half a project, or a cluster and a project
+/// together are 80000.
+fn target(
+    call: &Call<'_>,
+    cluster_id: &Option<String>,
+    project_id: &Option<String>,
+    region_id: &Option<String>,
+) -> Result<JobTarget, Reply> {
+    let config = &call.shared.config;
+    match (set(cluster_id), set(project_id), set(region_id)) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            Err(bad("set clusterId, or projectId with regionId, not both"))
+        }
+        (Some(id), None, None) => {
+            if config.cluster_ids.contains(id) {
+                Ok(JobTarget::Cluster(id.to_owned()))
+            } else {
+                Err(Reply::err(
+                    codes::CLUSTER_NOT_FOUND,
+                    format!("cluster not found: clusterId '{id}' does not exist"),
+                ))
+            }
+        }
+        (None, Some(project), Some(region)) => {
+            let key = (project.to_owned(), region.to_owned());
+            if config.projects.contains(&key) {
+                Ok(JobTarget::Project {
+                    project_id: key.0,
+                    region_id: key.1,
+                })
+            } else {
+                Err(bad(format!(
+                    "project '{project}' in region '{region}' does not exist"
+                )))
+            }
+        }
+        (None, Some(_), None) => Err(bad("projectId goes with regionId, which is empty")),
+        (None, None, Some(_)) => Err(bad("regionId goes with projectId, which is empty")),
+        (None, None, None) => Err(Reply::err(
+            codes::CLUSTER_ID_EMPTY,
+            "clusterId is empty: set clusterId to the id of your cluster",
+        )),
+    }
+}
+
+/// `cluster 'in01-…'` or `project 'proj-…' in region '…'`, for messages.
+fn named(target: &JobTarget) -> String {
+    match target {
+        JobTarget::Cluster(id) => format!("cluster '{id}'"),
+        JobTarget::Project {
+            project_id,
+            region_id,
+        } => format!("project '{project_id}' in region '{region_id}'"),
+        JobTarget::Milvus => "this server".to_owned(),
+    }
+}
+
+/// Groups without their blank paths, and without the groups left empty.
+fn nonblank(groups: &[Vec<String>]) -> Vec<Vec<String>> {
+    groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .filter(|p| !p.trim().is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .filter(|g| !g.is_empty())
+        .collect()
+}
+
+fn create(call: &Call<'_>) -> Handled {
+    let d = decoded(wire::create(call.body, false))?;
+    let b = &d.body;
+    let target = target(call, &b.cluster_id, &b.project_id, &b.region_id)?;
+    if b.collection_name.trim().is_empty() {
+        return Err(bad("collectionName is required"));
+    }
+    if b.files.iter().flatten().any(|p| !p.trim().is_empty()) {
+        return Err(bad(
+            "files are for open-source Milvus; on the control plane set objectUrls \
+             (or objectUrl), or volumeName with dataPaths",
+        ));
+    }
+    let mut urls = nonblank(&b.object_urls);
+    if urls.is_empty()
+        && let Some(url) = set(&b.object_url)
+    {
+        urls.push(vec![url.to_owned()]);
+    }
+    let volume = set(&b.volume_name);
+    let paths = nonblank(&b.data_paths);
+    let by_volume = volume.is_some() || !paths.is_empty();
+    let (source, groups) = match (by_volume, urls.is_empty()) {
+        (true, false) => {
+            return Err(bad(
+                "set objectUrls (or objectUrl), or volumeName with dataPaths, not both",
+            ));
+        }
+        (true, true) => match volume {
+            None => return Err(bad("dataPaths need volumeName")),
+            Some(_) if paths.is_empty() => {
+                return Err(bad(
+                    "volumeName needs dataPaths, one inner list of paths per file group",
+                ));
+            }
+            Some(name) => (Source::Volume(name.to_owned()), paths),
+        },
+        (false, false) => (Source::ObjectUrls, urls),
+        (false, true) => {
+            return Err(bad(
+                "no data source; set objectUrls (or objectUrl), or volumeName with dataPaths",
+            ));
+        }
+    };
+    if groups.len() > limits::MAX_FILE_GROUPS_CLOUD {
+        return Err(bad(format!(
+            "at most {} file groups per request, got {}",
+            limits::MAX_FILE_GROUPS_CLOUD,
+            groups.len()
+        )));
+    }
+    let idempotency_key = idempotency_key(call.headers)
+        .map_err(|problem| bad(format!("Idempotency-Key {problem}")))?;
+    let new = NewJob {
+        target,
+        db_name: set(&b.db_name).unwrap_or("default").to_owned(),
+        collection_name: b.collection_name.clone(),
+        partition_name: set(&b.partition_name).unwrap_or_default().to_owned(),
+        source,
+        groups,
+        options: b.options.clone().into_iter().collect(),
+        idempotency_key,
+    };
+    let shared = call.shared;
+    let (job_id, _created) = lock(&shared.store).create(
+        new,
+        shared.clock.now(),
+        shared.config.job_duration,
+        &shared.config.fail_substrings,
+    );
+    Ok(Reply::ok(&types::CreateImportJobResponse {
+        code: 0,
+        data: Some(types::CreatedImportJobData { job_id }),
+        message: None,
+    }))
+}
+
+fn describe(call: &Call<'_>) -> Handled {
+    let d = decoded(wire::describe(call.body, false))?;
+    let b = &d.body;
+    let target = target(call, &b.cluster_id, &b.project_id, &b.region_id)?;
+    if b.job_id.trim().is_empty() {
+        return Err(bad("jobId is required"));
+    }
+    let shared = call.shared;
+    let store = lock(&shared.store);
+    let Some(job) = store.get(&b.job_id).filter(|j| j.target == target) else {
+        return Err(Reply::err(
+            codes::JOB_NOT_FOUND,
+            format!(
+                "job not found: jobId '{}' does not exist in {}",
+                b.job_id,
+                named(&target)
+            ),
+        ));
+    };
+    let data = progress(call, job);
+    drop(store);
+    Ok(Reply::ok(&types::DescribeImportJobResponse {
+        code: 0,
+        data: Some(data),
+        message: None,
+    }))
+}
+
+/// Describe's answer as the control plane writes it: one `fileName` for the
+/// job, `reason` always (empty while fine), `totalRows` 0 until completed.
+fn progress(call: &Call<'_>, job: &Job) -> types::ImportJobProgressData {
+    let shared = call.shared;
+    let snap = job.snapshot(shared.clock.now());
+    let complete_time = snap
+        .finished_at
+        .map(|t| shared.clock.rfc3339(t))
+        .unwrap_or_default();
+    let completed = snap.state == JobState::Completed;
+    let failed = snap.state == JobState::Failed;
+    let state = snap.state.describe_name();
+    let progress = snap.progress as f64;
+    let details = job
+        .files
+        .iter()
+        .map(|f| types::ImportJobFileDetail {
+            file_name: Some(f.name.clone()),
+            file_size: Some(f.size),
+            state: Some(state.to_owned()),
+            progress: Some(progress),
+            complete_time: Some(complete_time.clone()),
+            reason: Some(if failed && f.fails {
+                failure_reason(f)
+            } else {
+                String::new()
+            }),
+            total_rows: Some(if completed { f.rows } else { 0 }),
+            ..Default::default()
+        })
+        .collect();
+    types::ImportJobProgressData {
+        job_id: Some(job.id.clone()),
+        collection_name: Some(job.collection_name.clone()),
+        file_name: Some(job.file_name()),
+        file_size: Some(job.file_size()),
+        state: Some(state.to_owned()),
+        progress: Some(progress),
+        complete_time: Some(complete_time),
+        reason: Some(job.reason(&snap)),
+        total_rows: Some(if completed { job.total_rows() } else { 0 }),
+        details: Some(details),
+        ..Default::default()
+    }
+}
+
+/// An integer field: absent, `null` and `""` mean unset; numeric strings are accepted.
+fn opt_int(obj: &Map<String, Value>, field: &str) -> Result<Option<i64>, Reply> {
+    let not_int = || bad(format!("{field} must be an integer"));
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| not_int()),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(not_int),
+        Some(_) => Err(not_int()),
+    }
+}
+
+fn list(call: &Call<'_>) -> Handled {
+    let d = decoded(wire::list(call.body, false))?;
+    let b = &d.body;
+    let target = target(call, &b.cluster_id, &b.project_id, &b.region_id)?;
+    let sizes = limits::PAGE_SIZES;
+    let page_size = opt_int(call.body, "pageSize")?.unwrap_or(limits::DEFAULT_PAGE_SIZE.into());
+    let Some(size) = u32::try_from(page_size).ok().filter(|s| sizes.contains(s)) else {
+        return Err(Reply::err(
+            codes::PAGE_SIZE_OUT_OF_RANGE,
+            format!(
+                "pageSize must be between {} and {}, got {page_size}",
+                sizes.start(),
+                sizes.end()
+            ),
+        ));
+    };
+    let current_page = opt_int(call.body, "currentPage")?.unwrap_or(1);
+    if current_page < 1 {
+        return Err(Reply::err(
+            codes::CURRENT_PAGE_OUT_OF_RANGE,
+            format!("currentPage must be at least 1, got {current_page}"),
+        ));
+    }
+    let db_name = set(&b.db_name);
+    let collection = set(&b.collection_name);
+    let shared = call.shared;
+    let now = shared.clock.now();
+    let store = lock(&shared.store);
+    let matching = store.iter().filter(|j| {
+        j.target == target
+            && db_name.is_none_or(|db| j.db_name == db)
+            && collection.is_none_or(|c| j.collection_name == c)
+    });
+    let count = matching.clone().count();
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let skip = usize::try_from(current_page - 1)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(size);
+    let records = matching
+        .skip(skip)
+        .take(size)
+        .map(|j| {
+            let snap = j.snapshot(now);
+            types::ImportJobListRecord {
+                collection_name: Some(j.collection_name.clone()),
+                job_id: Some(j.id.clone()),
+                state: Some(snap.state.list_name().to_owned()),
+                progress: Some(snap.progress as f64),
+                ..Default::default()
+            }
+        })
+        .collect();
+    drop(store);
+    Ok(Reply::ok(&types::ListImportJobsResponse {
+        code: 0,
+        data: Some(types::ImportJobListData {
+            count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
+            current_page: Some(current_page),
+            page_size: Some(page_size),
+            records: Some(records),
+        }),
+        message: None,
+    }))
+}
