@@ -44,14 +44,19 @@ pub const CLUSTER_ID_INVALID: i64 = 96036;
 /// The job id does not exist (v1).
 pub const JOB_ID_NOT_FOUND_V1: i64 = 90144;
 
-/// Whether an answer with this code says the call can never succeed as
-/// made: the credentials are refused, or what it names does not exist.
-/// Waiting on such a job would only repeat the failure.
+/// Whether a describe answered with this code can never succeed as made:
+/// the credentials are refused, or what it names does not exist (open-source
+/// Milvus answers an unknown job id with 2100, and a malformed request with
+/// 1100, 1801 or 1802). Waiting on such a job would only repeat the failure.
 pub fn is_permanent(code: i64) -> bool {
     matches!(
         code,
         ILLEGAL_API_KEY
             | MILVUS_UNAUTHENTICATED
+            | MILVUS_INVALID_PARAMETER
+            | MILVUS_INCORRECT_PARAMETER_FORMAT
+            | MILVUS_MISSING_PARAMETERS
+            | MILVUS_IMPORT_FAILED
             | ILLEGAL_TOKEN
             | INVALID_TOKEN
             | INVALID_CLUSTER_OR_PERMISSION

@@ -521,7 +521,7 @@ async fn usage_errors_exit_2_and_send_nothing() {
         ),
         (
             vec!["create", "--collection", "c", "--object-url", URL],
-            "--cluster-id <CLUSTER_ID>",
+            "give --cluster-id, or --project-id with --region-id",
         ),
         (cluster_args("describe", &[]), "<JOB_ID>"),
         (
@@ -920,7 +920,11 @@ fn the_environment_is_isolated() {
         c.env_remove(var);
     }
     let out = c.args(["list"]).output().expect("runs");
-    // No cluster id from the environment: a usage error, not a request.
+    // No key from the environment: refused before any request.
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--cluster-id <CLUSTER_ID>"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no API key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

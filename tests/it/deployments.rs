@@ -537,3 +537,19 @@ async fn waiting_works_on_a_milvus_target() {
         assert_eq!(r.header("db-name"), Some("db1"));
     }
 }
+
+#[tokio::test]
+async fn a_wait_on_a_job_milvus_does_not_know_ends_at_the_first_answer() {
+    // Milvus answers an unknown job id with 2100; polling again cannot help.
+    let unknown = json!({"code": 2100, "message": "import job does not exist, jobID=1"});
+    let server = FaultyServer::start(vec![Fault::json(200, &unknown, &[])]).await;
+    let options =
+        WaitOptions::default().interval(Duration::from_millis(1), Duration::from_millis(2));
+    let e = client(server.url())
+        .wait_for_import_job(Target::milvus(), "1", options)
+        .await
+        .unwrap_err();
+    let request = e.request_error().expect("a request's failure");
+    assert_eq!(request.api_code(), Some(2100));
+    assert_eq!(server.requests_received(), 1);
+}

@@ -9,6 +9,8 @@ mod common;
 
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_deployments;
 mod create_wire;
 mod deployments;
 #[cfg(feature = "emulator")]

@@ -1,8 +1,8 @@
 //! The command line, as clap sees it.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -40,6 +40,19 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
+    /// A CA certificate (PEM file) to trust besides the system's, for a
+    /// self-hosted Milvus behind TLS.
+    #[arg(long, value_name = "PEM", global = true)]
+    pub ca_cert: Option<PathBuf>,
+
+    /// A client certificate chain (PEM file), for mutual TLS; needs --client-key.
+    #[arg(long, value_name = "PEM", global = true, requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The client certificate's private key (PEM file), for mutual TLS.
+    #[arg(long, value_name = "PEM", global = true, requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -56,20 +69,21 @@ pub enum Output {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start an import job.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// Show a job's progress.
     Describe {
         #[command(flatten)]
-        cluster: ClusterArg,
+        target: TargetArgs,
         /// The job's id.
         job_id: String,
     },
-    /// List a cluster's import jobs.
+    /// List import jobs: a cluster's or a project's, a page at a time, or
+    /// on open-source Milvus all of them.
     List(ListArgs),
     /// Wait for a job to finish, showing its progress.
     Wait {
         #[command(flatten)]
-        cluster: ClusterArg,
+        target: TargetArgs,
         /// The job's id.
         job_id: String,
         /// Give up after this long (e.g. 90s, 10m, 2h); bounds every poll too.
@@ -80,34 +94,69 @@ pub enum Command {
         max_poll_failures: u32,
     },
     /// Run a local emulator of the import API until stopped. Prints its base
-    /// URL as the first line on stdout. Uses --api-key as the key it accepts.
+    /// URL as the first line on stdout. Uses --api-key as the key (or, with
+    /// --milvus, the `user:password` token) it accepts.
     Emulator(EmulatorArgs),
 }
 
+/// Where jobs run: a cluster (--cluster-id), a serverless project
+/// (--project-id with --region-id) on the Zilliz Cloud control plane, or
+/// neither, for an open-source Milvus whose URL is --base-url.
 #[derive(Debug, Args)]
-pub struct ClusterArg {
-    /// The cluster's id.
+pub struct TargetArgs {
+    /// The cluster's id (Zilliz Cloud control plane).
     #[arg(long, env = "ZILLIZ_CLUSTER_ID")]
-    pub cluster_id: String,
+    pub cluster_id: Option<String>,
+    /// A serverless project's id (Zilliz Cloud control plane); needs --region-id.
+    #[arg(long, requires = "region_id")]
+    pub project_id: Option<String>,
+    /// The project's cloud region, such as aws-us-west-2.
+    #[arg(long, requires = "project_id")]
+    pub region_id: Option<String>,
+    /// The database (sent as dbName and as the DB-Name header).
+    #[arg(long)]
+    pub db: Option<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("source")
+        .args(["object_url", "volume", "file", "file_group"])
+        .required(true)
+        .multiple(true)
+))]
 pub struct CreateArgs {
     #[command(flatten)]
-    pub cluster: ClusterArg,
+    pub target: TargetArgs,
     /// Target collection.
     #[arg(long)]
     pub collection: String,
-    /// URL of the object (or folder) to import.
-    #[arg(long)]
-    pub object_url: String,
+    /// URL of an object (or folder) to import, one file group each; repeat
+    /// for more. A single one is sent as objectUrl. Control plane only.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["volume", "file", "file_group"])]
+    pub object_url: Vec<String>,
+    /// A volume to import from, with --data-path. Control plane only.
+    #[arg(long, value_name = "NAME", requires = "data_path", conflicts_with_all = ["file", "file_group"])]
+    pub volume: Option<String>,
+    /// A path inside the volume, one file group each; repeat for more.
+    #[arg(long, value_name = "PATH", requires = "volume")]
+    pub data_path: Vec<String>,
+    /// A file in open-source Milvus's bucket, one file group each; repeat
+    /// for more. Milvus only (no --cluster-id or --project-id).
+    #[arg(long, value_name = "PATH")]
+    pub file: Vec<String>,
+    /// Several files as one group (a NumPy file per field), comma-separated;
+    /// repeat for more groups. Milvus only.
+    #[arg(long, value_name = "A,B,...", value_parser = parse_file_group)]
+    pub file_group: Vec<Vec<String>>,
+    /// An import option, KEY=VALUE, sent as a string (e.g. timeout=300s,
+    /// auto_commit=false, sep=';'); repeat for more.
+    #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
+    pub options: Vec<(String, String)>,
     /// Target partition.
     #[arg(long)]
     pub partition: Option<String>,
-    /// Database of the collection.
-    #[arg(long)]
-    pub db: Option<String>,
-    /// Object-storage access key.
+    /// Object-storage access key (with --object-url).
     #[arg(long, env = "ZILLIZ_ACCESS_KEY", hide_env_values = true)]
     pub access_key: Option<String>,
     #[arg(long, env = "ZILLIZ_SECRET_KEY", hide_env_values = true, help = format!("Object-storage secret key. {SECRET_FLAGS}"))]
@@ -129,9 +178,12 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     #[command(flatten)]
-    pub cluster: ClusterArg,
-    /// Jobs per page, 1 to 100.
-    #[arg(long, default_value_t = 10)]
+    pub target: TargetArgs,
+    /// Only jobs of this collection.
+    #[arg(long)]
+    pub collection: Option<String>,
+    /// Jobs per page, 1 to 100 (the control plane; Milvus has no pages).
+    #[arg(long, default_value_t = zilliz_import::limits::DEFAULT_PAGE_SIZE)]
     pub page_size: u32,
     /// The page, from 1.
     #[arg(long, default_value_t = 1, conflicts_with = "all")]
@@ -142,6 +194,24 @@ pub struct ListArgs {
     /// With --all: walk at most this many pages.
     #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_PAGES, value_parser = clap::value_parser!(u32).range(1..), requires = "all")]
     pub max_pages: u32,
+}
+
+/// `KEY=VALUE`, split at the first `=`; the key must not be empty.
+fn parse_option(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.to_owned(), value.to_owned())),
+        Some(_) => Err("the key before `=` is empty".into()),
+        None => Err("expected KEY=VALUE, with `=`".into()),
+    }
+}
+
+/// `A,B,...`: the paths of one file group, none empty.
+fn parse_file_group(text: &str) -> Result<Vec<String>, String> {
+    let group: Vec<String> = text.split(',').map(str::to_owned).collect();
+    if group.iter().any(|p| p.trim().is_empty()) {
+        return Err("a path in the group is empty".into());
+    }
+    Ok(group)
 }
 
 /// The most a timeout may be: a century is "no deadline" in practice, and
@@ -159,16 +229,21 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
+    /// Behave as open-source Milvus: `user:password` tokens (default
+    /// root:Milvus), `files` sources, no cluster ids.
+    #[arg(long)]
+    pub milvus: bool,
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:19600")]
     pub listen: SocketAddr,
-    /// Cluster ids the emulator knows (repeat the flag for more).
+    /// Cluster ids the emulator knows (repeat the flag for more). Its project
+    /// is proj-emulator in region aws-us-west-2.
     #[arg(long = "cluster-id", default_value = "in01-emulator")]
     pub cluster_ids: Vec<String>,
     /// How long an emulated job takes from start to Completed.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "3s")]
     pub job_duration: Duration,
-    /// Jobs whose object URL contains this text fail.
+    /// Jobs whose object URL or path contains this text fail.
     #[arg(long)]
     pub fail_when_url_contains: Option<String>,
 }

@@ -6,13 +6,14 @@ mod progress_bar;
 
 use std::{process::ExitCode, sync::OnceLock, time::Duration};
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use tokio::time::Instant;
 use zilliz_import::{
-    Client, CreateImportJob, Error, ListImportJobs, WaitOptions, emulator::Emulator,
+    Client, ClientBuilder, CloudTarget, CreateImportJob, Error, ListImportJobs, Target,
+    WaitOptions, emulator::Emulator,
 };
 
-use args::{Cli, Command, CreateArgs, EmulatorArgs, ListArgs};
+use args::{Cli, Command, CreateArgs, EmulatorArgs, ListArgs, TargetArgs};
 use output::{Closed, Failure, Printed, Printer};
 
 /// A job this run created, for the last words of a run that then fails or
@@ -38,7 +39,25 @@ impl From<Printed> for Ended {
 #[tokio::main]
 async fn main() -> ExitCode {
     quiet_panics();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Which flags came from the environment: a cluster id or storage keys
+    // set there for other commands must not be read as a wrong mix here.
+    let from_env = |name: &str| {
+        matches.subcommand().is_some_and(|(_, m)| {
+            matches!(m.try_get_raw(name), Ok(Some(_)))
+                && m.value_source(name) == Some(ValueSource::EnvVariable)
+        })
+    };
+    let env = FromEnv {
+        cluster_id: from_env("cluster_id"),
+        storage_keys: from_env("access_key") || from_env("secret_key"),
+    };
+    if let Err(message) = check_mix(&mut cli.command, env) {
+        Cli::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
     init_logging(cli.verbose);
     let printer = Printer::new(cli.output);
     match run(cli, &printer).await {
@@ -103,27 +122,23 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
     if let Some(url) = cli.base_url {
         builder = builder.base_url(url);
     }
-    if let Command::Create(CreateArgs {
-        wait: true,
-        timeout,
-        ..
-    }) = &cli.command
+    builder = tls(builder, &cli.ca_cert, &cli.client_cert, &cli.client_key)?;
+    if let Command::Create(args) = &cli.command
+        && args.wait
     {
         // `--timeout` bounds the whole command, the create included.
-        builder = builder.operation_timeout(*timeout);
+        builder = builder.operation_timeout(args.timeout);
     }
     let client = builder.build()?;
     match cli.command {
-        Command::Create(args) => create(&client, args, started, printer).await,
-        Command::Describe { cluster, job_id } => {
-            let progress = client
-                .describe_import_job(&cluster.cluster_id, &job_id)
-                .await?;
+        Command::Create(args) => create(&client, *args, started, printer).await,
+        Command::Describe { target, job_id } => {
+            let progress = client.describe_import_job(target.target(), &job_id).await?;
             Ok(printer.progress(&progress).into())
         }
         Command::List(args) => list(&client, args, printer).await,
         Command::Wait {
-            cluster,
+            target,
             job_id,
             timeout,
             max_poll_failures,
@@ -131,10 +146,100 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
             let options = WaitOptions::default()
                 .timeout(timeout)
                 .max_poll_failures(max_poll_failures);
-            wait(&client, &cluster.cluster_id, &job_id, options, printer).await
+            wait(&client, &target.target(), &job_id, options, printer).await
         }
         Command::Emulator(_) => unreachable!("handled above"),
     }
+}
+
+/// Where each flag came from, when the environment could have set it.
+#[derive(Clone, Copy)]
+struct FromEnv {
+    cluster_id: bool,
+    storage_keys: bool,
+}
+
+/// A wrong mix of target and source flags, refused before anything is sent
+/// (exit code 2): what clap's own rules cannot say. A cluster id from
+/// ZILLIZ_CLUSTER_ID gives way to a target named on the command line (a
+/// project, or Milvus files), so the variable can stay set.
+fn check_mix(command: &mut Command, env: FromEnv) -> Result<(), String> {
+    let (target, files) = match command {
+        Command::Create(a) => (
+            &mut a.target,
+            !a.file.is_empty() || !a.file_group.is_empty(),
+        ),
+        Command::Describe { target, .. } | Command::Wait { target, .. } => (target, false),
+        Command::List(a) => (&mut a.target, false),
+        Command::Emulator(_) => return Ok(()),
+    };
+    if env.cluster_id && (target.project_id.is_some() || files) {
+        target.cluster_id = None;
+    }
+    if target.cluster_id.is_some() && target.project_id.is_some() {
+        return Err("--cluster-id and --project-id name two targets; give one".into());
+    }
+    let cloud = target.cluster_id.is_some() || target.project_id.is_some();
+    let Command::Create(args) = command else {
+        return Ok(());
+    };
+    if files && cloud {
+        return Err(
+            "--file and --file-group are for open-source Milvus, which takes no \
+             --cluster-id or --project-id"
+                .into(),
+        );
+    }
+    if !files && !cloud {
+        return Err(
+            "--object-url and --volume go to the Zilliz Cloud control plane: \
+             give --cluster-id, or --project-id with --region-id"
+                .into(),
+        );
+    }
+    let keys = args.access_key.is_some() || args.secret_key.is_some();
+    if keys && args.object_url.is_empty() && !env.storage_keys {
+        return Err("--access-key and --secret-key go with --object-url".into());
+    }
+    Ok(())
+}
+
+impl TargetArgs {
+    /// The target the flags name; [`check_mix`] has refused two.
+    fn target(&self) -> Target {
+        let target = match (&self.cluster_id, &self.project_id, &self.region_id) {
+            (Some(cluster), _, _) => Target::cluster(cluster),
+            (None, Some(project), Some(region)) => Target::project(project, region),
+            _ => Target::milvus(),
+        };
+        match &self.db {
+            Some(db) => target.database(db),
+            None => target,
+        }
+    }
+}
+
+/// The TLS files, read now so a missing or unreadable one is named (exit 2)
+/// before anything is sent. Their contents never appear in a message.
+fn tls(
+    mut builder: ClientBuilder,
+    ca: &Option<std::path::PathBuf>,
+    cert: &Option<std::path::PathBuf>,
+    key: &Option<std::path::PathBuf>,
+) -> Result<ClientBuilder, Error> {
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| {
+            Error::InvalidConfig(format!("{flag} {}: cannot read: {e}", path.display()))
+        })
+    };
+    if let Some(ca) = ca {
+        builder = builder.ca_certificate_pem(read("--ca-cert", ca)?);
+    }
+    if let (Some(cert), Some(key)) = (cert, key) {
+        builder =
+            builder.client_identity_pem(read("--client-cert", cert)?, read("--client-key", key)?);
+    }
+    Ok(builder)
 }
 
 async fn create(
@@ -143,18 +248,38 @@ async fn create(
     started: Instant,
     printer: &Printer,
 ) -> Result<Ended, Failure> {
-    let mut job = CreateImportJob::new(&args.cluster.cluster_id, args.collection, args.object_url);
+    let target = args.target.target();
+    let cloud = target.cloud().cloned();
+    let object_urls_given = !args.object_url.is_empty();
+    let mut job = match (cloud, args.volume) {
+        (Some(cloud), Some(volume)) => {
+            let groups = args.data_path.into_iter().map(|p| [p]);
+            CreateImportJob::from_volume(cloud, args.collection, volume, groups)
+        }
+        (Some(cloud), None) => object_urls(cloud, args.collection, args.object_url),
+        // Milvus: `check_mix` let only files through.
+        (None, _) => {
+            let singles = args.file.into_iter().map(|f| vec![f]);
+            CreateImportJob::from_files(args.collection, singles.chain(args.file_group))
+        }
+    };
+    if let Some(db) = target.database_name() {
+        job = job.database(db);
+    }
+    for (key, value) in args.options {
+        job = job.option(key, value);
+    }
     if let Some(p) = args.partition {
         job = job.partition(p);
     }
-    if let Some(db) = args.db {
-        job = job.database(db);
-    }
-    if let Some(ak) = args.access_key {
-        job = job.access_key(ak);
-    }
-    if let Some(sk) = args.secret_key {
-        job = job.secret_key(sk);
+    // Storage keys from the environment are for object URLs only.
+    if object_urls_given {
+        if let Some(ak) = args.access_key {
+            job = job.access_key(ak);
+        }
+        if let Some(sk) = args.secret_key {
+            job = job.secret_key(sk);
+        }
     }
     if let Some(key) = args.idempotency_key {
         job = job.idempotency_key(key);
@@ -169,21 +294,28 @@ async fn create(
     let options = WaitOptions::default()
         .timeout(left.max(Duration::from_millis(1)))
         .max_poll_failures(args.max_poll_failures);
-    wait(
-        client,
-        &args.cluster.cluster_id,
-        &created.job_id,
-        options,
-        printer,
-    )
-    .await
+    wait(client, &target, &created.job_id, options, printer).await
+}
+
+/// One URL goes as the seed's `objectUrl`; several as `objectUrls`, one
+/// group each.
+fn object_urls(cloud: CloudTarget, collection: String, mut urls: Vec<String>) -> CreateImportJob {
+    if urls.len() == 1
+        && let Some(url) = urls.pop()
+    {
+        return CreateImportJob::from_object_url(cloud, collection, url);
+    }
+    CreateImportJob::from_object_urls(cloud, collection, urls.into_iter().map(|u| [u]))
 }
 
 async fn list(client: &Client, args: ListArgs, printer: &Printer) -> Result<Ended, Failure> {
-    let request = ListImportJobs::new(&args.cluster.cluster_id)
+    let mut request = ListImportJobs::of(args.target.target())
         .page_size(args.page_size)
         .page(args.page)
         .max_pages(args.max_pages);
+    if let Some(collection) = args.collection {
+        request = request.collection(collection);
+    }
     if !args.all {
         let page = client.list_import_jobs(&request).await?;
         return Ok(printer.page(&page).into());
@@ -214,7 +346,7 @@ async fn list(client: &Client, args: ListArgs, printer: &Printer) -> Result<Ende
 
 async fn wait(
     client: &Client,
-    cluster_id: &str,
+    target: &Target,
     job_id: &str,
     options: WaitOptions,
     printer: &Printer,
@@ -223,15 +355,17 @@ async fn wait(
     let options = options
         .on_progress(bar.reporter())
         .on_poll_error(bar.poll_error_reporter());
-    let result = client
-        .wait_for_import_job(cluster_id, job_id, options)
-        .await;
+    let result = client.wait_for_import_job(target, job_id, options).await;
     bar.finish(&result);
     Ok(printer.progress(&result?).into())
 }
 
 async fn emulator(args: EmulatorArgs, api_key: Option<String>) -> Result<Ended, Error> {
-    let mut builder = Emulator::builder()
+    let mut builder = Emulator::builder();
+    if args.milvus {
+        builder = builder.milvus();
+    }
+    let mut builder = builder
         .listen(args.listen)
         .cluster_ids(args.cluster_ids)
         .job_duration(args.job_duration);

@@ -124,7 +124,12 @@ impl Printer {
             opt(&p.collection_name),
             p.state,
             p.progress,
-            p.total_rows.map_or("-".into(), |r| r.to_string()),
+            // Milvus reports the rows done apart from the rows to import.
+            match (p.imported_rows, p.total_rows) {
+                (Some(done), Some(all)) => format!("{done} of {all}"),
+                (None, Some(rows)) | (Some(rows), None) => rows.to_string(),
+                (None, None) => "-".into(),
+            },
             opt(&p.file_name),
             opt(&p.complete_time),
         );
