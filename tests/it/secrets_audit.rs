@@ -961,3 +961,97 @@ async fn the_emulator_subcommand_does_not_print_its_key() {
         );
     }
 }
+
+/// The password of a `user:password` token, and a client private key.
+const MILVUS_PASSWORD: &str = "MILVUSPW-SENTINEL-4d2e";
+const PRIVATE_KEY_BODY: &str = "PRIVATEKEY-SENTINEL-8a0f";
+
+#[tokio::test]
+async fn a_milvus_password_and_a_client_key_never_show() {
+    let token = format!("root:{MILVUS_PASSWORD}");
+    let h = start(
+        Emulator::builder()
+            .milvus()
+            .api_key(&token)
+            .job_duration(Duration::from_millis(100)),
+    )
+    .await;
+    let base = h.base_url();
+    let milvus = |args: &[&str], key: &str| {
+        let mut c = cli();
+        c.args(["-vvv", "--api-key", key, "--base-url", &base])
+            .args(args);
+        c
+    };
+    let created = run(milvus(
+        &[
+            "create",
+            "--collection",
+            "c",
+            "--file",
+            "a.parquet",
+            "--wait",
+        ],
+        &token,
+    ))
+    .await;
+    created.assert_code(0);
+    let refused = run(milvus(&["--output", "json", "describe", "1"], "root:wrong")).await;
+    refused.assert_code(3);
+    let library = Client::builder()
+        .api_key(&token)
+        .base_url(&base)
+        .build()
+        .unwrap();
+    let debug = format!("{library:?}");
+    for text in [
+        &created.stdout,
+        &created.stderr,
+        &refused.stdout,
+        &refused.stderr,
+        &debug,
+    ] {
+        assert!(!text.contains(MILVUS_PASSWORD), "{text}");
+    }
+    let recorded = format!("{:?}", h.requests());
+    assert!(!recorded.contains(MILVUS_PASSWORD), "{recorded}");
+
+    // A client key that does not parse: refused by name, never quoted.
+    let dir = std::env::temp_dir().join(format!("zi-audit-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("client.key");
+    let cert = dir.join("client.pem");
+    std::fs::write(
+        &key,
+        format!("-----BEGIN PRIVATE KEY-----\n{PRIVATE_KEY_BODY}\n-----END PRIVATE KEY-----\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        &cert,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let mut c = cli();
+    c.args([
+        "-vvv",
+        "--api-key",
+        API_KEY,
+        "--base-url",
+        "https://127.0.0.1:9",
+    ])
+    .args([
+        "--client-cert",
+        cert.to_str().unwrap(),
+        "--client-key",
+        key.to_str().unwrap(),
+    ])
+    .args(["describe", "1", "--cluster-id", CLUSTER]);
+    let r = run(c).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    r.assert_code(2);
+    assert!(
+        !r.stderr.contains(PRIVATE_KEY_BODY) && !r.stdout.contains(PRIVATE_KEY_BODY),
+        "{r:?}"
+    );
+    assert_clean("client key refusal", &r.stderr);
+}
