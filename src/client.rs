@@ -32,6 +32,19 @@ use crate::{
     transport::Mark,
 };
 
+/// A generated request builder with the `DB-Name` header set when a
+/// database is named. Every operation's builder has its own type, hence a
+/// macro rather than a function.
+macro_rules! with_database {
+    ($send:expr, $db:expr) => {{
+        let send = $send;
+        match $db {
+            Some(db) => send.db_name(db),
+            None => send,
+        }
+    }};
+}
+
 /// What [`ClientBuilder`] hands over to make a [`Client`].
 pub(crate) struct Parts {
     /// The generated client `raw()` hands out.
@@ -190,10 +203,7 @@ impl Client {
                 if let Some(k) = &key {
                     send = send.idempotency_key(k.clone());
                 }
-                if let Some(db) = db {
-                    send = send.db_name(db);
-                }
-                send.send()
+                with_database!(send, db).send()
             })
             .await?;
         Ok(CreatedImportJob {
@@ -243,20 +253,12 @@ impl Client {
         let scrubber = || self.scrubber();
         let describe = || {
             self.call(Operation::Describe, true, deadline, &scrubber, || {
-                let send = raw.describe_import_job().body(body.clone());
-                match db {
-                    Some(db) => send.db_name(db).send(),
-                    None => send.send(),
-                }
+                with_database!(raw.describe_import_job().body(body.clone()), db).send()
             })
         };
         let get_progress = || {
             self.call(Operation::Describe, true, deadline, &scrubber, || {
-                let send = raw.get_import_job_progress().body(body.clone());
-                match db {
-                    Some(db) => send.db_name(db).send(),
-                    None => send.send(),
-                }
+                with_database!(raw.get_import_job_progress().body(body.clone()), db).send()
             })
         };
         let older = &self.inner.older_describe_path;
@@ -295,11 +297,7 @@ impl Client {
         let raw = &self.inner.pipeline;
         let (data, _) = self
             .call(Operation::List, true, None, &|| self.scrubber(), || {
-                let send = raw.list_import_jobs().body(body.clone());
-                match db {
-                    Some(db) => send.db_name(db).send(),
-                    None => send.send(),
-                }
+                with_database!(raw.list_import_jobs().body(body.clone()), db).send()
             })
             .await?;
         Ok(ImportJobPage::from_wire(data, &self.inner.scrubber))

@@ -171,18 +171,7 @@ fn create(call: &Call<'_>) -> Handled {
         options: b.options.clone().into_iter().collect(),
         idempotency_key,
     };
-    let shared = call.shared;
-    let (job_id, _created) = lock(&shared.store).create(
-        new,
-        shared.clock.now(),
-        shared.config.job_duration,
-        &shared.config.fail_substrings,
-    );
-    Ok(Reply::ok(&types::CreateImportJobResponse {
-        code: 0,
-        data: Some(types::CreatedImportJobData { job_id }),
-        message: None,
-    }))
+    Ok(call.create_job(new))
 }
 
 fn describe(call: &Call<'_>) -> Handled {

@@ -29,8 +29,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::log::Entry;
+use super::store::NewJob;
 use super::{MAX_BODY_BYTES, MAX_RECORDED_BODY_BYTES, Mode, Shared, cloud, lock, milvus};
-use crate::{REDACTED, codes, redact::redact_urls_in_text};
+use crate::{REDACTED, codes, generated::types, redact::redact_urls_in_text};
 
 const CREATE: &str = "/v2/vectordb/jobs/import/create";
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
@@ -73,6 +74,23 @@ impl Call<'_> {
     /// A header's value as text (lossy), if sent.
     pub(crate) fn header(&self, name: &str) -> Option<String> {
         header_string(self.headers, name)
+    }
+
+    /// Stores a validated create (or finds the job its idempotency key
+    /// made) and answers with its id, as both modes do.
+    pub(crate) fn create_job(&self, new: NewJob) -> Reply {
+        let shared = self.shared;
+        let (job_id, _created) = lock(&shared.store).create(
+            new,
+            shared.clock.now(),
+            shared.config.job_duration,
+            &shared.config.fail_substrings,
+        );
+        Reply::ok(&types::CreateImportJobResponse {
+            code: 0,
+            data: Some(types::CreatedImportJobData { job_id }),
+            message: None,
+        })
     }
 }
 

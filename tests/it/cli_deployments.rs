@@ -278,7 +278,7 @@ async fn every_wrong_mix_exits_2_and_sends_nothing() {
         let args = [&base[..], rest].concat();
         let r = run(cmd(&h, KEY, &args)).await;
         assert_eq!(r.code, 2, "{name}: {r:?}");
-        assert!(!r.stderr.is_empty(), "{name}: says why");
+        assert!(r.stderr.contains(why(name)), "{name}: {}", r.stderr);
     }
     for (name, args) in [
         (
@@ -302,8 +302,31 @@ async fn every_wrong_mix_exits_2_and_sends_nothing() {
     ] {
         let r = run(cmd(&h, KEY, args)).await;
         assert_eq!(r.code, 2, "{name}: {r:?}");
+        assert!(r.stderr.contains(why(name)), "{name}: {}", r.stderr);
     }
     assert_eq!(h.requests().len(), 0, "{:?}", h.requests());
+}
+
+/// What the refusal of each wrong mix says, so exit code 2 is known to
+/// come for that reason and not another.
+fn why(case: &str) -> &'static str {
+    match case {
+        "files with a cluster id" => "--file and --file-group are for open-source Milvus",
+        "two sources" | "files and a volume" => "cannot be used with",
+        "a volume without data paths" => "--data-path <PATH>",
+        "data paths without a volume" => "--volume <NAME>",
+        "a project without a region" | "a project without a region, on describe" => {
+            "--region-id <REGION_ID>"
+        }
+        "two Parquet files in one group" => "a group of 2 files holds a .parquet file",
+        "an option without =" => "expected KEY=VALUE",
+        "object URLs without a target" => "give --cluster-id, or --project-id with --region-id",
+        "a cluster and a project" => "name two targets",
+        "storage keys with files" => "go with --object-url",
+        "no source" => "--object-url <URL>",
+        "an empty path in a group" => "a path in the group is empty",
+        other => panic!("no reason written for {other}"),
+    }
 }
 
 #[tokio::test]

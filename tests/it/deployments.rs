@@ -316,6 +316,16 @@ async fn a_milvus_target_is_refused_by_the_control_plane_before_sending() {
         .list_import_jobs(&ListImportJobs::of(Target::milvus()))
         .await
         .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidInput {
+                field: "clusterId",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert!(!e.may_have_been_sent(), "{e:?}");
 }
 
