@@ -34,7 +34,8 @@ pub use config::{
 pub use error::{Delivery, Error, WaitError, WalkError};
 pub use limits::MAX_IDEMPOTENCY_KEY_LEN;
 pub use progress::{
-    CreatedImportJob, FileProgress, ImportJobPage, ImportJobSummary, ImportProgress, ImportState,
+    ABORTED_REASON, CreatedImportJob, FileProgress, ImportJobPage, ImportJobSummary,
+    ImportProgress, ImportState,
 };
 pub use redact::REDACTED;
 pub use request::{

@@ -9,6 +9,11 @@ use std::fmt;
 
 use crate::{generated::types, redact::Scrubber};
 
+/// The reason open-source Milvus gives a job it ended `Failed` because it
+/// was aborted (since milvus-io/milvus#50692); what tells an abort from a
+/// failure. The emulator gives the same.
+pub const ABORTED_REASON: &str = "aborted by user";
+
 /// Where an import job (or one of its files) stands.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(into = "String")]

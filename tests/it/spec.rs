@@ -112,8 +112,53 @@ fn spec_is_openapi_3_0_with_both_servers_and_bearer_auth() {
                 "getImportJobProgress"
             ),
             ("/v2/vectordb/jobs/import/list", "post", "listImportJobs"),
+            ("/v2/vectordb/jobs/import/commit", "post", "commitImportJob"),
+            ("/v2/vectordb/jobs/import/abort", "post", "abortImportJob"),
         ]
     );
+}
+
+/// Commit and abort name a job as describe does (its id, the optional
+/// control-plane target, `dbName`) and answer the envelope with empty `data`.
+#[test]
+fn commit_and_abort_take_a_job_reference_and_answer_an_empty_envelope() {
+    let spec = spec();
+    for id in ["commitImportJob", "abortImportJob"] {
+        let (_, _, op) = spec
+            .operations()
+            .find(|(_, _, op)| op.operation_id.as_deref() == Some(id))
+            .unwrap();
+        let ReferenceOr::Item(body) = op.request_body.as_ref().unwrap() else {
+            panic!("{id}: request body is a reference")
+        };
+        let media = &body.content["application/json"];
+        assert_eq!(
+            ref_name(media.schema.as_ref().unwrap()),
+            "DescribeImportJobRequest",
+            "{id}"
+        );
+        let ReferenceOr::Item(ok) = &op.responses.responses[&openapiv3::StatusCode::Code(200)]
+        else {
+            panic!("{id}: 200 is a reference")
+        };
+        let answer = ok.content["application/json"].schema.as_ref().unwrap();
+        assert_eq!(ref_name(answer), "ImportJobActionResponse", "{id}");
+        assert!(
+            op.parameters.iter().any(|p| matches!(p, ReferenceOr::Reference { reference } if reference.ends_with("/DbNameHeader"))),
+            "{id} sends DB-Name"
+        );
+    }
+    let request = object(schema(&spec, "DescribeImportJobRequest"));
+    let names: Vec<&str> = request.properties.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["clusterId", "jobId", "projectId", "regionId", "dbName"]
+    );
+    assert_eq!(request.required, ["jobId"]);
+    let answer = object(schema(&spec, "ImportJobActionResponse"));
+    let names: Vec<&str> = answer.properties.keys().map(String::as_str).collect();
+    assert_eq!(names, ["code", "message", "data"]);
+    assert_eq!(answer.required, ["code"]);
 }
 
 #[test]
