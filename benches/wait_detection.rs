@@ -71,7 +71,9 @@ async fn measured_trial(
                     WaitOptions::default().interval(s(MIN), s(MAX)),
                 )
                 .await
-                .unwrap();
+                .unwrap()
+                .completed()
+                .expect("completed");
             assert_eq!(done.state, ImportState::Completed);
         }
         Strategy::Fixed => loop {

@@ -41,7 +41,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         WaitOptions::default().interval(Duration::from_millis(200), Duration::from_secs(1));
     let done = client
         .wait_for_import_job(Target::cluster("in01-emulator"), &created.job_id, options)
-        .await?;
+        .await?
+        .into_progress();
     println!(
         "{} {}%, {} rows",
         done.state,

@@ -1,7 +1,9 @@
 //! Open-source Milvus: its URL is the target, the token is `user:password`,
 //! the files are in the bucket Milvus is configured with, and options go as
-//! strings. Runs against the in-process emulator in Milvus mode; point
-//! `base_url` at your Milvus (e.g. `http://localhost:19530`) for a real one.
+//! strings. A two-phase import: the job imports its data, waits in
+//! `Uncommitted`, and only the commit makes it visible. Runs against the
+//! in-process emulator in Milvus mode; point `base_url` at your Milvus
+//! (e.g. `http://localhost:19530`) for a real one.
 //!
 //! ```text
 //! cargo run --example milvus --features emulator
@@ -10,7 +12,7 @@
 use std::time::Duration;
 
 use zilliz_import::{
-    Client, CreateImportJob, ListImportJobs, Target, WaitOptions, emulator::Emulator,
+    Client, CreateImportJob, ListImportJobs, Target, WaitOptions, WaitOutcome, emulator::Emulator,
 };
 
 #[tokio::main]
@@ -35,15 +37,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .database("default")
     .timeout(Duration::from_secs(300))
+    .auto_commit(false)
     .generate_idempotency_key();
     let created = client.create_import_job(job).await?;
 
     let target = Target::milvus().database("default");
     let options =
-        WaitOptions::default().interval(Duration::from_millis(200), Duration::from_secs(1));
-    let done = client
-        .wait_for_import_job(&target, &created.job_id, options)
+        || WaitOptions::default().interval(Duration::from_millis(200), Duration::from_secs(1));
+    let ready = client
+        .wait_for_import_job(&target, &created.job_id, options())
         .await?;
+    if let WaitOutcome::ReadyToCommit(p) = &ready {
+        println!(
+            "job {}: {} at {}%, awaits commit",
+            p.job_id, p.state, p.progress
+        );
+        // Check what you must here; `abort_import_job` discards it instead.
+        client.commit_import_job(&target, &created.job_id).await?;
+    }
+    let done = client
+        .wait_for_import_job(
+            &target,
+            &created.job_id,
+            options().through_uncommitted(true),
+        )
+        .await?
+        .into_progress();
     println!(
         "job {}: {}, {} of {} rows",
         done.job_id,

@@ -37,7 +37,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         WaitOptions::default().interval(Duration::from_millis(200), Duration::from_secs(1));
     let done = client
         .wait_for_import_job(&target, &created.job_id, options)
-        .await?;
+        .await?
+        .into_progress();
     println!("job {}: {}", done.job_id, done.state);
 
     let page = client.list_import_jobs(&ListImportJobs::of(target)).await?;

@@ -58,7 +58,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .on_progress(|p| println!("  {:<10} {:>3}%", p.state.as_str(), p.progress));
     let done = client
         .wait_for_import_job(&cluster_id, &created.job_id, options)
-        .await?;
+        .await?
+        .into_progress();
     println!(
         "job {} {}: {} rows imported, completed at {}",
         done.job_id,

@@ -35,7 +35,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         WaitOptions::default().interval(Duration::from_millis(200), Duration::from_secs(1));
     let done = client
         .wait_for_import_job(cluster, &created.job_id, options)
-        .await?;
+        .await?
+        .into_progress();
     for file in &done.details {
         println!(
             "{}: {}",

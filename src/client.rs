@@ -44,6 +44,7 @@ macro_rules! with_database {
         }
     }};
 }
+pub(crate) use with_database;
 
 /// What [`ClientBuilder`] hands over to make a [`Client`].
 pub(crate) struct Parts {
@@ -75,7 +76,7 @@ struct Inner {
     /// ready to scrub server text: built once, shared by every call.
     scrubber: Scrubber,
     retry: RetryPolicy,
-    limiters: Option<[DefaultDirectRateLimiter; 3]>,
+    limiters: Option<[DefaultDirectRateLimiter; Operation::COUNT]>,
     max_response_bytes: usize,
     /// How long one attempt may take (the HTTP client's own timeout).
     attempt_timeout: Duration,
@@ -90,20 +91,27 @@ struct Inner {
 /// and no attempt outlives.
 pub(crate) type Deadline = Option<tokio::time::Instant>;
 
-/// The operations, for rate limiting and tracing.
+/// The operations, for rate limiting and tracing. The control plane limits
+/// each endpoint apart, so each has its own limiter.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Operation {
     Create = 0,
     Describe = 1,
     List = 2,
+    Commit = 3,
+    Abort = 4,
 }
 
 impl Operation {
+    const COUNT: usize = 5;
+
     fn name(self) -> &'static str {
         match self {
             Operation::Create => "createImportJob",
             Operation::Describe => "describeImportJob",
             Operation::List => "listImportJobs",
+            Operation::Commit => "commitImportJob",
+            Operation::Abort => "abortImportJob",
         }
     }
 }
@@ -130,10 +138,9 @@ impl Client {
     }
 
     pub(crate) fn assemble(parts: Parts) -> Client {
-        let limiters = parts.rate_limit.map(|n| {
-            let quota = || RateLimiter::direct(Quota::per_second(n));
-            [quota(), quota(), quota()]
-        });
+        let limiters = parts
+            .rate_limit
+            .map(|n| std::array::from_fn(|_| RateLimiter::direct(Quota::per_second(n))));
         let key = parts.api_key.expose_secret();
         let mut scrubber = Scrubber::default().with(key);
         if let Some((_, password)) = key.split_once(':') {
@@ -235,19 +242,8 @@ impl Client {
         job_id: &str,
         deadline: Deadline,
     ) -> Result<ImportProgress, Error> {
-        target.validate()?;
-        self.check_target(target)?;
-        not_blank("jobId", job_id)?;
-        let ids = target.body_ids();
-        let mut body = types::DescribeImportJobRequest::builder()
-            .job_id(job_id)
-            .cluster_id(ids.cluster_id)
-            .project_id(ids.project_id)
-            .region_id(ids.region_id);
-        // Milvus reads the database from the header alone; its body is `{jobId}`.
-        if !target.is_milvus() {
-            body = body.db_name(target.database_name().map(str::to_owned));
-        }
+        self.check_job(target, job_id)?;
+        let body = target.job_reference(job_id);
         let db = target.database_name();
         let raw = &self.inner.pipeline;
         let scrubber = || self.scrubber();
@@ -303,6 +299,14 @@ impl Client {
         Ok(ImportJobPage::from_wire(data, &self.inner.scrubber))
     }
 
+    /// What every call naming one job checks before sending: the target,
+    /// and a job id that is not blank.
+    pub(crate) fn check_job(&self, target: &Target, job_id: &str) -> Result<(), Error> {
+        target.validate()?;
+        self.check_target(target)?;
+        not_blank("jobId", job_id)
+    }
+
     /// The Zilliz Cloud control plane has no jobs of its own: it needs a
     /// cluster or a project named, so a Milvus target (or Milvus files) sent
     /// there is refused before sending.
@@ -317,7 +321,11 @@ impl Client {
         Ok(())
     }
 
-    fn scrubber(&self) -> Scrubber {
+    pub(crate) fn pipeline(&self) -> &generated::Client {
+        &self.inner.pipeline
+    }
+
+    pub(crate) fn scrubber(&self) -> Scrubber {
         self.inner.scrubber.clone()
     }
 
@@ -342,7 +350,7 @@ impl Client {
     /// Sends `attempt` until it succeeds, fails for good, runs out of
     /// attempts or reaches its deadline (the operation timeout, or `outer`).
     /// `repeatable`: repeating it cannot do anything twice.
-    async fn call<R, Fut>(
+    pub(crate) async fn call<R, Fut>(
         &self,
         op: Operation,
         repeatable: bool,
@@ -469,6 +477,21 @@ envelope! {
     CreateImportJobResponse => CreatedImportJobData,
     DescribeImportJobResponse => ImportJobProgressData,
     ListImportJobsResponse => ImportJobListData,
+}
+
+/// Commit and abort answer nothing but the code: their `data` is empty, and
+/// a success without it is still a success.
+impl Envelope for types::ImportJobActionResponse {
+    type Data = ();
+    fn code(&self) -> i64 {
+        self.code
+    }
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    fn into_data(self) -> Option<()> {
+        Some(())
+    }
 }
 
 /// The service's envelope reduced to what an error needs; used when the

@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use crate::progress::ImportProgress;
+use crate::{progress::ImportProgress, two_phase::Settled};
 
 /// Whether a failed request may have reached the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,7 +274,7 @@ impl Error {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WaitError {
-    /// The import job ended in the `Failed` state.
+    /// The import job ended in the `Failed` state on its own.
     #[error("import job {} failed: {reason}", progress.job_id)]
     #[non_exhaustive]
     JobFailed {
@@ -284,11 +284,22 @@ pub enum WaitError {
         progress: Box<ImportProgress>,
     },
 
-    /// The wait's deadline passed; the job goes on server-side.
+    /// The import job was aborted (see [`ImportProgress::is_aborted`]): it
+    /// ended `Failed` because someone asked it to, and imported nothing.
+    #[error("import job {} was aborted", progress.job_id)]
+    #[non_exhaustive]
+    Aborted {
+        /// The last progress seen.
+        progress: Box<ImportProgress>,
+    },
+
+    /// The wait's deadline passed; the job goes on server-side, unless the
+    /// wait was told to abort it ([`crate::WaitOptions::abort_on_timeout`]).
     #[error(
-        "gave up waiting after {waited:?}{}{}",
+        "gave up waiting after {waited:?}{}{}{}",
         last_seen(last),
-        last_failure(last_error)
+        last_failure(last_error),
+        abort_outcome(abort)
     )]
     #[non_exhaustive]
     TimedOut {
@@ -299,6 +310,9 @@ pub enum WaitError {
         /// The failure of the last poll, when it failed: why no answer
         /// came near the end.
         last_error: Option<Box<Error>>,
+        /// The abort sent when the deadline passed; `None` when the wait
+        /// was not told to abort.
+        abort: Option<AbortOnTimeout>,
     },
 
     /// A poll failed in a way that ends the wait: an answer proving the job
@@ -306,6 +320,18 @@ pub enum WaitError {
     /// polls in a row.
     #[error(transparent)]
     Request(#[from] Error),
+}
+
+/// What became of the abort a wait sent when its deadline passed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AbortOnTimeout {
+    /// The job took the abort (or had already been aborted): it ends
+    /// `Failed` and imports nothing.
+    Accepted(Settled),
+    /// The abort failed, or the server refused it (a job already
+    /// committing or completed); the job goes on server-side.
+    Failed(Box<Error>),
 }
 
 impl WaitError {
@@ -320,7 +346,9 @@ impl WaitError {
     /// The last progress the wait saw, where it saw any.
     pub fn last_progress(&self) -> Option<&ImportProgress> {
         match self {
-            WaitError::JobFailed { progress, .. } => Some(progress),
+            WaitError::JobFailed { progress, .. } | WaitError::Aborted { progress } => {
+                Some(progress)
+            }
             WaitError::TimedOut { last, .. } => last.as_deref(),
             WaitError::Request(_) => None,
         }
@@ -374,6 +402,16 @@ fn last_seen(last: &Option<Box<ImportProgress>>) -> String {
             p.job_id, p.state, p.progress
         ),
         None => String::from("; no progress was seen"),
+    }
+}
+
+fn abort_outcome(abort: &Option<AbortOnTimeout>) -> String {
+    match abort {
+        None => String::new(),
+        Some(AbortOnTimeout::Accepted(_)) => String::from("; the job was aborted"),
+        Some(AbortOnTimeout::Failed(e)) => {
+            format!("; aborting the job failed, and it goes on server-side: {e}")
+        }
     }
 }
 

@@ -24,6 +24,7 @@ mod request; // CreateImportJob (every source, options) and ListImportJobs, vali
 mod retry; // when to retry, and how long to wait
 mod target; // Target: a control-plane cluster or project, or open-source Milvus
 mod transport; // the progenitor exec hook: bounded reads, each body read once
+mod two_phase; // commit and abort, safe to retry
 mod wait; // polling a job until it ends
 
 pub use client::Client;
@@ -31,7 +32,7 @@ pub use config::{
     CHINA_BASE_URL, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_API_KEY, ENV_BASE_URL,
     GLOBAL_BASE_URL, Region,
 };
-pub use error::{Delivery, Error, WaitError, WalkError};
+pub use error::{AbortOnTimeout, Delivery, Error, WaitError, WalkError};
 pub use limits::MAX_IDEMPOTENCY_KEY_LEN;
 pub use progress::{
     ABORTED_REASON, CreatedImportJob, FileProgress, ImportJobPage, ImportJobSummary,
@@ -44,4 +45,7 @@ pub use request::{
 pub use retry::RetryPolicy;
 pub use target::{CloudTarget, Target};
 pub use transport::Transport;
-pub use wait::{DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback, WaitOptions};
+pub use two_phase::Settled;
+pub use wait::{
+    DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback, WaitOptions, WaitOutcome,
+};

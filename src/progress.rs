@@ -15,22 +15,56 @@ use crate::{generated::types, redact::Scrubber};
 pub const ABORTED_REASON: &str = "aborted by user";
 
 /// Where an import job (or one of its files) stands.
+///
+/// The names are the services': the control plane reports the first four;
+/// open-source Milvus also the steps of its pipeline (`PreImporting`,
+/// `Stats`, `IndexBuilding`, `Sorting`) and, for a two-phase import
+/// (`auto_commit` `"false"`), `Uncommitted` and `Committing`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(into = "String")]
 #[non_exhaustive]
 pub enum ImportState {
     /// Queued, not started.
     Pending,
+    /// Checking the files before importing them (Milvus).
+    PreImporting,
     /// Running. The list operation calls this `InProgress`.
     Importing,
+    /// Gathering statistics of the imported segments (Milvus).
+    Stats,
+    /// Building the indexes of the imported data (Milvus); progress has
+    /// been seen to stay near 80 for a long time here.
+    IndexBuilding,
+    /// Sorting the imported segments (Milvus).
+    Sorting,
+    /// A two-phase import whose data is imported but not visible: it waits
+    /// for [commit](crate::Client::commit_import_job) or
+    /// [abort](crate::Client::abort_import_job) (Milvus reports 99 %).
+    Uncommitted,
+    /// A committed two-phase import on its way to `Completed`.
+    Committing,
     /// Done; the data is in the collection.
     Completed,
-    /// Ended without importing; see the job's reason.
+    /// Ended without importing; see the job's reason (an aborted job is
+    /// `Failed` too, with [`ABORTED_REASON`]).
     Failed,
-    /// A state this crate does not know (the open-source server also reports
-    /// `PreImporting`, `IndexBuilding`, `Stats`, ...). Treated as running.
+    /// A state this crate does not know yet. Treated as running.
     Other(String),
 }
+
+/// Every named state with its name, written once for both directions.
+const NAMES: [(ImportState, &str); 10] = [
+    (ImportState::Pending, "Pending"),
+    (ImportState::PreImporting, "PreImporting"),
+    (ImportState::Importing, "Importing"),
+    (ImportState::Stats, "Stats"),
+    (ImportState::IndexBuilding, "IndexBuilding"),
+    (ImportState::Sorting, "Sorting"),
+    (ImportState::Uncommitted, "Uncommitted"),
+    (ImportState::Committing, "Committing"),
+    (ImportState::Completed, "Completed"),
+    (ImportState::Failed, "Failed"),
+];
 
 impl ImportState {
     /// Whether the job will not change any more.
@@ -38,27 +72,33 @@ impl ImportState {
         matches!(self, ImportState::Completed | ImportState::Failed)
     }
 
+    /// Whether the job waits for a commit or an abort: it will not change
+    /// by itself, but is not over.
+    pub fn awaits_commit(&self) -> bool {
+        *self == ImportState::Uncommitted
+    }
+
     /// The name as the service spells it (list's `InProgress` reads `Importing`).
     pub fn as_str(&self) -> &str {
         match self {
-            ImportState::Pending => "Pending",
-            ImportState::Importing => "Importing",
-            ImportState::Completed => "Completed",
-            ImportState::Failed => "Failed",
             ImportState::Other(s) => s,
+            named => NAMES
+                .iter()
+                .find(|(state, _)| state == named)
+                .map_or("", |(_, name)| name),
         }
     }
 }
 
 impl From<&str> for ImportState {
     fn from(s: &str) -> Self {
-        match s {
-            "Pending" => ImportState::Pending,
-            "Importing" | "InProgress" => ImportState::Importing,
-            "Completed" => ImportState::Completed,
-            "Failed" => ImportState::Failed,
-            other => ImportState::Other(other.to_owned()),
+        if s == "InProgress" {
+            return ImportState::Importing;
         }
+        NAMES.iter().find(|(_, name)| *name == s).map_or_else(
+            || ImportState::Other(s.to_owned()),
+            |(state, _)| state.clone(),
+        )
     }
 }
 
@@ -210,6 +250,18 @@ fn state(s: Option<String>, scrub: &Scrubber) -> ImportState {
 }
 
 impl ImportProgress {
+    /// Whether the job ended because it was aborted, rather than failing on
+    /// its own: `Failed` with [`ABORTED_REASON`] (any case, spaces around
+    /// ignored). Servers before milvus-io/milvus#50692 gave an aborted job
+    /// no stable reason; there it reads as a failure.
+    pub fn is_aborted(&self) -> bool {
+        self.state == ImportState::Failed
+            && self
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.trim().eq_ignore_ascii_case(ABORTED_REASON))
+    }
+
     /// A describe answer, every string scrubbed of the call's secrets.
     pub(crate) fn from_wire(d: types::ImportJobProgressData, scrub: &Scrubber) -> Self {
         let state = state(d.state, scrub);
@@ -299,13 +351,26 @@ mod tests {
         assert_eq!(ImportState::from("Pending"), ImportState::Pending);
         assert_eq!(ImportState::from("InProgress"), ImportState::Importing);
         assert_eq!(ImportState::from("Importing"), ImportState::Importing);
+        for (state, name) in NAMES {
+            assert_eq!(ImportState::from(name), state);
+            assert_eq!(state.as_str(), name);
+            assert_eq!(state.is_terminal(), name == "Completed" || name == "Failed");
+            assert_eq!(state.awaits_commit(), name == "Uncommitted");
+        }
         assert_eq!(
-            ImportState::from("IndexBuilding"),
-            ImportState::Other("IndexBuilding".into())
+            ImportState::from("Flushing"),
+            ImportState::Other("Flushing".into())
         );
-        assert!(!ImportState::from("IndexBuilding").is_terminal());
+        assert!(!ImportState::from("Flushing").is_terminal());
         assert!(ImportState::Failed.is_terminal());
-        assert_eq!(ImportState::Other("Stats".into()).to_string(), "Stats");
+        assert_eq!(
+            ImportState::Other("Flushing".into()).to_string(),
+            "Flushing"
+        );
+        assert_eq!(
+            ImportState::from("uncommitted"),
+            ImportState::Other("uncommitted".into())
+        );
     }
 
     #[test]

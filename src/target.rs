@@ -7,7 +7,7 @@
 //! takes a [`Target`], so describe, list, wait and the page stream work the
 //! same on all three; a `&str` is a cluster id, as it always was.
 
-use crate::{Error, limits, request::not_blank};
+use crate::{Error, generated::types, limits, request::not_blank};
 
 /// A target on the Zilliz Cloud control plane: what object URLs and volumes
 /// import into (open-source Milvus reads neither).
@@ -191,6 +191,24 @@ impl Target {
                 region_id: Some(region_id.clone()),
             },
             None => BodyIds::default(),
+        }
+    }
+
+    /// The body that names one job here, for describe, commit and abort:
+    /// its id and the target's ids, and `dbName` on the control plane.
+    /// Milvus reads the database from the `DB-Name` header alone, so its
+    /// body is `{jobId}`.
+    pub(crate) fn job_reference(&self, job_id: &str) -> types::builder::DescribeImportJobRequest {
+        let ids = self.body_ids();
+        let body = types::DescribeImportJobRequest::builder()
+            .job_id(job_id)
+            .cluster_id(ids.cluster_id)
+            .project_id(ids.project_id)
+            .region_id(ids.region_id);
+        if self.is_milvus() {
+            body
+        } else {
+            body.db_name(self.database_name().map(str::to_owned))
         }
     }
 }

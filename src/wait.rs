@@ -1,4 +1,4 @@
-//! Following a job until it ends.
+//! Following a job until it ends, or until it awaits a commit.
 //!
 //! Polls describe with a jittered, growing interval: quick at first, when a
 //! job is most likely to fail, slower as it runs on, and back to quick
@@ -13,7 +13,8 @@ use std::{fmt, time::Duration};
 use tokio::time::Instant;
 
 use crate::{
-    Client, Error, ImportProgress, ImportState, Target, WaitError, codes, progress::settle,
+    AbortOnTimeout, Client, Error, ImportProgress, ImportState, Target, WaitError, codes,
+    progress::settle,
 };
 
 /// How many polls in a row may fail before a wait gives up, by default.
@@ -34,6 +35,58 @@ pub struct WaitOptions {
     on_progress: Option<ProgressCallback>,
     on_poll_error: Option<PollErrorCallback>,
     max_poll_failures: u32,
+    abort_on_timeout: bool,
+    through_uncommitted: bool,
+}
+
+/// How a wait ended well: the job completed, or it imported its data and
+/// awaits a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitOutcome {
+    /// The job is `Completed`: its data is in the collection.
+    Completed(ImportProgress),
+    /// A two-phase import reached `Uncommitted`: its data is imported but
+    /// not visible until [`Client::commit_import_job`] (or discarded by
+    /// [`Client::abort_import_job`]).
+    ReadyToCommit(ImportProgress),
+}
+
+impl WaitOutcome {
+    /// The last progress seen.
+    pub fn progress(&self) -> &ImportProgress {
+        match self {
+            WaitOutcome::Completed(p) | WaitOutcome::ReadyToCommit(p) => p,
+        }
+    }
+
+    /// The last progress seen, owned.
+    pub fn into_progress(self) -> ImportProgress {
+        match self {
+            WaitOutcome::Completed(p) | WaitOutcome::ReadyToCommit(p) => p,
+        }
+    }
+
+    /// The progress of a completed job; `None` if it awaits commit.
+    pub fn completed(self) -> Option<ImportProgress> {
+        match self {
+            WaitOutcome::Completed(p) => Some(p),
+            WaitOutcome::ReadyToCommit(_) => None,
+        }
+    }
+
+    /// The progress of a job that awaits commit; `None` if it completed.
+    pub fn ready_to_commit(self) -> Option<ImportProgress> {
+        match self {
+            WaitOutcome::ReadyToCommit(p) => Some(p),
+            WaitOutcome::Completed(_) => None,
+        }
+    }
+
+    /// Whether the job awaits a commit (it has not completed).
+    pub fn awaits_commit(&self) -> bool {
+        matches!(self, WaitOutcome::ReadyToCommit(_))
+    }
 }
 
 impl Default for WaitOptions {
@@ -47,6 +100,8 @@ impl Default for WaitOptions {
             on_progress: None,
             on_poll_error: None,
             max_poll_failures: DEFAULT_MAX_POLL_FAILURES,
+            abort_on_timeout: false,
+            through_uncommitted: false,
         }
     }
 }
@@ -60,6 +115,8 @@ impl fmt::Debug for WaitOptions {
             .field("on_progress", &self.on_progress.is_some())
             .field("on_poll_error", &self.on_poll_error.is_some())
             .field("max_poll_failures", &self.max_poll_failures)
+            .field("abort_on_timeout", &self.abort_on_timeout)
+            .field("through_uncommitted", &self.through_uncommitted)
             .finish()
     }
 }
@@ -102,13 +159,37 @@ impl WaitOptions {
         self.max_poll_failures = n.max(1);
         self
     }
+
+    /// When the deadline passes, abort the job rather than leave it running
+    /// (off by default): for a job that must not land late. The abort is
+    /// sent after the deadline, bounded by the client's own timeouts, and
+    /// its fate is in [`WaitError::TimedOut`]'s `abort`. A server refuses
+    /// to abort a job already committing or completed.
+    pub fn abort_on_timeout(mut self, abort: bool) -> Self {
+        self.abort_on_timeout = abort;
+        self
+    }
+
+    /// Wait on through `Uncommitted` to `Completed` (off by default, when
+    /// reaching `Uncommitted` ends the wait as
+    /// [`WaitOutcome::ReadyToCommit`]). For a job just committed, whose
+    /// server may show `Uncommitted` for a moment; a job nobody commits
+    /// then waits until the deadline.
+    pub fn through_uncommitted(mut self, on: bool) -> Self {
+        self.through_uncommitted = on;
+        self
+    }
 }
 
 impl Client {
-    /// Polls a job until it is `Completed` (returns its final progress) or
-    /// `Failed` ([`WaitError::JobFailed`] with the reason), or the deadline
-    /// passes ([`WaitError::TimedOut`] with the last progress seen, and the
-    /// last poll's failure if it failed).
+    /// Polls a job until it is `Completed` ([`WaitOutcome::Completed`]), a
+    /// two-phase import reaches `Uncommitted`
+    /// ([`WaitOutcome::ReadyToCommit`]: commit or abort it next), it fails
+    /// ([`WaitError::JobFailed`] with the reason) or is aborted
+    /// ([`WaitError::Aborted`]), or the deadline passes
+    /// ([`WaitError::TimedOut`] with the last progress seen, the last poll's
+    /// failure if it failed, and the abort if
+    /// [`WaitOptions::abort_on_timeout`] asked for one).
     ///
     /// A failed poll is reported to [`WaitOptions::on_poll_error`] and the
     /// wait goes on, unless the answer proves the job cannot be followed (a
@@ -123,8 +204,37 @@ impl Client {
         target: impl Into<Target>,
         job_id: &str,
         mut options: WaitOptions,
-    ) -> Result<ImportProgress, WaitError> {
+    ) -> Result<WaitOutcome, WaitError> {
         let target = target.into();
+        let ended = self.poll_until_end(&target, job_id, &mut options).await;
+        match ended {
+            Err(WaitError::TimedOut {
+                waited,
+                last,
+                last_error,
+                abort: None,
+            }) if options.abort_on_timeout => {
+                let abort = match self.abort_import_job(target, job_id).await {
+                    Ok(settled) => AbortOnTimeout::Accepted(settled),
+                    Err(e) => AbortOnTimeout::Failed(Box::new(e)),
+                };
+                Err(WaitError::TimedOut {
+                    waited,
+                    last,
+                    last_error,
+                    abort: Some(abort),
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn poll_until_end(
+        &self,
+        target: &Target,
+        job_id: &str,
+        options: &mut WaitOptions,
+    ) -> Result<WaitOutcome, WaitError> {
         let started = Instant::now();
         let deadline = started.checked_add(options.timeout);
         let mut interval = options.min_interval;
@@ -137,9 +247,10 @@ impl Client {
                 waited: started.elapsed(),
                 last: last.map(Box::new),
                 last_error: failing.map(Box::new),
+                abort: None,
             };
         loop {
-            match self.describe_until(&target, job_id, deadline).await {
+            match self.describe_until(target, job_id, deadline).await {
                 Ok(mut now) => {
                     failures = 0;
                     failing = None;
@@ -151,7 +262,15 @@ impl Client {
                         interval = options.min_interval;
                     }
                     match now.state {
-                        ImportState::Completed => return Ok(now),
+                        ImportState::Completed => return Ok(WaitOutcome::Completed(now)),
+                        ImportState::Uncommitted if !options.through_uncommitted => {
+                            return Ok(WaitOutcome::ReadyToCommit(now));
+                        }
+                        ImportState::Failed if now.is_aborted() => {
+                            return Err(WaitError::Aborted {
+                                progress: Box::new(now),
+                            });
+                        }
                         ImportState::Failed => {
                             return Err(WaitError::JobFailed {
                                 reason: now.reason.clone().unwrap_or_default(),

@@ -127,7 +127,9 @@ fn help_lists_the_commands_and_exit_codes() {
     let out = cli().arg("--help").output().expect("runs");
     assert_eq!(out.status.code(), Some(0));
     let text = squash(&String::from_utf8(out.stdout).expect("utf-8"));
-    for command in ["create", "describe", "list", "wait", "emulator"] {
+    for command in [
+        "create", "describe", "list", "wait", "commit", "abort", "emulator",
+    ] {
         assert!(
             Regex::new(&format!(r"\b{command}\b"))
                 .unwrap()
@@ -137,10 +139,13 @@ fn help_lists_the_commands_and_exit_codes() {
     }
     assert!(
         text.contains(
-            "Exit codes: 0 success 2 bad usage or invalid input (nothing was sent) \
-             3 the API answered with an error code 4 network, HTTP or decoding failure; \
+            "Exit codes: 0 success; a wait also ends 0 when a two-phase import \
+             (--no-auto-commit) reaches Uncommitted and awaits commit \
+             2 bad usage or invalid input (nothing was sent) \
+             3 the API answered with an error code (e.g. a refused commit or abort) \
+             4 network, HTTP or decoding failure; \
              a listing the server kept from ending (a page repeated, or the page limit reached) \
-             5 the import job failed 6 waiting for the job timed out, or --timeout passed \
+             5 the import job failed, or was aborted 6 waiting for the job timed out, or --timeout passed \
              before a request could be sent 141 stdout was closed"
         ),
         "{text}"
@@ -873,7 +878,9 @@ async fn the_emulator_subcommand_prints_its_url_and_serves_until_killed() {
                 .timeout(Duration::from_secs(10)),
         )
         .await
-        .expect("the 200 ms job completes");
+        .expect("the 200 ms job completes")
+        .completed()
+        .expect("Completed, not awaiting commit");
     assert_eq!(done.state, ImportState::Completed);
 
     // Only the listed clusters exist; only the given key is accepted.

@@ -538,7 +538,9 @@ async fn waiting_works_on_a_milvus_target() {
     let done = client(server.url())
         .wait_for_import_job(Target::milvus().database("db1"), JOB_ID, options)
         .await
-        .unwrap();
+        .unwrap()
+        .completed()
+        .expect("completed");
     assert_eq!(done.state, ImportState::Completed);
     let requests = server.requests();
     assert_eq!(requests.len(), 2);

@@ -221,7 +221,9 @@ async fn wait_reports_an_exact_non_decreasing_sequence_ending_at_completed_100()
     let done = c
         .wait_for_import_job(CLUSTER, &created.job_id, options)
         .await
-        .unwrap();
+        .unwrap()
+        .completed()
+        .expect("completed");
 
     let seen = seen.lock().unwrap().clone();
     assert_eq!(
@@ -260,7 +262,9 @@ async fn wait_with_a_real_clock_completes_and_reports_monotonically() {
     let done = c
         .wait_for_import_job(CLUSTER, &created.job_id, options)
         .await
-        .unwrap();
+        .unwrap()
+        .completed()
+        .expect("completed");
     let seen = seen.lock().unwrap().clone();
     assert_eq!(done.state, ImportState::Completed);
     assert_eq!(seen.last(), Some(&(ImportState::Completed, 100)));

@@ -578,7 +578,9 @@ async fn failed_polls_are_reported_and_the_wait_goes_on() {
     let done = client(server.url())
         .wait_for_import_job(CLUSTER, JOB_ID, options)
         .await
-        .unwrap();
+        .unwrap()
+        .completed()
+        .expect("completed");
     assert_eq!(done.state, ImportState::Completed);
     assert_eq!(
         *failures.lock().unwrap(),
@@ -668,7 +670,9 @@ async fn an_absurd_timeout_is_invalid_input_not_a_panic() {
     let done = client(server.url())
         .wait_for_import_job(CLUSTER, JOB_ID, quick().timeout(Duration::MAX))
         .await
-        .unwrap();
+        .unwrap()
+        .completed()
+        .expect("completed");
     assert_eq!(done.progress, 100);
 }
 

@@ -8,8 +8,8 @@ use futures::StreamExt;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 use zilliz_import::{
-    Client, Delivery, Error, ImportJobPage, ImportProgress, ImportState, ListImportJobs,
-    RetryPolicy, WaitError, WaitOptions, WalkError,
+    Client, Delivery, Error, ImportJobPage, ImportState, ListImportJobs, RetryPolicy, WaitError,
+    WaitOptions, WaitOutcome, WalkError,
 };
 
 fn ms(n: u64) -> Duration {
@@ -32,7 +32,7 @@ async fn wait_recorded(
     script: Vec<Fault>,
     retry: RetryPolicy,
 ) -> (
-    Result<ImportProgress, WaitError>,
+    Result<WaitOutcome, WaitError>,
     Vec<(ImportState, u8)>,
     FaultyServer,
 ) {
@@ -121,7 +121,7 @@ async fn describe_tolerates_unknown_states_and_sparse_answers() {
     on_post(&server, DESCRIBE_PATH, |then| {
         then.status(200).json_body(ok(json!({
             "jobId": JOB_ID,
-            "state": "IndexBuilding",
+            "state": "Flushing",
             "progress": 250,
             "completeTime": "",
             "reason": "still going",
@@ -135,9 +135,9 @@ async fn describe_tolerates_unknown_states_and_sparse_answers() {
         .await
         .unwrap();
 
-    assert_eq!(p.state, ImportState::Other("IndexBuilding".into()));
+    assert_eq!(p.state, ImportState::Other("Flushing".into()));
     assert!(!p.state.is_terminal());
-    assert_eq!(p.state.to_string(), "IndexBuilding");
+    assert_eq!(p.state.to_string(), "Flushing");
     assert_eq!(p.progress, 100, "clamped to 100");
     assert_eq!(p.collection_name, None);
     assert_eq!(p.file_size, None);
@@ -437,7 +437,7 @@ async fn wait_reports_each_step_and_returns_the_final_progress() {
         fast_retry(),
     )
     .await;
-    let done = done.unwrap();
+    let done = done.unwrap().completed().expect("completed");
 
     assert_eq!(done.job_id, JOB_ID);
     assert_eq!(done.state, ImportState::Completed);
@@ -474,7 +474,7 @@ async fn wait_never_reports_progress_going_backwards_or_repeating() {
         fast_retry(),
     )
     .await;
-    let done = done.unwrap();
+    let done = done.unwrap().completed().expect("completed");
 
     assert_eq!(
         done.progress, 100,
@@ -581,7 +581,7 @@ async fn a_transient_failure_while_polling_does_not_end_the_wait() {
         RetryPolicy::none(),
     )
     .await;
-    let done = done.unwrap();
+    let done = done.unwrap().completed().expect("completed");
 
     assert_eq!(done.state, ImportState::Completed);
     assert_eq!(
@@ -612,7 +612,9 @@ async fn a_transient_poll_failure_is_reported_to_on_poll_error() {
     let done = client_with(server.url(), RetryPolicy::none())
         .wait_for_import_job(CLUSTER, JOB_ID, options)
         .await
-        .unwrap();
+        .unwrap()
+        .completed()
+        .expect("completed");
     assert_eq!(done.state, ImportState::Completed);
     assert_eq!(*seen.lock().unwrap(), vec![(Some(503), 1)]);
     assert_eq!(server.requests_received(), 3);

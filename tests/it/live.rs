@@ -74,7 +74,9 @@ async fn imports_and_waits() {
             WaitOptions::default().timeout(Duration::from_secs(3600)),
         )
         .await
-        .expect("the import completes");
+        .expect("the import completes")
+        .completed()
+        .expect("Completed, not awaiting commit");
     assert_eq!(done.progress, 100);
 }
 

@@ -6,12 +6,13 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
+  0  success; a wait also ends 0 when a two-phase import (--no-auto-commit)
+     reaches Uncommitted and awaits commit
   2  bad usage or invalid input (nothing was sent)
-  3  the API answered with an error code
+  3  the API answered with an error code (e.g. a refused commit or abort)
   4  network, HTTP or decoding failure; a listing the server kept from
      ending (a page repeated, or the page limit reached)
-  5  the import job failed
+  5  the import job failed, or was aborted
   6  waiting for the job timed out, or --timeout passed before a request
      could be sent
 141  stdout was closed before everything was printed (as SIGPIPE would)";
@@ -80,18 +81,38 @@ pub enum Command {
     /// List import jobs: a cluster's or a project's, a page at a time, or
     /// on open-source Milvus all of them.
     List(ListArgs),
-    /// Wait for a job to finish, showing its progress.
+    /// Wait for a job to finish, showing its progress. A two-phase import
+    /// ends the wait (exit 0) when it reaches Uncommitted and awaits commit.
     Wait {
         #[command(flatten)]
         target: TargetArgs,
         /// The job's id.
         job_id: String,
-        /// Give up after this long (e.g. 90s, 10m, 2h); bounds every poll too.
-        #[arg(long, value_parser = parse_timeout, default_value = "24h")]
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Commit a two-phase import that awaits commit (state Uncommitted):
+    /// its data becomes visible. Safe to repeat.
+    Commit {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The job's id.
+        job_id: String,
+        /// Then wait for the job to complete, showing its progress.
+        #[arg(long)]
+        wait: bool,
+        /// With --wait: give up after this long (e.g. 90s, 10m, 2h).
+        #[arg(long, value_parser = parse_timeout, default_value = "24h", requires = "wait")]
         timeout: Duration,
-        /// Give up after this many failed polls in a row.
-        #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_POLL_FAILURES, value_parser = clap::value_parser!(u32).range(1..))]
-        max_poll_failures: u32,
+    },
+    /// Abort an import job: it stops and its staged data is discarded (it
+    /// ends Failed, aborted). Refused for a job committing or completed.
+    /// Safe to repeat.
+    Abort {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The job's id.
+        job_id: String,
     },
     /// Run a local emulator of the import API until stopped. Prints its base
     /// URL as the first line on stdout. Uses --api-key as the key (or, with
@@ -164,7 +185,12 @@ pub struct CreateArgs {
     /// Idempotency-Key: repeat a create safely if the server honours it.
     #[arg(long)]
     pub idempotency_key: Option<String>,
-    /// Wait for the job to finish, showing its progress.
+    /// A two-phase import: the job imports its data, then awaits a commit
+    /// (`commit JOB_ID`) or an abort. Sends the option auto_commit="false".
+    #[arg(long)]
+    pub no_auto_commit: bool,
+    /// Wait for the job to finish (or, with --no-auto-commit, to await
+    /// commit), showing its progress.
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up after this long, the create included.
@@ -173,6 +199,24 @@ pub struct CreateArgs {
     /// With --wait: give up after this many failed polls in a row.
     #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_POLL_FAILURES, value_parser = clap::value_parser!(u32).range(1..), requires = "wait")]
     pub max_poll_failures: u32,
+    /// With --wait: abort the job if --timeout passes first.
+    #[arg(long, requires = "wait")]
+    pub abort_on_timeout: bool,
+}
+
+/// How `wait` waits.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Give up after this long (e.g. 90s, 10m, 2h); bounds every poll too.
+    #[arg(long, value_parser = parse_timeout, default_value = "24h")]
+    pub timeout: Duration,
+    /// Give up after this many failed polls in a row.
+    #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_POLL_FAILURES, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_poll_failures: u32,
+    /// Abort the job if --timeout passes first (exit 6 still; the output
+    /// says whether the abort was accepted).
+    #[arg(long)]
+    pub abort_on_timeout: bool,
 }
 
 #[derive(Debug, Args)]

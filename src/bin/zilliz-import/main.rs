@@ -140,13 +140,35 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
         Command::Wait {
             target,
             job_id,
-            timeout,
-            max_poll_failures,
+            wait: w,
         } => {
             let options = WaitOptions::default()
-                .timeout(timeout)
-                .max_poll_failures(max_poll_failures);
+                .timeout(w.timeout)
+                .max_poll_failures(w.max_poll_failures)
+                .abort_on_timeout(w.abort_on_timeout);
             wait(&client, &target.target(), &job_id, options, printer).await
+        }
+        Command::Commit {
+            target,
+            job_id,
+            wait: then_wait,
+            timeout,
+        } => {
+            let target = target.target();
+            let settled = client.commit_import_job(&target, &job_id).await?;
+            if !then_wait {
+                return Ok(printer.settled("commit", &settled).into());
+            }
+            printer.note(&output::settled_text("commit", &settled));
+            // Just committed: a server may show Uncommitted for a moment.
+            let options = WaitOptions::default()
+                .timeout(timeout)
+                .through_uncommitted(true);
+            wait(&client, &target, &job_id, options, printer).await
+        }
+        Command::Abort { target, job_id } => {
+            let settled = client.abort_import_job(target.target(), &job_id).await?;
+            Ok(printer.settled("abort", &settled).into())
         }
         Command::Emulator(_) => unreachable!("handled above"),
     }
@@ -169,7 +191,10 @@ fn check_mix(command: &mut Command, env: FromEnv) -> Result<(), String> {
             &mut a.target,
             !a.file.is_empty() || !a.file_group.is_empty(),
         ),
-        Command::Describe { target, .. } | Command::Wait { target, .. } => (target, false),
+        Command::Describe { target, .. }
+        | Command::Wait { target, .. }
+        | Command::Commit { target, .. }
+        | Command::Abort { target, .. } => (target, false),
         Command::List(a) => (&mut a.target, false),
         Command::Emulator(_) => return Ok(()),
     };
@@ -196,6 +221,12 @@ fn check_mix(command: &mut Command, env: FromEnv) -> Result<(), String> {
              give --cluster-id, or --project-id with --region-id"
                 .into(),
         );
+    }
+    let auto_commit = zilliz_import::option_keys::AUTO_COMMIT;
+    if args.no_auto_commit && args.options.iter().any(|(key, _)| key == auto_commit) {
+        return Err(format!(
+            "--no-auto-commit and --option {auto_commit}=... both set {auto_commit}; give one"
+        ));
     }
     let keys = args.access_key.is_some() || args.secret_key.is_some();
     if keys && args.object_url.is_empty() && !env.storage_keys {
@@ -269,6 +300,9 @@ async fn create(
     for (key, value) in args.options {
         job = job.option(key, value);
     }
+    if args.no_auto_commit {
+        job = job.auto_commit(false);
+    }
     if let Some(p) = args.partition {
         job = job.partition(p);
     }
@@ -293,7 +327,8 @@ async fn create(
     let left = args.timeout.saturating_sub(started.elapsed());
     let options = WaitOptions::default()
         .timeout(left.max(Duration::from_millis(1)))
-        .max_poll_failures(args.max_poll_failures);
+        .max_poll_failures(args.max_poll_failures)
+        .abort_on_timeout(args.abort_on_timeout);
     wait(client, &target, &created.job_id, options, printer).await
 }
 
@@ -357,7 +392,7 @@ async fn wait(
         .on_poll_error(bar.poll_error_reporter());
     let result = client.wait_for_import_job(target, job_id, options).await;
     bar.finish(&result);
-    Ok(printer.progress(&result?).into())
+    Ok(printer.waited(&result?).into())
 }
 
 async fn emulator(args: EmulatorArgs, api_key: Option<String>) -> Result<Ended, Error> {

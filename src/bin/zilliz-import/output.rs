@@ -12,7 +12,8 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 use zilliz_import::{
-    CreatedImportJob, Error, ImportJobPage, ImportJobSummary, ImportProgress, WaitError, WalkError,
+    AbortOnTimeout, CreatedImportJob, Error, ImportJobPage, ImportJobSummary, ImportProgress,
+    Settled, WaitError, WaitOutcome, WalkError,
 };
 
 use crate::args::Output;
@@ -61,6 +62,16 @@ impl Failure {
             Failure::Call(e) => Some(e),
             Failure::Wait(e) => e.request_error(),
             Failure::Walk(e) => e.request_error(),
+        }
+    }
+}
+
+impl Failure {
+    /// The last progress a wait saw, where it saw any.
+    fn wait_progress(&self) -> Option<&ImportProgress> {
+        match self {
+            Failure::Wait(e) => e.last_progress(),
+            _ => None,
         }
     }
 }
@@ -137,6 +148,43 @@ impl Printer {
             text.push_str(&format!("\nreason:     {reason}"));
         }
         self.out(&text)
+    }
+
+    /// How a wait ended well. JSON: the progress with `outcome`
+    /// (`completed` or `ready_to_commit`); text: the progress, and for a
+    /// job that awaits commit, a line saying so and what to run next.
+    pub fn waited(&self, outcome: &WaitOutcome) -> Printed {
+        let p = outcome.progress();
+        if self.mode == Output::Json {
+            let mut v = serde_json::to_value(p).unwrap_or_default();
+            v["outcome"] = json!(if outcome.awaits_commit() {
+                "ready_to_commit"
+            } else {
+                "completed"
+            });
+            return self.json(&v);
+        }
+        self.progress(p)?;
+        if outcome.awaits_commit() {
+            self.out(&format!(
+                "next:       awaits commit: zilliz-import commit {id} (or abort {id})",
+                id = p.job_id
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// A commit or an abort the job took. JSON: `jobId`, `action`, and
+    /// `already` (the state found) when an earlier attempt had done it.
+    pub fn settled(&self, action: &str, settled: &Settled) -> Printed {
+        match self.mode {
+            Output::Json => {
+                let mut v = serde_json::to_value(settled).unwrap_or_default();
+                v["action"] = json!(action);
+                self.json(&v)
+            }
+            Output::Text => self.out(&settled_text(action, settled)),
+        }
     }
 
     pub fn page(&self, page: &ImportJobPage) -> Printed {
@@ -221,6 +269,15 @@ impl Printer {
     }
 }
 
+/// `job 1: commit accepted`, or, when an earlier attempt had done it,
+/// `job 1: commit already done (Committing)`.
+pub fn settled_text(action: &str, settled: &Settled) -> String {
+    match &settled.already {
+        None => format!("job {}: {action} accepted", settled.job_id),
+        Some(state) => format!("job {}: {action} already done ({state})", settled.job_id),
+    }
+}
+
 fn header() -> String {
     format!(
         "{:<24} {:<12} {:>8}  COLLECTION",
@@ -248,11 +305,25 @@ fn error_json(failure: &Failure) -> Value {
     let Some(e) = failure.call() else {
         let mut v = json!({ "kind": outcome_kind(failure), "message": failure.to_string() });
         if let Failure::Wait(WaitError::TimedOut {
-            last_error: Some(last),
-            ..
+            last_error, abort, ..
         }) = failure
         {
-            v["lastError"] = call_json(last);
+            if let Some(last) = last_error {
+                v["lastError"] = call_json(last);
+            }
+            match abort {
+                Some(AbortOnTimeout::Accepted(settled)) => {
+                    v["abort"] = json!({ "accepted": true, "already": settled.already });
+                }
+                Some(AbortOnTimeout::Failed(e)) => {
+                    v["abort"] = json!({ "accepted": false, "error": call_json(e) });
+                }
+                _ => {}
+            }
+        }
+        if let Some(p) = failure.wait_progress() {
+            v["jobId"] = json!(p.job_id);
+            v["state"] = json!(p.state);
         }
         return v;
     };
@@ -306,6 +377,7 @@ fn kind(e: &Error) -> &'static str {
 fn outcome_kind(failure: &Failure) -> &'static str {
     match failure {
         Failure::Wait(WaitError::JobFailed { .. }) => "import_failed",
+        Failure::Wait(WaitError::Aborted { .. }) => "import_aborted",
         Failure::Wait(WaitError::TimedOut { .. }) => "wait_timed_out",
         Failure::Walk(WalkError::PageLimitReached { .. }) => "page_limit_reached",
         Failure::Walk(WalkError::Stalled { .. }) => "pagination_stalled",
@@ -316,7 +388,7 @@ fn outcome_kind(failure: &Failure) -> &'static str {
 /// The documented exit codes (see `--help`).
 pub fn exit_code(failure: &Failure) -> u8 {
     match failure {
-        Failure::Wait(WaitError::JobFailed { .. }) => 5,
+        Failure::Wait(WaitError::JobFailed { .. } | WaitError::Aborted { .. }) => 5,
         Failure::Wait(WaitError::TimedOut { .. }) => 6,
         _ => match failure.call() {
             Some(Error::InvalidInput { .. } | Error::InvalidConfig(_)) => 2,

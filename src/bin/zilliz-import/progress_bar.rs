@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use zilliz_import::{Error, ImportProgress, WaitError};
+use zilliz_import::{Error, ImportProgress, WaitError, WaitOutcome};
 
 pub struct ProgressView {
     bar: Option<ProgressBar>,
@@ -57,9 +57,12 @@ impl ProgressView {
         }
     }
 
-    pub fn finish(&self, result: &Result<ImportProgress, WaitError>) {
+    pub fn finish(&self, result: &Result<WaitOutcome, WaitError>) {
         if let Some(bar) = &self.bar {
             match result {
+                Ok(WaitOutcome::ReadyToCommit(_)) => {
+                    bar.finish_with_message("Uncommitted: awaits commit")
+                }
                 Ok(_) => bar.finish_with_message("Completed"),
                 Err(_) => bar.abandon(),
             }
