@@ -33,3 +33,4 @@ mod retries;
 mod secrets_audit;
 mod spec;
 mod tls;
+mod two_phase;

@@ -104,8 +104,6 @@ pub enum Fault {
     },
     /// Read the request, then play whatever the function makes of it (any
     /// fault but [`Fault::ResetBeforeRead`], which comes before reading).
-    /// Only `hardening.rs` (`cli` feature) computes its answers.
-    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     Computed(Answer),
 }
 
@@ -142,7 +140,6 @@ impl Fault {
     }
 
     /// Plays, on every turn, what `answer` makes of the turn and the request.
-    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub fn computed(
         answer: impl Fn(usize, &ReceivedRequest) -> Fault + Send + Sync + 'static,
     ) -> Fault {
