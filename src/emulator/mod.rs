@@ -307,8 +307,9 @@ impl EmulatorBuilder {
     /// tests that jump the clock see no difference: whenever a create leaves
     /// more than `limit` jobs, the oldest are dropped while they have finished
     /// (completed or failed), stopping at the oldest one still running.
-    /// Running jobs are never dropped, so more than `limit` are held while
-    /// that many run at once. A forgotten job is unknown (96026; 2100 on Milvus) to
+    /// Running jobs are never dropped, nor are two-phase jobs waiting for a
+    /// commit (or committing), so more than `limit` are held while that many
+    /// run or wait at once. A forgotten job is unknown (96026; 2100 on Milvus) to
     /// describe, absent from list and from [`EmulatorHandle::jobs`], and its
     /// `Idempotency-Key` is forgotten with it.
     pub fn job_limit(mut self, limit: usize) -> Self {
@@ -547,8 +548,12 @@ impl Drop for EmulatorHandle {
 
 /// Job states as `describe` names them; the control plane's `list` uses
 /// [`JobState::list_name`]. Open-source Milvus has more (such as
-/// `Uncommitted` for a job waiting for a commit), which later versions of
-/// the emulator may add.
+/// `PreImporting` or `IndexBuilding`), which the emulator does not model.
+///
+/// A job created with `auto_commit` `"false"` (a two-phase import) goes
+/// `Pending`, `Importing`, then `Uncommitted` until it is committed
+/// (`Committing`, then `Completed`) or aborted (`Failed`); see the
+/// [module docs](self#two-phase-imports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum JobState {
@@ -556,9 +561,17 @@ pub enum JobState {
     Pending,
     /// Rows being loaded; progress rises linearly.
     Importing,
-    /// All rows loaded; `totalRows` and `completeTime` are set.
+    /// A two-phase import whose rows are all loaded but not yet visible:
+    /// progress 99, no `completeTime`, waiting for commit or abort for as
+    /// long as it takes.
+    Uncommitted,
+    /// A committed two-phase import making its rows visible: progress 99
+    /// for a tenth of the job duration, then `Completed`.
+    Committing,
+    /// All rows loaded (and committed); `totalRows` and `completeTime` are set.
     Completed,
-    /// Stopped with a `reason` (a path matched a failure needle).
+    /// Stopped with a `reason`: a path matched a failure needle, or the job
+    /// was aborted ([`ABORTED_REASON`](crate::ABORTED_REASON)).
     Failed,
 }
 
@@ -568,6 +581,8 @@ impl JobState {
         match self {
             Self::Pending => "Pending",
             Self::Importing => "Importing",
+            Self::Uncommitted => "Uncommitted",
+            Self::Committing => "Committing",
             Self::Completed => "Completed",
             Self::Failed => "Failed",
         }
@@ -629,7 +644,8 @@ pub struct EmulatedJob {
     pub idempotency_key: Option<String>,
     /// Emulator time at creation.
     pub created_at: Duration,
-    /// Emulator time at which it completed or failed, if it has.
+    /// Emulator time at which it completed or failed, if it has (never
+    /// while it waits for a commit or is committing).
     pub finished_at: Option<Duration>,
 }
 
