@@ -4,7 +4,8 @@
 //!
 //! It exists so the client, the CLI and their tests can be exercised offline,
 //! repeatably and fast: jobs move through `Pending`, `Importing` and
-//! `Completed` (or `Failed`) on a clock that tests can drive by hand, errors
+//! `Completed` (or `Failed`; a two-phase import waits in `Uncommitted` for a
+//! commit or an abort) on a clock that tests can drive by hand, errors
 //! come back with the services' codes inside their `{code, message}`
 //! envelope, and recent requests are recorded (with credentials redacted)
 //! for inspection. Bodies are decoded into, and answers built from, the types
@@ -27,7 +28,13 @@
 //!   and string `options`; `files` is refused (80000);
 //! - list pages (`pageSize` in [`PAGE_SIZES`](crate::limits::PAGE_SIZES),
 //!   `currentPage`) and answers `count`, `currentPage`, `pageSize` and
-//!   `records`, naming `Importing` `InProgress`.
+//!   `records`, naming `Importing` `InProgress`;
+//! - commit and abort (see [Two-phase imports](#two-phase-imports)) take a
+//!   body checked exactly as describe's (target, then `jobId`) and find the
+//!   job only through the target it was created on (96026 otherwise). The
+//!   control plane's docs do not list these two operations: that it serves
+//!   them, and as open-source Milvus does (refusals are Milvus's code 2100),
+//!   is an assumption of the emulator, not verified.
 //!
 //! **Open-source Milvus** ([`EmulatorBuilder::milvus`]) answers as Milvus's
 //! REST v2 handlers do:
@@ -47,7 +54,9 @@
 //! - list takes `collectionName` and `dbName` and answers every matching job
 //!   in `records` alone, with describe's state names;
 //! - the database is the body's `dbName`, else the `DB-Name` header, else
-//!   `default`.
+//!   `default`;
+//! - commit and abort take `{jobId}` as describe does (1802 without it,
+//!   2100 for an unknown job).
 //!
 //! Both modes take what the official SDKs send: every key present, with
 //! `""` or `null` for the unset ones, and ids as numbers; both honour
@@ -56,6 +65,37 @@
 //! every path: URLs, volume paths and files.
 //!
 //! List results are returned in creation order (oldest first).
+//!
+//! # Two-phase imports
+//!
+//! As open-source Milvus does (milvus-io/milvus#48524, #50692), and on both
+//! modes, a job created with the option `auto_commit` set to `"false"`
+//! imports its data, then waits in `Uncommitted` (progress 99, no
+//! `completeTime`) for as long as it takes, until:
+//!
+//! - `POST /v2/vectordb/jobs/import/commit`: the job is `Committing`
+//!   (progress 99) for a tenth of the job duration, then `Completed`
+//!   (progress 100, `completeTime` a tenth of the duration after the commit);
+//! - `POST /v2/vectordb/jobs/import/abort`: the job is `Failed` at once,
+//!   with the reason [`ABORTED_REASON`](crate::ABORTED_REASON), its progress
+//!   as it was and `completeTime` the moment of the abort. A job can be
+//!   aborted while `Pending` or `Importing` too, whether it commits itself
+//!   or not.
+//!
+//! Both answer `{"code":0,"data":{}}`. Refused, with code 2100 and a message
+//! naming the job and its state: a commit of a job that is not
+//! `Uncommitted`; an abort of a job that is `Committing` or `Completed` (an
+//! auto-commit job that completed, say) or that failed on its own. Aborting
+//! an aborted job again succeeds and changes nothing (as since #50692; older
+//! servers refused it). A job whose files fail (see
+//! [`EmulatorBuilder::fail_when_url_contains`]) still fails at half its
+//! duration, with its own reason, unless it was aborted before.
+//!
+//! `auto_commit` is read as Milvus reads it, with Go's `strconv.ParseBool`:
+//! `1`, `t`, `T`, `TRUE`, `true`, `True` and `0`, `f`, `F`, `FALSE`,
+//! `false`, `False`; absent, it is true. Any other value refuses the create
+//! as an invalid parameter (1100 on Milvus, 80000 on the control plane);
+//! what the real servers do with such a value is unverified.
 //!
 //! # Bounds
 //!
@@ -69,6 +109,9 @@
 //!   have been accepted, and at most [`MAX_BODY_BYTES`] of it;
 //! - finished jobs are forgotten, oldest first, once more than
 //!   [`DEFAULT_JOB_LIMIT`] jobs are held ([`EmulatorBuilder::job_limit`]);
+//!   running ones are kept, and so are two-phase jobs until they are
+//!   committed or aborted: the one thing a client can make the emulator
+//!   hold for ever, one job per create;
 //! - a request head must arrive within [`DEFAULT_HEADER_READ_TIMEOUT`], which
 //!   also closes idle keep-alive connections; a body within
 //!   [`DEFAULT_BODY_READ_TIMEOUT`]; and a write that makes no progress for
