@@ -4,20 +4,20 @@
 
 use serde_json::{Map, Value};
 
-use super::routes::{Call, Endpoint, Reply, idempotency_key};
-use super::store::{Job, JobTarget, NewJob, Source, failure_reason};
+use super::routes::{Call, Endpoint, Handled, Reply, idempotency_key};
+use super::store::{Action, Job, JobTarget, NewJob, Source};
 use super::wire::{self, Decoded, Problem, set};
 use super::{JobState, lock};
 use crate::generated::types;
 use crate::{codes, limits};
-
-type Handled = Result<Reply, Reply>;
 
 pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
     match endpoint {
         Endpoint::Create => create(call),
         Endpoint::Describe => describe(call),
         Endpoint::List => list(call),
+        Endpoint::Commit => settle(call, Action::Commit),
+        Endpoint::Abort => settle(call, Action::Abort),
     }
 }
 
@@ -92,6 +92,17 @@ fn named(target: &JobTarget) -> String {
         } => format!("project '{project_id}' in region '{region_id}'"),
         JobTarget::Milvus => "this server".to_owned(),
     }
+}
+
+/// 96026: no job `job_id` in `target` (it may exist in another).
+fn job_not_found(job_id: &str, target: &JobTarget) -> Reply {
+    Reply::err(
+        codes::JOB_NOT_FOUND,
+        format!(
+            "job not found: jobId '{job_id}' does not exist in {}",
+            named(target)
+        ),
+    )
 }
 
 /// Groups without their blank paths, and without the groups left empty.
@@ -171,7 +182,7 @@ fn create(call: &Call<'_>) -> Handled {
         options: b.options.clone().into_iter().collect(),
         idempotency_key,
     };
-    Ok(call.create_job(new))
+    call.create_job(new)
 }
 
 fn describe(call: &Call<'_>) -> Handled {
@@ -184,14 +195,7 @@ fn describe(call: &Call<'_>) -> Handled {
     let shared = call.shared;
     let store = lock(&shared.store);
     let Some(job) = store.get(&b.job_id).filter(|j| j.target == target) else {
-        return Err(Reply::err(
-            codes::JOB_NOT_FOUND,
-            format!(
-                "job not found: jobId '{}' does not exist in {}",
-                b.job_id,
-                named(&target)
-            ),
-        ));
+        return Err(job_not_found(&b.job_id, &target));
     };
     let data = progress(call, job);
     drop(store);
@@ -200,6 +204,27 @@ fn describe(call: &Call<'_>) -> Handled {
         data: Some(data),
         message: None,
     }))
+}
+
+/// Commit and abort of a two-phase import.
+///
+/// The control plane's docs do not list these operations. The emulator
+/// assumes it serves them as open-source Milvus does, behind the control
+/// plane's own checks: the body names the target and `jobId` and is checked
+/// exactly as describe's (same codes), the job is found only through the
+/// target it was created on (96026 otherwise), and the rules and refusals
+/// are Milvus's (code 2100; see `Call::settle_job`). None of this is
+/// verified against the real service.
+fn settle(call: &Call<'_>, action: Action) -> Handled {
+    let d = decoded(wire::describe(call.body, false))?;
+    let b = &d.body;
+    let target = target(call, &b.cluster_id, &b.project_id, &b.region_id)?;
+    if b.job_id.trim().is_empty() {
+        return Err(bad("jobId is required"));
+    }
+    call.settle_job(action, &b.job_id, &target, || {
+        job_not_found(&b.job_id, &target)
+    })
 }
 
 /// Describe's answer as the control plane writes it: one `fileName` for the
@@ -212,7 +237,6 @@ fn progress(call: &Call<'_>, job: &Job) -> types::ImportJobProgressData {
         .map(|t| shared.clock.rfc3339(t))
         .unwrap_or_default();
     let completed = snap.state == JobState::Completed;
-    let failed = snap.state == JobState::Failed;
     let state = snap.state.describe_name();
     let progress = snap.progress as f64;
     let details = job
@@ -224,11 +248,7 @@ fn progress(call: &Call<'_>, job: &Job) -> types::ImportJobProgressData {
             state: Some(state.to_owned()),
             progress: Some(progress),
             complete_time: Some(complete_time.clone()),
-            reason: Some(if failed && f.fails {
-                failure_reason(f)
-            } else {
-                String::new()
-            }),
+            reason: Some(Job::file_reason(&snap, f).unwrap_or_default()),
             total_rows: Some(if completed { f.rows } else { 0 }),
             ..Default::default()
         })

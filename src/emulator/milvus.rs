@@ -4,20 +4,20 @@
 //! source, nothing naming the cluster, the database from the body's `dbName`
 //! or the `DB-Name` header, and Milvus's codes (1100, 1801, 1802, 2100).
 
-use super::routes::{Call, DB_NAME_HEADER, Endpoint, Reply, idempotency_key};
-use super::store::{Job, JobTarget, NewJob, Source, failure_reason};
+use super::lock;
+use super::routes::{Call, DB_NAME_HEADER, Endpoint, Handled, Reply, idempotency_key};
+use super::store::{Action, Job, JobTarget, NewJob, Source};
 use super::wire::{self, Decoded, Problem, set};
-use super::{JobState, lock};
 use crate::generated::types;
 use crate::{codes, limits};
-
-type Handled = Result<Reply, Reply>;
 
 pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
     match endpoint {
         Endpoint::Create => create(call),
         Endpoint::Describe => describe(call),
         Endpoint::List => list(call),
+        Endpoint::Commit => settle(call, Action::Commit),
+        Endpoint::Abort => settle(call, Action::Abort),
     }
 }
 
@@ -107,7 +107,7 @@ fn create(call: &Call<'_>) -> Handled {
         options: b.options.clone().into_iter().collect(),
         idempotency_key,
     };
-    Ok(call.create_job(new))
+    call.create_job(new)
 }
 
 /// `describe` and `get_progress`: one handler, body `{jobId}`. The job is
@@ -122,9 +122,7 @@ fn describe(call: &Call<'_>) -> Handled {
     let shared = call.shared;
     let store = lock(&shared.store);
     let Some(job) = store.get(job_id) else {
-        return Err(import_failed(format!(
-            "import job does not exist, jobID={job_id}"
-        )));
+        return Err(no_such_job(job_id));
     };
     let data = progress(call, job);
     drop(store);
@@ -133,6 +131,23 @@ fn describe(call: &Call<'_>) -> Handled {
         data: Some(data),
         message: None,
     }))
+}
+
+/// 2100: no job with this id, as describe answers it.
+fn no_such_job(job_id: &str) -> Reply {
+    import_failed(format!("import job does not exist, jobID={job_id}"))
+}
+
+/// Commit and abort of a two-phase import: body `{jobId}` as describe's
+/// (1802 without it, 2100 for an unknown job), then the rules shared with
+/// the control plane (see `Call::settle_job`).
+fn settle(call: &Call<'_>, action: Action) -> Handled {
+    let d = decoded(wire::describe(call.body, true))?;
+    let job_id = &d.body.job_id;
+    if job_id.trim().is_empty() {
+        return Err(missing("jobId"));
+    }
+    call.settle_job(action, job_id, &JobTarget::Milvus, || no_such_job(job_id))
 }
 
 /// Describe's answer as Milvus writes it: no `fileName` for the job,
@@ -145,7 +160,6 @@ fn progress(call: &Call<'_>, job: &Job) -> types::ImportJobProgressData {
         .finished_at
         .map(|t| shared.clock.rfc3339(t))
         .unwrap_or_default();
-    let failed = snap.state == JobState::Failed;
     let state = snap.state.describe_name();
     let progress = snap.progress as f64;
     let details: Vec<types::ImportJobFileDetail> = job
@@ -159,7 +173,7 @@ fn progress(call: &Call<'_>, job: &Job) -> types::ImportJobProgressData {
             state: Some(state.to_owned()),
             imported_rows: Some(snap.imported(f.rows)),
             total_rows: Some(f.rows),
-            reason: (failed && f.fails).then(|| failure_reason(f)),
+            reason: Job::file_reason(&snap, f),
         })
         .collect();
     let imported_rows = details

@@ -4,7 +4,8 @@
 //!
 //! It exists so the client, the CLI and their tests can be exercised offline,
 //! repeatably and fast: jobs move through `Pending`, `Importing` and
-//! `Completed` (or `Failed`) on a clock that tests can drive by hand, errors
+//! `Completed` (or `Failed`; a two-phase import waits in `Uncommitted` for a
+//! commit or an abort) on a clock that tests can drive by hand, errors
 //! come back with the services' codes inside their `{code, message}`
 //! envelope, and recent requests are recorded (with credentials redacted)
 //! for inspection. Bodies are decoded into, and answers built from, the types
@@ -27,7 +28,13 @@
 //!   and string `options`; `files` is refused (80000);
 //! - list pages (`pageSize` in [`PAGE_SIZES`](crate::limits::PAGE_SIZES),
 //!   `currentPage`) and answers `count`, `currentPage`, `pageSize` and
-//!   `records`, naming `Importing` `InProgress`.
+//!   `records`, naming `Importing` `InProgress`;
+//! - commit and abort (see [Two-phase imports](#two-phase-imports)) take a
+//!   body checked exactly as describe's (target, then `jobId`) and find the
+//!   job only through the target it was created on (96026 otherwise). The
+//!   control plane's docs do not list these two operations: that it serves
+//!   them, and as open-source Milvus does (refusals are Milvus's code 2100),
+//!   is an assumption of the emulator, not verified.
 //!
 //! **Open-source Milvus** ([`EmulatorBuilder::milvus`]) answers as Milvus's
 //! REST v2 handlers do:
@@ -47,7 +54,9 @@
 //! - list takes `collectionName` and `dbName` and answers every matching job
 //!   in `records` alone, with describe's state names;
 //! - the database is the body's `dbName`, else the `DB-Name` header, else
-//!   `default`.
+//!   `default`;
+//! - commit and abort take `{jobId}` as describe does (1802 without it,
+//!   2100 for an unknown job).
 //!
 //! Both modes take what the official SDKs send: every key present, with
 //! `""` or `null` for the unset ones, and ids as numbers; both honour
@@ -56,6 +65,37 @@
 //! every path: URLs, volume paths and files.
 //!
 //! List results are returned in creation order (oldest first).
+//!
+//! # Two-phase imports
+//!
+//! As open-source Milvus does (milvus-io/milvus#48524, #50692), and on both
+//! modes, a job created with the option `auto_commit` set to `"false"`
+//! imports its data, then waits in `Uncommitted` (progress 99, no
+//! `completeTime`) for as long as it takes, until:
+//!
+//! - `POST /v2/vectordb/jobs/import/commit`: the job is `Committing`
+//!   (progress 99) for a tenth of the job duration, then `Completed`
+//!   (progress 100, `completeTime` a tenth of the duration after the commit);
+//! - `POST /v2/vectordb/jobs/import/abort`: the job is `Failed` at once,
+//!   with the reason [`ABORTED_REASON`](crate::ABORTED_REASON), its progress
+//!   as it was and `completeTime` the moment of the abort. A job can be
+//!   aborted while `Pending` or `Importing` too, whether it commits itself
+//!   or not.
+//!
+//! Both answer `{"code":0,"data":{}}`. Refused, with code 2100 and a message
+//! naming the job and its state: a commit of a job that is not
+//! `Uncommitted`; an abort of a job that is `Committing` or `Completed` (an
+//! auto-commit job that completed, say) or that failed on its own. Aborting
+//! an aborted job again succeeds and changes nothing (as since #50692; older
+//! servers refused it). A job whose files fail (see
+//! [`EmulatorBuilder::fail_when_url_contains`]) still fails at half its
+//! duration, with its own reason, unless it was aborted before.
+//!
+//! `auto_commit` is read as Milvus reads it, with Go's `strconv.ParseBool`:
+//! `1`, `t`, `T`, `TRUE`, `true`, `True` and `0`, `f`, `F`, `FALSE`,
+//! `false`, `False`; absent, it is true. Any other value refuses the create
+//! as an invalid parameter (1100 on Milvus, 80000 on the control plane);
+//! what the real servers do with such a value is unverified.
 //!
 //! # Bounds
 //!
@@ -69,6 +109,9 @@
 //!   have been accepted, and at most [`MAX_BODY_BYTES`] of it;
 //! - finished jobs are forgotten, oldest first, once more than
 //!   [`DEFAULT_JOB_LIMIT`] jobs are held ([`EmulatorBuilder::job_limit`]);
+//!   running ones are kept, and so are two-phase jobs until they are
+//!   committed or aborted: the one thing a client can make the emulator
+//!   hold for ever, one job per create;
 //! - a request head must arrive within [`DEFAULT_HEADER_READ_TIMEOUT`], which
 //!   also closes idle keep-alive connections; a body within
 //!   [`DEFAULT_BODY_READ_TIMEOUT`]; and a write that makes no progress for
@@ -307,8 +350,9 @@ impl EmulatorBuilder {
     /// tests that jump the clock see no difference: whenever a create leaves
     /// more than `limit` jobs, the oldest are dropped while they have finished
     /// (completed or failed), stopping at the oldest one still running.
-    /// Running jobs are never dropped, so more than `limit` are held while
-    /// that many run at once. A forgotten job is unknown (96026; 2100 on Milvus) to
+    /// Running jobs are never dropped, nor are two-phase jobs waiting for a
+    /// commit (or committing), so more than `limit` are held while that many
+    /// run or wait at once. A forgotten job is unknown (96026; 2100 on Milvus) to
     /// describe, absent from list and from [`EmulatorHandle::jobs`], and its
     /// `Idempotency-Key` is forgotten with it.
     pub fn job_limit(mut self, limit: usize) -> Self {
@@ -547,8 +591,12 @@ impl Drop for EmulatorHandle {
 
 /// Job states as `describe` names them; the control plane's `list` uses
 /// [`JobState::list_name`]. Open-source Milvus has more (such as
-/// `Uncommitted` for a job waiting for a commit), which later versions of
-/// the emulator may add.
+/// `PreImporting` or `IndexBuilding`), which the emulator does not model.
+///
+/// A job created with `auto_commit` `"false"` (a two-phase import) goes
+/// `Pending`, `Importing`, then `Uncommitted` until it is committed
+/// (`Committing`, then `Completed`) or aborted (`Failed`); see the
+/// [module docs](self#two-phase-imports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum JobState {
@@ -556,9 +604,17 @@ pub enum JobState {
     Pending,
     /// Rows being loaded; progress rises linearly.
     Importing,
-    /// All rows loaded; `totalRows` and `completeTime` are set.
+    /// A two-phase import whose rows are all loaded but not yet visible:
+    /// progress 99, no `completeTime`, waiting for commit or abort for as
+    /// long as it takes.
+    Uncommitted,
+    /// A committed two-phase import making its rows visible: progress 99
+    /// for a tenth of the job duration, then `Completed`.
+    Committing,
+    /// All rows loaded (and committed); `totalRows` and `completeTime` are set.
     Completed,
-    /// Stopped with a `reason` (a path matched a failure needle).
+    /// Stopped with a `reason`: a path matched a failure needle, or the job
+    /// was aborted ([`ABORTED_REASON`](crate::ABORTED_REASON)).
     Failed,
 }
 
@@ -568,6 +624,8 @@ impl JobState {
         match self {
             Self::Pending => "Pending",
             Self::Importing => "Importing",
+            Self::Uncommitted => "Uncommitted",
+            Self::Committing => "Committing",
             Self::Completed => "Completed",
             Self::Failed => "Failed",
         }
@@ -629,7 +687,8 @@ pub struct EmulatedJob {
     pub idempotency_key: Option<String>,
     /// Emulator time at creation.
     pub created_at: Duration,
-    /// Emulator time at which it completed or failed, if it has.
+    /// Emulator time at which it completed or failed, if it has (never
+    /// while it waits for a commit or is committing).
     pub finished_at: Option<Duration>,
 }
 

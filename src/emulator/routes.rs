@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::log::Entry;
-use super::store::NewJob;
+use super::store::{Action, JobTarget, NewJob};
 use super::{MAX_BODY_BYTES, MAX_RECORDED_BODY_BYTES, Mode, Shared, cloud, lock, milvus};
 use crate::{REDACTED, codes, generated::types, redact::redact_urls_in_text};
 
@@ -38,6 +38,8 @@ const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
 const GET_PROGRESS: &str = "/v2/vectordb/jobs/import/getProgress";
 const GET_PROGRESS_SNAKE: &str = "/v2/vectordb/jobs/import/get_progress";
 const LIST: &str = "/v2/vectordb/jobs/import/list";
+const COMMIT: &str = "/v2/vectordb/jobs/import/commit";
+const ABORT: &str = "/v2/vectordb/jobs/import/abort";
 
 /// The header open-source Milvus reads the database from.
 pub(crate) const DB_NAME_HEADER: &str = "db-name";
@@ -61,7 +63,14 @@ pub(crate) enum Endpoint {
     Create,
     Describe,
     List,
+    /// A two-phase import's commit.
+    Commit,
+    /// A two-phase import's abort.
+    Abort,
 }
+
+/// What an operation answers: `Err` for a refusal, so `?` can end it early.
+pub(crate) type Handled = Result<Reply, Reply>;
 
 /// One authorized request with its body parsed: what an operation reads.
 pub(crate) struct Call<'a> {
@@ -77,21 +86,64 @@ impl Call<'_> {
     }
 
     /// Stores a validated create (or finds the job its idempotency key
-    /// made) and answers with its id, as both modes do.
-    pub(crate) fn create_job(&self, new: NewJob) -> Reply {
+    /// made) and answers with its id, as both modes do; refuses an
+    /// `auto_commit` option that does not parse with the mode's invalid
+    /// parameter code (1100 on Milvus, 80000 on the control plane).
+    pub(crate) fn create_job(&self, new: NewJob) -> Handled {
         let shared = self.shared;
-        let (job_id, _created) = lock(&shared.store).create(
+        let created = lock(&shared.store).create(
             new,
             shared.clock.now(),
             shared.config.job_duration,
             &shared.config.fail_substrings,
         );
-        Reply::ok(&types::CreateImportJobResponse {
+        let (job_id, _created) =
+            created.map_err(|problem| invalid_parameter(shared.config.mode, &problem))?;
+        Ok(Reply::ok(&types::CreateImportJobResponse {
             code: 0,
             data: Some(types::CreatedImportJobData { job_id }),
             message: None,
-        })
+        }))
     }
+
+    /// Commits or aborts the job `job_id` of `target`, as both modes do
+    /// once they have read the body their way: `not_found` answers when no
+    /// such job is held there; a refusal (see
+    /// [`Job::settle`](super::store::Job::settle) for the rules) is code
+    /// 2100 with the job and its state named; success is
+    /// `{"code":0,"data":{}}`.
+    pub(crate) fn settle_job(
+        &self,
+        action: Action,
+        job_id: &str,
+        target: &JobTarget,
+        not_found: impl FnOnce() -> Reply,
+    ) -> Handled {
+        let shared = self.shared;
+        let mut store = lock(&shared.store);
+        // Read under the lock, so settlements of one job are in clock order.
+        let now = shared.clock.now();
+        let Some(job) = store.get_mut(job_id).filter(|j| j.target == *target) else {
+            return Err(not_found());
+        };
+        job.settle(action, now)
+            .map_err(|refusal| Reply::err(codes::MILVUS_IMPORT_FAILED, refusal))?;
+        drop(store);
+        Ok(Reply::ok_with_data(&types::ImportJobActionResponse {
+            code: 0,
+            data: Map::new(),
+            message: None,
+        }))
+    }
+}
+
+/// `invalid parameter: …` with the mode's code for it.
+fn invalid_parameter(mode: Mode, what: &str) -> Reply {
+    let code = match mode {
+        Mode::Cloud => codes::BAD_PARAMETER,
+        Mode::Milvus => codes::MILVUS_INVALID_PARAMETER,
+    };
+    Reply::err(code, format!("invalid parameter: {what}"))
 }
 
 /// An answer before it becomes HTTP: status, envelope code, envelope JSON.
@@ -132,6 +184,20 @@ impl Reply {
                 "internal error in the emulator: the answer does not serialize",
             ),
         }
+    }
+
+    /// [`Reply::ok`] with `data` present even when empty: the generated
+    /// types skip an empty `data` map, but the services send `"data":{}`
+    /// (commit and abort answer `{"code":0,"data":{}}`).
+    pub(crate) fn ok_with_data<T: Serialize>(envelope: &T) -> Self {
+        let mut reply = Self::ok(envelope);
+        if reply.code == 0
+            && let Value::Object(body) = &mut reply.body
+        {
+            body.entry("data")
+                .or_insert_with(|| Value::Object(Map::new()));
+        }
+        reply
     }
 
     /// A failure with HTTP 200, as the services answer most failures.
@@ -224,6 +290,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(GET_PROGRESS, op(Endpoint::Describe))
         .route(GET_PROGRESS_SNAKE, op(Endpoint::Describe))
         .route(LIST, op(Endpoint::List))
+        .route(COMMIT, op(Endpoint::Commit))
+        .route(ABORT, op(Endpoint::Abort))
         .fallback(not_found)
         .layer(from_fn_with_state(Arc::clone(&shared), record))
         .with_state(shared)

@@ -1,23 +1,28 @@
 //! The emulator's jobs: how they are created, found, and how their state follows the clock.
 //!
-//! A job stores only what was asked for and its [`Plan`]; its state at any
-//! instant is computed from the plan on read, so nothing runs in the
-//! background and a manual clock can jump anywhere.
+//! A job stores only what was asked for, its [`Plan`] and, once commit or
+//! abort was called, its [`Settlement`]; its state at any instant is computed
+//! from those on read ([`snapshot_at`]), so nothing runs in the background
+//! and a manual clock can jump anywhere.
 //!
-//! # Later states
+//! # Two-phase imports
 //!
-//! Open-source Milvus's two-phase import (`auto_commit` `"false"`, then
-//! commit or abort) adds `Uncommitted` and `Committing`. They fit without a
-//! rewrite: the plan gains whether it waits for a commit (its end is then
-//! `Uncommitted` instead of `Completed`), a job gains an optional settlement
-//! that commit or abort records at the instant it is called, and
-//! [`Job::snapshot`] consults the settlement before the plan. Lookups already
-//! go through [`Store::get`]; commit and abort would add its `&mut` twin.
-
+//! Open-source Milvus's two-phase import (option `auto_commit` `"false"`,
+//! then commit or abort) fits the same way: the plan says whether the job
+//! waits for a commit (its end is then `Uncommitted` at 99 % instead of
+//! `Completed`), and commit or abort records a settlement at the instant it
+//! is called ([`Job::settle`], which also holds the rules for when they are
+//! refused). From that instant on the settlement decides the state: a
+//! commit is `Committing` for a tenth of the job duration, then `Completed`;
+//! an abort is `Failed` at once with [`ABORTED_REASON`]. Before it, the plan
+//! alone does, so a read that took the clock just before a settlement sees
+//! the state just before it.
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
 use super::{EmulatedJob, JobState};
+use crate::ABORTED_REASON;
+use crate::request::option_keys;
 
 /// How long an `Idempotency-Key` is remembered, as in open-source Milvus.
 const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -64,12 +69,44 @@ pub(crate) struct JobFile {
 
 /// What a job does over time, fixed at create: from `created_at`, a tenth
 /// of `duration` Pending, then Importing with progress rising linearly, then
-/// Completed; or, with `fails`, Failed at half the duration.
+/// Completed, or, with `waits_for_commit`, Uncommitted at 99 % until a
+/// [`Settlement`]; or, with `fails`, Failed at half the duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Plan {
     pub(crate) created_at: Duration,
     pub(crate) duration: Duration,
     pub(crate) fails: bool,
+    /// Created with `auto_commit` false: the end of the import is
+    /// `Uncommitted`, not `Completed`.
+    pub(crate) waits_for_commit: bool,
+}
+
+/// What commit or abort recorded, and when: from that instant on it, not
+/// the plan, decides the job's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Settlement {
+    /// Committed at `at`: `Committing` for a tenth of the job duration, then
+    /// `Completed`.
+    Committed { at: Duration },
+    /// Aborted at `at`: `Failed` from then on, with [`ABORTED_REASON`].
+    Aborted { at: Duration },
+}
+
+impl Settlement {
+    fn at(self) -> Duration {
+        match self {
+            Self::Committed { at } | Self::Aborted { at } => at,
+        }
+    }
+}
+
+/// What a caller asks of a two-phase job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Make the imported data visible (`/commit`).
+    Commit,
+    /// Stop and discard the job (`/abort`).
+    Abort,
 }
 
 /// A job as stored.
@@ -85,6 +122,8 @@ pub(crate) struct Job {
     pub(crate) options: BTreeMap<String, String>,
     pub(crate) idempotency_key: Option<String>,
     pub(crate) plan: Plan,
+    /// Commit or abort, once called (and accepted).
+    pub(crate) settlement: Option<Settlement>,
 }
 
 /// The state of a job at one instant.
@@ -92,13 +131,23 @@ pub(crate) struct Job {
 pub(crate) struct Snapshot {
     pub(crate) state: JobState,
     pub(crate) progress: i64,
-    /// Emulator time at which the job finished (completed or failed).
+    /// Emulator time at which the job finished (completed or failed); never
+    /// set while it waits for a commit or is committing.
     pub(crate) finished_at: Option<Duration>,
+    /// Failed because it was aborted, not because a file failed.
+    pub(crate) aborted: bool,
 }
 
 impl Snapshot {
     /// Rows of a file of `rows` imported so far: all once completed,
     /// otherwise in proportion to progress.
+    ///
+    /// This counts rows loaded, not rows visible, and follows progress in
+    /// every state, so it never goes backwards: 99 % of them while
+    /// `Uncommitted` or `Committing`, and for a failed or aborted job what
+    /// it had loaded when it stopped, although none of those rows became
+    /// visible. That is the simplest rule that stays consistent with
+    /// `progress`; the real servers' counts for these states are unverified.
     pub(crate) fn imported(&self, rows: i64) -> i64 {
         if self.state == JobState::Completed {
             rows
@@ -139,10 +188,14 @@ impl Job {
         groups
     }
 
-    /// Why the job failed: the first failing file's reason, or empty.
+    /// Why the job failed: [`ABORTED_REASON`] if it was aborted, else the
+    /// first failing file's reason; empty unless it failed.
     pub(crate) fn reason(&self, snap: &Snapshot) -> String {
         if snap.state != JobState::Failed {
             return String::new();
+        }
+        if snap.aborted {
+            return ABORTED_REASON.to_owned();
         }
         self.files
             .iter()
@@ -151,43 +204,155 @@ impl Job {
             .unwrap_or_default()
     }
 
-    /// The state as of `now`, from the plan.
+    /// Why one of the job's files failed: only a failing file of a job that
+    /// failed on its own has a reason. An aborted job's files have none: the
+    /// job, not a file, was stopped, and its own reason says so.
+    pub(crate) fn file_reason(snap: &Snapshot, file: &JobFile) -> Option<String> {
+        (snap.state == JobState::Failed && !snap.aborted && file.fails)
+            .then(|| failure_reason(file))
+    }
+
+    /// The state as of `now`.
     pub(crate) fn snapshot(&self, now: Duration) -> Snapshot {
-        let Plan {
-            created_at,
-            duration,
-            fails,
-        } = self.plan;
-        let elapsed = now.saturating_sub(created_at);
-        if fails {
-            let fail_after = duration / 2;
-            if elapsed >= fail_after {
-                return Snapshot {
-                    state: JobState::Failed,
-                    progress: progress_at(fail_after, duration),
-                    finished_at: Some(created_at.saturating_add(fail_after)),
-                };
+        snapshot_at(&self.plan, self.settlement, now)
+    }
+
+    /// Records a commit or an abort at `now`, or says why it is refused
+    /// (the message the services give with code 2100), as open-source Milvus
+    /// decides (milvus-io/milvus#48524, #50692):
+    ///
+    /// - commit only a job that is `Uncommitted`;
+    /// - abort a job that is `Pending`, `Importing` or `Uncommitted`; not one
+    ///   that is `Committing` or `Completed`, nor one that failed on its own;
+    ///   aborting an aborted job again succeeds and changes nothing (older
+    ///   servers refused it).
+    pub(crate) fn settle(&mut self, action: Action, now: Duration) -> Result<(), String> {
+        // Never before an earlier settlement, even if the clock was read early.
+        let now = self.settlement.map_or(now, |s| now.max(s.at()));
+        let snap = self.snapshot(now);
+        let state = snap.state.describe_name();
+        let id = &self.id;
+        match (action, snap.state) {
+            (Action::Commit, JobState::Uncommitted) => {
+                self.settlement = Some(Settlement::Committed { at: now });
+                Ok(())
+            }
+            (Action::Commit, _) => Err(format!(
+                "import failed: job {id} is in state {state}, not Uncommitted"
+            )),
+            (Action::Abort, JobState::Pending | JobState::Importing | JobState::Uncommitted) => {
+                self.settlement = Some(Settlement::Aborted { at: now });
+                Ok(())
+            }
+            (Action::Abort, JobState::Failed) if snap.aborted => Ok(()),
+            (Action::Abort, JobState::Failed) => Err(format!(
+                "import failed: job {id} is in state {state}: it failed on its own, \
+                 abort not allowed"
+            )),
+            (Action::Abort, JobState::Committing | JobState::Completed) => Err(format!(
+                "import failed: job {id} is in state {state}, abort not allowed"
+            )),
+        }
+    }
+}
+
+/// The state at `now` of a job with this plan and settlement; a pure
+/// function, so every transition can be tested without a store or a clock.
+///
+/// A settlement counts only from its instant on; until then the plan
+/// decides. Arithmetic saturates, so no duration or instant overflows.
+pub(crate) fn snapshot_at(plan: &Plan, settlement: Option<Settlement>, now: Duration) -> Snapshot {
+    match settlement {
+        Some(Settlement::Aborted { at }) if now >= at => Snapshot {
+            state: JobState::Failed,
+            // As it was when aborted; a failed job never reads 100.
+            progress: planned(plan, at).progress.min(99),
+            finished_at: Some(at),
+            aborted: true,
+        },
+        Some(Settlement::Committed { at }) if now >= at => {
+            let done = at.saturating_add(plan.duration / 10);
+            if now >= done {
+                Snapshot {
+                    state: JobState::Completed,
+                    progress: 100,
+                    finished_at: Some(done),
+                    aborted: false,
+                }
+            } else {
+                Snapshot {
+                    state: JobState::Committing,
+                    progress: 99,
+                    finished_at: None,
+                    aborted: false,
+                }
             }
         }
-        if elapsed >= duration {
-            return Snapshot {
-                state: JobState::Completed,
-                progress: 100,
-                finished_at: Some(created_at.saturating_add(duration)),
-            };
+        _ => planned(plan, now),
+    }
+}
+
+/// The state at `now` as the plan alone has it.
+fn planned(plan: &Plan, now: Duration) -> Snapshot {
+    let Plan {
+        created_at,
+        duration,
+        fails,
+        waits_for_commit,
+    } = *plan;
+    let at = |state, progress, finished_at| Snapshot {
+        state,
+        progress,
+        finished_at,
+        aborted: false,
+    };
+    let elapsed = now.saturating_sub(created_at);
+    if fails {
+        let fail_after = duration / 2;
+        if elapsed >= fail_after {
+            return at(
+                JobState::Failed,
+                progress_at(fail_after, duration),
+                Some(created_at.saturating_add(fail_after)),
+            );
         }
-        if elapsed < duration / 10 {
-            return Snapshot {
-                state: JobState::Pending,
-                progress: 0,
-                finished_at: None,
-            };
-        }
-        Snapshot {
-            state: JobState::Importing,
-            progress: progress_at(elapsed, duration),
-            finished_at: None,
-        }
+    }
+    if elapsed >= duration {
+        return if waits_for_commit {
+            at(JobState::Uncommitted, 99, None)
+        } else {
+            at(
+                JobState::Completed,
+                100,
+                Some(created_at.saturating_add(duration)),
+            )
+        };
+    }
+    if elapsed < duration / 10 {
+        return at(JobState::Pending, 0, None);
+    }
+    at(JobState::Importing, progress_at(elapsed, duration), None)
+}
+
+/// Whether a job created with these options commits itself (the default),
+/// read as open-source Milvus reads `auto_commit`: with Go's
+/// `strconv.ParseBool`, so `1`, `t`, `T`, `TRUE`, `true`, `True` and `0`,
+/// `f`, `F`, `FALSE`, `false`, `False`, nothing else (not even with spaces
+/// around). Any other value (`""` included) is refused with the text of the
+/// problem. That the real servers refuse the create for such a value, and
+/// with which code, is unverified.
+pub(crate) fn auto_commit(options: &BTreeMap<String, String>) -> Result<bool, String> {
+    let Some(value) = options.get(option_keys::AUTO_COMMIT) else {
+        return Ok(true);
+    };
+    match value.as_str() {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        other => Err(format!(
+            "options.{} must be \"true\" or \"false\" (as Go's strconv.ParseBool \
+             reads it), got {other:?}",
+            option_keys::AUTO_COMMIT
+        )),
     }
 }
 
@@ -259,22 +424,30 @@ impl Store {
         self.first_seq.saturating_add(self.jobs.len() as u64)
     }
 
+    /// Where the job with sequence number `seq` sits in `jobs` (if it is held).
+    fn seq_index(&self, seq: u64) -> Option<usize> {
+        usize::try_from(seq.checked_sub(self.first_seq)?).ok()
+    }
+
     fn by_seq(&self, seq: u64) -> Option<&Job> {
-        let index = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
-        self.jobs.get(index)
+        self.jobs.get(self.seq_index(seq)?)
     }
 
     /// Creates a job that takes `duration`, or returns the existing one when
     /// the idempotency key was already used for the same target, database
     /// and collection. A job fails when any of its paths contains one of
-    /// `fail_substrings`. The bool is true when a new job was created.
+    /// `fail_substrings`, and waits for a commit when its `auto_commit`
+    /// option is false. The bool is true when a new job was created; an
+    /// `auto_commit` that does not parse (see [`auto_commit`]) is refused
+    /// with the problem before anything else.
     pub(crate) fn create(
         &mut self,
         new: NewJob,
         now: Duration,
         duration: Duration,
         fail_substrings: &[String],
-    ) -> (String, bool) {
+    ) -> Result<(String, bool), String> {
+        let waits_for_commit = !auto_commit(&new.options)?;
         let idem_key = new.idempotency_key.as_ref().map(|k| {
             (
                 k.clone(),
@@ -288,7 +461,7 @@ impl Store {
             && now.saturating_sub(at) < IDEMPOTENCY_TTL
             && let Some(job) = self.by_seq(seq)
         {
-            return (job.id.clone(), false);
+            return Ok((job.id.clone(), false));
         }
         // Creation order is time order even if two creates read the clock in
         // the other order, so the front of the queue is always the oldest.
@@ -331,6 +504,7 @@ impl Store {
             created_at: now,
             duration,
             fails: files.iter().any(|f| f.fails),
+            waits_for_commit,
         };
         self.jobs.push_back(Job {
             id: id.clone(),
@@ -343,17 +517,19 @@ impl Store {
             options: new.options,
             idempotency_key: new.idempotency_key,
             plan,
+            settlement: None,
         });
         if let Some(key) = idem_key {
             self.idempotency.insert(key, (seq, now));
         }
         self.prune(now);
-        (id, true)
+        Ok((id, true))
     }
 
     /// Drops jobs from the front (oldest first) while more than `limit` are
-    /// held and the oldest has finished; stops at the first one still running,
-    /// so running jobs are never dropped. Their idempotency keys go with them.
+    /// held and the oldest has finished; stops at the first one still running
+    /// (or waiting for a commit, or committing), so those are never dropped.
+    /// Their idempotency keys go with them.
     fn prune(&mut self, now: Duration) {
         while self.jobs.len() > self.limit {
             let Some(front) = self.jobs.front() else {
@@ -385,9 +561,23 @@ impl Store {
 
     /// The job with this id, if it is still held; any string is safe to pass.
     pub(crate) fn get(&self, id: &str) -> Option<&Job> {
+        self.index_of(id).and_then(|i| self.jobs.get(i))
+    }
+
+    /// [`Store::get`] for commit and abort, which record a settlement.
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Job> {
+        self.index_of(id).and_then(|i| self.jobs.get_mut(i))
+    }
+
+    /// Where the job with this id sits in `jobs`, if it is still held.
+    fn index_of(&self, id: &str) -> Option<usize> {
         let seq = id.parse::<u64>().ok()?.checked_sub(self.id_base)?;
+        let index = self.seq_index(seq)?;
         // "+448…" or "0448…" parse to the same number but are not the id.
-        self.by_seq(seq).filter(|job| job.id == id)
+        self.jobs
+            .get(index)
+            .is_some_and(|job| job.id == id)
+            .then_some(index)
     }
 
     pub(crate) fn iter(&self) -> std::collections::vec_deque::Iter<'_, Job> {
@@ -508,26 +698,39 @@ mod tests {
 
     const D: Duration = Duration::from_secs(10);
 
+    /// [`Store::create`] of a job whose options parse.
+    fn create(
+        store: &mut Store,
+        new: NewJob,
+        now: Duration,
+        duration: Duration,
+        fail: &[String],
+    ) -> (String, bool) {
+        store
+            .create(new, now, duration, fail)
+            .expect("valid options")
+    }
+
     #[test]
     fn finished_jobs_beyond_the_limit_are_dropped_oldest_first() {
         let mut store = Store::new(3);
         let at = |s| Duration::from_secs(s);
-        let (a, _) = store.create(new_job("s3://b/a", Some("k")), at(0), D, &[]);
-        let (b, _) = store.create(new_job("s3://b/b", None), at(1), D, &[]);
-        let (c, _) = store.create(new_job("s3://b/c", None), at(2), D, &[]);
+        let (a, _) = create(&mut store, new_job("s3://b/a", Some("k")), at(0), D, &[]);
+        let (b, _) = create(&mut store, new_job("s3://b/b", None), at(1), D, &[]);
+        let (c, _) = create(&mut store, new_job("s3://b/c", None), at(2), D, &[]);
         // Four jobs, but the oldest is still running at t=5: nothing dropped.
-        let (d, _) = store.create(new_job("s3://b/d", None), at(5), D, &[]);
+        let (d, _) = create(&mut store, new_job("s3://b/d", None), at(5), D, &[]);
         assert_eq!(store.len(), 4);
         // At t=11 `a` (done at 10) and `b` (done at 11) have finished; both go
         // to get back to three.
-        let (e, _) = store.create(new_job("s3://b/e", None), at(11), D, &[]);
+        let (e, _) = create(&mut store, new_job("s3://b/e", None), at(11), D, &[]);
         let held: Vec<&str> = store.iter().map(|j| j.id.as_str()).collect();
         assert_eq!(held, [c.as_str(), d.as_str(), e.as_str()]);
         assert!(store.get(&a).is_none());
         assert!(store.get(&b).is_none());
         assert_eq!(store.get(&c).map(|j| j.id.as_str()), Some(c.as_str()));
         // The key went with its job: reusing it makes a new one.
-        let (again, created) = store.create(new_job("s3://b/a", Some("k")), at(11), D, &[]);
+        let (again, created) = create(&mut store, new_job("s3://b/a", Some("k")), at(11), D, &[]);
         assert!(created);
         assert_ne!(again, a);
         assert_eq!(store.idempotency.len(), 1);
@@ -536,16 +739,16 @@ mod tests {
     #[test]
     fn idempotency_keys_are_scoped_to_the_target() {
         let mut store = Store::new(10);
-        let (a, _) = store.create(new_job("s3://b/a", Some("k")), D, D, &[]);
+        let (a, _) = create(&mut store, new_job("s3://b/a", Some("k")), D, D, &[]);
         let mut on_project = new_job("s3://b/a", Some("k"));
         on_project.target = JobTarget::Project {
             project_id: "p".to_owned(),
             region_id: "r".to_owned(),
         };
-        let (b, created) = store.create(on_project, D, D, &[]);
+        let (b, created) = create(&mut store, on_project, D, D, &[]);
         assert!(created);
         assert_ne!(a, b);
-        let (again, created) = store.create(new_job("s3://b/other", Some("k")), D, D, &[]);
+        let (again, created) = create(&mut store, new_job("s3://b/other", Some("k")), D, D, &[]);
         assert_eq!((again, created), (a, false));
     }
 
@@ -559,7 +762,7 @@ mod tests {
             vec!["b.parquet".to_owned()],
             vec!["c/please-fail.json".to_owned()],
         ];
-        let (id, _) = store.create(job, Duration::ZERO, D, &["fail".to_owned()]);
+        let (id, _) = create(&mut store, job, Duration::ZERO, D, &["fail".to_owned()]);
         let job = store.get(&id).expect("held");
         assert_eq!(
             job.groups(),
@@ -577,7 +780,13 @@ mod tests {
     #[test]
     fn lookups_by_any_string_are_safe() {
         let mut store = Store::new(10);
-        let (id, _) = store.create(new_job("s3://b/a", None), Duration::ZERO, D, &[]);
+        let (id, _) = create(
+            &mut store,
+            new_job("s3://b/a", None),
+            Duration::ZERO,
+            D,
+            &[],
+        );
         assert!(store.get(&id).is_some());
         for other in [
             "",
@@ -598,9 +807,21 @@ mod tests {
         let mut store = Store::new(10);
         let failing = ["fail".to_owned()];
         let max = Duration::MAX;
-        store.create(new_job("s3://b/a", None), Duration::ZERO, max, &failing);
-        store.create(new_job("s3://b/fail", None), Duration::ZERO, max, &failing);
-        store.create(new_job("s3://b/b", None), max, max, &failing);
+        create(
+            &mut store,
+            new_job("s3://b/a", None),
+            Duration::ZERO,
+            max,
+            &failing,
+        );
+        create(
+            &mut store,
+            new_job("s3://b/fail", None),
+            Duration::ZERO,
+            max,
+            &failing,
+        );
+        create(&mut store, new_job("s3://b/b", None), max, max, &failing);
         let snaps: Vec<Snapshot> = store.iter().map(|j| j.snapshot(max)).collect();
         assert_eq!(snaps.len(), 3);
         assert_eq!(snaps[0].state, JobState::Completed);
@@ -625,5 +846,380 @@ mod tests {
         assert_eq!(progress_at(Duration::from_millis(5_500), d), 50);
         assert_eq!(progress_at(Duration::from_secs(5), d), 44);
         assert_eq!(progress_at(Duration::from_secs(10), d), 99);
+    }
+
+    // ---------------------------------------------------------- two-phase
+
+    const CREATED: Duration = Duration::from_secs(100);
+
+    fn secs(s: f64) -> Duration {
+        Duration::from_secs_f64(s)
+    }
+
+    /// A 10 s job created at t=100 s.
+    fn plan(fails: bool, waits_for_commit: bool) -> Plan {
+        Plan {
+            created_at: CREATED,
+            duration: D,
+            fails,
+            waits_for_commit,
+        }
+    }
+
+    /// (state, progress, finished_at, aborted) of a snapshot, to compare in one go.
+    fn seen(
+        plan: Plan,
+        settlement: Option<Settlement>,
+        now: Duration,
+    ) -> (JobState, i64, Option<Duration>, bool) {
+        let s = snapshot_at(&plan, settlement, now);
+        (s.state, s.progress, s.finished_at, s.aborted)
+    }
+
+    #[test]
+    fn auto_commit_reads_as_go_parse_bool() {
+        let options =
+            |v: &str| BTreeMap::from([(option_keys::AUTO_COMMIT.to_owned(), v.to_owned())]);
+        assert_eq!(auto_commit(&BTreeMap::new()), Ok(true), "the default");
+        for v in ["1", "t", "T", "TRUE", "true", "True"] {
+            assert_eq!(auto_commit(&options(v)), Ok(true), "{v}");
+        }
+        for v in ["0", "f", "F", "FALSE", "false", "False"] {
+            assert_eq!(auto_commit(&options(v)), Ok(false), "{v}");
+        }
+        for v in [
+            "",
+            " true",
+            "false ",
+            "tRUE",
+            "yes",
+            "no",
+            "2",
+            "é",
+            "ｔｒｕｅ",
+        ] {
+            let problem = auto_commit(&options(v)).expect_err(v);
+            assert!(
+                problem.starts_with("options.auto_commit must be"),
+                "{problem}"
+            );
+            assert!(problem.ends_with(&format!("got {v:?}")), "{problem}");
+        }
+        // Another key does not count.
+        let other = BTreeMap::from([("AUTO_COMMIT".to_owned(), "maybe".to_owned())]);
+        assert_eq!(auto_commit(&other), Ok(true));
+    }
+
+    #[test]
+    fn an_auto_commit_plan_goes_pending_importing_completed() {
+        let p = plan(false, false);
+        assert_eq!(seen(p, None, CREATED), (JobState::Pending, 0, None, false));
+        assert_eq!(
+            seen(p, None, secs(100.999)),
+            (JobState::Pending, 0, None, false)
+        );
+        assert_eq!(
+            seen(p, None, secs(101.0)),
+            (JobState::Importing, 0, None, false)
+        );
+        assert_eq!(
+            seen(p, None, secs(105.5)),
+            (JobState::Importing, 50, None, false)
+        );
+        let done = (JobState::Completed, 100, Some(secs(110.0)), false);
+        assert_eq!(seen(p, None, secs(110.0)), done);
+        assert_eq!(seen(p, None, Duration::MAX), done);
+    }
+
+    #[test]
+    fn a_two_phase_plan_waits_in_uncommitted_for_ever() {
+        let p = plan(false, true);
+        assert_eq!(seen(p, None, CREATED), (JobState::Pending, 0, None, false));
+        assert_eq!(
+            seen(p, None, secs(105.5)),
+            (JobState::Importing, 50, None, false)
+        );
+        assert_eq!(
+            seen(p, None, secs(109.999)),
+            (JobState::Importing, 99, None, false)
+        );
+        let waiting = (JobState::Uncommitted, 99, None, false);
+        assert_eq!(seen(p, None, secs(110.0)), waiting);
+        assert_eq!(seen(p, None, secs(1e9)), waiting);
+        assert_eq!(seen(p, None, Duration::MAX), waiting);
+    }
+
+    #[test]
+    fn a_commit_is_committing_for_a_tenth_of_the_duration_then_completed() {
+        let p = plan(false, true);
+        let committed = Some(Settlement::Committed { at: secs(120.0) });
+        // Before its instant the settlement does not count.
+        assert_eq!(
+            seen(p, committed, secs(119.0)),
+            (JobState::Uncommitted, 99, None, false)
+        );
+        let committing = (JobState::Committing, 99, None, false);
+        assert_eq!(seen(p, committed, secs(120.0)), committing);
+        assert_eq!(seen(p, committed, secs(120.999)), committing);
+        let done = (JobState::Completed, 100, Some(secs(121.0)), false);
+        assert_eq!(seen(p, committed, secs(121.0)), done);
+        assert_eq!(seen(p, committed, Duration::MAX), done);
+    }
+
+    #[test]
+    fn an_abort_fails_at_once_with_the_progress_it_had() {
+        for waits in [false, true] {
+            let p = plan(false, waits);
+            let aborted = |at: f64| Some(Settlement::Aborted { at: secs(at) });
+            let failed = |progress, at: f64| (JobState::Failed, progress, Some(secs(at)), true);
+            // Pending, Importing, and (two-phase) Uncommitted.
+            assert_eq!(seen(p, aborted(100.5), secs(100.5)), failed(0, 100.5));
+            assert_eq!(seen(p, aborted(105.5), secs(105.5)), failed(50, 105.5));
+            assert_eq!(seen(p, aborted(105.5), Duration::MAX), failed(50, 105.5));
+            assert_eq!(
+                seen(p, aborted(105.5), secs(105.0)),
+                (JobState::Importing, 44, None, false),
+                "not before its instant"
+            );
+            if waits {
+                assert_eq!(seen(p, aborted(130.0), secs(131.0)), failed(99, 130.0));
+            }
+        }
+        // Even a settlement the rules refuse cannot make a failed job read 100.
+        let late = Some(Settlement::Aborted { at: secs(200.0) });
+        assert_eq!(seen(plan(false, false), late, secs(200.0)).1, 99);
+    }
+
+    #[test]
+    fn a_job_failing_on_its_own_fails_at_half_unless_aborted_first() {
+        for waits in [false, true] {
+            let p = plan(true, waits);
+            assert_eq!(
+                seen(p, None, secs(105.0)),
+                (JobState::Failed, 44, Some(secs(105.0)), false)
+            );
+            assert_eq!(
+                seen(p, None, Duration::MAX),
+                (JobState::Failed, 44, Some(secs(105.0)), false)
+            );
+            let aborted = Some(Settlement::Aborted { at: secs(102.0) });
+            assert_eq!(
+                seen(p, aborted, secs(106.0)),
+                (JobState::Failed, 11, Some(secs(102.0)), true)
+            );
+        }
+    }
+
+    #[test]
+    fn huge_durations_do_not_overflow_when_settled() {
+        let max = Duration::MAX;
+        let p = Plan {
+            created_at: max,
+            duration: max,
+            fails: false,
+            waits_for_commit: true,
+        };
+        assert_eq!(seen(p, None, max).0, JobState::Pending);
+        let p = Plan {
+            created_at: Duration::ZERO,
+            ..p
+        };
+        assert_eq!(seen(p, None, max), (JobState::Uncommitted, 99, None, false));
+        let committed = Some(Settlement::Committed { at: max });
+        assert_eq!(
+            seen(p, committed, max),
+            (JobState::Completed, 100, Some(max), false)
+        );
+        let committed = Some(Settlement::Committed { at: max / 2 });
+        assert_eq!(seen(p, committed, max / 2).0, JobState::Committing);
+        let aborted = Some(Settlement::Aborted { at: max });
+        assert_eq!(
+            seen(p, aborted, max),
+            (JobState::Failed, 99, Some(max), true)
+        );
+        let aborted = Some(Settlement::Aborted { at: Duration::ZERO });
+        assert_eq!(
+            seen(p, aborted, max),
+            (JobState::Failed, 0, Some(Duration::ZERO), true)
+        );
+    }
+
+    /// A two-phase job (or, with `fail`, one whose file fails) created at t=0.
+    fn two_phase(store: &mut Store, path: &str, auto_commit: &str) -> String {
+        let mut job = new_job(path, None);
+        job.options
+            .insert(option_keys::AUTO_COMMIT.to_owned(), auto_commit.to_owned());
+        create(store, job, Duration::ZERO, D, &["fail".to_owned()]).0
+    }
+
+    fn settle(store: &mut Store, id: &str, action: Action, at: f64) -> Result<(), String> {
+        store.get_mut(id).expect("held").settle(action, secs(at))
+    }
+
+    #[test]
+    fn commit_is_refused_unless_uncommitted() {
+        let mut store = Store::new(10);
+        let id = two_phase(&mut store, "s3://b/a", "false");
+        let refused = |state: &str| {
+            Err(format!(
+                "import failed: job {id} is in state {state}, not Uncommitted"
+            ))
+        };
+        assert_eq!(
+            settle(&mut store, &id, Action::Commit, 0.0),
+            refused("Pending")
+        );
+        assert_eq!(
+            settle(&mut store, &id, Action::Commit, 5.0),
+            refused("Importing")
+        );
+        assert_eq!(settle(&mut store, &id, Action::Commit, 10.0), Ok(()));
+        assert_eq!(
+            settle(&mut store, &id, Action::Commit, 10.5),
+            refused("Committing")
+        );
+        assert_eq!(
+            settle(&mut store, &id, Action::Commit, 11.0),
+            refused("Completed")
+        );
+        let job = store.get(&id).expect("held");
+        assert_eq!(
+            job.settlement,
+            Some(Settlement::Committed { at: secs(10.0) })
+        );
+        assert_eq!(job.snapshot(secs(11.0)).finished_at, Some(secs(11.0)));
+
+        let auto = two_phase(&mut store, "s3://b/b", "true");
+        let refused = format!("import failed: job {auto} is in state Completed, not Uncommitted");
+        assert_eq!(
+            settle(&mut store, &auto, Action::Commit, 20.0),
+            Err(refused)
+        );
+        let fails = two_phase(&mut store, "s3://b/fail", "false");
+        let refused = format!("import failed: job {fails} is in state Failed, not Uncommitted");
+        assert_eq!(
+            settle(&mut store, &fails, Action::Commit, 20.0),
+            Err(refused)
+        );
+        assert!(store.iter().skip(1).all(|j| j.settlement.is_none()));
+    }
+
+    #[test]
+    fn abort_is_refused_once_committing_completed_or_failed_on_its_own() {
+        let mut store = Store::new(10);
+        let committed = two_phase(&mut store, "s3://b/a", "false");
+        assert_eq!(settle(&mut store, &committed, Action::Commit, 10.0), Ok(()));
+        let refused = |id: &str, state: &str| {
+            Err(format!(
+                "import failed: job {id} is in state {state}, abort not allowed"
+            ))
+        };
+        assert_eq!(
+            settle(&mut store, &committed, Action::Abort, 10.5),
+            refused(&committed, "Committing")
+        );
+        assert_eq!(
+            settle(&mut store, &committed, Action::Abort, 11.0),
+            refused(&committed, "Completed")
+        );
+        let auto = two_phase(&mut store, "s3://b/b", "1");
+        assert_eq!(
+            settle(&mut store, &auto, Action::Abort, 10.0),
+            refused(&auto, "Completed")
+        );
+        let fails = two_phase(&mut store, "s3://b/fail", "false");
+        assert_eq!(
+            settle(&mut store, &fails, Action::Abort, 5.0),
+            Err(format!(
+                "import failed: job {fails} is in state Failed: it failed on its own, abort not allowed"
+            ))
+        );
+        let job = store.get(&fails).expect("held");
+        let snap = job.snapshot(secs(5.0));
+        assert!(!snap.aborted);
+        assert!(
+            job.reason(&snap)
+                .starts_with("failed to read object s3://b/fail")
+        );
+    }
+
+    #[test]
+    fn abort_in_any_running_state_and_again_is_a_no_op() {
+        let mut store = Store::new(10);
+        for (at, progress) in [(0.0, 0), (5.5, 50), (30.0, 99)] {
+            let id = two_phase(&mut store, "s3://b/a", "F");
+            assert_eq!(settle(&mut store, &id, Action::Abort, at), Ok(()));
+            // Again, later, and with a clock read before the first abort.
+            assert_eq!(settle(&mut store, &id, Action::Abort, at + 100.0), Ok(()));
+            assert_eq!(settle(&mut store, &id, Action::Abort, 0.0), Ok(()));
+            let refused = format!("import failed: job {id} is in state Failed, not Uncommitted");
+            assert_eq!(
+                settle(&mut store, &id, Action::Commit, at + 100.0),
+                Err(refused)
+            );
+            let job = store.get(&id).expect("held");
+            assert_eq!(job.settlement, Some(Settlement::Aborted { at: secs(at) }));
+            let snap = job.snapshot(Duration::MAX);
+            assert_eq!(
+                (snap.state, snap.progress, snap.finished_at, snap.aborted),
+                (JobState::Failed, progress, Some(secs(at)), true)
+            );
+            assert_eq!(job.reason(&snap), ABORTED_REASON);
+            assert!(
+                job.files
+                    .iter()
+                    .all(|f| Job::file_reason(&snap, f).is_none())
+            );
+            assert_eq!(
+                snap.imported(1_000),
+                progress * 10,
+                "rows loaded when stopped"
+            );
+        }
+        // A job that would fail on its own, aborted before it does: aborted.
+        let fails = two_phase(&mut store, "s3://b/fail", "false");
+        assert_eq!(settle(&mut store, &fails, Action::Abort, 2.0), Ok(()));
+        let job = store.get(&fails).expect("held");
+        let snap = job.snapshot(secs(9.0));
+        assert!(snap.aborted);
+        assert_eq!(job.reason(&snap), ABORTED_REASON);
+        assert!(
+            job.files
+                .iter()
+                .all(|f| Job::file_reason(&snap, f).is_none())
+        );
+    }
+
+    #[test]
+    fn an_unparsable_auto_commit_stores_nothing() {
+        let mut store = Store::new(10);
+        let mut job = new_job("s3://b/a", Some("k"));
+        job.options
+            .insert(option_keys::AUTO_COMMIT.to_owned(), "maybe".to_owned());
+        let problem = store
+            .create(job, Duration::ZERO, D, &[])
+            .expect_err("refused");
+        assert!(problem.contains("\"maybe\""), "{problem}");
+        assert_eq!((store.len(), store.idempotency.len()), (0, 0));
+    }
+
+    #[test]
+    fn jobs_waiting_for_a_commit_are_never_forgotten() {
+        let mut store = Store::new(1);
+        let waiting = two_phase(&mut store, "s3://b/a", "false");
+        let committing = two_phase(&mut store, "s3://b/b", "false");
+        // Both wait at t=10; committing one at t=100 keeps it until t=101.
+        assert_eq!(
+            settle(&mut store, &committing, Action::Commit, 100.0),
+            Ok(())
+        );
+        create(&mut store, new_job("s3://b/c", None), secs(100.5), D, &[]);
+        assert_eq!(store.len(), 3);
+        // Once aborted the oldest has finished, as have the other two by
+        // t=10^6: all three go, leaving the new one.
+        assert_eq!(settle(&mut store, &waiting, Action::Abort, 1e6), Ok(()));
+        let (last, _) = create(&mut store, new_job("s3://b/d", None), secs(1e6), D, &[]);
+        let held: Vec<&str> = store.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(held, [last.as_str()]);
     }
 }

@@ -123,7 +123,7 @@ pub(crate) fn create(
     decode(obj, fields, &["collectionName"])
 }
 
-/// A describe (or get-progress) body.
+/// A describe (or get-progress) body; commit and abort take the same.
 pub(crate) fn describe(
     obj: &Map<String, Value>,
     milvus: bool,

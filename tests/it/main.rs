@@ -19,6 +19,8 @@ mod e2e_emulator;
 mod emulator_http;
 #[cfg(feature = "emulator")]
 mod emulator_milvus;
+#[cfg(feature = "emulator")]
+mod emulator_two_phase;
 mod errors;
 mod faults;
 mod fuzz_decode;
