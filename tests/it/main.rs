@@ -11,6 +11,8 @@ mod common;
 mod cli;
 #[cfg(feature = "cli")]
 mod cli_deployments;
+#[cfg(feature = "cli")]
+mod cli_two_phase;
 mod create_wire;
 mod deployments;
 #[cfg(feature = "emulator")]

@@ -451,3 +451,72 @@ async fn without_abort_on_timeout_nothing_is_aborted() {
     );
     assert!(paths(&server).iter().all(|p| p == DESCRIBE_PATH));
 }
+
+/// The whole flow through the client against the emulator's Milvus mode on
+/// its manual clock: the wait stops at Uncommitted, a second commit (as a
+/// retry whose first answer was lost would be) is refused by the server and
+/// still reports success, and the wait after the commit follows it through.
+#[cfg(feature = "emulator")]
+#[tokio::test]
+async fn the_flow_against_the_emulator() {
+    use zilliz_import::{CreateImportJob, emulator::Emulator};
+    let h = Emulator::builder()
+        .milvus()
+        .manual_clock()
+        .job_duration(Duration::from_secs(10))
+        .start()
+        .await
+        .unwrap();
+    let c = Client::builder()
+        .api_key(h.api_key())
+        .base_url(h.base_url())
+        .build()
+        .unwrap();
+    let job = CreateImportJob::from_files("c", [["a.parquet"]]).auto_commit(false);
+    let id = c.create_import_job(job).await.unwrap().job_id;
+    h.advance(Duration::from_secs(60));
+    let ready = c
+        .wait_for_import_job(Target::milvus(), &id, quick_wait())
+        .await
+        .unwrap()
+        .ready_to_commit()
+        .expect("awaits commit");
+    assert_eq!(
+        (ready.state, ready.progress),
+        (ImportState::Uncommitted, 99)
+    );
+
+    let first = c.commit_import_job(Target::milvus(), &id).await.unwrap();
+    assert_eq!(first.already, None);
+    let second = c.commit_import_job(Target::milvus(), &id).await.unwrap();
+    assert_eq!(second.already, Some(ImportState::Committing));
+    let answered: Vec<(String, i64)> = h
+        .requests()
+        .into_iter()
+        .filter(|r| r.path != "/v2/vectordb/jobs/import/create")
+        .map(|r| (r.path.rsplit('/').next().unwrap().to_owned(), r.code))
+        .collect();
+    let answered: Vec<(&str, i64)> = answered.iter().map(|(p, c)| (p.as_str(), *c)).collect();
+    assert_eq!(
+        answered,
+        [
+            ("describe", 0),
+            ("commit", 0),
+            ("commit", 2100),
+            ("describe", 0)
+        ]
+    );
+
+    h.advance(Duration::from_secs(1));
+    let done = c
+        .wait_for_import_job(
+            Target::milvus(),
+            &id,
+            quick_wait().through_uncommitted(true),
+        )
+        .await
+        .unwrap()
+        .completed()
+        .expect("completed");
+    assert_eq!(done.progress, 100);
+}
