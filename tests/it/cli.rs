@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::common::cli_env::{
     CLUSTER, Run, ZILLIZ_VARS, assert_wrong_key, cli, client, closed_port_url, cluster_args,
-    create_args_on, emulator, emulator_builder, run, spawn_emulator, squash, start,
+    create_args_on, emulator, emulator_builder, expect, run, spawn_emulator, squash, start,
 };
 use regex::Regex;
 use serde_json::{Value, json};
@@ -45,13 +45,6 @@ fn jcmd(h: &EmulatorHandle, args: &[&str]) -> assert_cmd::Command {
 /// `create` of [`URL`] into `c` on the emulator's cluster, then `extra`.
 fn create_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     create_args_on(CLUSTER, "c", URL, extra)
-}
-
-/// Runs `c` and checks that it exited with `code`.
-async fn expect(c: assert_cmd::Command, code: i32) -> Run {
-    let r = run(c).await;
-    r.assert_code(code);
-    r
 }
 
 /// Runs `c`, checks that it succeeded, and parses its stdout as JSON.

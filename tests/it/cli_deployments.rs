@@ -5,36 +5,13 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use zilliz_import::emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, RecordedRequest};
+use zilliz_import::emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle};
 
-use crate::common::cli_env::{CLUSTER, Run, cli, run, spawn_emulator, start};
+use crate::common::cli_env::{CLUSTER, cli, cmd_on, expect, run, sent_to, spawn_emulator, start};
 
 const KEY: &str = "cli-deployments-key";
 const PROJECT: &str = "proj-emulator";
 const REGION: &str = "aws-us-west-2";
-
-/// The binary pointed at `h` with `token`, then `args`.
-fn cmd(h: &EmulatorHandle, token: &str, args: &[&str]) -> assert_cmd::Command {
-    let mut c = cli();
-    c.args(["--api-key", token, "--base-url", &h.base_url()])
-        .args(args);
-    c
-}
-
-async fn expect(c: assert_cmd::Command, code: i32) -> Run {
-    let r = run(c).await;
-    r.assert_code(code);
-    r
-}
-
-/// The requests the emulator received at `path`'s last segment.
-fn sent_to(h: &EmulatorHandle, operation: &str) -> Vec<RecordedRequest> {
-    let path = format!("/v2/vectordb/jobs/import/{operation}");
-    h.requests()
-        .into_iter()
-        .filter(|r| r.path == path)
-        .collect()
-}
 
 async fn milvus() -> EmulatorHandle {
     start(
@@ -50,7 +27,7 @@ async fn milvus_files_options_database_then_wait_describe_and_list() {
     let h = milvus().await;
     let token = DEFAULT_MILVUS_TOKEN;
     let created = expect(
-        cmd(
+        cmd_on(
             &h,
             token,
             &[
@@ -84,9 +61,9 @@ async fn milvus_files_options_database_then_wait_describe_and_list() {
     );
     assert_eq!(creates[0].db_name.as_deref(), Some("db1"));
 
-    expect(cmd(&h, token, &["wait", &job_id, "--db", "db1"]), 0).await;
+    expect(cmd_on(&h, token, &["wait", &job_id, "--db", "db1"]), 0).await;
     let described = expect(
-        cmd(
+        cmd_on(
             &h,
             token,
             &["--output", "json", "describe", &job_id, "--db", "db1"],
@@ -104,7 +81,7 @@ async fn milvus_files_options_database_then_wait_describe_and_list() {
     }
 
     let listed = expect(
-        cmd(
+        cmd_on(
             &h,
             token,
             &[
@@ -159,7 +136,7 @@ async fn a_project_with_a_volume_and_repeated_object_urls() {
         ],
     ]
     .concat();
-    let job_id = expect(cmd(&h, KEY, &create), 0)
+    let job_id = expect(cmd_on(&h, KEY, &create), 0)
         .await
         .stdout
         .trim()
@@ -170,13 +147,13 @@ async fn a_project_with_a_volume_and_repeated_object_urls() {
                "volumeName": "v", "dataPaths": [["dir/"], ["b.parquet"]]})
     );
     let wait = [&["wait", job_id.as_str()][..], &project].concat();
-    expect(cmd(&h, KEY, &wait), 0).await;
+    expect(cmd_on(&h, KEY, &wait), 0).await;
     assert_eq!(
         sent_to(&h, "describe")[0].body,
         json!({"projectId": PROJECT, "regionId": REGION, "jobId": job_id})
     );
     let list = [&["--output", "json", "list"][..], &project].concat();
-    let page = expect(cmd(&h, KEY, &list), 0).await.stdout_json();
+    let page = expect(cmd_on(&h, KEY, &list), 0).await.stdout_json();
     assert_eq!(page["records"][0]["jobId"], json!(job_id));
 
     // Several object URLs: one group each, as objectUrls.
@@ -191,7 +168,7 @@ async fn a_project_with_a_volume_and_repeated_object_urls() {
         "--object-url",
         "s3://b/d/",
     ];
-    expect(cmd(&h, KEY, &urls), 0).await;
+    expect(cmd_on(&h, KEY, &urls), 0).await;
     assert_eq!(
         sent_to(&h, "create")[1].body,
         json!({"clusterId": CLUSTER, "collectionName": "c",
@@ -276,7 +253,7 @@ async fn every_wrong_mix_exits_2_and_sends_nothing() {
     ];
     for (name, rest) in cases {
         let args = [&base[..], rest].concat();
-        let r = run(cmd(&h, KEY, &args)).await;
+        let r = run(cmd_on(&h, KEY, &args)).await;
         assert_eq!(r.code, 2, "{name}: {r:?}");
         assert!(r.stderr.contains(why(name)), "{name}: {}", r.stderr);
     }
@@ -300,7 +277,7 @@ async fn every_wrong_mix_exits_2_and_sends_nothing() {
             &["describe", "1", "--project-id", PROJECT],
         ),
     ] {
-        let r = run(cmd(&h, KEY, args)).await;
+        let r = run(cmd_on(&h, KEY, args)).await;
         assert_eq!(r.code, 2, "{name}: {r:?}");
         assert!(r.stderr.contains(why(name)), "{name}: {}", r.stderr);
     }
@@ -332,7 +309,7 @@ fn why(case: &str) -> &'static str {
 #[tokio::test]
 async fn a_target_on_the_command_line_wins_over_zilliz_cluster_id() {
     let h = milvus().await;
-    let mut c = cmd(
+    let mut c = cmd_on(
         &h,
         DEFAULT_MILVUS_TOKEN,
         &["create", "--collection", "c", "--file", "a.json"],
@@ -345,7 +322,7 @@ async fn a_target_on_the_command_line_wins_over_zilliz_cluster_id() {
     );
 
     let cloud = start(Emulator::builder().api_key(KEY)).await;
-    let mut c = cmd(
+    let mut c = cmd_on(
         &cloud,
         KEY,
         &["list", "--project-id", PROJECT, "--region-id", REGION],
@@ -363,7 +340,7 @@ async fn tls_flags_name_a_file_they_cannot_read_and_go_in_pairs() {
     let h = start(Emulator::builder().api_key(KEY)).await;
     let missing = "/nonexistent/ca.pem";
     let r = expect(
-        cmd(
+        cmd_on(
             &h,
             KEY,
             &[
@@ -384,7 +361,7 @@ async fn tls_flags_name_a_file_they_cannot_read_and_go_in_pairs() {
         r.stderr
     );
     let r = expect(
-        cmd(
+        cmd_on(
             &h,
             KEY,
             &[
@@ -404,7 +381,7 @@ async fn tls_flags_name_a_file_they_cannot_read_and_go_in_pairs() {
     let pem = std::env::temp_dir().join(format!("zi-cli-ca-{}.pem", std::process::id()));
     std::fs::write(&pem, "not a certificate").unwrap();
     let r = expect(
-        cmd(
+        cmd_on(
             &h,
             KEY,
             &[

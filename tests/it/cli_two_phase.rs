@@ -6,35 +6,11 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use zilliz_import::emulator::{
-    DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, JobState, RecordedRequest,
-};
+use zilliz_import::emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, JobState};
 
-use crate::common::cli_env::{CLUSTER, Run, cli, run, start};
+use crate::common::cli_env::{CLUSTER, cmd_on, expect, sent_to, start};
 
 const KEY: &str = "cli-two-phase-key";
-
-/// The binary pointed at `h` with `token`, then `args`.
-fn cmd(h: &EmulatorHandle, token: &str, args: &[&str]) -> assert_cmd::Command {
-    let mut c = cli();
-    c.args(["--api-key", token, "--base-url", &h.base_url()])
-        .args(args);
-    c
-}
-
-async fn expect(c: assert_cmd::Command, code: i32) -> Run {
-    let r = run(c).await;
-    r.assert_code(code);
-    r
-}
-
-fn sent_to(h: &EmulatorHandle, operation: &str) -> Vec<RecordedRequest> {
-    let path = format!("/v2/vectordb/jobs/import/{operation}");
-    h.requests()
-        .into_iter()
-        .filter(|r| r.path == path)
-        .collect()
-}
 
 fn state_of(h: &EmulatorHandle, job_id: &str) -> JobState {
     h.jobs()
@@ -42,6 +18,25 @@ fn state_of(h: &EmulatorHandle, job_id: &str) -> JobState {
         .find(|j| j.job_id == job_id)
         .map(|j| j.state)
         .expect("the job is held")
+}
+
+/// A Milvus create of one file, two-phase, then `extra`.
+fn two_phase_create<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let head = [
+        "create",
+        "--collection",
+        "c",
+        "--file",
+        "a.parquet",
+        "--no-auto-commit",
+    ];
+    [&head[..], extra].concat()
+}
+
+/// Creates a two-phase Milvus job through the binary; its id.
+async fn created_two_phase(h: &EmulatorHandle) -> String {
+    let created = expect(cmd_on(h, DEFAULT_MILVUS_TOKEN, &two_phase_create(&[])), 0).await;
+    created.stdout.trim().to_owned()
 }
 
 async fn milvus(duration: Duration) -> EmulatorHandle {
@@ -56,29 +51,13 @@ async fn cloud(duration: Duration) -> EmulatorHandle {
 async fn create_wait_commit_wait_on_milvus() {
     let h = milvus(Duration::from_millis(300)).await;
     let t = DEFAULT_MILVUS_TOKEN;
-    let created = expect(
-        cmd(
-            &h,
-            t,
-            &[
-                "create",
-                "--collection",
-                "c",
-                "--file",
-                "a.parquet",
-                "--no-auto-commit",
-            ],
-        ),
-        0,
-    )
-    .await;
-    let job = created.stdout.trim().to_owned();
+    let job = created_two_phase(&h).await;
     let creates = sent_to(&h, "create");
     assert_eq!(creates.len(), 1);
     assert_eq!(creates[0].body["options"], json!({"auto_commit": "false"}));
 
     // The wait ends at Uncommitted, exit 0, and says the job awaits commit.
-    let waited = expect(cmd(&h, t, &["wait", &job]), 0).await;
+    let waited = expect(cmd_on(&h, t, &["wait", &job]), 0).await;
     assert!(
         waited.stdout.contains("state:      Uncommitted"),
         "{waited:#?}"
@@ -90,14 +69,14 @@ async fn create_wait_commit_wait_on_milvus() {
             .contains(&format!("awaits commit: zilliz-import commit {job}")),
         "{waited:#?}"
     );
-    let json_wait = expect(cmd(&h, t, &["--output", "json", "wait", &job]), 0).await;
+    let json_wait = expect(cmd_on(&h, t, &["--output", "json", "wait", &job]), 0).await;
     let doc = json_wait.stdout_json();
     assert_eq!(doc["jobId"], json!(job));
     assert_eq!(doc["state"], json!("Uncommitted"));
     assert_eq!(doc["outcome"], json!("ready_to_commit"));
     assert_eq!(state_of(&h, &job), JobState::Uncommitted);
 
-    let committed = expect(cmd(&h, t, &["commit", &job]), 0).await;
+    let committed = expect(cmd_on(&h, t, &["commit", &job]), 0).await;
     assert_eq!(
         committed.stdout.trim(),
         format!("job {job}: commit accepted")
@@ -107,14 +86,14 @@ async fn create_wait_commit_wait_on_milvus() {
     assert_eq!(commits[0].body, json!({"jobId": job}));
     assert_eq!(commits[0].code, 0);
 
-    let done = expect(cmd(&h, t, &["--output", "json", "wait", &job]), 0).await;
+    let done = expect(cmd_on(&h, t, &["--output", "json", "wait", &job]), 0).await;
     let doc = done.stdout_json();
     assert_eq!(doc["state"], json!("Completed"));
     assert_eq!(doc["progress"], json!(100));
     assert_eq!(doc["outcome"], json!("completed"));
 
     // Committing again is safe: refused (2100), checked, reported done.
-    let again = expect(cmd(&h, t, &["--output", "json", "commit", &job]), 0).await;
+    let again = expect(cmd_on(&h, t, &["--output", "json", "commit", &job]), 0).await;
     assert_eq!(
         again.stdout_json(),
         json!({"jobId": job, "action": "commit", "already": "Completed"})
@@ -128,7 +107,7 @@ async fn create_wait_commit_wait_on_milvus() {
 async fn create_abort_wait_on_a_cluster_exits_5_aborted() {
     let h = cloud(Duration::from_secs(60)).await;
     let created = expect(
-        cmd(
+        cmd_on(
             &h,
             KEY,
             &[
@@ -146,14 +125,18 @@ async fn create_abort_wait_on_a_cluster_exits_5_aborted() {
     )
     .await;
     let job = created.stdout.trim().to_owned();
-    let aborted = expect(cmd(&h, KEY, &["abort", "--cluster-id", CLUSTER, &job]), 0).await;
+    let aborted = expect(
+        cmd_on(&h, KEY, &["abort", "--cluster-id", CLUSTER, &job]),
+        0,
+    )
+    .await;
     assert_eq!(aborted.stdout.trim(), format!("job {job}: abort accepted"));
     let aborts = sent_to(&h, "abort");
     assert_eq!(aborts.len(), 1);
     assert_eq!(aborts[0].body, json!({"clusterId": CLUSTER, "jobId": job}));
     assert_eq!(state_of(&h, &job), JobState::Failed);
 
-    let waited = expect(cmd(&h, KEY, &["wait", "--cluster-id", CLUSTER, &job]), 5).await;
+    let waited = expect(cmd_on(&h, KEY, &["wait", "--cluster-id", CLUSTER, &job]), 5).await;
     assert!(
         waited
             .stderr
@@ -161,7 +144,7 @@ async fn create_abort_wait_on_a_cluster_exits_5_aborted() {
         "{waited:#?}"
     );
     let json_wait = expect(
-        cmd(
+        cmd_on(
             &h,
             KEY,
             &["--output", "json", "wait", "--cluster-id", CLUSTER, &job],
@@ -176,31 +159,19 @@ async fn create_abort_wait_on_a_cluster_exits_5_aborted() {
     assert!(e.get("delivery").is_none(), "{e}");
 
     // Aborting again is safe too.
-    expect(cmd(&h, KEY, &["abort", "--cluster-id", CLUSTER, &job]), 0).await;
+    expect(
+        cmd_on(&h, KEY, &["abort", "--cluster-id", CLUSTER, &job]),
+        0,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_refused_commit_exits_3_with_the_code() {
     let h = milvus(Duration::from_secs(60)).await;
     let t = DEFAULT_MILVUS_TOKEN;
-    let created = expect(
-        cmd(
-            &h,
-            t,
-            &[
-                "create",
-                "--collection",
-                "c",
-                "--file",
-                "a.parquet",
-                "--no-auto-commit",
-            ],
-        ),
-        0,
-    )
-    .await;
-    let job = created.stdout.trim().to_owned();
-    let refused = expect(cmd(&h, t, &["--output", "json", "commit", &job]), 3).await;
+    let job = created_two_phase(&h).await;
+    let refused = expect(cmd_on(&h, t, &["--output", "json", "commit", &job]), 3).await;
     let e = refused.stderr_error();
     assert_eq!(e["kind"], json!("api"));
     assert_eq!(e["code"], json!(2100));
@@ -223,22 +194,14 @@ async fn a_refused_commit_exits_3_with_the_code() {
 async fn create_no_auto_commit_wait_exits_0_awaiting_commit() {
     let h = milvus(Duration::from_millis(300)).await;
     let r = expect(
-        cmd(
+        cmd_on(
             &h,
             DEFAULT_MILVUS_TOKEN,
             &[
-                "--output",
-                "json",
-                "create",
-                "--collection",
-                "c",
-                "--file",
-                "a.parquet",
-                "--no-auto-commit",
-                "--wait",
-                "--timeout",
-                "30s",
-            ],
+                &["--output", "json"][..],
+                &two_phase_create(&["--wait", "--timeout", "30s"]),
+            ]
+            .concat(),
         ),
         0,
     )
@@ -254,19 +217,10 @@ async fn create_no_auto_commit_wait_exits_0_awaiting_commit() {
 async fn no_auto_commit_with_an_auto_commit_option_exits_2_unsent() {
     let h = milvus(Duration::from_millis(300)).await;
     let r = expect(
-        cmd(
+        cmd_on(
             &h,
             DEFAULT_MILVUS_TOKEN,
-            &[
-                "create",
-                "--collection",
-                "c",
-                "--file",
-                "a.parquet",
-                "--no-auto-commit",
-                "--option",
-                "auto_commit=true",
-            ],
+            &two_phase_create(&["--option", "auto_commit=true"]),
         ),
         2,
     )
@@ -284,7 +238,7 @@ async fn wait_abort_on_timeout_exits_6_and_aborts_the_job() {
     let h = milvus(Duration::from_secs(600)).await;
     let t = DEFAULT_MILVUS_TOKEN;
     let created = expect(
-        cmd(
+        cmd_on(
             &h,
             t,
             &["create", "--collection", "c", "--file", "a.parquet"],
@@ -294,7 +248,7 @@ async fn wait_abort_on_timeout_exits_6_and_aborts_the_job() {
     .await;
     let job = created.stdout.trim().to_owned();
     let r = expect(
-        cmd(
+        cmd_on(
             &h,
             t,
             &[

@@ -11,7 +11,7 @@ use std::{
 use serde_json::Value;
 use zilliz_import::{
     Client, Error, RetryPolicy,
-    emulator::{Emulator, EmulatorBuilder, EmulatorHandle},
+    emulator::{Emulator, EmulatorBuilder, EmulatorHandle, RecordedRequest},
 };
 
 /// The emulator's default cluster id.
@@ -94,6 +94,30 @@ pub async fn run(mut cmd: assert_cmd::Command) -> Run {
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
     }
+}
+
+/// The binary pointed at `h` with `token`, then `args`.
+pub fn cmd_on(h: &EmulatorHandle, token: &str, args: &[&str]) -> assert_cmd::Command {
+    let mut c = cli();
+    c.args(["--api-key", token, "--base-url", &h.base_url()])
+        .args(args);
+    c
+}
+
+/// Runs `c` and checks that it exited with `code`.
+pub async fn expect(c: assert_cmd::Command, code: i32) -> Run {
+    let r = run(c).await;
+    r.assert_code(code);
+    r
+}
+
+/// The requests `h` received for `operation` (the path's last segment).
+pub fn sent_to(h: &EmulatorHandle, operation: &str) -> Vec<RecordedRequest> {
+    let path = format!("/v2/vectordb/jobs/import/{operation}");
+    h.requests()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .collect()
 }
 
 /// The builder of [`emulator`], for tests that add to it.
