@@ -32,10 +32,13 @@ pub struct Settled {
     pub request_id: Option<String>,
 }
 
-/// What is asked of the job.
+/// What a caller asks of a two-phase job; the emulator's commit and abort
+/// take the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
+pub(crate) enum Action {
+    /// Make the imported data visible (`/commit`).
     Commit,
+    /// Stop and discard the job (`/abort`).
     Abort,
 }
 

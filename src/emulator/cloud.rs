@@ -185,17 +185,24 @@ fn create(call: &Call<'_>) -> Handled {
     call.create_job(new)
 }
 
-fn describe(call: &Call<'_>) -> Handled {
+/// The body of describe, commit and abort: the target, checked, and a
+/// `jobId` that is not blank.
+fn job_reference(call: &Call<'_>) -> Result<(JobTarget, String), Reply> {
     let d = decoded(wire::describe(call.body, false))?;
-    let b = &d.body;
+    let b = d.body;
     let target = target(call, &b.cluster_id, &b.project_id, &b.region_id)?;
     if b.job_id.trim().is_empty() {
         return Err(bad("jobId is required"));
     }
+    Ok((target, b.job_id))
+}
+
+fn describe(call: &Call<'_>) -> Handled {
+    let (target, job_id) = job_reference(call)?;
     let shared = call.shared;
     let store = lock(&shared.store);
-    let Some(job) = store.get(&b.job_id).filter(|j| j.target == target) else {
-        return Err(job_not_found(&b.job_id, &target));
+    let Some(job) = store.get(&job_id).filter(|j| j.target == target) else {
+        return Err(job_not_found(&job_id, &target));
     };
     let data = progress(call, job);
     drop(store);
@@ -216,15 +223,8 @@ fn describe(call: &Call<'_>) -> Handled {
 /// are Milvus's (code 2100; see `Call::settle_job`). None of this is
 /// verified against the real service.
 fn settle(call: &Call<'_>, action: Action) -> Handled {
-    let d = decoded(wire::describe(call.body, false))?;
-    let b = &d.body;
-    let target = target(call, &b.cluster_id, &b.project_id, &b.region_id)?;
-    if b.job_id.trim().is_empty() {
-        return Err(bad("jobId is required"));
-    }
-    call.settle_job(action, &b.job_id, &target, || {
-        job_not_found(&b.job_id, &target)
-    })
+    let (target, job_id) = job_reference(call)?;
+    call.settle_job(action, &job_id, &target, || job_not_found(&job_id, &target))
 }
 
 /// Describe's answer as the control plane writes it: one `fileName` for the

@@ -114,15 +114,11 @@ fn create(call: &Call<'_>) -> Handled {
 /// found by its id alone, in whichever database (the `DB-Name` header is
 /// what Milvus checks privileges against, which the emulator does not model).
 fn describe(call: &Call<'_>) -> Handled {
-    let d = decoded(wire::describe(call.body, true))?;
-    let job_id = &d.body.job_id;
-    if job_id.trim().is_empty() {
-        return Err(missing("jobId"));
-    }
+    let job_id = job_id(call)?;
     let shared = call.shared;
     let store = lock(&shared.store);
-    let Some(job) = store.get(job_id) else {
-        return Err(no_such_job(job_id));
+    let Some(job) = store.get(&job_id) else {
+        return Err(no_such_job(&job_id));
     };
     let data = progress(call, job);
     drop(store);
@@ -142,12 +138,18 @@ fn no_such_job(job_id: &str) -> Reply {
 /// (1802 without it, 2100 for an unknown job), then the rules shared with
 /// the control plane (see `Call::settle_job`).
 fn settle(call: &Call<'_>, action: Action) -> Handled {
+    let job_id = job_id(call)?;
+    call.settle_job(action, &job_id, &JobTarget::Milvus, || no_such_job(&job_id))
+}
+
+/// The body of describe, commit and abort: `{jobId}`, not blank (1802).
+fn job_id(call: &Call<'_>) -> Result<String, Reply> {
     let d = decoded(wire::describe(call.body, true))?;
-    let job_id = &d.body.job_id;
+    let job_id = d.body.job_id;
     if job_id.trim().is_empty() {
         return Err(missing("jobId"));
     }
-    call.settle_job(action, job_id, &JobTarget::Milvus, || no_such_job(job_id))
+    Ok(job_id)
 }
 
 /// Describe's answer as Milvus writes it: no `fileName` for the job,

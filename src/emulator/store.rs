@@ -23,6 +23,7 @@ use std::time::Duration;
 use super::{EmulatedJob, JobState};
 use crate::ABORTED_REASON;
 use crate::request::option_keys;
+pub(crate) use crate::two_phase::Action;
 
 /// How long an `Idempotency-Key` is remembered, as in open-source Milvus.
 const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -98,15 +99,6 @@ impl Settlement {
             Self::Committed { at } | Self::Aborted { at } => at,
         }
     }
-}
-
-/// What a caller asks of a two-phase job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Action {
-    /// Make the imported data visible (`/commit`).
-    Commit,
-    /// Stop and discard the job (`/abort`).
-    Abort,
 }
 
 /// A job as stored.
