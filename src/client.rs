@@ -729,17 +729,17 @@ fn transport_error(e: reqwest::Error) -> Error {
     if e.is_connect() {
         Error::Connect {
             attempts: 0,
-            source: e,
+            source: Arc::new(e),
         }
     } else if e.is_timeout() {
         Error::Timeout {
             attempts: 0,
-            source: Some(e),
+            source: Some(Arc::new(e)),
         }
     } else {
         Error::Transport {
             attempts: 0,
-            source: e,
+            source: Arc::new(e),
         }
     }
 }

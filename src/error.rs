@@ -13,7 +13,7 @@
 //! them. Neither can leave a write in doubt, so neither claims `MaybeSent`
 //! for itself.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use crate::{progress::ImportProgress, two_phase::Settled};
 
@@ -36,7 +36,10 @@ pub enum Delivery {
 /// Messages never contain the API key, the storage secret key, the session
 /// token or the query string of a presigned URL: text that comes from the
 /// server is scrubbed of them before it is stored here.
-#[derive(Debug, thiserror::Error)]
+///
+/// Cheap to clone (the transport's error is shared): a wait for many jobs
+/// reports a failed poll as an event and still keeps it for its outcome.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// An argument failed validation; no request was sent.
@@ -62,7 +65,7 @@ pub enum Error {
         attempts: u32,
         /// The transport's error.
         #[source]
-        source: reqwest::Error,
+        source: Arc<reqwest::Error>,
     },
 
     /// No complete answer came within the timeout; the request may have been
@@ -78,7 +81,7 @@ pub enum Error {
         /// The transport's error; `None` when the call's deadline (not the
         /// HTTP client's timeout) cut the attempt short.
         #[source]
-        source: Option<reqwest::Error>,
+        source: Option<Arc<reqwest::Error>>,
     },
 
     /// The connection failed after it was established (reset, closed
@@ -90,7 +93,7 @@ pub enum Error {
         attempts: u32,
         /// The transport's error.
         #[source]
-        source: reqwest::Error,
+        source: Arc<reqwest::Error>,
     },
 
     /// The service answered with a non-zero `code`.
@@ -189,7 +192,7 @@ fn request_id_suffix(request_id: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn source_suffix(source: &Option<reqwest::Error>) -> String {
+fn source_suffix(source: &Option<Arc<reqwest::Error>>) -> String {
     match source {
         Some(e) => format!(": {e}"),
         None => String::from(": the call's deadline passed"),

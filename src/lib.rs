@@ -22,10 +22,12 @@ mod progress; // typed views of describe and list answers
 mod redact; // keeping secrets out of Debug, errors and logs
 mod request; // CreateImportJob (every source, options) and ListImportJobs, validated before sending
 mod retry; // when to retry, and how long to wait
+mod schedule; // when to poll a job next: its predicted finish, or a backoff
 mod target; // Target: a control-plane cluster or project, or open-source Milvus
 mod transport; // the progenitor exec hook: bounded reads, each body read once
 mod two_phase; // commit and abort, safe to retry
 mod wait; // polling a job until it ends
+mod wait_many; // following many jobs at once, as a stream of events
 
 pub use client::Client;
 pub use config::{
@@ -43,9 +45,11 @@ pub use request::{
     CreateImportJob, DEFAULT_MAX_PAGES, IdempotencyKey, ListImportJobs, option_keys,
 };
 pub use retry::RetryPolicy;
+pub use schedule::PollSchedule;
 pub use target::{CloudTarget, Target};
 pub use transport::Transport;
 pub use two_phase::Settled;
 pub use wait::{
     DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback, WaitOptions, WaitOutcome,
 };
+pub use wait_many::JobEvent;

@@ -1,8 +1,8 @@
 //! Following a job until it ends, or until it awaits a commit.
 //!
-//! Polls describe with a jittered, growing interval: quick at first, when a
-//! job is most likely to fail, slower as it runs on, and back to quick
-//! whenever progress moves. A failed poll is not the end of the wait: the
+//! Polls describe on a [`PollSchedule`]: quick at first, when a job is most
+//! likely to fail, then backing off, and once the progress rate predicts a
+//! finish, aimed shortly before it. A failed poll is not the end of the wait: the
 //! job runs on server-side whatever one answer said. Only the deadline
 //! (which bounds every poll too), a `Failed` job, an answer proving the job
 //! cannot be followed (a refused key, no such job), or too many failed polls
@@ -13,8 +13,8 @@ use std::{fmt, time::Duration};
 use tokio::time::Instant;
 
 use crate::{
-    AbortOnTimeout, Client, Error, ImportProgress, ImportState, Target, WaitError, codes,
-    progress::settle,
+    AbortOnTimeout, Client, Error, ImportProgress, ImportState, PollSchedule, Target, WaitError,
+    codes, progress::settle,
 };
 
 /// How many polls in a row may fail before a wait gives up, by default.
@@ -191,6 +191,10 @@ impl Client {
     /// failure if it failed, and the abort if
     /// [`WaitOptions::abort_on_timeout`] asked for one).
     ///
+    /// Polls are spaced by a [`PollSchedule`]: backing off while the job
+    /// gives no signal, then aimed shortly before the finish its progress
+    /// rate predicts.
+    ///
     /// A failed poll is reported to [`WaitOptions::on_poll_error`] and the
     /// wait goes on, unless the answer proves the job cannot be followed (a
     /// refused key, no such job or cluster) or
@@ -198,7 +202,8 @@ impl Client {
     /// poll's error ends the wait as [`WaitError::Request`].
     ///
     /// `target` is where the job runs, as for
-    /// [`describe_import_job`](Client::describe_import_job).
+    /// [`describe_import_job`](Client::describe_import_job). To follow many
+    /// jobs at once see [`Client::wait_for_import_jobs`].
     pub async fn wait_for_import_job(
         &self,
         target: impl Into<Target>,
@@ -208,24 +213,39 @@ impl Client {
         let target = target.into();
         let ended = self.poll_until_end(&target, job_id, &mut options).await;
         match ended {
-            Err(WaitError::TimedOut {
-                waited,
-                last,
-                last_error,
-                abort: None,
-            }) if options.abort_on_timeout => {
-                let abort = match self.abort_import_job(target, job_id).await {
-                    Ok(settled) => AbortOnTimeout::Accepted(settled),
-                    Err(e) => AbortOnTimeout::Failed(Box::new(e)),
-                };
-                Err(WaitError::TimedOut {
-                    waited,
-                    last,
-                    last_error,
-                    abort: Some(abort),
-                })
+            Err(timed_out) if options.abort_on_timeout => {
+                Err(self.abort_timed_out(&target, job_id, timed_out).await)
             }
             other => other,
+        }
+    }
+
+    /// When `ended` is a wait timed out: the job aborted, and the abort's
+    /// fate recorded in it. Any other error is handed back as it is.
+    pub(crate) async fn abort_timed_out(
+        &self,
+        target: &Target,
+        job_id: &str,
+        ended: WaitError,
+    ) -> WaitError {
+        let WaitError::TimedOut {
+            waited,
+            last,
+            last_error,
+            abort: None,
+        } = ended
+        else {
+            return ended;
+        };
+        let abort = match self.abort_import_job(target.clone(), job_id).await {
+            Ok(settled) => AbortOnTimeout::Accepted(settled),
+            Err(e) => AbortOnTimeout::Failed(Box::new(e)),
+        };
+        WaitError::TimedOut {
+            waited,
+            last,
+            last_error,
+            abort: Some(abort),
         }
     }
 
@@ -237,79 +257,190 @@ impl Client {
     ) -> Result<WaitOutcome, WaitError> {
         let started = Instant::now();
         let deadline = started.checked_add(options.timeout);
-        let mut interval = options.min_interval;
-        let mut last: Option<ImportProgress> = None;
-        let mut failures = 0;
-        // The failure of the last poll, while polls keep failing.
-        let mut failing: Option<Error> = None;
-        let timed_out =
-            |last: Option<ImportProgress>, failing: Option<Error>| WaitError::TimedOut {
-                waited: started.elapsed(),
-                last: last.map(Box::new),
-                last_error: failing.map(Box::new),
-                abort: None,
-            };
+        let mut follow = Follow::new(options);
         loop {
-            match self.describe_until(target, job_id, deadline).await {
-                Ok(mut now) => {
-                    failures = 0;
-                    failing = None;
-                    let moved = monotonic(&mut now, last.as_ref());
-                    if moved {
-                        if let Some(report) = options.on_progress.as_mut() {
-                            report(&now);
-                        }
-                        interval = options.min_interval;
+            let answer = self.describe_until(target, job_id, deadline).await;
+            let past_deadline = deadline.is_some_and(|d| Instant::now() >= d);
+            match follow.observe(job_id, answer, started.elapsed(), past_deadline) {
+                Seen::Same => {}
+                Seen::Moved(progress) => options.report_progress(&progress),
+                Seen::PollFailed(e) => options.report_poll_error(&e),
+                Seen::Ended { outcome, moved } => {
+                    if moved && let Some(progress) = outcome_progress(&outcome) {
+                        options.report_progress(progress);
                     }
-                    match now.state {
-                        ImportState::Completed => return Ok(WaitOutcome::Completed(now)),
-                        ImportState::Uncommitted if !options.through_uncommitted => {
-                            return Ok(WaitOutcome::ReadyToCommit(now));
-                        }
-                        ImportState::Failed if now.is_aborted() => {
-                            return Err(WaitError::Aborted {
-                                progress: Box::new(now),
-                            });
-                        }
-                        ImportState::Failed => {
-                            return Err(WaitError::JobFailed {
-                                reason: now.reason.clone().unwrap_or_default(),
-                                progress: Box::new(now),
-                            });
-                        }
-                        _ => last = Some(now),
-                    }
-                }
-                Err(e) if ends_wait(&e) => return Err(WaitError::Request(e)),
-                // The poll was cut short by the deadline, or never sent.
-                Err(_) if deadline.is_some_and(|d| Instant::now() >= d) => {
-                    return Err(timed_out(last, failing));
-                }
-                Err(e) => {
-                    failures += 1;
-                    tracing::warn!(error = %e, job_id, failures, "poll failed; will poll again");
-                    if let Some(report) = options.on_poll_error.as_mut() {
-                        report(&e);
-                    }
-                    if failures >= options.max_poll_failures {
-                        return Err(WaitError::Request(e));
-                    }
-                    failing = Some(e);
+                    return outcome;
                 }
             }
-            let pause = jittered(options.min_interval, interval);
+            let pause = follow.next_delay(started.elapsed());
             let pause = match deadline {
                 Some(d) => {
                     let left = d.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return Err(timed_out(last, failing));
+                        return Err(follow.timed_out(started.elapsed()));
                     }
                     pause.min(left)
                 }
                 None => pause,
             };
             tokio::time::sleep(pause).await;
-            interval = interval.saturating_mul(2).min(options.max_interval);
+        }
+    }
+}
+
+impl WaitOptions {
+    pub(crate) fn report_progress(&mut self, progress: &ImportProgress) {
+        if let Some(report) = self.on_progress.as_mut() {
+            report(progress);
+        }
+    }
+
+    pub(crate) fn report_poll_error(&mut self, e: &Error) {
+        if let Some(report) = self.on_poll_error.as_mut() {
+            report(e);
+        }
+    }
+
+    pub(crate) fn timeout_value(&self) -> Duration {
+        self.timeout
+    }
+
+    pub(crate) fn aborts_on_timeout(&self) -> bool {
+        self.abort_on_timeout
+    }
+}
+
+/// The progress a finished wait last saw, where it saw any.
+pub(crate) fn outcome_progress(
+    outcome: &Result<WaitOutcome, WaitError>,
+) -> Option<&ImportProgress> {
+    match outcome {
+        Ok(done) => Some(done.progress()),
+        Err(e) => e.last_progress(),
+    }
+}
+
+/// One job being waited for: what its polls have shown, and when to poll it
+/// next. The one wait and the wait for many jobs both read each poll's
+/// answer through it, so they end a wait on the same rules.
+pub(crate) struct Follow {
+    schedule: PollSchedule,
+    last: Option<ImportProgress>,
+    /// Failed polls in a row.
+    failures: u32,
+    /// The failure of the last poll, while polls keep failing.
+    failing: Option<Error>,
+    max_poll_failures: u32,
+    through_uncommitted: bool,
+}
+
+/// What one poll's answer came to.
+pub(crate) enum Seen {
+    /// Nothing new since the poll before.
+    Same,
+    /// The state changed or the percent rose.
+    Moved(ImportProgress),
+    /// The poll failed, and the wait goes on.
+    PollFailed(Error),
+    /// The wait is over; `moved`: its last answer was news too.
+    Ended {
+        outcome: Result<WaitOutcome, WaitError>,
+        moved: bool,
+    },
+}
+
+impl Seen {
+    fn ended(outcome: Result<WaitOutcome, WaitError>) -> Self {
+        Seen::Ended {
+            outcome,
+            moved: false,
+        }
+    }
+}
+
+impl Follow {
+    pub(crate) fn new(options: &WaitOptions) -> Self {
+        Follow {
+            schedule: PollSchedule::new(options.min_interval, options.max_interval),
+            last: None,
+            failures: 0,
+            failing: None,
+            max_poll_failures: options.max_poll_failures,
+            through_uncommitted: options.through_uncommitted,
+        }
+    }
+
+    /// Reads one poll's answer, made `at` into the wait; `past_deadline`:
+    /// the wait's deadline had passed when it came back.
+    pub(crate) fn observe(
+        &mut self,
+        job_id: &str,
+        answer: Result<ImportProgress, Error>,
+        at: Duration,
+        past_deadline: bool,
+    ) -> Seen {
+        let mut now = match answer {
+            Ok(now) => now,
+            Err(e) if ends_wait(&e) => return Seen::ended(Err(WaitError::Request(e))),
+            // The poll was cut short by the deadline, or never sent.
+            Err(_) if past_deadline => return Seen::ended(Err(self.timed_out(at))),
+            Err(e) => {
+                self.failures += 1;
+                tracing::warn!(error = %e, job_id, failures = self.failures, "poll failed; will poll again");
+                if self.failures >= self.max_poll_failures {
+                    return Seen::ended(Err(WaitError::Request(e)));
+                }
+                self.failing = Some(e.clone());
+                return Seen::PollFailed(e);
+            }
+        };
+        self.failures = 0;
+        self.failing = None;
+        let moved = monotonic(&mut now, self.last.as_ref());
+        self.schedule.record(at, now.progress);
+        let outcome = match now.state {
+            ImportState::Completed => Ok(WaitOutcome::Completed(now)),
+            ImportState::Uncommitted if !self.through_uncommitted => {
+                Ok(WaitOutcome::ReadyToCommit(now))
+            }
+            ImportState::Failed if now.is_aborted() => Err(WaitError::Aborted {
+                progress: Box::new(now),
+            }),
+            ImportState::Failed => Err(WaitError::JobFailed {
+                reason: now.reason.clone().unwrap_or_default(),
+                progress: Box::new(now),
+            }),
+            _ => {
+                let seen = if moved {
+                    Seen::Moved(now.clone())
+                } else {
+                    Seen::Same
+                };
+                self.last = Some(now);
+                return seen;
+            }
+        };
+        Seen::Ended { outcome, moved }
+    }
+
+    /// The pause before the next poll, `at` into the wait.
+    pub(crate) fn next_delay(&self, at: Duration) -> Duration {
+        self.schedule.next_delay(at, fastrand::f64())
+    }
+
+    /// When the job should finish at the rate seen, `None` without a rate.
+    pub(crate) fn predicted_finish(&self) -> Option<Duration> {
+        self.schedule.predicted_finish()
+    }
+
+    /// The wait timed out after `waited`: with the last progress seen and
+    /// the failure of the last poll, while polls were failing.
+    pub(crate) fn timed_out(&mut self, waited: Duration) -> WaitError {
+        WaitError::TimedOut {
+            waited,
+            last: self.last.take().map(Box::new),
+            last_error: self.failing.take().map(Box::new),
+            abort: None,
         }
     }
 }
@@ -338,12 +469,6 @@ fn monotonic(now: &mut ImportProgress, last: Option<&ImportProgress>) -> bool {
     };
     now.progress = settle(now.progress.max(last.progress), &now.state);
     now.state != last.state || now.progress > last.progress
-}
-
-/// A pause drawn uniformly between `min` and `ceiling`, so many waiters
-/// started together do not poll in lockstep.
-fn jittered(min: Duration, ceiling: Duration) -> Duration {
-    min + ceiling.saturating_sub(min).mul_f64(fastrand::f64())
 }
 
 #[cfg(test)]
@@ -381,15 +506,5 @@ mod tests {
             Some(&p(ImportState::Importing, 100))
         ));
         assert_eq!(failed.progress, 99, "a failed job never reads 100 %");
-    }
-
-    #[test]
-    fn jitter_stays_in_bounds() {
-        let (lo, hi) = (Duration::from_millis(10), Duration::from_millis(40));
-        for _ in 0..100 {
-            let d = jittered(lo, hi);
-            assert!(d >= lo && d <= hi, "{d:?}");
-        }
-        assert_eq!(jittered(lo, lo), lo);
     }
 }

@@ -1,0 +1,331 @@
+//! Following many jobs at once through one client, as a stream of events.
+//!
+//! A service that starts many imports follows them together. Each job is
+//! read by the same rules as [`Client::wait_for_import_job`] (its own
+//! [`PollSchedule`](crate::PollSchedule), failure count and outcome), but
+//! every poll goes through the one client, so all of them share its rate
+//! limiter. When several jobs are due, the one whose predicted finish is
+//! nearest is polled first: the next poll is given only once the limiter
+//! has room for it, so a slot goes to the job that needs it most rather than
+//! to whichever asked first.
+
+use std::{collections::VecDeque, pin::Pin};
+
+use futures::{FutureExt, Stream, StreamExt, stream::FuturesUnordered};
+use tokio::time::Instant;
+
+use crate::{
+    Client, Error, ImportProgress, Target, WaitError, WaitOptions, WaitOutcome,
+    client::Operation,
+    wait::{Follow, Seen},
+};
+
+/// Polls in flight at once at most: enough to keep a limit of tens per
+/// second busy over a slow link, few enough that due jobs still queue here,
+/// in order of need, rather than inside the rate limiter.
+const MAX_IN_FLIGHT: usize = 16;
+
+/// What happened to one of the jobs [`Client::wait_for_import_jobs`]
+/// follows. Each job gives any number of `Progress` and `PollFailed`
+/// events, then exactly one `Ended`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum JobEvent {
+    /// The job's state changed or its percent rose (never reported lower
+    /// than before). Not sent for the answer that ends the wait: `Ended`
+    /// carries that one.
+    Progress {
+        /// The job, as it was asked for.
+        job_id: String,
+        /// What describe answered.
+        progress: ImportProgress,
+    },
+    /// A poll failed; the job will be polled again
+    /// ([`WaitOptions::max_poll_failures`] in a row end its wait).
+    PollFailed {
+        /// The job, as it was asked for.
+        job_id: String,
+        /// The poll's failure.
+        error: Error,
+    },
+    /// The job's wait is over, as [`Client::wait_for_import_job`] would
+    /// have ended it: completed, ready to commit, failed, aborted, timed
+    /// out, or unfollowable.
+    Ended {
+        /// The job, as it was asked for.
+        job_id: String,
+        /// How it ended.
+        outcome: Result<WaitOutcome, WaitError>,
+    },
+}
+
+impl JobEvent {
+    /// The job the event is about.
+    pub fn job_id(&self) -> &str {
+        match self {
+            JobEvent::Progress { job_id, .. }
+            | JobEvent::PollFailed { job_id, .. }
+            | JobEvent::Ended { job_id, .. } => job_id,
+        }
+    }
+}
+
+impl Client {
+    /// Follows every job in `job_ids` (all running at `target`) until each
+    /// has ended, as a [`Stream`] of [`JobEvent`]s that ends after the last
+    /// job's `Ended`. A repeated id is followed once.
+    ///
+    /// Each job is polled on its own schedule and ends as
+    /// [`Client::wait_for_import_job`] would end it, with the same
+    /// `options`: intervals, failures allowed, through-uncommitted and
+    /// abort-on-timeout. The timeout bounds the whole stream, and the
+    /// callbacks are told of every job.
+    ///
+    /// All polls share this client's rate limiter
+    /// ([`ClientBuilder::rate_limit`](crate::ClientBuilder::rate_limit)):
+    /// with a limit of N, no one-second window holds more than N describes,
+    /// however many jobs are followed. When more jobs are due than the limit
+    /// lets through, the ones whose predicted finish is nearest go first.
+    ///
+    /// The stream owns a clone of the client and may be moved to another
+    /// task. Jobs at different targets: merge their streams with
+    /// [`futures::stream::select_all`]; they still share the limiter.
+    pub fn wait_for_import_jobs<I>(
+        &self,
+        target: impl Into<Target>,
+        job_ids: I,
+        options: WaitOptions,
+    ) -> impl Stream<Item = JobEvent> + Send + 'static
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let mut ids: Vec<String> = Vec::new();
+        for id in job_ids {
+            let id = id.into();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let started = Instant::now();
+        let jobs = ids
+            .into_iter()
+            .map(|job_id| Job {
+                follow: Follow::new(&options),
+                job_id,
+                due: Some(started),
+            })
+            .collect::<Vec<_>>();
+        let many = Many {
+            client: self.clone(),
+            target: target.into(),
+            deadline: started.checked_add(options.timeout_value()),
+            options,
+            started,
+            open: jobs.len(),
+            jobs,
+            in_flight: FuturesUnordered::new(),
+            events: VecDeque::new(),
+        };
+        futures::stream::unfold(many, |mut many| async move {
+            let event = many.next_event().await?;
+            Some((event, many))
+        })
+    }
+}
+
+/// One followed job.
+struct Job {
+    job_id: String,
+    follow: Follow,
+    /// When its next poll is due; `None` while one is in flight, or once
+    /// it has ended.
+    due: Option<Instant>,
+}
+
+/// What a task in flight came back with.
+enum Done {
+    Polled(usize, Result<ImportProgress, Error>),
+    /// The wait of a job timed out, and the abort it asked for was sent.
+    Aborted(usize, WaitError),
+}
+
+type Task = Pin<Box<dyn Future<Output = Done> + Send>>;
+
+/// The stream's state between events.
+struct Many {
+    client: Client,
+    target: Target,
+    options: WaitOptions,
+    started: Instant,
+    deadline: Option<Instant>,
+    jobs: Vec<Job>,
+    /// Jobs not ended yet.
+    open: usize,
+    in_flight: FuturesUnordered<Task>,
+    events: VecDeque<JobEvent>,
+}
+
+impl Many {
+    async fn next_event(&mut self) -> Option<JobEvent> {
+        loop {
+            if let Some(event) = self.events.pop_front() {
+                return Some(event);
+            }
+            if self.open == 0 {
+                return None;
+            }
+            let now = Instant::now();
+            let past_deadline = self.deadline.is_some_and(|d| now >= d);
+            if past_deadline {
+                self.time_out_waiting();
+                if !self.events.is_empty() {
+                    continue;
+                }
+            }
+            let wake = self.jobs.iter().filter_map(|j| j.due).min();
+            let wake = match (wake, self.deadline) {
+                (Some(w), Some(d)) => Some(w.min(d)),
+                (w, d) => w.or(d),
+            };
+            let can_send = !past_deadline
+                && self.in_flight.len() < MAX_IN_FLIGHT
+                && self.most_needed(now).is_some();
+            tokio::select! {
+                biased;
+                Some(done) = self.in_flight.next(), if !self.in_flight.is_empty() => {
+                    self.settle(done);
+                }
+                () = self.client.room_for(Operation::Describe), if can_send => {
+                    self.poll_most_needed();
+                }
+                () = sleep_until(wake), if !past_deadline && wake.is_some_and(|w| w > now) => {}
+                // Every open job is due or in flight, so this is not reached.
+                else => return None,
+            }
+        }
+    }
+
+    /// The due job to poll first: the nearest predicted finish; a job
+    /// without a prediction counts its due time as one.
+    fn most_needed(&self, now: Instant) -> Option<usize> {
+        self.jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| j.due.is_some_and(|due| due <= now))
+            .min_by_key(|(_, j)| {
+                j.follow
+                    .predicted_finish()
+                    .and_then(|f| self.started.checked_add(f))
+                    .or(j.due)
+            })
+            .map(|(i, _)| i)
+    }
+
+    /// Starts the poll of the job most in need, and lets it take its rate
+    /// limiter slot at once, before another job is chosen.
+    fn poll_most_needed(&mut self) {
+        let Some(i) = self.most_needed(Instant::now()) else {
+            return;
+        };
+        self.jobs[i].due = None;
+        let (client, target) = (self.client.clone(), self.target.clone());
+        let job_id = self.jobs[i].job_id.clone();
+        let deadline = self.deadline;
+        self.in_flight.push(Box::pin(async move {
+            let answer = client.describe_until(&target, &job_id, deadline).await;
+            Done::Polled(i, answer)
+        }));
+        if let Some(Some(done)) = self.in_flight.next().now_or_never() {
+            self.settle(done);
+        }
+    }
+
+    fn settle(&mut self, done: Done) {
+        let (i, seen) = match done {
+            Done::Polled(i, answer) => {
+                let at = self.started.elapsed();
+                let past_deadline = self.deadline.is_some_and(|d| Instant::now() >= d);
+                let job = &mut self.jobs[i];
+                (
+                    i,
+                    job.follow.observe(&job.job_id, answer, at, past_deadline),
+                )
+            }
+            Done::Aborted(i, ended) => {
+                self.end(i, Err(ended));
+                return;
+            }
+        };
+        let job_id = self.jobs[i].job_id.clone();
+        match seen {
+            Seen::Same => {}
+            Seen::Moved(progress) => {
+                self.options.report_progress(&progress);
+                self.events
+                    .push_back(JobEvent::Progress { job_id, progress });
+            }
+            Seen::PollFailed(error) => {
+                self.options.report_poll_error(&error);
+                self.events
+                    .push_back(JobEvent::PollFailed { job_id, error });
+            }
+            Seen::Ended { outcome, moved } => {
+                if moved && let Some(progress) = crate::wait::outcome_progress(&outcome) {
+                    self.options.report_progress(progress);
+                }
+                self.finish(i, outcome);
+                return;
+            }
+        }
+        let job = &mut self.jobs[i];
+        let pause = job.follow.next_delay(self.started.elapsed());
+        job.due = Some(Instant::now() + pause);
+    }
+
+    /// Ends the wait of every job not in flight: the deadline has passed.
+    /// Polls in flight are bounded by it and end the same way.
+    fn time_out_waiting(&mut self) {
+        let waited = self.started.elapsed();
+        for i in 0..self.jobs.len() {
+            if self.jobs[i].due.take().is_some() {
+                let timed_out = self.jobs[i].follow.timed_out(waited);
+                self.finish(i, Err(timed_out));
+            }
+        }
+    }
+
+    /// Ends job `i`'s wait, first aborting it if it timed out and the
+    /// options ask for that.
+    fn finish(&mut self, i: usize, outcome: Result<WaitOutcome, WaitError>) {
+        self.jobs[i].due = None;
+        match outcome {
+            Err(ended @ WaitError::TimedOut { .. }) if self.options.aborts_on_timeout() => {
+                let (client, target) = (self.client.clone(), self.target.clone());
+                let job_id = self.jobs[i].job_id.clone();
+                self.in_flight.push(Box::pin(async move {
+                    Done::Aborted(i, client.abort_timed_out(&target, &job_id, ended).await)
+                }));
+            }
+            outcome => self.end(i, outcome),
+        }
+    }
+
+    fn end(&mut self, i: usize, outcome: Result<WaitOutcome, WaitError>) {
+        self.open -= 1;
+        let job_id = self.jobs[i].job_id.clone();
+        self.events.push_back(JobEvent::Ended { job_id, outcome });
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+// TODO(merge): the limiter's branch brings the real one.
+impl Client {
+    pub(crate) async fn room_for(&self, _op: Operation) {}
+}
