@@ -342,6 +342,24 @@ impl From<types::ImportJobListData> for ImportJobPage {
     }
 }
 
+/// A bare report of `state` at `progress` %, for unit tests.
+#[cfg(test)]
+pub(crate) fn progress_at(state: ImportState, progress: u8) -> ImportProgress {
+    ImportProgress {
+        job_id: "j".into(),
+        collection_name: None,
+        file_name: None,
+        file_size: None,
+        state,
+        progress,
+        total_rows: None,
+        imported_rows: None,
+        complete_time: None,
+        reason: None,
+        details: vec![],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -474,22 +474,7 @@ fn monotonic(now: &mut ImportProgress, last: Option<&ImportProgress>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn p(state: ImportState, progress: u8) -> ImportProgress {
-        ImportProgress {
-            job_id: "j".into(),
-            collection_name: None,
-            file_name: None,
-            file_size: None,
-            state,
-            progress,
-            total_rows: None,
-            imported_rows: None,
-            complete_time: None,
-            reason: None,
-            details: vec![],
-        }
-    }
+    use crate::progress::progress_at as p;
 
     #[test]
     fn progress_never_moves_backwards() {

@@ -9,6 +9,8 @@
 //! has room for it, so a slot goes to the job that needs it most rather than
 //! to whichever asked first.
 
+#[cfg(test)]
+use std::time::Duration;
 use std::{collections::VecDeque, pin::Pin};
 
 use futures::{FutureExt, Stream, StreamExt, stream::FuturesUnordered};
@@ -100,33 +102,12 @@ impl Client {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        let mut ids: Vec<String> = Vec::new();
-        for id in job_ids {
-            let id = id.into();
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        let started = Instant::now();
-        let jobs = ids
-            .into_iter()
-            .map(|job_id| Job {
-                follow: Follow::new(&options),
-                job_id,
-                due: Some(started),
-            })
-            .collect::<Vec<_>>();
-        let many = Many {
-            client: self.clone(),
-            target: target.into(),
-            deadline: started.checked_add(options.timeout_value()),
+        let many = Many::new(
+            self.clone(),
+            target.into(),
+            job_ids.into_iter().map(Into::into),
             options,
-            started,
-            open: jobs.len(),
-            jobs,
-            in_flight: FuturesUnordered::new(),
-            events: VecDeque::new(),
-        };
+        );
         futures::stream::unfold(many, |mut many| async move {
             let event = many.next_event().await?;
             Some((event, many))
@@ -167,6 +148,36 @@ struct Many {
 }
 
 impl Many {
+    fn new(
+        client: Client,
+        target: Target,
+        job_ids: impl Iterator<Item = String>,
+        options: WaitOptions,
+    ) -> Self {
+        let started = Instant::now();
+        let mut jobs: Vec<Job> = Vec::new();
+        for job_id in job_ids {
+            if jobs.iter().all(|j| j.job_id != job_id) {
+                jobs.push(Job {
+                    follow: Follow::new(&options),
+                    job_id,
+                    due: Some(started),
+                });
+            }
+        }
+        Many {
+            client,
+            target,
+            deadline: started.checked_add(options.timeout_value()),
+            options,
+            started,
+            open: jobs.len(),
+            jobs,
+            in_flight: FuturesUnordered::new(),
+            events: VecDeque::new(),
+        }
+    }
+
     async fn next_event(&mut self) -> Option<JobEvent> {
         loop {
             if let Some(event) = self.events.pop_front() {
@@ -328,4 +339,57 @@ async fn sleep_until(at: Option<Instant>) {
 // TODO(merge): the limiter's branch brings the real one.
 impl Client {
     pub(crate) async fn room_for(&self, _op: Operation) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ImportState, progress::progress_at};
+
+    #[tokio::test(start_paused = true)]
+    async fn due_jobs_are_polled_nearest_predicted_finish_first() {
+        let client = Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let ids = ["slow", "fresh", "fast", "stalled"].map(String::from);
+        let mut many = Many::new(client, "c".into(), ids.into_iter(), WaitOptions::default());
+        let secs = Duration::from_secs;
+        // (job, [(at, percent)]): slow ends at 90 s, fast at 22.5 s;
+        // stalled was to end at 9 s; fresh has no rate.
+        let readings: [(usize, &[(u64, u8)]); 4] = [
+            (0, &[(0, 10), (10, 20)]),
+            (1, &[(10, 0)]),
+            (2, &[(0, 10), (10, 50)]),
+            (3, &[(0, 10), (5, 60), (40, 60)]),
+        ];
+        for (i, seen) in readings {
+            for &(at, percent) in seen {
+                let answer = Ok(progress_at(ImportState::Importing, percent));
+                let job = &mut many.jobs[i];
+                assert!(matches!(
+                    job.follow.observe(&job.job_id, answer, secs(at), false),
+                    Seen::Moved(_) | Seen::Same
+                ));
+            }
+        }
+        tokio::time::advance(secs(60)).await;
+        let now = Instant::now();
+        // Not due: never chosen.
+        many.jobs[1].due = Some(now + secs(1));
+        let mut order = vec![];
+        while let Some(i) = many.most_needed(now) {
+            order.push(many.jobs[i].job_id.as_str().to_owned());
+            many.jobs[i].due = None;
+        }
+        assert_eq!(order, ["stalled", "fast", "slow"]);
+        // A job without a rate counts its due time (now, 60 s) as its
+        // finish: before slow's 90 s, after stalled's 9 s.
+        many.jobs[0].due = Some(now);
+        many.jobs[1].due = Some(now);
+        assert_eq!(many.most_needed(now), Some(1));
+        many.jobs[3].due = Some(now);
+        assert_eq!(many.most_needed(now), Some(3));
+    }
 }

@@ -38,3 +38,5 @@ mod secrets_audit;
 mod spec;
 mod tls;
 mod two_phase;
+#[cfg(feature = "emulator")]
+mod wait_many;
