@@ -217,18 +217,18 @@ impl Many {
         }
     }
 
-    /// The due job to poll first: the nearest predicted finish; a job
-    /// without a prediction counts its due time as one.
+    /// The due job to poll first: the nearest predicted finish (one past
+    /// first: the job is overdue). Jobs without a prediction come after
+    /// those with one, longest due first: their polls are a backoff, which
+    /// may wait, while a job predicted to end now is seen late if it waits.
     fn most_needed(&self, now: Instant) -> Option<usize> {
         self.jobs
             .iter()
             .enumerate()
             .filter(|(_, j)| j.due.is_some_and(|due| due <= now))
-            .min_by_key(|(_, j)| {
-                j.follow
-                    .predicted_finish()
-                    .and_then(|f| self.started.checked_add(f))
-                    .or(j.due)
+            .min_by_key(|(_, j)| match j.follow.predicted_finish() {
+                Some(finish) => (false, self.started.checked_add(finish)),
+                None => (true, j.due),
             })
             .map(|(i, _)| i)
     }
@@ -384,12 +384,12 @@ mod tests {
             many.jobs[i].due = None;
         }
         assert_eq!(order, ["stalled", "fast", "slow"]);
-        // A job without a rate counts its due time (now, 60 s) as its
-        // finish: before slow's 90 s, after stalled's 9 s.
+        // A job without a rate comes after every job with one: its polls
+        // are a backoff.
         many.jobs[0].due = Some(now);
-        many.jobs[1].due = Some(now);
+        many.jobs[1].due = Some(many.started);
+        assert_eq!(many.most_needed(now), Some(0));
+        many.jobs[0].due = None;
         assert_eq!(many.most_needed(now), Some(1));
-        many.jobs[3].due = Some(now);
-        assert_eq!(many.most_needed(now), Some(3));
     }
 }
