@@ -15,7 +15,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use progenitor_client::ResponseValue;
 use reqwest::{StatusCode, header::HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
@@ -26,6 +25,7 @@ use crate::{
     Target,
     config::{ClientBuilder, is_control_plane},
     generated::{self, types},
+    rate_limit::{Permit, Window},
     redact::{REDACTED, Scrubber},
     request::not_blank,
     retry::{RetryPolicy, is_retryable, parse_retry_after},
@@ -76,7 +76,8 @@ struct Inner {
     /// ready to scrub server text: built once, shared by every call.
     scrubber: Scrubber,
     retry: RetryPolicy,
-    limiters: Option<[DefaultDirectRateLimiter; Operation::COUNT]>,
+    /// One window of N slots per operation, with a rate limit set.
+    limiters: Option<[Window; Operation::COUNT]>,
     max_response_bytes: usize,
     /// How long one attempt may take (the HTTP client's own timeout).
     attempt_timeout: Duration,
@@ -140,7 +141,7 @@ impl Client {
     pub(crate) fn assemble(parts: Parts) -> Client {
         let limiters = parts
             .rate_limit
-            .map(|n| std::array::from_fn(|_| RateLimiter::direct(Quota::per_second(n))));
+            .map(|n| std::array::from_fn(|_| Window::new(n)));
         let key = parts.api_key.expose_secret();
         let mut scrubber = Scrubber::default().with(key);
         if let Some((_, password)) = key.split_once(':') {
@@ -329,22 +330,41 @@ impl Client {
         self.inner.scrubber.clone()
     }
 
-    /// Waits for the rate limiter, then says how long the next attempt may
-    /// take: the attempt timeout, cut to what is left before `deadline`.
-    /// `None`: the deadline passed first, and nothing may be sent.
-    async fn ready(&self, op: Operation, deadline: Deadline) -> Option<Duration> {
-        if let Some(limiters) = &self.inner.limiters {
-            let ready = limiters[op as usize].until_ready();
-            match deadline {
-                Some(at) => tokio::time::timeout_at(at, ready).await.ok()?,
-                None => ready.await,
+    /// Waits until the rate limiter grants `op` a slot, then says how long
+    /// the next attempt may take: the attempt timeout, cut to what is left
+    /// before `deadline`. The permit (none without a rate limit) must be
+    /// held until the attempt's answer is read. `None`: the deadline passed
+    /// first, and nothing may be sent.
+    async fn ready(
+        &self,
+        op: Operation,
+        deadline: Deadline,
+    ) -> Option<(Duration, Option<Permit<'_>>)> {
+        let permit = match &self.inner.limiters {
+            Some(limiters) => {
+                let acquire = limiters[op as usize].acquire();
+                Some(match deadline {
+                    Some(at) => tokio::time::timeout_at(at, acquire).await.ok()?,
+                    None => acquire.await,
+                })
             }
-        }
+            None => None,
+        };
         let Some(at) = deadline else {
-            return Some(self.inner.attempt_timeout);
+            return Some((self.inner.attempt_timeout, permit));
         };
         let left = at.saturating_duration_since(tokio::time::Instant::now());
-        (!left.is_zero()).then(|| left.min(self.inner.attempt_timeout))
+        (!left.is_zero()).then(|| (left.min(self.inner.attempt_timeout), permit))
+    }
+
+    /// Waits until `op` could be sent now without waiting for the rate
+    /// limiter, without taking its slot: at once without a rate limit.
+    /// Another call may still take the slot first.
+    #[allow(dead_code)] // for the multi-job waiter
+    pub(crate) async fn room_for(&self, op: Operation) {
+        if let Some(limiters) = &self.inner.limiters {
+            limiters[op as usize].room().await;
+        }
     }
 
     /// Sends `attempt` until it succeeds, fails for good, runs out of
@@ -379,7 +399,7 @@ impl Client {
             // The failure of the attempt before, should time run out before the next.
             let mut last: Option<Error> = None;
             let (outcome, status, request_id) = loop {
-                let Some(timeout) = self.ready(op, deadline).await else {
+                let Some((timeout, permit)) = self.ready(op, deadline).await else {
                     break (Err(last.unwrap_or(Error::DeadlineReached)), None, None);
                 };
                 n += 1;
@@ -401,6 +421,9 @@ impl Client {
                 } else {
                     answered.await
                 };
+                // The answer is read (or the attempt given up): the slot
+                // starts its last second now, not after a backoff.
+                drop(permit);
                 let outcome = outcome.map_err(|e| e.with_attempts(n));
                 tracing::debug!(
                     attempt = n,

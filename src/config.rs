@@ -232,7 +232,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Send at most this many requests per second for each operation. The
+    /// Send at most this many requests per second for each operation
+    /// (create, describe, list, commit, abort), strictly: never more than
+    /// `per_second` sent in any one-second window, bursts included. Each
+    /// attempt (retries too) holds one of `per_second` slots while it is in
+    /// flight and for one second after its answer, so the server does not
+    /// receive more in one second either (unless an attempt given up on a
+    /// timeout reaches it late).
+    /// A call waits for a free slot, within its operation timeout. The
     /// service documents a limit of 20 per second per user per endpoint.
     pub fn rate_limit(mut self, per_second: NonZeroU32) -> Self {
         self.rate_limit = Some(per_second);

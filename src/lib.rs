@@ -19,6 +19,7 @@ mod error; // Error (one call, and whether it may have been sent), WaitError, Wa
 pub mod limits; // the API's limits and key rules, shared by client, emulator and CLI
 mod paging; // walking every page of a listing
 mod progress; // typed views of describe and list answers
+mod rate_limit; // at most N requests in any one second, bursts included
 mod redact; // keeping secrets out of Debug, errors and logs
 mod request; // CreateImportJob (every source, options) and ListImportJobs, validated before sending
 mod retry; // when to retry, and how long to wait

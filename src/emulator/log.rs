@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::mem::size_of;
+use std::time::Duration;
 
 use super::RecordedRequest;
 
@@ -9,6 +10,9 @@ use super::RecordedRequest;
 /// what an entry costs is known exactly and charged against the byte budget.
 #[derive(Debug)]
 pub(crate) struct Entry {
+    /// Emulator time when the request's head arrived (see
+    /// [`RecordedRequest::at`]).
+    pub(crate) at: Duration,
     pub(crate) method: String,
     pub(crate) path: String,
     pub(crate) authorized: bool,
@@ -39,6 +43,7 @@ impl Entry {
 
     fn to_public(&self) -> RecordedRequest {
         RecordedRequest {
+            at: self.at,
             method: self.method.clone(),
             path: self.path.clone(),
             authorized: self.authorized,
@@ -116,6 +121,7 @@ mod tests {
 
     fn entry(path: &str, body: Option<&str>) -> Entry {
         Entry {
+            at: Duration::ZERO,
             method: "POST".to_owned(),
             path: path.to_owned(),
             authorized: true,

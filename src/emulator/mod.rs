@@ -554,7 +554,7 @@ impl EmulatorHandle {
 
     /// The most recent requests received (all of them until the log's
     /// capacity is reached; see [`EmulatorBuilder::request_log_capacity`]),
-    /// in arrival order, with credentials redacted.
+    /// in the order they were answered, with credentials redacted.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).to_public()
     }
@@ -696,6 +696,13 @@ pub struct EmulatedJob {
 /// without the recording itself becoming a place credentials leak to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedRequest {
+    /// When the emulator received the request (its head had been read, its
+    /// body not yet), as emulator time since the emulator started: the
+    /// manual time with [`EmulatorBuilder::manual_clock`], else the real
+    /// time elapsed plus any [`EmulatorHandle::advance`], as
+    /// [`EmulatorHandle::elapsed`] reads it. Requests are logged once
+    /// answered, so `at` need not rise through [`EmulatorHandle::requests`].
+    pub at: Duration,
     /// HTTP method, e.g. `POST`.
     pub method: String,
     /// Request path without the query string.

@@ -337,6 +337,8 @@ async fn authenticate(State(shared): State<Arc<Shared>>, req: Request, next: Nex
 async fn record(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let headers = req.headers();
     let mut entry = Entry {
+        // Before the handler reads the body or answers: when the head arrived.
+        at: shared.clock.now(),
         method: req.method().as_str().to_owned(),
         path: req.uri().path().to_owned(),
         authorized: shared.is_authorized(headers),

@@ -32,6 +32,8 @@ mod lifecycle;
 mod live;
 #[cfg(feature = "emulator")]
 mod load;
+#[cfg(feature = "emulator")]
+mod rate_limit;
 mod retries;
 #[cfg(feature = "cli")]
 mod secrets_audit;

@@ -340,38 +340,65 @@ async fn a_throttle_with_a_json_envelope_is_still_retried() {
     }
 }
 
-/// The client-side limiter spaces requests once the burst (one second's
-/// worth) is spent: at 2 per second, the 3rd and 4th requests wait for the
-/// quota to refill, so the server sees them about 0.5 s apart.
-#[tokio::test]
-async fn rate_limit_spaces_requests_past_the_burst() {
-    let ok = Fault::json(200, &ok(describe_body()), &[]);
-    let server = FaultyServer::start(vec![ok]).await;
-    let client = Client::builder()
+/// A client of `server` limited to 2 requests per second, retrying
+/// at once (no backoff), so only the limiter spaces its attempts.
+fn limited_to_two(server: &FaultyServer) -> Client {
+    Client::builder()
         .api_key(API_KEY)
         .base_url(server.url())
+        .retry(RetryPolicy::default().with_backoff(Duration::ZERO, Duration::ZERO))
         .rate_limit(std::num::NonZeroU32::new(2).unwrap())
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// How far apart the server saw request `a` and request `b`.
+fn gap(server: &FaultyServer, a: usize, b: usize) -> Duration {
+    let seen = server.requests();
+    seen[b].at.duration_since(seen[a].at)
+}
+
+/// At 2 per second, no three requests fall within one second, bursts
+/// included: the first two go at once, and the third waits until a second
+/// after the first answer came. (A token bucket lets the third out half a
+/// second after the burst: three in one second.)
+#[tokio::test]
+async fn rate_limit_sends_no_more_than_n_in_any_second() {
+    let server = FaultyServer::start(vec![Fault::json(200, &ok(describe_body()), &[])]).await;
+    let client = limited_to_two(&server);
     for _ in 0..4 {
         client.describe_import_job(CLUSTER, JOB_ID).await.unwrap();
     }
-    let seen = server.requests();
-    assert_eq!(seen.len(), 4);
-    let gap = |a: usize, b: usize| seen[b].at.duration_since(seen[a].at);
+    assert_eq!(server.requests_received(), 4);
+    for i in 0..2 {
+        let third = gap(&server, i, i + 2);
+        assert!(
+            third >= Duration::from_secs(1),
+            "requests {i} and {} {third:?} apart",
+            i + 2
+        );
+    }
+    // The burst: the second did not wait for the first's second to end.
     assert!(
-        gap(0, 1) < Duration::from_millis(200),
+        gap(&server, 0, 1) < Duration::from_millis(500),
         "burst: {:?}",
-        gap(0, 1)
+        gap(&server, 0, 1)
     );
+}
+
+/// Every attempt of a retried call takes a slot of its own: the third
+/// attempt of a describe answered 503 twice waits, though the policy asks
+/// for no backoff.
+#[tokio::test]
+async fn rate_limit_spaces_the_attempts_of_a_retried_call() {
+    let server =
+        FaultyServer::start(vec![Fault::gateway(503), Fault::gateway(503), pending()]).await;
+    let client = limited_to_two(&server);
+    client.describe_import_job(CLUSTER, JOB_ID).await.unwrap();
+    assert_eq!(server.requests_received(), 3);
+    let third = gap(&server, 0, 2);
     assert!(
-        gap(1, 2) >= Duration::from_millis(400),
-        "third waited {:?}",
-        gap(1, 2)
-    );
-    assert!(
-        gap(2, 3) >= Duration::from_millis(400),
-        "fourth waited {:?}",
-        gap(2, 3)
+        third >= Duration::from_secs(1),
+        "third attempt after {third:?}"
     );
 }
