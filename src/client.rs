@@ -360,7 +360,6 @@ impl Client {
     /// Waits until `op` could be sent now without waiting for the rate
     /// limiter, without taking its slot: at once without a rate limit.
     /// Another call may still take the slot first.
-    #[allow(dead_code)] // for the multi-job waiter
     pub(crate) async fn room_for(&self, op: Operation) {
         if let Some(limiters) = &self.inner.limiters {
             limiters[op as usize].room().await;

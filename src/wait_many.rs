@@ -11,7 +11,7 @@
 
 #[cfg(test)]
 use std::time::Duration;
-use std::{collections::VecDeque, pin::Pin};
+use std::{collections::VecDeque, pin::Pin, task::Poll};
 
 use futures::{FutureExt, Stream, StreamExt, stream::FuturesUnordered};
 use tokio::time::Instant;
@@ -124,6 +124,13 @@ struct Job {
     due: Option<Instant>,
 }
 
+/// What woke the stream.
+enum Woke {
+    Answered(Box<Done>),
+    Room,
+    Due,
+}
+
 /// What a task in flight came back with.
 enum Done {
     Polled(usize, Result<ImportProgress, Error>),
@@ -202,19 +209,48 @@ impl Many {
             let can_send = !past_deadline
                 && self.in_flight.len() < MAX_IN_FLIGHT
                 && self.most_needed(now).is_some();
-            tokio::select! {
-                biased;
-                Some(done) = self.in_flight.next(), if !self.in_flight.is_empty() => {
-                    self.settle(done);
-                }
-                () = self.client.room_for(Operation::Describe), if can_send => {
-                    self.poll_most_needed();
-                }
-                () = sleep_until(wake), if !past_deadline && wake.is_some_and(|w| w > now) => {}
+            let sleep = (!past_deadline)
+                .then_some(wake)
+                .flatten()
+                .filter(|w| *w > now);
+            if self.in_flight.is_empty() && !can_send && sleep.is_none() {
                 // Every open job is due or in flight, so this is not reached.
-                else => return None,
+                return None;
+            }
+            match self.woken(can_send, sleep).await {
+                Woke::Answered(done) => self.settle(*done),
+                Woke::Room => self.poll_most_needed(),
+                Woke::Due => {}
             }
         }
+    }
+
+    /// Waits for whichever comes first, in this order: a task in flight
+    /// done, room in the rate limiter (if a poll is due and may be sent),
+    /// the instant `sleep` (the next job due, or the deadline).
+    async fn woken(&mut self, can_send: bool, sleep: Option<Instant>) -> Woke {
+        let room = self.client.room_for(Operation::Describe);
+        let mut room = std::pin::pin!(room);
+        let timer = sleep.map(tokio::time::sleep_until);
+        let mut timer = std::pin::pin!(timer);
+        let in_flight = &mut self.in_flight;
+        std::future::poll_fn(|cx| {
+            if !in_flight.is_empty()
+                && let Poll::Ready(Some(done)) = in_flight.poll_next_unpin(cx)
+            {
+                return Poll::Ready(Woke::Answered(Box::new(done)));
+            }
+            if can_send && room.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Woke::Room);
+            }
+            if let Some(timer) = timer.as_mut().as_pin_mut()
+                && timer.poll(cx).is_ready()
+            {
+                return Poll::Ready(Woke::Due);
+            }
+            Poll::Pending
+        })
+        .await
     }
 
     /// The due job to poll first: the nearest predicted finish (one past
@@ -327,18 +363,6 @@ impl Many {
         let job_id = self.jobs[i].job_id.clone();
         self.events.push_back(JobEvent::Ended { job_id, outcome });
     }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-// TODO(merge): the limiter's branch brings the real one.
-impl Client {
-    pub(crate) async fn room_for(&self, _op: Operation) {}
 }
 
 #[cfg(test)]

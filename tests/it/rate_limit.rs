@@ -2,7 +2,7 @@
 //! clock, concurrent calls never put more than the limit's worth of
 //! requests in any one second of arrival times, bursts included; without a
 //! limit the same calls all arrive within one second, so the count could
-//! fail.
+//! fail. Many jobs followed as one stream keep to the limit too.
 
 use std::{num::NonZeroU32, time::Duration};
 
@@ -109,5 +109,55 @@ async fn without_a_limit_concurrent_describes_all_arrive_within_a_second() {
         CALLS,
         "spread over {:?}",
         at[CALLS - 1] - at[0]
+    );
+}
+
+/// Twelve jobs followed as one stream at 10 per second, their polls due
+/// every 50–300 ms: more polls are due at once than the limit lets
+/// through, and still no second of arrivals holds more than ten. Every job
+/// is seen done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_jobs_followed_at_once_stay_within_the_limit() {
+    use futures::StreamExt;
+    use zilliz_import::{JobEvent, WaitOptions};
+
+    let h = Emulator::builder()
+        .api_key(KEY)
+        .cluster_ids([CLUSTER])
+        .job_duration(Duration::from_secs(1))
+        .start()
+        .await
+        .expect("emulator starts");
+    let unlimited = client(&h, None);
+    let mut ids = vec![];
+    for i in 0..12 {
+        let url = format!("s3://bucket/rate/{i}.parquet");
+        let job = CreateImportJob::new(CLUSTER, "coll", url);
+        ids.push(unlimited.create_import_job(job).await.unwrap().job_id);
+    }
+    let options = WaitOptions::default()
+        .interval(Duration::from_millis(50), Duration::from_millis(300))
+        .timeout(Duration::from_secs(30));
+    let events: Vec<JobEvent> = client(&h, Some(LIMIT))
+        .wait_for_import_jobs(CLUSTER, &ids, options)
+        .collect()
+        .await;
+    let completed = events
+        .iter()
+        .filter(|e| matches!(e, JobEvent::Ended { outcome: Ok(done), .. } if !done.awaits_commit()))
+        .count();
+    assert_eq!(completed, ids.len(), "{events:?}");
+    let mut at: Vec<Duration> = h
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == DESCRIBE)
+        .map(|r| r.at)
+        .collect();
+    at.sort();
+    assert!(at.len() > ids.len(), "{} describes", at.len());
+    let busiest = busiest_second(&at);
+    assert!(
+        busiest <= LIMIT,
+        "{busiest} describes within one second: {at:?}"
     );
 }
