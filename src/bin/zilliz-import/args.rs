@@ -37,6 +37,18 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Output::Text, global = true)]
     pub output: Output,
 
+    /// Send at most N requests per second for each kind of request (create,
+    /// describe, list, ...), whatever the command; 0: no limit. The default
+    /// is the service's documented limit.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ZILLIZ_RATE_LIMIT",
+        default_value_t = 20,
+        global = true
+    )]
+    pub rate_limit: u32,
+
     /// More log output on stderr (-v, -vv, -vvv). Secrets are never logged.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,

@@ -4,7 +4,7 @@ mod args;
 mod output;
 mod progress_bar;
 
-use std::{process::ExitCode, sync::OnceLock, time::Duration};
+use std::{num::NonZeroU32, process::ExitCode, sync::OnceLock, time::Duration};
 
 use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use tokio::time::Instant;
@@ -123,6 +123,9 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
         builder = builder.base_url(url);
     }
     builder = tls(builder, &cli.ca_cert, &cli.client_cert, &cli.client_key)?;
+    if let Some(per_second) = NonZeroU32::new(cli.rate_limit) {
+        builder = builder.rate_limit(per_second);
+    }
     if let Command::Create(args) = &cli.command
         && args.wait
     {
