@@ -13,6 +13,8 @@ mod cli;
 mod cli_deployments;
 #[cfg(feature = "cli")]
 mod cli_two_phase;
+#[cfg(feature = "cli")]
+mod cli_wait_many;
 mod create_wire;
 mod deployments;
 #[cfg(feature = "emulator")]

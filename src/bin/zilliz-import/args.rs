@@ -15,7 +15,10 @@ Exit codes:
   5  the import job failed, or was aborted
   6  waiting for the job timed out, or --timeout passed before a request
      could be sent
-141  stdout was closed before everything was printed (as SIGPIPE would)";
+141  stdout was closed before everything was printed (as SIGPIPE would)
+
+`wait` with several JOB_IDs exits with the worst of its jobs' codes, worst
+first: 2 (nothing was sent), 5, 3, 4, 6, then 0.";
 
 const SECRET_FLAGS: &str = "Flags on a command line are visible to other users of the machine \
 (ps, /proc); prefer the environment variable.";
@@ -36,6 +39,18 @@ pub struct Cli {
     /// Output format: `json` prints the API's data object on stdout.
     #[arg(long, value_enum, default_value_t = Output::Text, global = true)]
     pub output: Output,
+
+    /// Send at most N requests per second for each kind of request (create,
+    /// describe, list, ...), whatever the command; 0: no limit. The default
+    /// is the service's documented limit.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ZILLIZ_RATE_LIMIT",
+        default_value_t = 20,
+        global = true
+    )]
+    pub rate_limit: u32,
 
     /// More log output on stderr (-v, -vv, -vvv). Secrets are never logged.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -81,13 +96,20 @@ pub enum Command {
     /// List import jobs: a cluster's or a project's, a page at a time, or
     /// on open-source Milvus all of them.
     List(ListArgs),
-    /// Wait for a job to finish, showing its progress. A two-phase import
-    /// ends the wait (exit 0) when it reaches Uncommitted and awaits commit.
+    /// Wait for jobs to finish, showing their progress. A two-phase import
+    /// ends its wait (exit 0) when it reaches Uncommitted and awaits commit.
+    ///
+    /// With several job ids, each is followed until it ends (a repeated id
+    /// once): in text, a line per event on stdout, each starting
+    /// `job JOB_ID: ` (on a terminal, a bar per job, then a line per job);
+    /// with `--output json`, one document, `{"jobs": [...]}`, in the order
+    /// given. The exit code is the worst job's.
     Wait {
         #[command(flatten)]
         target: TargetArgs,
-        /// The job's id.
-        job_id: String,
+        /// The jobs' ids: one, or several to follow at once.
+        #[arg(value_name = "JOB_ID", required = true)]
+        job_ids: Vec<String>,
         #[command(flatten)]
         wait: WaitArgs,
     },
@@ -208,13 +230,14 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 pub struct WaitArgs {
     /// Give up after this long (e.g. 90s, 10m, 2h); bounds every poll too.
+    /// With several jobs, it bounds the wait for all of them.
     #[arg(long, value_parser = parse_timeout, default_value = "24h")]
     pub timeout: Duration,
-    /// Give up after this many failed polls in a row.
+    /// Give up on a job after this many of its polls failed in a row.
     #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_POLL_FAILURES, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_poll_failures: u32,
-    /// Abort the job if --timeout passes first (exit 6 still; the output
-    /// says whether the abort was accepted).
+    /// Abort the job (each job still running) if --timeout passes first
+    /// (exit 6 still; the output says whether the abort was accepted).
     #[arg(long)]
     pub abort_on_timeout: bool,
 }

@@ -4,12 +4,13 @@ mod args;
 mod output;
 mod progress_bar;
 
-use std::{process::ExitCode, sync::OnceLock, time::Duration};
+use std::{num::NonZeroU32, process::ExitCode, sync::OnceLock, time::Duration};
 
 use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+use futures::StreamExt;
 use tokio::time::Instant;
 use zilliz_import::{
-    Client, ClientBuilder, CloudTarget, CreateImportJob, Error, ListImportJobs, Target,
+    Client, ClientBuilder, CloudTarget, CreateImportJob, Error, JobEvent, ListImportJobs, Target,
     WaitOptions, emulator::Emulator,
 };
 
@@ -25,6 +26,9 @@ static CREATED: OnceLock<String> = OnceLock::new();
 enum Ended {
     Done,
     StdoutClosed,
+    /// The result, printed, tells of failures (a wait for several jobs);
+    /// the program exits with this code.
+    Reported(u8),
 }
 
 impl From<Printed> for Ended {
@@ -63,6 +67,7 @@ async fn main() -> ExitCode {
     match run(cli, &printer).await {
         Ok(Ended::Done) => ExitCode::SUCCESS,
         Ok(Ended::StdoutClosed) => ExitCode::from(output::EXIT_STDOUT_CLOSED),
+        Ok(Ended::Reported(code)) => ExitCode::from(code),
         Err(e) => {
             let created = CREATED.get().map(String::as_str);
             let closed = created.is_some_and(|id| printer.created_before_failure(id).is_err());
@@ -123,6 +128,9 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
         builder = builder.base_url(url);
     }
     builder = tls(builder, &cli.ca_cert, &cli.client_cert, &cli.client_key)?;
+    if let Some(per_second) = NonZeroU32::new(cli.rate_limit) {
+        builder = builder.rate_limit(per_second);
+    }
     if let Command::Create(args) = &cli.command
         && args.wait
     {
@@ -139,14 +147,18 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
         Command::List(args) => list(&client, args, printer).await,
         Command::Wait {
             target,
-            job_id,
+            job_ids,
             wait: w,
         } => {
             let options = WaitOptions::default()
                 .timeout(w.timeout)
                 .max_poll_failures(w.max_poll_failures)
                 .abort_on_timeout(w.abort_on_timeout);
-            wait(&client, &target.target(), &job_id, options, printer).await
+            let target = target.target();
+            match job_ids.as_slice() {
+                [job_id] => wait(&client, &target, job_id, options, printer).await,
+                _ => wait_many(&client, &target, job_ids, options, printer).await,
+            }
         }
         Command::Commit {
             target,
@@ -393,6 +405,62 @@ async fn wait(
     let result = client.wait_for_import_job(target, job_id, options).await;
     bar.finish(&result);
     Ok(printer.waited(&result?).into())
+}
+
+/// Follows several jobs at once (a repeated id once), printing each event
+/// as it comes, then how each wait ended; the exit code is the worst job's.
+async fn wait_many(
+    client: &Client,
+    target: &Target,
+    job_ids: Vec<String>,
+    options: WaitOptions,
+    printer: &Printer,
+) -> Result<Ended, Failure> {
+    // A blank id is refused before anything is sent, with the error the
+    // one-job wait gives: the library's own check, which refuses it before
+    // sending.
+    if let Some(blank) = job_ids.iter().find(|id| id.trim().is_empty()) {
+        client.describe_import_job(target.clone(), blank).await?;
+    }
+    let mut ids: Vec<String> = Vec::with_capacity(job_ids.len());
+    for id in job_ids {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let view = progress_bar::ManyView::new(&ids);
+    let mut ends: Vec<(String, output::WaitEnd)> = Vec::with_capacity(ids.len());
+    let mut events =
+        std::pin::pin!(client.wait_for_import_jobs(target.clone(), ids.clone(), options));
+    while let Some(event) = events.next().await {
+        let printed = match event {
+            JobEvent::Progress { job_id, progress } => view.progress(printer, &job_id, &progress),
+            JobEvent::PollFailed { job_id, error } => {
+                view.poll_failed(&job_id, &error);
+                Ok(())
+            }
+            JobEvent::Ended { job_id, outcome } => {
+                let end = outcome.map_err(Failure::from);
+                let printed = view.ended(printer, &job_id, &end);
+                ends.push((job_id, end));
+                printed
+            }
+            _ => Ok(()),
+        };
+        if printed.is_err() {
+            return Ok(Ended::StdoutClosed);
+        }
+    }
+    // In the order given; the stream ends each job exactly once.
+    ends.sort_by_key(|(id, _)| ids.iter().position(|given| given == id));
+    let worst = output::worst_exit_code(ends.iter().map(|(_, end)| output::end_exit_code(end)));
+    if printer.waited_many(&ends, !view.draws_bars()).is_err() {
+        return Ok(Ended::StdoutClosed);
+    }
+    Ok(match worst {
+        0 => Ended::Done,
+        code => Ended::Reported(code),
+    })
 }
 
 async fn emulator(args: EmulatorArgs, api_key: Option<String>) -> Result<Ended, Error> {

@@ -156,13 +156,7 @@ impl Printer {
     pub fn waited(&self, outcome: &WaitOutcome) -> Printed {
         let p = outcome.progress();
         if self.mode == Output::Json {
-            let mut v = serde_json::to_value(p).unwrap_or_default();
-            v["outcome"] = json!(if outcome.awaits_commit() {
-                "ready_to_commit"
-            } else {
-                "completed"
-            });
-            return self.json(&v);
+            return self.json(&waited_json(outcome));
         }
         self.progress(p)?;
         if outcome.awaits_commit() {
@@ -172,6 +166,40 @@ impl Printer {
             ))?;
         }
         Ok(())
+    }
+
+    /// A line about one of several jobs being waited for: on stdout in
+    /// text, on stderr in JSON mode, where stdout holds the one document.
+    pub fn event_line(&self, text: &str) -> Printed {
+        match self.mode {
+            Output::Text => self.out(text),
+            Output::Json => {
+                note_line(text);
+                Ok(())
+            }
+        }
+    }
+
+    /// How the waits for several jobs ended, in the order the ids were
+    /// given. JSON: `{"jobs": [...]}`, each entry what the one-job wait
+    /// prints (the progress with `outcome`, or `{"error": ...}` with the
+    /// job's `jobId`) and the job's `exitCode`. Text: a line per job
+    /// ([`ended_text`]), unless `lines_shown` says each end was already
+    /// printed as it came.
+    pub fn waited_many(&self, jobs: &[(String, WaitEnd)], lines_shown: bool) -> Printed {
+        match self.mode {
+            Output::Json => {
+                let entries: Vec<Value> = jobs.iter().map(|(id, end)| job_json(id, end)).collect();
+                self.json(&json!({ "jobs": entries }))
+            }
+            Output::Text if lines_shown => Ok(()),
+            Output::Text => {
+                for (id, end) in jobs {
+                    self.out(&ended_text(id, end))?;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// A commit or an abort the job took. JSON: `jobId`, `action`, and
@@ -267,6 +295,66 @@ impl Printer {
             }
         }
     }
+}
+
+/// How the wait for one of several jobs ended.
+pub type WaitEnd = Result<WaitOutcome, Failure>;
+
+/// What the one-job wait prints in JSON when it ends well: the progress,
+/// with `outcome` (`completed` or `ready_to_commit`).
+fn waited_json(outcome: &WaitOutcome) -> Value {
+    let mut v = serde_json::to_value(outcome.progress()).unwrap_or_default();
+    v["outcome"] = json!(if outcome.awaits_commit() {
+        "ready_to_commit"
+    } else {
+        "completed"
+    });
+    v
+}
+
+/// One job's entry in the JSON of several: its document as the one-job
+/// wait prints it (the error as on stderr, `{"error": ...}`, named by the
+/// `jobId` asked for), with its `exitCode`.
+fn job_json(job_id: &str, end: &WaitEnd) -> Value {
+    match end {
+        Ok(outcome) => {
+            let mut v = waited_json(outcome);
+            v["exitCode"] = json!(0);
+            v
+        }
+        Err(e) => json!({ "jobId": job_id, "exitCode": exit_code(e), "error": error_json(e) }),
+    }
+}
+
+/// A line of progress of a job being waited for: `job 1: Importing 42%`.
+pub fn progress_text(job_id: &str, p: &ImportProgress) -> String {
+    format!("job {job_id}: {} {}%", p.state, p.progress)
+}
+
+/// A poll of a job that failed, after which the wait goes on.
+pub fn poll_failed_text(job_id: &str, e: &Error) -> String {
+    format!("job {job_id}: poll failed, polling again: {e}")
+}
+
+/// How the wait for one of several jobs ended, as one line starting
+/// `job ID: `: `completed`, `ready to commit (...)`, `failed: REASON`
+/// (`failed` when the server gave no reason), `aborted`, `timed out: ...`,
+/// or `error: ...` (the request that ended it).
+pub fn ended_text(job_id: &str, end: &WaitEnd) -> String {
+    let how = match end {
+        Ok(outcome) if outcome.awaits_commit() => {
+            format!("ready to commit (zilliz-import commit {job_id}, or abort {job_id})")
+        }
+        Ok(_) => "completed".into(),
+        Err(Failure::Wait(WaitError::JobFailed { reason, .. })) if reason.is_empty() => {
+            "failed".into()
+        }
+        Err(Failure::Wait(WaitError::JobFailed { reason, .. })) => format!("failed: {reason}"),
+        Err(Failure::Wait(WaitError::Aborted { .. })) => "aborted".into(),
+        Err(e @ Failure::Wait(WaitError::TimedOut { .. })) => format!("timed out: {e}"),
+        Err(e) => format!("error: {e}"),
+    };
+    format!("job {job_id}: {how}")
 }
 
 /// `job 1: commit accepted`, or, when an earlier attempt had done it,
@@ -397,5 +485,48 @@ pub fn exit_code(failure: &Failure) -> u8 {
             // A walk that stopped short: the server misbehaved.
             _ => 4,
         },
+    }
+}
+
+/// One job's exit code: 0 when its wait ended well.
+pub fn end_exit_code(end: &WaitEnd) -> u8 {
+    end.as_ref().err().map_or(0, exit_code)
+}
+
+/// The exit codes of several jobs' outcomes, worst first (`wait` with
+/// several ids exits with the worst; see `--help`): refused before sending,
+/// a job failed or aborted, the API's error, a network, HTTP or decoding
+/// failure, a wait timed out, success.
+const WORST_FIRST: [u8; 6] = [2, 5, 3, 4, 6, 0];
+
+/// The worst of `codes` by [`WORST_FIRST`] (a code not in it, which
+/// [`exit_code`] never gives, ranks with the worst); 0 for none.
+pub fn worst_exit_code(codes: impl IntoIterator<Item = u8>) -> u8 {
+    codes
+        .into_iter()
+        .min_by_key(|code| WORST_FIRST.iter().position(|c| c == code).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_exit_code_follows_the_documented_order() {
+        assert_eq!(worst_exit_code([]), 0);
+        assert_eq!(worst_exit_code([0, 0]), 0);
+        assert_eq!(worst_exit_code([0, 6, 0]), 6);
+        assert_eq!(worst_exit_code([6, 4, 0]), 4);
+        assert_eq!(worst_exit_code([4, 3, 6]), 3);
+        assert_eq!(worst_exit_code([3, 5, 4, 6, 0]), 5);
+        assert_eq!(worst_exit_code([5, 2, 3]), 2);
+        // Every pair, both ways round: the order is total.
+        for (i, worse) in WORST_FIRST.iter().enumerate() {
+            for better in &WORST_FIRST[i..] {
+                assert_eq!(worst_exit_code([*worse, *better]), *worse);
+                assert_eq!(worst_exit_code([*better, *worse]), *worse);
+            }
+        }
     }
 }

@@ -19,12 +19,13 @@ pub const CLUSTER: &str = "in01-emulator";
 
 /// Every variable the binary reads, removed on top of `env_clear` so nothing
 /// from the developer's shell can leak in even if the clearing changes.
-pub const ZILLIZ_VARS: [&str; 6] = [
+pub const ZILLIZ_VARS: [&str; 7] = [
     "ZILLIZ_API_KEY",
     "ZILLIZ_BASE_URL",
     "ZILLIZ_CLUSTER_ID",
     "ZILLIZ_ACCESS_KEY",
     "ZILLIZ_SECRET_KEY",
+    "ZILLIZ_RATE_LIMIT",
     "RUST_LOG",
 ];
 
