@@ -143,6 +143,8 @@ use clock::Clock;
 use log::RequestLog;
 use store::Store;
 
+pub use store::ProgressModel;
+
 use crate::REDACTED;
 
 /// The bearer token open-source Milvus accepts out of the box
@@ -210,6 +212,7 @@ pub struct EmulatorBuilder {
     cluster_ids: Vec<String>,
     projects: Vec<(String, String)>,
     job_duration: Duration,
+    progress_model: ProgressModel,
     fail_substrings: Vec<String>,
     manual_clock: bool,
     listen: SocketAddr,
@@ -228,6 +231,7 @@ impl Default for EmulatorBuilder {
             cluster_ids: vec!["in01-emulator".to_owned()],
             projects: vec![(DEFAULT_PROJECT.0.to_owned(), DEFAULT_PROJECT.1.to_owned())],
             job_duration: Duration::from_secs(3),
+            progress_model: ProgressModel::Steady,
             fail_substrings: Vec::new(),
             manual_clock: false,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -248,6 +252,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("cluster_ids", &self.cluster_ids)
             .field("projects", &self.projects)
             .field("job_duration", &self.job_duration)
+            .field("progress_model", &self.progress_model)
             .field("fail_substrings", &self.fail_substrings)
             .field("manual_clock", &self.manual_clock)
             .field("listen", &self.listen)
@@ -309,6 +314,15 @@ impl EmulatorBuilder {
     /// How long a job takes from create to `Completed`, in emulator time.
     pub fn job_duration(mut self, duration: Duration) -> Self {
         self.job_duration = duration;
+        self
+    }
+
+    /// How jobs report their percent while importing (default
+    /// [`ProgressModel::Steady`]): rising steadily, staying at 0 until they
+    /// end, or holding short of the end for a while. Applies to every job
+    /// the emulator creates.
+    pub fn progress_model(mut self, model: ProgressModel) -> Self {
+        self.progress_model = model;
         self
     }
 
@@ -407,7 +421,7 @@ impl EmulatorBuilder {
                 body_read_timeout: self.body_read_timeout,
             },
             clock: Clock::new(self.manual_clock),
-            store: Mutex::new(Store::new(self.job_limit)),
+            store: Mutex::new(Store::new(self.job_limit).with_progress_model(self.progress_model)),
             requests: Mutex::new(RequestLog::new(
                 self.request_log_capacity,
                 REQUEST_LOG_MAX_BYTES,
@@ -602,7 +616,8 @@ impl Drop for EmulatorHandle {
 pub enum JobState {
     /// Accepted, not started (first tenth of the job duration).
     Pending,
-    /// Rows being loaded; progress rises linearly.
+    /// Rows being loaded; progress as the [`ProgressModel`] has it (rising
+    /// linearly by default).
     Importing,
     /// A two-phase import whose rows are all loaded but not yet visible:
     /// progress 99, no `completeTime`, waiting for commit or abort for as

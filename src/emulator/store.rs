@@ -69,13 +69,15 @@ pub(crate) struct JobFile {
 }
 
 /// What a job does over time, fixed at create: from `created_at`, a tenth
-/// of `duration` Pending, then Importing with progress rising linearly, then
-/// Completed, or, with `waits_for_commit`, Uncommitted at 99 % until a
-/// [`Settlement`]; or, with `fails`, Failed at half the duration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// of `duration` Pending, then Importing with progress as its
+/// [`ProgressModel`] has it, then Completed, or, with `waits_for_commit`,
+/// Uncommitted at 99 % until a [`Settlement`]; or, with `fails`, Failed at
+/// half the duration.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Plan {
     pub(crate) created_at: Duration,
     pub(crate) duration: Duration,
+    pub(crate) progress: ProgressModel,
     pub(crate) fails: bool,
     /// Created with `auto_commit` false: the end of the import is
     /// `Uncommitted`, not `Completed`.
@@ -289,6 +291,7 @@ fn planned(plan: &Plan, now: Duration) -> Snapshot {
     let Plan {
         created_at,
         duration,
+        progress,
         fails,
         waits_for_commit,
     } = *plan;
@@ -304,7 +307,7 @@ fn planned(plan: &Plan, now: Duration) -> Snapshot {
         if elapsed >= fail_after {
             return at(
                 JobState::Failed,
-                progress_at(fail_after, duration),
+                progress.percent(fail_after, duration),
                 Some(created_at.saturating_add(fail_after)),
             );
         }
@@ -323,7 +326,11 @@ fn planned(plan: &Plan, now: Duration) -> Snapshot {
     if elapsed < duration / 10 {
         return at(JobState::Pending, 0, None);
     }
-    at(JobState::Importing, progress_at(elapsed, duration), None)
+    at(
+        JobState::Importing,
+        progress.percent(elapsed, duration),
+        None,
+    )
 }
 
 /// Whether a job created with these options commits itself (the default),
@@ -354,6 +361,76 @@ pub(crate) fn failure_reason(file: &JobFile) -> String {
         "failed to read object {}: access denied (emulated failure)",
         file.path
     )
+}
+
+/// How the emulator's jobs report their percent while `Importing` (set with
+/// [`EmulatorBuilder::progress_model`](super::EmulatorBuilder::progress_model)).
+///
+/// Real servers differ here, and a waiter that spaces its polls by the rate
+/// the percent rises (see [`PollSchedule`](crate::PollSchedule)) behaves
+/// differently on each: a percent that rises steadily lets it predict the
+/// finish; one that stays at 0 until the job is done gives it no rate at
+/// all; one that stops short while indexes build makes a prediction that
+/// passes with no rise. The models let tests and benchmarks face each of
+/// these on purpose.
+///
+/// Whatever the model, a job is `Pending` at 0 % for the first tenth of its
+/// duration and `Completed` at 100 % at its end (or `Uncommitted` at 99 %,
+/// for a two-phase import); the model decides only the percent in between,
+/// including what a job that fails or is aborted reports it had reached.
+/// The number of rows imported follows the percent.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub enum ProgressModel {
+    /// The percent rises linearly from 0 at the end of `Pending` to 99 just
+    /// before the end (the default).
+    #[default]
+    Steady,
+    /// The percent stays at 0 until the job ends: a server that reports no
+    /// progress while it imports.
+    Silent,
+    /// The percent rises linearly to `at` (at most 99), then holds there
+    /// for the last `share` of the job's duration (between 0 and 0.9, the
+    /// time after `Pending`; NaN reads as 0), as a job holds while its
+    /// indexes build. `Stall { at: 80, share: 0.3 }` of a 100 s job: 0 %
+    /// at 10 s, 40 % at 40 s, 80 % from 70 s to 100 s, then `Completed`.
+    Stall {
+        /// The percent the job holds at.
+        at: u8,
+        /// The share of the job's duration spent holding.
+        share: f64,
+    },
+}
+
+impl ProgressModel {
+    /// The percent `elapsed` after create of a job taking `duration`, while
+    /// it is `Importing` (from a tenth of `duration` to its end).
+    pub(crate) fn percent(self, elapsed: Duration, duration: Duration) -> i64 {
+        match self {
+            ProgressModel::Steady => progress_at(elapsed, duration),
+            ProgressModel::Silent => 0,
+            ProgressModel::Stall { at, share } => {
+                let top = u128::from(at.min(99));
+                let share = if share.is_nan() {
+                    0.0
+                } else {
+                    share.clamp(0.0, 0.9)
+                };
+                // `as` saturates, and the hold is at most 0.9 of the duration.
+                let hold = (duration.as_nanos() as f64 * share) as u128;
+                let start = (duration / 10).as_nanos();
+                let span = duration
+                    .as_nanos()
+                    .saturating_sub(hold)
+                    .saturating_sub(start)
+                    .max(1);
+                let done = elapsed.as_nanos().saturating_sub(start).min(span);
+                // Nanoseconds of a duration are below 2^95, `top` below 100:
+                // the product fits.
+                i64::try_from(done * top / span).unwrap_or(99)
+            }
+        }
+    }
 }
 
 /// Percent done while importing: 0 at a tenth of the duration, capped at 99.
@@ -394,6 +471,8 @@ pub(crate) struct Store {
     idempotency: HashMap<IdemKey, (u64, Duration)>,
     id_base: u64,
     limit: usize,
+    /// How the jobs created from now on report their percent.
+    progress: ProgressModel,
 }
 
 impl Store {
@@ -409,7 +488,14 @@ impl Store {
             idempotency: HashMap::new(),
             id_base,
             limit,
+            progress: ProgressModel::default(),
         }
+    }
+
+    /// Jobs created from now on report their percent as `model` has it.
+    pub(crate) fn with_progress_model(mut self, model: ProgressModel) -> Self {
+        self.progress = model;
+        self
     }
 
     fn next_seq(&self) -> u64 {
@@ -495,6 +581,7 @@ impl Store {
         let plan = Plan {
             created_at: now,
             duration,
+            progress: self.progress,
             fails: files.iter().any(|f| f.fails),
             waits_for_commit,
         };
@@ -853,6 +940,7 @@ mod tests {
         Plan {
             created_at: CREATED,
             duration: D,
+            progress: ProgressModel::Steady,
             fails,
             waits_for_commit,
         }
@@ -1002,12 +1090,145 @@ mod tests {
         }
     }
 
+    /// A 10 s job created at t=100 s, reporting its percent by `model`.
+    fn modelled(model: ProgressModel, fails: bool, waits_for_commit: bool) -> Plan {
+        Plan {
+            progress: model,
+            ..plan(fails, waits_for_commit)
+        }
+    }
+
+    #[test]
+    fn a_silent_job_reports_nothing_until_it_ends() {
+        let p = modelled(ProgressModel::Silent, false, false);
+        assert_eq!(seen(p, None, CREATED), (JobState::Pending, 0, None, false));
+        for at in [101.0, 105.5, 109.999] {
+            assert_eq!(
+                seen(p, None, secs(at)),
+                (JobState::Importing, 0, None, false),
+                "{at}"
+            );
+        }
+        assert_eq!(
+            seen(p, None, secs(110.0)),
+            (JobState::Completed, 100, Some(secs(110.0)), false)
+        );
+        // Two-phase, failing on its own, aborted: still nothing before the end.
+        let two_phase = modelled(ProgressModel::Silent, false, true);
+        assert_eq!(
+            seen(two_phase, None, secs(109.999)),
+            (JobState::Importing, 0, None, false)
+        );
+        assert_eq!(
+            seen(two_phase, None, secs(110.0)),
+            (JobState::Uncommitted, 99, None, false)
+        );
+        assert_eq!(
+            seen(
+                modelled(ProgressModel::Silent, true, false),
+                None,
+                secs(106.0)
+            ),
+            (JobState::Failed, 0, Some(secs(105.0)), false)
+        );
+        let aborted = Some(Settlement::Aborted { at: secs(105.5) });
+        assert_eq!(
+            seen(p, aborted, secs(106.0)),
+            (JobState::Failed, 0, Some(secs(105.5)), true)
+        );
+    }
+
+    #[test]
+    fn a_stalling_job_rises_to_its_percent_then_holds_until_the_end() {
+        // 10 s: Pending to 1 s, rising 80 % over 6 s, holding 80 % for 3 s.
+        let stall = ProgressModel::Stall { at: 80, share: 0.3 };
+        let p = modelled(stall, false, false);
+        let importing = |progress| (JobState::Importing, progress, None, false);
+        assert_eq!(
+            seen(p, None, secs(100.999)),
+            (JobState::Pending, 0, None, false)
+        );
+        assert_eq!(seen(p, None, secs(101.0)), importing(0));
+        assert_eq!(seen(p, None, secs(102.5)), importing(20));
+        assert_eq!(seen(p, None, secs(104.0)), importing(40));
+        assert_eq!(seen(p, None, secs(106.999)), importing(79));
+        assert_eq!(seen(p, None, secs(107.0)), importing(80));
+        assert_eq!(seen(p, None, secs(109.999)), importing(80));
+        assert_eq!(
+            seen(p, None, secs(110.0)),
+            (JobState::Completed, 100, Some(secs(110.0)), false)
+        );
+        // Failing at half (5 s), it reports what it had reached.
+        assert_eq!(
+            seen(modelled(stall, true, false), None, secs(105.0)),
+            (JobState::Failed, 53, Some(secs(105.0)), false)
+        );
+        // Out-of-range settings are clamped: at most 99 %, a share of 0 to
+        // 0.9 (NaN as 0), where 0.9 jumps to `at` as Pending ends.
+        let model = |at, share| modelled(ProgressModel::Stall { at, share }, false, false);
+        assert_eq!(seen(model(255, 0.3), None, secs(107.0)).1, 99);
+        assert_eq!(seen(model(80, f64::NAN), None, secs(105.5)).1, 40);
+        assert_eq!(seen(model(80, -1.0), None, secs(105.5)).1, 40);
+        assert_eq!(seen(model(80, 5.0), None, secs(101.0)).1, 0);
+        assert_eq!(seen(model(80, 5.0), None, secs(101.001)).1, 80);
+        assert_eq!(seen(model(80, 0.9), None, secs(101.001)).1, 80);
+        // Steady by default, and with a stall of no share a linear rise to `at`.
+        assert_eq!(ProgressModel::default(), ProgressModel::Steady);
+        assert_eq!(seen(model(99, 0.0), None, secs(105.5)).1, 49);
+    }
+
+    #[test]
+    fn every_model_survives_huge_durations() {
+        let max = Duration::MAX;
+        for model in [
+            ProgressModel::Steady,
+            ProgressModel::Silent,
+            ProgressModel::Stall { at: 80, share: 0.3 },
+            ProgressModel::Stall { at: 99, share: 0.9 },
+        ] {
+            for now in [max / 10, max / 2, max - Duration::from_nanos(1)] {
+                let percent = model.percent(now, max);
+                assert!((0..=99).contains(&percent), "{model:?} {now:?}: {percent}");
+            }
+            for (now, duration) in [(max, Duration::ZERO), (max, max), (Duration::ZERO, max)] {
+                let percent = model.percent(now, duration);
+                assert!((0..=99).contains(&percent), "{model:?} {now:?}: {percent}");
+            }
+        }
+        let stall = ProgressModel::Stall { at: 80, share: 0.3 };
+        assert_eq!(stall.percent(max / 2, max), 53);
+        assert_eq!(stall.percent(max - Duration::from_nanos(1), max), 80);
+    }
+
+    #[test]
+    fn the_store_gives_new_jobs_its_model() {
+        let mut store = Store::new(10).with_progress_model(ProgressModel::Silent);
+        let (id, _) = create(
+            &mut store,
+            new_job("s3://b/a", None),
+            Duration::ZERO,
+            D,
+            &[],
+        );
+        let job = store.get(&id).expect("held");
+        assert_eq!(job.plan.progress, ProgressModel::Silent);
+        let snap = job.snapshot(secs(9.0));
+        assert_eq!((snap.state, snap.progress), (JobState::Importing, 0));
+        assert_eq!(snap.imported(1_000), 0, "rows follow the percent");
+        assert_eq!(
+            Store::new(10).progress,
+            ProgressModel::Steady,
+            "steady unless told"
+        );
+    }
+
     #[test]
     fn huge_durations_do_not_overflow_when_settled() {
         let max = Duration::MAX;
         let p = Plan {
             created_at: max,
             duration: max,
+            progress: ProgressModel::Steady,
             fails: false,
             waits_for_commit: true,
         };
