@@ -91,7 +91,7 @@ impl Client {
     ///
     /// The stream owns a clone of the client and may be moved to another
     /// task. Jobs at different targets: merge their streams with
-    /// [`futures::stream::select_all`]; they still share the limiter.
+    /// [`select_all`](futures::stream::select_all()); they still share the limiter.
     pub fn wait_for_import_jobs<I>(
         &self,
         target: impl Into<Target>,

@@ -211,7 +211,8 @@ pub struct EmulatorBuilder {
     milvus: bool,
     cluster_ids: Vec<String>,
     projects: Vec<(String, String)>,
-    job_duration: Duration,
+    /// The shortest and the longest job; each job's is drawn between them.
+    job_durations: (Duration, Duration),
     progress_model: ProgressModel,
     fail_substrings: Vec<String>,
     manual_clock: bool,
@@ -230,7 +231,7 @@ impl Default for EmulatorBuilder {
             milvus: false,
             cluster_ids: vec!["in01-emulator".to_owned()],
             projects: vec![(DEFAULT_PROJECT.0.to_owned(), DEFAULT_PROJECT.1.to_owned())],
-            job_duration: Duration::from_secs(3),
+            job_durations: (Duration::from_secs(3), Duration::from_secs(3)),
             progress_model: ProgressModel::Steady,
             fail_substrings: Vec::new(),
             manual_clock: false,
@@ -251,7 +252,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("milvus", &self.milvus)
             .field("cluster_ids", &self.cluster_ids)
             .field("projects", &self.projects)
-            .field("job_duration", &self.job_duration)
+            .field("job_durations", &self.job_durations)
             .field("progress_model", &self.progress_model)
             .field("fail_substrings", &self.fail_substrings)
             .field("manual_clock", &self.manual_clock)
@@ -313,7 +314,15 @@ impl EmulatorBuilder {
 
     /// How long a job takes from create to `Completed`, in emulator time.
     pub fn job_duration(mut self, duration: Duration) -> Self {
-        self.job_duration = duration;
+        self.job_durations = (duration, duration);
+        self
+    }
+
+    /// Jobs of different lengths: each job's duration is drawn at random,
+    /// uniformly between `shortest` and `longest`, when it is created. For
+    /// following many jobs that do not all end together.
+    pub fn job_durations(mut self, shortest: Duration, longest: Duration) -> Self {
+        self.job_durations = (shortest, longest.max(shortest));
         self
     }
 
@@ -416,7 +425,7 @@ impl EmulatorBuilder {
                 api_key: self.api_key.unwrap_or_else(|| default_key.to_owned()),
                 cluster_ids: self.cluster_ids.into_iter().collect(),
                 projects: self.projects.into_iter().collect(),
-                job_duration: self.job_duration,
+                job_durations: self.job_durations,
                 fail_substrings: self.fail_substrings,
                 body_read_timeout: self.body_read_timeout,
             },
@@ -478,9 +487,18 @@ pub(crate) struct Config {
     pub(crate) api_key: String,
     pub(crate) cluster_ids: HashSet<String>,
     pub(crate) projects: HashSet<(String, String)>,
-    pub(crate) job_duration: Duration,
+    /// The shortest and the longest job.
+    pub(crate) job_durations: (Duration, Duration),
     pub(crate) fail_substrings: Vec<String>,
     pub(crate) body_read_timeout: Duration,
+}
+
+impl Config {
+    /// The duration of a job created now.
+    pub(crate) fn job_duration(&self) -> Duration {
+        let (shortest, longest) = self.job_durations;
+        shortest + (longest - shortest).mul_f64(fastrand::f64())
+    }
 }
 
 /// State shared between the server task and the handle.

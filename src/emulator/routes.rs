@@ -94,7 +94,7 @@ impl Call<'_> {
         let created = lock(&shared.store).create(
             new,
             shared.clock.now(),
-            shared.config.job_duration,
+            shared.config.job_duration(),
             &shared.config.fail_substrings,
         );
         let (job_id, _created) =

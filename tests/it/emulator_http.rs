@@ -1272,3 +1272,35 @@ async fn a_client_that_stops_reading_is_cut_after_the_write_timeout() {
     assert!(closed.is_ok(), "still open after reading {got} bytes");
     assert!(got < PIPELINED * one, "{got} of {} bytes", PIPELINED * one);
 }
+
+/// `job_durations`: each job's length is drawn between the two bounds, so
+/// jobs created together end apart; none ends before the shortest, all by
+/// the longest.
+#[tokio::test]
+async fn job_durations_spread_the_ends_of_jobs_created_together() {
+    let h = Emulator::builder()
+        .api_key(KEY)
+        .cluster_ids([CLUSTER])
+        .job_durations(Duration::from_secs(10), Duration::from_secs(20))
+        .manual_clock()
+        .start()
+        .await
+        .expect("emulator starts");
+    for i in 0..20 {
+        create(&h, "coll", &format!("s3://bucket/spread/{i}.json")).await;
+    }
+    h.advance(Duration::from_millis(9_999));
+    assert!(h.jobs().iter().all(|j| j.state != JobState::Completed));
+    h.advance(Duration::from_millis(10_001));
+    let ends: HashSet<Duration> = h
+        .jobs()
+        .iter()
+        .map(|j| {
+            assert_eq!(j.state, JobState::Completed);
+            let end = j.finished_at.expect("finished");
+            assert!((Duration::from_secs(10)..=Duration::from_secs(20)).contains(&end));
+            end
+        })
+        .collect();
+    assert!(ends.len() > 10, "ends drawn apart: {ends:?}");
+}
