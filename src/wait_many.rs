@@ -4,14 +4,13 @@
 //! read by the same rules as [`Client::wait_for_import_job`] (its own
 //! [`PollSchedule`](crate::PollSchedule), failure count and outcome), but
 //! every poll goes through the one client, so all of them share its rate
-//! limiter. When several jobs are due, the one whose predicted finish is
-//! nearest is polled first: the next poll is given only once the limiter
-//! has room for it, so a slot goes to the job that needs it most rather than
-//! to whichever asked first.
+//! limiter. When more jobs are due than the limiter lets through, the one
+//! whose poll is needed soonest goes first (its predicted finish, or for a
+//! job backing off, its due time plus its pause): the next poll is chosen
+//! only once the limiter has room for it, so a slot goes to the job that
+//! needs it most rather than to whichever asked first.
 
-#[cfg(test)]
-use std::time::Duration;
-use std::{collections::VecDeque, pin::Pin, task::Poll};
+use std::{collections::VecDeque, pin::Pin, task::Poll, time::Duration};
 
 use futures::{FutureExt, Stream, StreamExt, stream::FuturesUnordered};
 use tokio::time::Instant;
@@ -87,7 +86,8 @@ impl Client {
     /// ([`ClientBuilder::rate_limit`](crate::ClientBuilder::rate_limit)):
     /// with a limit of N, no one-second window holds more than N describes,
     /// however many jobs are followed. When more jobs are due than the limit
-    /// lets through, the ones whose predicted finish is nearest go first.
+    /// lets through, the ones whose predicted finish is nearest go first,
+    /// and a job still backing off is not starved by them.
     ///
     /// The stream owns a clone of the client and may be moved to another
     /// task. Jobs at different targets: merge their streams with
@@ -122,6 +122,9 @@ struct Job {
     /// When its next poll is due; `None` while one is in flight, or once
     /// it has ended.
     due: Option<Instant>,
+    /// The pause that set `due`: how late its poll may come before the
+    /// wait is worse than a backoff one step longer.
+    pause: Duration,
 }
 
 /// What woke the stream.
@@ -169,6 +172,7 @@ impl Many {
                     follow: Follow::new(&options),
                     job_id,
                     due: Some(started),
+                    pause: Duration::ZERO,
                 });
             }
         }
@@ -253,20 +257,29 @@ impl Many {
         .await
     }
 
-    /// The due job to poll first: the nearest predicted finish (one past
-    /// first: the job is overdue). Jobs without a prediction come after
-    /// those with one, longest due first: their polls are a backoff, which
-    /// may wait, while a job predicted to end now is seen late if it waits.
+    /// The due job to poll first: the earliest instant by which a poll is
+    /// needed. For a job whose predicted finish is still ahead of its poll,
+    /// that finish: of two jobs about to end, the nearer is polled first.
+    /// For any other (backing off without a rate, or past its predicted
+    /// finish), its due time plus the pause that set it: a poll that late
+    /// only makes its backoff one step longer. So no job starves behind a
+    /// crowd of jobs near their end, and none near its end waits behind a
+    /// crowd of backoffs.
     fn most_needed(&self, now: Instant) -> Option<usize> {
         self.jobs
             .iter()
             .enumerate()
-            .filter(|(_, j)| j.due.is_some_and(|due| due <= now))
-            .min_by_key(|(_, j)| match j.follow.predicted_finish() {
-                Some(finish) => (false, self.started.checked_add(finish)),
-                None => (true, j.due),
+            .filter_map(|(i, j)| {
+                let due = j.due.filter(|due| *due <= now)?;
+                let finish = j.follow.predicted_finish();
+                let needed = match finish.and_then(|f| self.started.checked_add(f)) {
+                    Some(finish) if finish > due => finish,
+                    _ => due + j.pause,
+                };
+                Some((needed, i))
             })
-            .map(|(i, _)| i)
+            .min()
+            .map(|(_, i)| i)
     }
 
     /// Starts the poll of the job most in need, and lets it take its rate
@@ -326,8 +339,8 @@ impl Many {
             }
         }
         let job = &mut self.jobs[i];
-        let pause = job.follow.next_delay(self.started.elapsed());
-        job.due = Some(Instant::now() + pause);
+        job.pause = job.follow.next_delay(self.started.elapsed());
+        job.due = Some(Instant::now() + job.pause);
     }
 
     /// Ends the wait of every job not in flight: the deadline has passed.
@@ -371,7 +384,7 @@ mod tests {
     use crate::{ImportState, progress::progress_at};
 
     #[tokio::test(start_paused = true)]
-    async fn due_jobs_are_polled_nearest_predicted_finish_first() {
+    async fn due_jobs_are_polled_by_when_a_poll_is_needed() {
         let client = Client::builder()
             .api_key("k")
             .base_url("http://127.0.0.1:9")
@@ -380,40 +393,54 @@ mod tests {
         let ids = ["slow", "fresh", "fast", "stalled"].map(String::from);
         let mut many = Many::new(client, "c".into(), ids.into_iter(), WaitOptions::default());
         let secs = Duration::from_secs;
-        // (job, [(at, percent)]): slow ends at 90 s, fast at 22.5 s;
-        // stalled was to end at 9 s; fresh has no rate.
-        let readings: [(usize, &[(u64, u8)]); 4] = [
-            (0, &[(0, 10), (10, 20)]),
-            (1, &[(10, 0)]),
-            (2, &[(0, 10), (10, 50)]),
-            (3, &[(0, 10), (5, 60), (40, 60)]),
+        // (job, [(at, percent)], due, pause): slow is to end at 90 s, fast
+        // at 22.5 s; stalled was to end at 9 s; fresh has no rate.
+        /// (job, readings as (at, percent), due, pause), in seconds.
+        type Case = (usize, &'static [(u64, u8)], u64, u64);
+        let jobs: [Case; 4] = [
+            (0, &[(0, 10), (10, 20)], 19, 9),
+            (1, &[(10, 0)], 17, 4),
+            (2, &[(0, 10), (10, 50)], 18, 1),
+            (3, &[(0, 10), (5, 60), (15, 60)], 16, 8),
         ];
-        for (i, seen) in readings {
+        for (i, seen, due, pause) in jobs {
+            let job = &mut many.jobs[i];
             for &(at, percent) in seen {
                 let answer = Ok(progress_at(ImportState::Importing, percent));
-                let job = &mut many.jobs[i];
                 assert!(matches!(
                     job.follow.observe(&job.job_id, answer, secs(at), false),
                     Seen::Moved(_) | Seen::Same
                 ));
             }
+            job.due = Some(many.started + secs(due));
+            job.pause = secs(pause);
         }
-        tokio::time::advance(secs(60)).await;
+        tokio::time::advance(secs(20)).await;
         let now = Instant::now();
-        // Not due: never chosen.
+        let order = |many: &mut Many| {
+            let dues: Vec<_> = many.jobs.iter().map(|j| j.due).collect();
+            let mut order = vec![];
+            while let Some(i) = many.most_needed(now) {
+                order.push(many.jobs[i].job_id.clone());
+                many.jobs[i].due = None;
+            }
+            for (job, due) in many.jobs.iter_mut().zip(dues) {
+                job.due = due;
+            }
+            order
+        };
+        // Needed by: fresh 17 + 4 = 21 s, fast 22.5 s (its finish, ahead
+        // of its due time), stalled 16 + 8 = 24 s (past its finish), slow
+        // 90 s.
+        assert_eq!(order(&mut many), ["fresh", "fast", "stalled", "slow"]);
+        // A job not due yet is never chosen.
         many.jobs[1].due = Some(now + secs(1));
-        let mut order = vec![];
-        while let Some(i) = many.most_needed(now) {
-            order.push(many.jobs[i].job_id.as_str().to_owned());
-            many.jobs[i].due = None;
-        }
-        assert_eq!(order, ["stalled", "fast", "slow"]);
-        // A job without a rate comes after every job with one: its polls
-        // are a backoff.
-        many.jobs[0].due = Some(now);
+        assert_eq!(order(&mut many), ["fast", "stalled", "slow"]);
+        // A backoff long due goes before a job about to end: no starvation.
         many.jobs[1].due = Some(many.started);
-        assert_eq!(many.most_needed(now), Some(0));
-        many.jobs[0].due = None;
-        assert_eq!(many.most_needed(now), Some(1));
+        many.jobs[1].pause = secs(1);
+        assert_eq!(order(&mut many), ["fresh", "fast", "stalled", "slow"]);
+        many.jobs[1].pause = secs(23);
+        assert_eq!(order(&mut many), ["fast", "fresh", "stalled", "slow"]);
     }
 }
