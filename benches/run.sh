@@ -51,7 +51,7 @@ echo "python for pymilvus: $ZI_BENCH_PYTHON"
 section "build (release profile, benches)"
 cargo bench --locked --all-features --no-run 2>&1 | tail -n 3
 
-for bench in client_overhead vs_pymilvus load_memory wait_detection; do
+for bench in client_overhead vs_pymilvus load_memory wait_detection wait_many; do
   section "cargo bench --bench $bench"
   cargo bench --locked --all-features --bench "$bench" 2>/dev/null | tee "$OUT/$bench.txt"
 done
