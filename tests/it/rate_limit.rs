@@ -52,13 +52,19 @@ async fn describe_at_once(h: &EmulatorHandle, c: &Client) -> Vec<Duration> {
     {
         assert!(result.is_ok(), "describe #{i}: {result:?}");
     }
+    let at = describe_arrivals(h);
+    assert_eq!(at.len(), CALLS, "every describe reached the emulator once");
+    at
+}
+
+/// When the emulator received each describe, earliest first.
+fn describe_arrivals(h: &EmulatorHandle) -> Vec<Duration> {
     let mut at: Vec<Duration> = h
         .requests()
         .into_iter()
         .filter(|r| r.path == DESCRIBE)
         .map(|r| r.at)
         .collect();
-    assert_eq!(at.len(), CALLS, "every describe reached the emulator once");
     at.sort();
     at
 }
@@ -147,13 +153,7 @@ async fn many_jobs_followed_at_once_stay_within_the_limit() {
         .filter(|e| matches!(e, JobEvent::Ended { outcome: Ok(done), .. } if !done.awaits_commit()))
         .count();
     assert_eq!(completed, ids.len(), "{events:?}");
-    let mut at: Vec<Duration> = h
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == DESCRIBE)
-        .map(|r| r.at)
-        .collect();
-    at.sort();
+    let at = describe_arrivals(&h);
     assert!(at.len() > ids.len(), "{} describes", at.len());
     let busiest = busiest_second(&at);
     assert!(
