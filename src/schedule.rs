@@ -151,7 +151,11 @@ impl PollSchedule {
         let doubled = self
             .min
             .saturating_mul(1u32.checked_shl(n).unwrap_or(u32::MAX));
-        doubled.mul_f64(1.0 + JITTER * jitter).min(self.max)
+        // Through f64, which cannot overflow the way `Duration::mul_f64`
+        // panics on, for any interval a caller may set.
+        Duration::try_from_secs_f64(doubled.as_secs_f64() * (1.0 + JITTER * jitter))
+            .unwrap_or(Duration::MAX)
+            .min(self.max)
     }
 }
 
@@ -322,6 +326,12 @@ mod tests {
             for jitter in [-1.0, 0.0, 0.5, 2.0, f64::INFINITY] {
                 assert_eq!(s.next_delay(secs(i as f64), jitter), secs(0.5));
             }
+        }
+        // Intervals as long as a `Duration` goes: no overflow.
+        let mut s = PollSchedule::new(Duration::MAX, Duration::MAX);
+        for (i, p) in [0u8, 0, 50, 60].into_iter().enumerate() {
+            s.record(secs(i as f64), p);
+            assert_eq!(s.next_delay(secs(i as f64), 1.0), Duration::MAX);
         }
         let mut s = PollSchedule::new(MIN, MAX);
         for n in 0..100 {

@@ -127,6 +127,13 @@ struct Job {
     pause: Duration,
 }
 
+/// `by` after `at`, or about 30 years after it where that overflows (an
+/// interval as long as a `Duration` goes): as `tokio::time::sleep` does.
+fn later(at: Instant, by: Duration) -> Instant {
+    at.checked_add(by)
+        .unwrap_or_else(|| at + Duration::from_secs(86_400 * 365 * 30))
+}
+
 /// What woke the stream.
 enum Woke {
     Answered(Box<Done>),
@@ -274,7 +281,7 @@ impl Many {
                 let finish = j.follow.predicted_finish();
                 let needed = match finish.and_then(|f| self.started.checked_add(f)) {
                     Some(finish) if finish > due => finish,
-                    _ => due + j.pause,
+                    _ => later(due, j.pause),
                 };
                 Some((needed, i))
             })
@@ -340,7 +347,7 @@ impl Many {
         }
         let job = &mut self.jobs[i];
         job.pause = job.follow.next_delay(self.started.elapsed());
-        job.due = Some(Instant::now() + job.pause);
+        job.due = Some(later(Instant::now(), job.pause));
     }
 
     /// Ends the wait of every job not in flight: the deadline has passed.

@@ -352,3 +352,30 @@ async fn a_failed_poll_is_an_event_and_the_wait_goes_on() {
         assert_eq!(r.json(), json!({"clusterId": CLUSTER, "jobId": JOB_ID}));
     }
 }
+
+/// Intervals as long as a `Duration` goes overflow no clock arithmetic:
+/// one poll each, then the deadline ends the waits, one job or many.
+#[tokio::test]
+async fn the_longest_intervals_neither_panic_nor_outlive_the_deadline() {
+    let h = start().await;
+    let c = client(&h.base_url());
+    let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL);
+    let job_id = c.create_import_job(job).await.unwrap().job_id;
+    let options = || {
+        WaitOptions::default()
+            .interval(Duration::MAX, Duration::MAX)
+            .timeout(Duration::from_millis(100))
+    };
+    let one = c.wait_for_import_job(CLUSTER, &job_id, options()).await;
+    assert!(matches!(one, Err(WaitError::TimedOut { .. })), "{one:?}");
+    let seen = by_job(
+        c.wait_for_import_jobs(CLUSTER, [job_id.as_str()], options())
+            .collect()
+            .await,
+    );
+    assert!(matches!(
+        seen[&job_id].ended.as_slice(),
+        [Err(WaitError::TimedOut { .. })]
+    ));
+    assert_eq!(describes_of(&h, &job_id), 2, "one poll per wait");
+}
