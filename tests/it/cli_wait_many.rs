@@ -139,7 +139,7 @@ fn assert_events(text: &str, id: &str, end: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn three_jobs_in_text_print_a_line_per_event_and_exit_0() {
     // Long enough that the first poll of each job sees it running.
-    let h = emulator(KEY, Duration::from_millis(1500)).await;
+    let h = emulator(KEY, Duration::from_secs(3)).await;
     let mut ids = Vec::new();
     for _ in 0..3 {
         ids.push(create(&h, URL).await);
