@@ -261,16 +261,11 @@ impl Client {
         loop {
             let answer = self.describe_until(target, job_id, deadline).await;
             let past_deadline = deadline.is_some_and(|d| Instant::now() >= d);
-            match follow.observe(job_id, answer, started.elapsed(), past_deadline) {
-                Seen::Same => {}
-                Seen::Moved(progress) => options.report_progress(&progress),
-                Seen::PollFailed(e) => options.report_poll_error(&e),
-                Seen::Ended { outcome, moved } => {
-                    if moved && let Some(progress) = outcome_progress(&outcome) {
-                        options.report_progress(progress);
-                    }
-                    return outcome;
-                }
+            let at = started.elapsed();
+            if let Seen::Ended { outcome, .. } =
+                follow.observe(job_id, answer, at, past_deadline, options)
+            {
+                return outcome;
             }
             let pause = follow.next_delay(started.elapsed());
             let pause = match deadline {
@@ -289,13 +284,13 @@ impl Client {
 }
 
 impl WaitOptions {
-    pub(crate) fn report_progress(&mut self, progress: &ImportProgress) {
+    fn report_progress(&mut self, progress: &ImportProgress) {
         if let Some(report) = self.on_progress.as_mut() {
             report(progress);
         }
     }
 
-    pub(crate) fn report_poll_error(&mut self, e: &Error) {
+    fn report_poll_error(&mut self, e: &Error) {
         if let Some(report) = self.on_poll_error.as_mut() {
             report(e);
         }
@@ -311,9 +306,7 @@ impl WaitOptions {
 }
 
 /// The progress a finished wait last saw, where it saw any.
-pub(crate) fn outcome_progress(
-    outcome: &Result<WaitOutcome, WaitError>,
-) -> Option<&ImportProgress> {
+fn outcome_progress(outcome: &Result<WaitOutcome, WaitError>) -> Option<&ImportProgress> {
     match outcome {
         Ok(done) => Some(done.progress()),
         Err(e) => e.last_progress(),
@@ -370,9 +363,33 @@ impl Follow {
         }
     }
 
-    /// Reads one poll's answer, made `at` into the wait; `past_deadline`:
-    /// the wait's deadline had passed when it came back.
+    /// Reads one poll's answer, made `at` into the wait (`past_deadline`:
+    /// the wait's deadline had passed when it came back), and tells the
+    /// options' callbacks of news: a move, a failed poll, a last answer
+    /// that moved too.
     pub(crate) fn observe(
+        &mut self,
+        job_id: &str,
+        answer: Result<ImportProgress, Error>,
+        at: Duration,
+        past_deadline: bool,
+        options: &mut WaitOptions,
+    ) -> Seen {
+        let seen = self.read(job_id, answer, at, past_deadline);
+        match &seen {
+            Seen::Same => {}
+            Seen::Moved(progress) => options.report_progress(progress),
+            Seen::PollFailed(e) => options.report_poll_error(e),
+            Seen::Ended { outcome, moved } => {
+                if let Some(progress) = outcome_progress(outcome).filter(|_| *moved) {
+                    options.report_progress(progress);
+                }
+            }
+        }
+        seen
+    }
+
+    fn read(
         &mut self,
         job_id: &str,
         answer: Result<ImportProgress, Error>,

@@ -314,10 +314,10 @@ impl Many {
                 let at = self.started.elapsed();
                 let past_deadline = self.deadline.is_some_and(|d| Instant::now() >= d);
                 let job = &mut self.jobs[i];
-                (
-                    i,
-                    job.follow.observe(&job.job_id, answer, at, past_deadline),
-                )
+                let seen =
+                    job.follow
+                        .observe(&job.job_id, answer, at, past_deadline, &mut self.options);
+                (i, seen)
             }
             Done::Aborted(i, ended) => {
                 self.end(i, Err(ended));
@@ -328,19 +328,14 @@ impl Many {
         match seen {
             Seen::Same => {}
             Seen::Moved(progress) => {
-                self.options.report_progress(&progress);
                 self.events
                     .push_back(JobEvent::Progress { job_id, progress });
             }
             Seen::PollFailed(error) => {
-                self.options.report_poll_error(&error);
                 self.events
                     .push_back(JobEvent::PollFailed { job_id, error });
             }
-            Seen::Ended { outcome, moved } => {
-                if moved && let Some(progress) = crate::wait::outcome_progress(&outcome) {
-                    self.options.report_progress(progress);
-                }
+            Seen::Ended { outcome, .. } => {
                 self.finish(i, outcome);
                 return;
             }
@@ -414,8 +409,10 @@ mod tests {
             let job = &mut many.jobs[i];
             for &(at, percent) in seen {
                 let answer = Ok(progress_at(ImportState::Importing, percent));
+                let options = &mut many.options;
                 assert!(matches!(
-                    job.follow.observe(&job.job_id, answer, secs(at), false),
+                    job.follow
+                        .observe(&job.job_id, answer, secs(at), false, options),
                     Seen::Moved(_) | Seen::Same
                 ));
             }

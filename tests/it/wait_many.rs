@@ -20,7 +20,7 @@ use zilliz_import::{
 use crate::common::{
     API_KEY, CLUSTER, JOB_ID, SEED_URL,
     faulty_server::{Fault, FaultyServer},
-    progress,
+    progress, recording,
 };
 
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
@@ -325,10 +325,21 @@ async fn a_failed_poll_is_an_event_and_the_wait_goes_on() {
     ])
     .await;
     let c = client(server.url());
+    let failed = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&failed);
+    let (options, reported) = recording(fast_wait().on_poll_error(move |e| {
+        sink.lock().unwrap().push(e.status());
+    }));
     let events: Vec<JobEvent> = c
-        .wait_for_import_jobs(CLUSTER, [JOB_ID], fast_wait())
+        .wait_for_import_jobs(CLUSTER, [JOB_ID], options)
         .collect()
         .await;
+    // The callbacks are told as the events are: the last answer too.
+    assert_eq!(
+        *reported.lock().unwrap(),
+        [(ImportState::Importing, 40), (ImportState::Completed, 100)]
+    );
+    assert_eq!(*failed.lock().unwrap(), [Some(503), Some(503)]);
     let kinds: Vec<String> = events
         .iter()
         .map(|e| match e {
