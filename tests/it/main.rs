@@ -7,6 +7,7 @@
 
 mod common;
 
+mod abort_grace;
 #[cfg(feature = "cli")]
 mod cli;
 #[cfg(feature = "cli")]
