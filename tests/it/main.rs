@@ -13,6 +13,8 @@ mod cli;
 #[cfg(feature = "cli")]
 mod cli_deployments;
 #[cfg(feature = "cli")]
+mod cli_tls_files;
+#[cfg(feature = "cli")]
 mod cli_two_phase;
 #[cfg(feature = "cli")]
 mod cli_wait_many;

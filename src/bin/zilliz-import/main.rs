@@ -3,6 +3,7 @@
 mod args;
 mod output;
 mod progress_bar;
+mod tls_files;
 
 use std::{num::NonZeroU32, process::ExitCode, sync::OnceLock, time::Duration};
 
@@ -10,8 +11,8 @@ use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use futures::StreamExt;
 use tokio::time::Instant;
 use zilliz_import::{
-    Client, ClientBuilder, CloudTarget, CreateImportJob, Error, JobEvent, ListImportJobs, Target,
-    WaitOptions, emulator::Emulator,
+    Client, CloudTarget, CreateImportJob, Error, JobEvent, ListImportJobs, Target, WaitOptions,
+    emulator::Emulator,
 };
 
 use args::{Cli, Command, CreateArgs, EmulatorArgs, ListArgs, TargetArgs};
@@ -127,7 +128,7 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
     if let Some(url) = cli.base_url {
         builder = builder.base_url(url);
     }
-    builder = tls(builder, &cli.ca_cert, &cli.client_cert, &cli.client_key)?;
+    builder = tls_files::tls(builder, &cli.ca_cert, &cli.client_cert, &cli.client_key)?;
     if let Some(per_second) = NonZeroU32::new(cli.rate_limit) {
         builder = builder.rate_limit(per_second);
     }
@@ -260,29 +261,6 @@ impl TargetArgs {
             None => target,
         }
     }
-}
-
-/// The TLS files, read now so a missing or unreadable one is named (exit 2)
-/// before anything is sent. Their contents never appear in a message.
-fn tls(
-    mut builder: ClientBuilder,
-    ca: &Option<std::path::PathBuf>,
-    cert: &Option<std::path::PathBuf>,
-    key: &Option<std::path::PathBuf>,
-) -> Result<ClientBuilder, Error> {
-    let read = |flag: &str, path: &std::path::Path| {
-        std::fs::read(path).map_err(|e| {
-            Error::InvalidConfig(format!("{flag} {}: cannot read: {e}", path.display()))
-        })
-    };
-    if let Some(ca) = ca {
-        builder = builder.ca_certificate_pem(read("--ca-cert", ca)?);
-    }
-    if let (Some(cert), Some(key)) = (cert, key) {
-        builder =
-            builder.client_identity_pem(read("--client-cert", cert)?, read("--client-key", key)?);
-    }
-    Ok(builder)
 }
 
 async fn create(
