@@ -13,6 +13,10 @@ mod cli;
 #[cfg(feature = "cli")]
 mod cli_deployments;
 #[cfg(feature = "cli")]
+mod cli_signals;
+#[cfg(feature = "cli")]
+mod cli_timeouts;
+#[cfg(feature = "cli")]
 mod cli_tls_files;
 #[cfg(feature = "cli")]
 mod cli_two_phase;
