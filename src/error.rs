@@ -161,9 +161,9 @@ pub enum Error {
         attempts: u32,
     },
 
-    /// The call's deadline (its operation timeout, or the deadline of the
-    /// wait it polls for) passed before a request could be sent: nothing was
-    /// sent.
+    /// The call's deadline (its operation timeout, the deadline of the wait
+    /// it polls for, or the grace of an abort on timeout) passed before a
+    /// request could be sent: nothing was sent.
     #[error("the call's deadline passed before a request could be sent")]
     DeadlineReached,
 }

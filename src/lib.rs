@@ -51,6 +51,7 @@ pub use target::{CloudTarget, Target};
 pub use transport::Transport;
 pub use two_phase::Settled;
 pub use wait::{
-    DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback, WaitOptions, WaitOutcome,
+    DEFAULT_ABORT_GRACE, DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback,
+    WaitOptions, WaitOutcome,
 };
 pub use wait_many::JobEvent;

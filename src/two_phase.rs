@@ -9,8 +9,8 @@
 //! refusal is checked with describe and reported as the success it is.
 
 use crate::{
-    Client, Error, ImportState, Target,
-    client::{Operation, with_database},
+    AbortOnTimeout, Client, Error, ImportState, Target, WaitError,
+    client::{Deadline, Operation, with_database},
     codes,
 };
 
@@ -75,7 +75,8 @@ impl Client {
         target: impl Into<Target>,
         job_id: &str,
     ) -> Result<Settled, Error> {
-        self.settle(Action::Commit, &target.into(), job_id).await
+        self.settle(Action::Commit, &target.into(), job_id, None)
+            .await
     }
 
     /// Aborts an import: it stops, what it staged is discarded, and the job
@@ -90,16 +91,52 @@ impl Client {
         target: impl Into<Target>,
         job_id: &str,
     ) -> Result<Settled, Error> {
-        self.settle(Action::Abort, &target.into(), job_id).await
+        self.settle(Action::Abort, &target.into(), job_id, None)
+            .await
     }
 
+    /// When `ended` is a wait timed out: the job aborted, the abort ending
+    /// `by` (the wait's grace after its deadline), and its fate recorded in
+    /// `ended`. Any other error is handed back as it is.
+    pub(crate) async fn abort_timed_out(
+        &self,
+        target: &Target,
+        job_id: &str,
+        ended: WaitError,
+        by: Deadline,
+    ) -> WaitError {
+        let WaitError::TimedOut {
+            waited,
+            last,
+            last_error,
+            abort: None,
+        } = ended
+        else {
+            return ended;
+        };
+        let abort = match self.settle(Action::Abort, target, job_id, by).await {
+            Ok(settled) => AbortOnTimeout::Accepted(settled),
+            Err(e) => AbortOnTimeout::Failed(Box::new(e)),
+        };
+        WaitError::TimedOut {
+            waited,
+            last,
+            last_error,
+            abort: Some(abort),
+        }
+    }
+
+    /// Sends `action`, and checks a refusal with a describe; both end by
+    /// one deadline: the operation timeout from now, or `outer` if sooner.
     async fn settle(
         &self,
         action: Action,
         target: &Target,
         job_id: &str,
+        outer: Deadline,
     ) -> Result<Settled, Error> {
         self.check_job(target, job_id)?;
+        let deadline = self.deadline(outer);
         let body = target.job_reference(job_id);
         let db = target.database_name();
         let raw = self.pipeline();
@@ -108,13 +145,13 @@ impl Client {
         // worst it is refused, which is checked below.
         let answer = match action {
             Action::Commit => {
-                self.call(Operation::Commit, true, None, &scrubber, || {
+                self.call(Operation::Commit, true, deadline, &scrubber, || {
                     with_database!(raw.commit_import_job().body(body.clone()), db).send()
                 })
                 .await
             }
             Action::Abort => {
-                self.call(Operation::Abort, true, None, &scrubber, || {
+                self.call(Operation::Abort, true, deadline, &scrubber, || {
                     with_database!(raw.abort_import_job().body(body.clone()), db).send()
                 })
                 .await
@@ -131,7 +168,7 @@ impl Client {
             Err(e) if may_be_about_state(&e) => e,
             Err(e) => return Err(e),
         };
-        match self.describe_until(target, job_id, None).await {
+        match self.describe_until(target, job_id, deadline).await {
             Ok(now) if action.took_effect(&now.state, now.is_aborted()) => {
                 tracing::info!(job_id, state = %now.state, error = %refusal, "refused, but the job had already moved on: done");
                 Ok(Settled {

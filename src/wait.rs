@@ -13,12 +13,17 @@ use std::{fmt, time::Duration};
 use tokio::time::Instant;
 
 use crate::{
-    AbortOnTimeout, Client, Error, ImportProgress, ImportState, PollSchedule, Target, WaitError,
+    Client, Error, ImportProgress, ImportState, PollSchedule, Target, WaitError, client::Deadline,
     codes, progress::settle,
 };
 
 /// How many polls in a row may fail before a wait gives up, by default.
 pub const DEFAULT_MAX_POLL_FAILURES: u32 = 10;
+
+/// How long after its deadline a wait told to abort on timeout gives the
+/// abort, by default: one request, which is quick when the server is well,
+/// with room for a retry after a lost connection.
+pub const DEFAULT_ABORT_GRACE: Duration = Duration::from_secs(10);
 
 /// A callback told of each change in a job's progress.
 pub type ProgressCallback = Box<dyn FnMut(&ImportProgress) + Send>;
@@ -36,6 +41,7 @@ pub struct WaitOptions {
     on_poll_error: Option<PollErrorCallback>,
     max_poll_failures: u32,
     abort_on_timeout: bool,
+    abort_grace: Duration,
     through_uncommitted: bool,
 }
 
@@ -101,6 +107,7 @@ impl Default for WaitOptions {
             on_poll_error: None,
             max_poll_failures: DEFAULT_MAX_POLL_FAILURES,
             abort_on_timeout: false,
+            abort_grace: DEFAULT_ABORT_GRACE,
             through_uncommitted: false,
         }
     }
@@ -116,6 +123,7 @@ impl fmt::Debug for WaitOptions {
             .field("on_poll_error", &self.on_poll_error.is_some())
             .field("max_poll_failures", &self.max_poll_failures)
             .field("abort_on_timeout", &self.abort_on_timeout)
+            .field("abort_grace", &self.abort_grace)
             .field("through_uncommitted", &self.through_uncommitted)
             .finish()
     }
@@ -162,11 +170,26 @@ impl WaitOptions {
 
     /// When the deadline passes, abort the job rather than leave it running
     /// (off by default): for a job that must not land late. The abort is
-    /// sent after the deadline, bounded by the client's own timeouts, and
-    /// its fate is in [`WaitError::TimedOut`]'s `abort`. A server refuses
-    /// to abort a job already committing or completed.
+    /// sent after the deadline and must end within
+    /// [`abort_grace`](Self::abort_grace) of it, so the wait returns by
+    /// then; its fate is in [`WaitError::TimedOut`]'s `abort`. A server
+    /// refuses to abort a job already committing or completed.
     pub fn abort_on_timeout(mut self, abort: bool) -> Self {
         self.abort_on_timeout = abort;
+        self
+    }
+
+    /// How long after the deadline the abort of
+    /// [`abort_on_timeout`](Self::abort_on_timeout) may take, its retries
+    /// and its wait for the rate limiter included (default
+    /// [`DEFAULT_ABORT_GRACE`]). An abort cut short by it fails with
+    /// [`Error::Timeout`] (it may have been sent) or
+    /// [`Error::DeadlineReached`] (it was not); for many jobs, the grace
+    /// bounds all their aborts together. Without it, the abort would be
+    /// bounded only by the client's own timeouts: a server that never
+    /// answers would hold the wait for minutes past its deadline.
+    pub fn abort_grace(mut self, grace: Duration) -> Self {
+        self.abort_grace = grace;
         self
     }
 
@@ -211,41 +234,17 @@ impl Client {
         mut options: WaitOptions,
     ) -> Result<WaitOutcome, WaitError> {
         let target = target.into();
-        let ended = self.poll_until_end(&target, job_id, &mut options).await;
+        let started = Instant::now();
+        let deadline = started.checked_add(options.timeout);
+        let ended = self
+            .poll_until_end(&target, job_id, started, deadline, &mut options)
+            .await;
         match ended {
             Err(timed_out) if options.abort_on_timeout => {
-                Err(self.abort_timed_out(&target, job_id, timed_out).await)
+                let by = options.abort_deadline(deadline);
+                Err(self.abort_timed_out(&target, job_id, timed_out, by).await)
             }
             other => other,
-        }
-    }
-
-    /// When `ended` is a wait timed out: the job aborted, and the abort's
-    /// fate recorded in it. Any other error is handed back as it is.
-    pub(crate) async fn abort_timed_out(
-        &self,
-        target: &Target,
-        job_id: &str,
-        ended: WaitError,
-    ) -> WaitError {
-        let WaitError::TimedOut {
-            waited,
-            last,
-            last_error,
-            abort: None,
-        } = ended
-        else {
-            return ended;
-        };
-        let abort = match self.abort_import_job(target.clone(), job_id).await {
-            Ok(settled) => AbortOnTimeout::Accepted(settled),
-            Err(e) => AbortOnTimeout::Failed(Box::new(e)),
-        };
-        WaitError::TimedOut {
-            waited,
-            last,
-            last_error,
-            abort: Some(abort),
         }
     }
 
@@ -253,10 +252,10 @@ impl Client {
         &self,
         target: &Target,
         job_id: &str,
+        started: Instant,
+        deadline: Option<Instant>,
         options: &mut WaitOptions,
     ) -> Result<WaitOutcome, WaitError> {
-        let started = Instant::now();
-        let deadline = started.checked_add(options.timeout);
         let mut follow = Follow::new(options);
         loop {
             let answer = self.describe_until(target, job_id, deadline).await;
@@ -302,6 +301,14 @@ impl WaitOptions {
 
     pub(crate) fn aborts_on_timeout(&self) -> bool {
         self.abort_on_timeout
+    }
+
+    /// By when the abort on timeout must end: the grace after the wait's
+    /// `deadline` (or after now, without one); `None` past the clock's end.
+    pub(crate) fn abort_deadline(&self, deadline: Option<Instant>) -> Deadline {
+        deadline
+            .unwrap_or_else(Instant::now)
+            .checked_add(self.abort_grace)
     }
 }
 

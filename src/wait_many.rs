@@ -365,8 +365,9 @@ impl Many {
             Err(ended @ WaitError::TimedOut { .. }) if self.options.aborts_on_timeout() => {
                 let (client, target) = (self.client.clone(), self.target.clone());
                 let job_id = self.jobs[i].job_id.clone();
+                let by = self.options.abort_deadline(self.deadline);
                 self.in_flight.push(Box::pin(async move {
-                    Done::Aborted(i, client.abort_timed_out(&target, &job_id, ended).await)
+                    Done::Aborted(i, client.abort_timed_out(&target, &job_id, ended, by).await)
                 }));
             }
             outcome => self.end(i, outcome),

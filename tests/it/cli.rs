@@ -138,8 +138,18 @@ fn help_lists_the_commands_and_exit_codes() {
              3 the API answered with an error code (e.g. a refused commit or abort) \
              4 network, HTTP or decoding failure; \
              a listing the server kept from ending (a page repeated, or the page limit reached) \
-             5 the import job failed, or was aborted 6 waiting for the job timed out, or --timeout passed \
-             before a request could be sent 141 stdout was closed"
+             5 the import job failed, or was aborted 6 --timeout passed: waiting for the job timed out, \
+             or a request was cut short (the error says it may have been sent) or could not be sent \
+             130 interrupted by SIGINT (Ctrl-C) 141 stdout was closed before everything was printed \
+             (as SIGPIPE would) 143 terminated by SIGTERM"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "A job that `create` started is reported however the command ends (an error, a \
+             signal, a closed stdout): with --output json as the document {\"jobId\": ...} on \
+             stdout, and in a note on stderr."
         ),
         "{text}"
     );

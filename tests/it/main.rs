@@ -7,10 +7,17 @@
 
 mod common;
 
+mod abort_grace;
 #[cfg(feature = "cli")]
 mod cli;
 #[cfg(feature = "cli")]
 mod cli_deployments;
+#[cfg(feature = "cli")]
+mod cli_signals;
+#[cfg(feature = "cli")]
+mod cli_timeouts;
+#[cfg(feature = "cli")]
+mod cli_tls_files;
 #[cfg(feature = "cli")]
 mod cli_two_phase;
 #[cfg(feature = "cli")]

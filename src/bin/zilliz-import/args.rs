@@ -3,6 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use zilliz_import::DEFAULT_ABORT_GRACE;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -13,12 +14,18 @@ Exit codes:
   4  network, HTTP or decoding failure; a listing the server kept from
      ending (a page repeated, or the page limit reached)
   5  the import job failed, or was aborted
-  6  waiting for the job timed out, or --timeout passed before a request
-     could be sent
+  6  --timeout passed: waiting for the job timed out, or a request was cut
+     short (the error says it may have been sent) or could not be sent
+130  interrupted by SIGINT (Ctrl-C)
 141  stdout was closed before everything was printed (as SIGPIPE would)
+143  terminated by SIGTERM
 
 `wait` with several JOB_IDs exits with the worst of its jobs' codes, worst
-first: 2 (nothing was sent), 5, 3, 4, 6, then 0.";
+first: 2 (nothing was sent), 5, 3, 4, 6, then 0.
+
+A job that `create` started is reported however the command ends (an error,
+a signal, a closed stdout): with --output json as the document
+{\"jobId\": ...} on stdout, and in a note on stderr.";
 
 const SECRET_FLAGS: &str = "Flags on a command line are visible to other users of the machine \
 (ps, /proc); prefer the environment variable.";
@@ -123,8 +130,9 @@ pub enum Command {
         /// Then wait for the job to complete, showing its progress.
         #[arg(long)]
         wait: bool,
-        /// With --wait: give up after this long (e.g. 90s, 10m, 2h).
-        #[arg(long, value_parser = parse_timeout, default_value = "24h", requires = "wait")]
+        /// Give up after this long (e.g. 90s, 10m, 2h): the commit, and with
+        /// --wait the wait.
+        #[arg(long, value_parser = parse_timeout, default_value = "24h")]
         timeout: Duration,
     },
     /// Abort an import job: it stops and its staged data is discarded (it
@@ -135,10 +143,15 @@ pub enum Command {
         target: TargetArgs,
         /// The job's id.
         job_id: String,
+        /// Give up after this long (e.g. 30s, 2m); without it, the client's
+        /// own bounds apply (3 attempts of at most 30s each).
+        #[arg(long, value_parser = parse_timeout)]
+        timeout: Option<Duration>,
     },
     /// Run a local emulator of the import API until stopped. Prints its base
     /// URL as the first line on stdout. Uses --api-key as the key (or, with
-    /// --milvus, the `user:password` token) it accepts.
+    /// --milvus, the `user:password` token) it accepts. Ctrl-C (SIGINT)
+    /// stops it, exit 0; SIGTERM too, exit 143.
     Emulator(EmulatorArgs),
 }
 
@@ -221,8 +234,10 @@ pub struct CreateArgs {
     /// With --wait: give up after this many failed polls in a row.
     #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_POLL_FAILURES, value_parser = clap::value_parser!(u32).range(1..), requires = "wait")]
     pub max_poll_failures: u32,
-    /// With --wait: abort the job if --timeout passes first.
-    #[arg(long, requires = "wait")]
+    #[arg(long, requires = "wait", help = format!(
+        "With --wait: abort the job if --timeout passes first; the abort has up to {} more",
+        grace()
+    ))]
     pub abort_on_timeout: bool,
 }
 
@@ -236,10 +251,18 @@ pub struct WaitArgs {
     /// Give up on a job after this many of its polls failed in a row.
     #[arg(long, default_value_t = zilliz_import::DEFAULT_MAX_POLL_FAILURES, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_poll_failures: u32,
-    /// Abort the job (each job still running) if --timeout passes first
-    /// (exit 6 still; the output says whether the abort was accepted).
-    #[arg(long)]
+    #[arg(long, help = format!(
+        "Abort the job (each job still running) if --timeout passes first; the abort has up \
+         to {} more (exit 6 still; the output says whether the abort was accepted)",
+        grace()
+    ))]
     pub abort_on_timeout: bool,
+}
+
+/// How long an abort on timeout may take after the deadline: the library's
+/// grace, which the CLI keeps.
+fn grace() -> humantime::FormattedDuration {
+    humantime::format_duration(DEFAULT_ABORT_GRACE)
 }
 
 #[derive(Debug, Args)]

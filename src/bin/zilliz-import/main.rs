@@ -1,33 +1,36 @@
 //! `zilliz-import`: the crate's client and emulator on the command line.
 
 mod args;
+mod exit_codes;
+mod last_words;
 mod output;
 mod progress_bar;
+mod signals;
+mod tls_files;
 
-use std::{num::NonZeroU32, process::ExitCode, sync::OnceLock, time::Duration};
+use std::{num::NonZeroU32, process::ExitCode, time::Duration};
 
 use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use futures::StreamExt;
 use tokio::time::Instant;
 use zilliz_import::{
-    Client, ClientBuilder, CloudTarget, CreateImportJob, Error, JobEvent, ListImportJobs, Target,
-    WaitOptions, emulator::Emulator,
+    Client, CloudTarget, CreateImportJob, Error, JobEvent, ListImportJobs, Target, WaitOptions,
+    emulator::Emulator,
 };
 
 use args::{Cli, Command, CreateArgs, EmulatorArgs, ListArgs, TargetArgs};
+use last_words::{Interrupted, Write, sending};
 use output::{Closed, Failure, Printed, Printer};
-
-/// A job this run created, for the last words of a run that then fails or
-/// panics: its id is what a script needs to not start a second import.
-static CREATED: OnceLock<String> = OnceLock::new();
+use signals::{Signal, Signals};
 
 /// How a command ended, short of an error: its result printed, or stdout
 /// closed before it could be.
 enum Ended {
     Done,
     StdoutClosed,
-    /// The result, printed, tells of failures (a wait for several jobs);
-    /// the program exits with this code.
+    /// The program exits with this code: the result, printed, tells of
+    /// failures (a wait for several jobs), or the emulator was stopped by
+    /// SIGTERM.
     Reported(u8),
 }
 
@@ -42,7 +45,7 @@ impl From<Printed> for Ended {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    quiet_panics();
+    last_words::quiet_panics();
     let matches = Cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // Which flags came from the environment: a cluster id or storage keys
@@ -63,41 +66,20 @@ async fn main() -> ExitCode {
             .exit();
     }
     init_logging(cli.verbose);
+    last_words::set_mode(cli.output);
     let printer = Printer::new(cli.output);
-    match run(cli, &printer).await {
-        Ok(Ended::Done) => ExitCode::SUCCESS,
-        Ok(Ended::StdoutClosed) => ExitCode::from(output::EXIT_STDOUT_CLOSED),
-        Ok(Ended::Reported(code)) => ExitCode::from(code),
-        Err(e) => {
-            let created = CREATED.get().map(String::as_str);
-            let closed = created.is_some_and(|id| printer.created_before_failure(id).is_err());
-            printer.error(&e, created);
-            if closed {
-                return ExitCode::from(output::EXIT_STDOUT_CLOSED);
-            }
-            ExitCode::from(output::exit_code(&e))
-        }
+    // Caught before anything is sent: a signal then ends the run through
+    // the same last words as a failure, the job it created named.
+    let mut signals = Signals::catch();
+    if let Command::Emulator(args) = cli.command {
+        let ended = emulator(args, cli.api_key, &mut signals).await;
+        return last_words::exit(&printer, ended.map_err(Failure::from));
     }
-}
-
-/// The last line of defence, not the fix: a panic's message can quote
-/// whatever was being handled (server text, a request), so the hook names
-/// only where it happened, and the job this run created, if any.
-fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        output::note_line(&format!(
-            "zilliz-import: internal error{at} (a bug; details withheld, as they may hold secrets)"
-        ));
-        if let Some(id) = CREATED.get() {
-            output::note_line(&format!(
-                "note: import job {id} was created and goes on server-side"
-            ));
-        }
-    }));
+    let ended = tokio::select! {
+        ended = run(cli, &printer) => ended,
+        signal = signals.next() => Err(Failure::Interrupted(Interrupted::by(signal))),
+    };
+    last_words::exit(&printer, ended)
 }
 
 /// Only this crate's own events are shown: dependencies' trace output could
@@ -119,23 +101,25 @@ fn init_logging(verbose: u8) {
 }
 
 async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
-    if let Command::Emulator(args) = cli.command {
-        return Ok(emulator(args, cli.api_key).await?);
-    }
     let started = Instant::now();
     let mut builder = Client::builder().api_key(cli.api_key.unwrap_or_default());
     if let Some(url) = cli.base_url {
         builder = builder.base_url(url);
     }
-    builder = tls(builder, &cli.ca_cert, &cli.client_cert, &cli.client_key)?;
+    builder = tls_files::tls(builder, &cli.ca_cert, &cli.client_cert, &cli.client_key)?;
     if let Some(per_second) = NonZeroU32::new(cli.rate_limit) {
         builder = builder.rate_limit(per_second);
     }
-    if let Command::Create(args) = &cli.command
-        && args.wait
-    {
-        // `--timeout` bounds the whole command, the create included.
-        builder = builder.operation_timeout(args.timeout);
+    // A `--timeout` bounds its whole command: every call it makes ends by
+    // then (a wait after a create or a commit gets what is left).
+    let timeout = match &cli.command {
+        Command::Create(args) => args.wait.then_some(args.timeout),
+        Command::Commit { timeout, .. } => Some(*timeout),
+        Command::Abort { timeout, .. } => *timeout,
+        _ => None,
+    };
+    if let Some(timeout) = timeout {
+        builder = builder.operation_timeout(timeout);
     }
     let client = builder.build()?;
     match cli.command {
@@ -167,19 +151,21 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
             timeout,
         } => {
             let target = target.target();
-            let settled = client.commit_import_job(&target, &job_id).await?;
+            let commit = client.commit_import_job(&target, &job_id);
+            let settled = sending(Write::Commit, commit).await?;
             if !then_wait {
                 return Ok(printer.settled("commit", &settled).into());
             }
             printer.note(&output::settled_text("commit", &settled));
             // Just committed: a server may show Uncommitted for a moment.
             let options = WaitOptions::default()
-                .timeout(timeout)
+                .timeout(time_left(timeout, started))
                 .through_uncommitted(true);
             wait(&client, &target, &job_id, options, printer).await
         }
-        Command::Abort { target, job_id } => {
-            let settled = client.abort_import_job(target.target(), &job_id).await?;
+        Command::Abort { target, job_id, .. } => {
+            let abort = client.abort_import_job(target.target(), &job_id);
+            let settled = sending(Write::Abort, abort).await?;
             Ok(printer.settled("abort", &settled).into())
         }
         Command::Emulator(_) => unreachable!("handled above"),
@@ -262,29 +248,6 @@ impl TargetArgs {
     }
 }
 
-/// The TLS files, read now so a missing or unreadable one is named (exit 2)
-/// before anything is sent. Their contents never appear in a message.
-fn tls(
-    mut builder: ClientBuilder,
-    ca: &Option<std::path::PathBuf>,
-    cert: &Option<std::path::PathBuf>,
-    key: &Option<std::path::PathBuf>,
-) -> Result<ClientBuilder, Error> {
-    let read = |flag: &str, path: &std::path::Path| {
-        std::fs::read(path).map_err(|e| {
-            Error::InvalidConfig(format!("{flag} {}: cannot read: {e}", path.display()))
-        })
-    };
-    if let Some(ca) = ca {
-        builder = builder.ca_certificate_pem(read("--ca-cert", ca)?);
-    }
-    if let (Some(cert), Some(key)) = (cert, key) {
-        builder =
-            builder.client_identity_pem(read("--client-cert", cert)?, read("--client-key", key)?);
-    }
-    Ok(builder)
-}
-
 async fn create(
     client: &Client,
     args: CreateArgs,
@@ -330,18 +293,25 @@ async fn create(
     if let Some(key) = args.idempotency_key {
         job = job.idempotency_key(key);
     }
-    let created = client.create_import_job(job).await?;
-    let _ = CREATED.set(created.job_id.clone());
+    let created = sending(Write::Create, client.create_import_job(job)).await?;
+    last_words::created(&created.job_id);
     if !args.wait {
         return Ok(printer.created(&created).into());
     }
     printer.note(&format!("created import job {}", created.job_id));
-    let left = args.timeout.saturating_sub(started.elapsed());
     let options = WaitOptions::default()
-        .timeout(left.max(Duration::from_millis(1)))
+        .timeout(time_left(args.timeout, started))
         .max_poll_failures(args.max_poll_failures)
         .abort_on_timeout(args.abort_on_timeout);
     wait(client, &target, &created.job_id, options, printer).await
+}
+
+/// What is left of a command's `timeout` for the wait that ends it, the
+/// command having `started` then (at least a moment, so the wait polls once).
+fn time_left(timeout: Duration, started: Instant) -> Duration {
+    timeout
+        .saturating_sub(started.elapsed())
+        .max(Duration::from_millis(1))
 }
 
 /// One URL goes as the seed's `objectUrl`; several as `objectUrls`, one
@@ -453,7 +423,8 @@ async fn wait_many(
     }
     // In the order given; the stream ends each job exactly once.
     ends.sort_by_key(|(id, _)| ids.iter().position(|given| given == id));
-    let worst = output::worst_exit_code(ends.iter().map(|(_, end)| output::end_exit_code(end)));
+    let worst =
+        exit_codes::worst_exit_code(ends.iter().map(|(_, end)| exit_codes::end_exit_code(end)));
     if printer.waited_many(&ends, !view.draws_bars()).is_err() {
         return Ok(Ended::StdoutClosed);
     }
@@ -463,7 +434,14 @@ async fn wait_many(
     })
 }
 
-async fn emulator(args: EmulatorArgs, api_key: Option<String>) -> Result<Ended, Error> {
+/// Serves until a signal: SIGINT (Ctrl-C, its documented stop) exits 0,
+/// SIGTERM 143; either shuts the server down cleanly first, unless a
+/// second signal comes while it does.
+async fn emulator(
+    args: EmulatorArgs,
+    api_key: Option<String>,
+    signals: &mut Signals,
+) -> Result<Ended, Error> {
     let mut builder = Emulator::builder();
     if args.milvus {
         builder = builder.milvus();
@@ -488,7 +466,13 @@ async fn emulator(args: EmulatorArgs, api_key: Option<String>) -> Result<Ended, 
         handle.shutdown().await;
         return Ok(Ended::StdoutClosed);
     }
-    let _ = tokio::signal::ctrl_c().await;
-    handle.shutdown().await;
-    Ok(Ended::Done)
+    let signal = signals.next().await;
+    tokio::select! {
+        () = handle.shutdown() => {}
+        _ = signals.next() => {}
+    }
+    Ok(match signal {
+        Signal::Interrupt => Ended::Done,
+        Signal::Terminate => Ended::Reported(signal.exit_code()),
+    })
 }

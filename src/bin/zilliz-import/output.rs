@@ -16,11 +16,7 @@ use zilliz_import::{
     Settled, WaitError, WaitOutcome, WalkError,
 };
 
-use crate::args::Output;
-
-/// The exit code of a program whose stdout was closed under it, as a shell
-/// reports one killed by SIGPIPE.
-pub const EXIT_STDOUT_CLOSED: u8 = 141;
+use crate::{args::Output, exit_codes::exit_code, last_words::Interrupted};
 
 /// stdout went away (or failed) before everything was printed.
 #[derive(Debug)]
@@ -29,12 +25,15 @@ pub struct Closed;
 /// What printing a result gives.
 pub type Printed = Result<(), Closed>;
 
-/// Why a command failed: one call, or how a wait or a page walk ended.
+/// Why a command failed: one call, how a wait or a page walk ended, a
+/// signal, or (reported only when a job was created) a closed stdout.
 #[derive(Debug)]
 pub enum Failure {
     Call(Error),
     Wait(WaitError),
     Walk(WalkError),
+    Interrupted(Interrupted),
+    StdoutClosed,
 }
 
 impl From<Error> for Failure {
@@ -57,11 +56,12 @@ impl From<WalkError> for Failure {
 
 impl Failure {
     /// The failed call, when one request's failure is what ended the command.
-    fn call(&self) -> Option<&Error> {
+    pub fn call(&self) -> Option<&Error> {
         match self {
             Failure::Call(e) => Some(e),
             Failure::Wait(e) => e.request_error(),
             Failure::Walk(e) => e.request_error(),
+            Failure::Interrupted(_) | Failure::StdoutClosed => None,
         }
     }
 }
@@ -82,6 +82,8 @@ impl std::fmt::Display for Failure {
             Failure::Call(e) => e.fmt(f),
             Failure::Wait(e) => e.fmt(f),
             Failure::Walk(e) => e.fmt(f),
+            Failure::Interrupted(e) => e.fmt(f),
+            Failure::StdoutClosed => f.write_str("stdout was closed before the result was printed"),
         }
     }
 }
@@ -390,6 +392,9 @@ fn rows(printer: &Printer, records: &[ImportJobSummary]) -> Printed {
 /// have been sent (`delivery`) and how often it was tried; how a wait or a
 /// walk ended says neither, as it is not one request.
 fn error_json(failure: &Failure) -> Value {
+    if let Failure::Interrupted(interrupted) = failure {
+        return interrupted.json();
+    }
     let Some(e) = failure.call() else {
         let mut v = json!({ "kind": outcome_kind(failure), "message": failure.to_string() });
         if let Failure::Wait(WaitError::TimedOut {
@@ -469,64 +474,7 @@ fn outcome_kind(failure: &Failure) -> &'static str {
         Failure::Wait(WaitError::TimedOut { .. }) => "wait_timed_out",
         Failure::Walk(WalkError::PageLimitReached { .. }) => "page_limit_reached",
         Failure::Walk(WalkError::Stalled { .. }) => "pagination_stalled",
+        Failure::StdoutClosed => "stdout_closed",
         _ => "other",
-    }
-}
-
-/// The documented exit codes (see `--help`).
-pub fn exit_code(failure: &Failure) -> u8 {
-    match failure {
-        Failure::Wait(WaitError::JobFailed { .. } | WaitError::Aborted { .. }) => 5,
-        Failure::Wait(WaitError::TimedOut { .. }) => 6,
-        _ => match failure.call() {
-            Some(Error::InvalidInput { .. } | Error::InvalidConfig(_)) => 2,
-            Some(Error::Api { .. }) => 3,
-            Some(Error::DeadlineReached) => 6,
-            // A walk that stopped short: the server misbehaved.
-            _ => 4,
-        },
-    }
-}
-
-/// One job's exit code: 0 when its wait ended well.
-pub fn end_exit_code(end: &WaitEnd) -> u8 {
-    end.as_ref().err().map_or(0, exit_code)
-}
-
-/// The exit codes of several jobs' outcomes, worst first (`wait` with
-/// several ids exits with the worst; see `--help`): refused before sending,
-/// a job failed or aborted, the API's error, a network, HTTP or decoding
-/// failure, a wait timed out, success.
-const WORST_FIRST: [u8; 6] = [2, 5, 3, 4, 6, 0];
-
-/// The worst of `codes` by [`WORST_FIRST`] (a code not in it, which
-/// [`exit_code`] never gives, ranks with the worst); 0 for none.
-pub fn worst_exit_code(codes: impl IntoIterator<Item = u8>) -> u8 {
-    codes
-        .into_iter()
-        .min_by_key(|code| WORST_FIRST.iter().position(|c| c == code).unwrap_or(0))
-        .unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_worst_exit_code_follows_the_documented_order() {
-        assert_eq!(worst_exit_code([]), 0);
-        assert_eq!(worst_exit_code([0, 0]), 0);
-        assert_eq!(worst_exit_code([0, 6, 0]), 6);
-        assert_eq!(worst_exit_code([6, 4, 0]), 4);
-        assert_eq!(worst_exit_code([4, 3, 6]), 3);
-        assert_eq!(worst_exit_code([3, 5, 4, 6, 0]), 5);
-        assert_eq!(worst_exit_code([5, 2, 3]), 2);
-        // Every pair, both ways round: the order is total.
-        for (i, worse) in WORST_FIRST.iter().enumerate() {
-            for better in &WORST_FIRST[i..] {
-                assert_eq!(worst_exit_code([*worse, *better]), *worse);
-                assert_eq!(worst_exit_code([*better, *worse]), *worse);
-            }
-        }
     }
 }
