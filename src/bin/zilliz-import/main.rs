@@ -471,7 +471,8 @@ async fn emulator(args: EmulatorArgs, api_key: Option<String>) -> Result<Ended, 
     let mut builder = builder
         .listen(args.listen)
         .cluster_ids(args.cluster_ids)
-        .job_duration(args.job_duration);
+        .job_duration(args.job_duration)
+        .job_memory_limit(args.job_memory_limit);
     if let Some(key) = api_key {
         builder = builder.api_key(key);
     }
