@@ -185,8 +185,9 @@ pub const MAX_RECORDED_BODY_BYTES: usize = 64 * 1024;
 pub const DEFAULT_JOB_LIMIT: usize = 10_000;
 
 /// How many bytes of jobs are kept by default (see
-/// [`EmulatorBuilder::job_memory_limit`]): 256 MiB, room for 10,000 jobs of a
-/// few files or a hundred creates of 2 MB each, the largest body accepted.
+/// [`EmulatorBuilder::job_memory_limit`]): 256 MiB, room for the default
+/// 10,000 jobs of a few files each, or for about 130 of the largest creates
+/// a body can hold (1,000 groups of 1,900-character paths).
 pub const DEFAULT_JOB_MEMORY_LIMIT: usize = 256 * 1024 * 1024;
 
 /// How long a client has to send a whole request head, and how long a
