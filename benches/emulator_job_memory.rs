@@ -10,77 +10,18 @@
 //! - `EMU_BENCH_CREATES`: how many creates (default 200);
 //! - `EMU_BENCH_ARGS`: more arguments for `zilliz-import emulator`, split on
 //!   whitespace (e.g. `--job-duration 1h`, `--job-memory-limit 64MiB`);
-//! - `EMU_BENCH_BIN`: another `zilliz-import` binary to run (an older build).
+//! - `ZI_BENCH_CLI`: another `zilliz-import` binary to run (an older build).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::Instant;
 
+use common::{API_KEY, CLUSTER, StandaloneEmulator, env_usize, proc_kib};
 use serde_json::{Value, json};
 
-const KEY: &str = "bench-key";
-const CLUSTER: &str = "in01-bench";
 const GROUPS: usize = 1_000;
 const PATH_CHARS: usize = 1_900;
 const SAMPLES: usize = 10;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// Kills and reaps the emulator when dropped.
-struct Emulator(Child);
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the emulator on a free port and returns it with its base URL.
-fn spawn() -> (Emulator, String) {
-    let bin = std::env::var("EMU_BENCH_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_zilliz-import").to_owned());
-    let extra = std::env::var("EMU_BENCH_ARGS").unwrap_or_default();
-    let mut child = Command::new(&bin)
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--cluster-id",
-            CLUSTER,
-        ])
-        .args(extra.split_whitespace())
-        .env_clear()
-        .env("ZILLIZ_API_KEY", KEY)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
-    let stdout = child.stdout.take().expect("piped stdout");
-    let emulator = Emulator(child);
-    let mut base = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut base)
-        .expect("the emulator prints its URL");
-    (emulator, base.trim().to_owned())
-}
 
 /// Create number `i`: 1,000 groups of one URL of exactly 1,900 characters.
 fn body(i: usize) -> Value {
@@ -109,13 +50,15 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async move {
-        let (emulator, base) = spawn();
-        let pid = emulator.0.id();
+        let extra = std::env::var("EMU_BENCH_ARGS").unwrap_or_default();
+        let emulator =
+            StandaloneEmulator::spawn_with(&extra.split_whitespace().collect::<Vec<_>>());
+        let (base, pid) = (&emulator.base_url, emulator.pid().to_string());
         let client = reqwest::Client::new();
         let post = |path: &'static str, body: Value| {
             let request = client
                 .post(format!("{base}/v2/vectordb/jobs/import/{path}"))
-                .bearer_auth(KEY)
+                .bearer_auth(API_KEY)
                 .json(&body);
             async move {
                 let answer = request.send().await.ok()?;
@@ -130,7 +73,7 @@ fn main() {
         let started = Instant::now();
         let mut samples = vec![Sample {
             creates: 0,
-            rss_kib: rss_kib(pid),
+            rss_kib: proc_kib(&pid, "VmRSS:"),
             held: 0,
             seconds: 0.0,
         }];
@@ -144,7 +87,7 @@ fn main() {
             if (i + 1) % sample_every == 0 {
                 samples.push(Sample {
                     creates: i + 1,
-                    rss_kib: rss_kib(pid),
+                    rss_kib: proc_kib(&pid, "VmRSS:"),
                     held: held().await,
                     seconds: started.elapsed().as_secs_f64(),
                 });
@@ -153,7 +96,7 @@ fn main() {
         println!(
             "emulator_job_memory: {creates} creates of {GROUPS} groups of {PATH_CHARS}-character \
              URLs ({body_bytes} bytes each); emulator args: {:?}",
-            std::env::var("EMU_BENCH_ARGS").unwrap_or_default()
+            extra
         );
         println!();
         println!("| creates | emulator RSS (MiB) | jobs held | elapsed (s) |");
