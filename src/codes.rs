@@ -19,6 +19,10 @@ pub const MILVUS_MISSING_PARAMETERS: i64 = 1802;
 /// groups, several files in a single-file group); also what describe
 /// answers for a job that does not exist.
 pub const MILVUS_IMPORT_FAILED: i64 = 2100;
+/// The cluster is busy with other imports; retry later (v1). The emulator
+/// answers it on the control plane when its unfinished jobs leave no room
+/// for another.
+pub const CLUSTER_BUSY_V1: i64 = 47055;
 /// A parameter is wrong.
 pub const BAD_PARAMETER: i64 = 80000;
 /// Illegal token (v1).

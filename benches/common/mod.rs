@@ -140,12 +140,18 @@ pub struct StandaloneEmulator {
 
 impl StandaloneEmulator {
     pub fn spawn() -> StandaloneEmulator {
+        Self::spawn_with(&[])
+    }
+
+    /// [`StandaloneEmulator::spawn`] with more arguments for `emulator`.
+    pub fn spawn_with(extra: &[&str]) -> StandaloneEmulator {
         let exe = std::env::var_os("ZI_BENCH_CLI")
             .map(PathBuf::from)
             .or_else(|| option_env!("CARGO_BIN_EXE_zilliz-import").map(PathBuf::from))
             .expect("the zilliz-import binary: build with the `cli` feature or set ZI_BENCH_CLI");
         let mut child = Command::new(exe)
             .args(["--api-key", API_KEY, "emulator", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .env_remove("ZILLIZ_BASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -187,6 +193,14 @@ pub fn proc_kib(pid: &str, field: &str) -> u64 {
 
 pub fn rss_kib() -> u64 {
     proc_kib("self", "VmRSS:")
+}
+
+/// A count from the environment, or `default` when unset or not a number.
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The `p`-th percentile (0..=100) of sorted samples, nearest rank.

@@ -168,7 +168,7 @@ fn progress(call: &Call<'_>, job: &Job) -> types::ImportJobProgressData {
         .files
         .iter()
         .map(|f| types::ImportJobFileDetail {
-            file_name: Some(f.name.clone()),
+            file_name: Some(f.name().to_owned()),
             file_size: Some(f.size),
             progress: Some(progress),
             complete_time: Some(complete_time.clone()),

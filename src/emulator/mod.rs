@@ -107,11 +107,14 @@
 //!   bytes; see [`EmulatorBuilder::request_log_capacity`]);
 //! - a request's body is read only after its path, method and bearer token
 //!   have been accepted, and at most [`MAX_BODY_BYTES`] of it;
-//! - finished jobs are forgotten, oldest first, once more than
-//!   [`DEFAULT_JOB_LIMIT`] jobs are held ([`EmulatorBuilder::job_limit`]);
-//!   running ones are kept, and so are two-phase jobs until they are
-//!   committed or aborted: the one thing a client can make the emulator
-//!   hold for ever, one job per create;
+//! - the jobs held are bounded in count and in bytes: finished jobs are
+//!   forgotten, oldest first, to keep at most [`DEFAULT_JOB_LIMIT`] jobs
+//!   ([`EmulatorBuilder::job_limit`]) and [`DEFAULT_JOB_MEMORY_LIMIT`]
+//!   bytes ([`EmulatorBuilder::job_memory_limit`]), whatever their shape;
+//!   running jobs are kept, and so are two-phase jobs until they are
+//!   committed or aborted, past the count but not past the bytes: a create
+//!   that unfinished jobs leave no room for is refused (47055; 2100 on
+//!   Milvus), storing nothing;
 //! - a request head must arrive within [`DEFAULT_HEADER_READ_TIMEOUT`], which
 //!   also closes idle keep-alive connections; a body within
 //!   [`DEFAULT_BODY_READ_TIMEOUT`]; and a write that makes no progress for
@@ -123,6 +126,7 @@ mod clock;
 mod cloud;
 mod log;
 mod milvus;
+mod retention;
 mod routes;
 mod server;
 mod store;
@@ -180,6 +184,12 @@ pub const MAX_RECORDED_BODY_BYTES: usize = 64 * 1024;
 /// How many jobs are kept by default before finished ones are forgotten.
 pub const DEFAULT_JOB_LIMIT: usize = 10_000;
 
+/// How many bytes of jobs are kept by default (see
+/// [`EmulatorBuilder::job_memory_limit`]): 256 MiB, room for the default
+/// 10,000 jobs of a few files each, or for about 130 of the largest creates
+/// a body can hold (1,000 groups of 1,900-character paths).
+pub const DEFAULT_JOB_MEMORY_LIMIT: usize = 256 * 1024 * 1024;
+
 /// How long a client has to send a whole request head, and how long a
 /// keep-alive connection may sit idle, by default.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -219,6 +229,7 @@ pub struct EmulatorBuilder {
     listen: SocketAddr,
     request_log_capacity: usize,
     job_limit: usize,
+    job_memory_limit: usize,
     header_read_timeout: Duration,
     body_read_timeout: Duration,
     write_timeout: Duration,
@@ -238,6 +249,7 @@ impl Default for EmulatorBuilder {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
             job_limit: DEFAULT_JOB_LIMIT,
+            job_memory_limit: DEFAULT_JOB_MEMORY_LIMIT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
@@ -259,6 +271,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("listen", &self.listen)
             .field("request_log_capacity", &self.request_log_capacity)
             .field("job_limit", &self.job_limit)
+            .field("job_memory_limit", &self.job_memory_limit)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("write_timeout", &self.write_timeout)
@@ -369,17 +382,40 @@ impl EmulatorBuilder {
     /// [`DEFAULT_JOB_LIMIT`].
     ///
     /// Like the real service, which drops finished jobs after a retention
-    /// period, the emulator forgets them, but by count rather than by time so
-    /// tests that jump the clock see no difference: whenever a create leaves
-    /// more than `limit` jobs, the oldest are dropped while they have finished
-    /// (completed or failed), stopping at the oldest one still running.
-    /// Running jobs are never dropped, nor are two-phase jobs waiting for a
-    /// commit (or committing), so more than `limit` are held while that many
-    /// run or wait at once. A forgotten job is unknown (96026; 2100 on Milvus) to
-    /// describe, absent from list and from [`EmulatorHandle::jobs`], and its
-    /// `Idempotency-Key` is forgotten with it.
+    /// period, the emulator forgets them, but by count (and by bytes, see
+    /// [`job_memory_limit`](Self::job_memory_limit)) rather than by time so
+    /// tests that jump the clock see no difference: before a create stores
+    /// its job, the oldest finished (completed or failed) jobs are dropped
+    /// until at most `limit` are held with it, passing over the ones that
+    /// have not finished. Running jobs are never dropped, nor are two-phase
+    /// jobs waiting for a commit (or committing), so only they can make
+    /// more than `limit` jobs held; the job just created is always held (a
+    /// `limit` of 0 keeps just that one). A forgotten job is unknown
+    /// (96026; 2100 on Milvus) to describe, absent from list and from
+    /// [`EmulatorHandle::jobs`], and its `Idempotency-Key` is forgotten with
+    /// it. Listing order (creation order) and lookups are unaffected by
+    /// jobs dropped from between held ones.
     pub fn job_limit(mut self, limit: usize) -> Self {
         self.job_limit = limit;
+        self
+    }
+
+    /// How many bytes of jobs to keep; default [`DEFAULT_JOB_MEMORY_LIMIT`].
+    ///
+    /// A job is charged, once when created, an estimate of what it holds:
+    /// every string it keeps (paths, names, options, the idempotency key and
+    /// its index entry) plus a fixed overhead per job, per file and per
+    /// option (see [`EmulatorHandle::job_memory`]). Before a create stores
+    /// its job, the oldest finished jobs are dropped until the job fits, as
+    /// for [`job_limit`](Self::job_limit). Unfinished jobs are never
+    /// dropped, so when they and the new job would hold more than `bytes`,
+    /// the create is refused and stores nothing: code 47055 ("busy, retry
+    /// later") on the control plane, 2100 on Milvus, which also refuses
+    /// creates when it runs too many jobs; the message gives the bytes.
+    /// The emulator's memory is then about this budget, plus the request
+    /// log ([`REQUEST_LOG_MAX_BYTES`]) and what requests in flight hold.
+    pub fn job_memory_limit(mut self, bytes: usize) -> Self {
+        self.job_memory_limit = bytes;
         self
     }
 
@@ -430,7 +466,11 @@ impl EmulatorBuilder {
                 body_read_timeout: self.body_read_timeout,
             },
             clock: Clock::new(self.manual_clock),
-            store: Mutex::new(Store::new(self.job_limit).with_progress_model(self.progress_model)),
+            store: Mutex::new(
+                Store::new(self.job_limit)
+                    .with_memory_limit(self.job_memory_limit)
+                    .with_progress_model(self.progress_model),
+            ),
             requests: Mutex::new(RequestLog::new(
                 self.request_log_capacity,
                 REQUEST_LOG_MAX_BYTES,
@@ -582,6 +622,12 @@ impl EmulatorHandle {
     /// to the number created until finished jobs are forgotten.
     pub fn job_count(&self) -> usize {
         lock(&self.shared.store).len()
+    }
+
+    /// Bytes the jobs held take, as the emulator estimates them against
+    /// [`EmulatorBuilder::job_memory_limit`]; never more than that limit.
+    pub fn job_memory(&self) -> usize {
+        lock(&self.shared.store).bytes()
     }
 
     /// The most recent requests received (all of them until the log's

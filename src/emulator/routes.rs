@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::log::Entry;
-use super::store::{Action, JobTarget, NewJob};
+use super::store::{Action, JobTarget, NewJob, Refused};
 use super::{MAX_BODY_BYTES, MAX_RECORDED_BODY_BYTES, Mode, Shared, cloud, lock, milvus};
 use crate::{REDACTED, codes, generated::types, redact::redact_urls_in_text};
 
@@ -88,7 +88,10 @@ impl Call<'_> {
     /// Stores a validated create (or finds the job its idempotency key
     /// made) and answers with its id, as both modes do; refuses an
     /// `auto_commit` option that does not parse with the mode's invalid
-    /// parameter code (1100 on Milvus, 80000 on the control plane).
+    /// parameter code (1100 on Milvus, 80000 on the control plane), and a
+    /// job the memory budget has no room for beside the unfinished ones
+    /// with the mode's "too many jobs, retry later" code (2100 on Milvus,
+    /// as when it runs too many jobs; 47055 on the control plane).
     pub(crate) fn create_job(&self, new: NewJob) -> Handled {
         let shared = self.shared;
         let created = lock(&shared.store).create(
@@ -97,8 +100,17 @@ impl Call<'_> {
             shared.config.job_duration(),
             &shared.config.fail_substrings,
         );
-        let (job_id, _created) =
-            created.map_err(|problem| invalid_parameter(shared.config.mode, &problem))?;
+        let mode = shared.config.mode;
+        let (job_id, _created) = created.map_err(|refused| match refused {
+            Refused::InvalidOption(problem) => invalid_parameter(mode, &problem),
+            Refused::Full(full) => match mode {
+                Mode::Cloud => Reply::err(codes::CLUSTER_BUSY_V1, full.to_string()),
+                Mode::Milvus => Reply::err(
+                    codes::MILVUS_IMPORT_FAILED,
+                    format!("import failed: {full}"),
+                ),
+            },
+        })?;
         Ok(Reply::ok(&types::CreateImportJobResponse {
             code: 0,
             data: Some(types::CreatedImportJobData { job_id }),
@@ -123,12 +135,11 @@ impl Call<'_> {
         let mut store = lock(&shared.store);
         // Read under the lock, so settlements of one job are in clock order.
         let now = shared.clock.now();
-        let Some(job) = store.get_mut(job_id).filter(|j| j.target == *target) else {
+        let Some(settled) = store.settle(job_id, target, action, now) else {
             return Err(not_found());
         };
-        job.settle(action, now)
-            .map_err(|refusal| Reply::err(codes::MILVUS_IMPORT_FAILED, refusal))?;
         drop(store);
+        settled.map_err(|refusal| Reply::err(codes::MILVUS_IMPORT_FAILED, refusal))?;
         Ok(Reply::ok_with_data(&types::ImportJobActionResponse {
             code: 0,
             data: Map::new(),

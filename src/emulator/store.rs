@@ -17,10 +17,12 @@
 //! an abort is `Failed` at once with [`ABORTED_REASON`]. Before it, the plan
 //! alone does, so a read that took the clock just before a settlement sees
 //! the state just before it.
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
+use std::mem::size_of;
 use std::time::Duration;
 
-use super::{EmulatedJob, JobState};
+use super::retention::{ENTRY_OVERHEAD, Full, Held, footprint};
+use super::{DEFAULT_JOB_MEMORY_LIMIT, EmulatedJob, JobState};
 use crate::ABORTED_REASON;
 use crate::request::option_keys;
 pub(crate) use crate::two_phase::Action;
@@ -42,6 +44,21 @@ pub(crate) enum JobTarget {
     Milvus,
 }
 
+impl JobTarget {
+    /// Bytes its strings hold, each charged `per_string` besides its
+    /// capacity (see [`footprint`]).
+    pub(crate) fn heap_bytes(&self, per_string: usize) -> usize {
+        match self {
+            Self::Cluster(id) => id.capacity() + per_string,
+            Self::Project {
+                project_id,
+                region_id,
+            } => project_id.capacity() + region_id.capacity() + 2 * per_string,
+            Self::Milvus => 0,
+        }
+    }
+}
+
 /// Where a job's files come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Source {
@@ -58,14 +75,63 @@ pub(crate) enum Source {
 pub(crate) struct JobFile {
     /// The URL or path as sent.
     pub(crate) path: String,
-    /// The `fileName` describe reports.
-    pub(crate) name: String,
+    /// The `fileName` describe reports: read from `path` when it is the
+    /// path's tail, so a path is held once (see [`JobFile::name`]).
+    name: FileName,
     pub(crate) size: i64,
     pub(crate) rows: i64,
     pub(crate) fails: bool,
     /// Whether this file opens a new file group (groups are kept flat, one
     /// file after another, so a job holds no second copy of its paths).
     pub(crate) starts_group: bool,
+}
+
+/// Where a file's `fileName` is: a volume or Milvus path is its own name,
+/// and an object URL's name is its key, the end of the URL, unless parsing
+/// the URL changed it (percent-encoding, say).
+#[derive(Debug)]
+enum FileName {
+    /// The path from this byte on (a char boundary).
+    Tail(usize),
+    /// A name that is not the path's tail.
+    Own(Box<str>),
+}
+
+impl JobFile {
+    /// The file `path`, reported as `name`; stored once when `name` ends
+    /// `path`, as it nearly always does.
+    fn new(path: String, name: String) -> Self {
+        let name = match path.len().checked_sub(name.len()) {
+            Some(at) if path.ends_with(name.as_str()) => FileName::Tail(at),
+            _ => FileName::Own(name.into_boxed_str()),
+        };
+        Self {
+            path,
+            name,
+            size: 0,
+            rows: 0,
+            fails: false,
+            starts_group: false,
+        }
+    }
+
+    /// The `fileName` describe reports.
+    pub(crate) fn name(&self) -> &str {
+        match &self.name {
+            FileName::Tail(at) => self.path.get(*at..).unwrap_or_default(),
+            FileName::Own(name) => name,
+        }
+    }
+
+    /// Bytes the file holds beyond its own struct: its path, and its name
+    /// where that is not read from the path.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let own_name = match &self.name {
+            FileName::Tail(_) => 0,
+            FileName::Own(name) => name.len(),
+        };
+        self.path.capacity() + own_name
+    }
 }
 
 /// What a job does over time, fixed at create: from `created_at`, a tenth
@@ -166,7 +232,7 @@ impl Job {
 
     /// Names of all files, comma-separated, as one `fileName` for the whole job.
     pub(crate) fn file_name(&self) -> String {
-        let names: Vec<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<&str> = self.files.iter().map(JobFile::name).collect();
         names.join(",")
     }
 
@@ -209,6 +275,15 @@ impl Job {
     /// The state as of `now`.
     pub(crate) fn snapshot(&self, now: Duration) -> Snapshot {
         snapshot_at(&self.plan, self.settlement, now)
+    }
+
+    /// From when the job is finished (its snapshot has a `finished_at`)
+    /// for good, whatever the clock reads later; `None` while that instant
+    /// is not known yet (a two-phase job not committed or aborted) or lies
+    /// beyond the clock's range. What retention orders jobs by, without
+    /// taking a snapshot of each at every create.
+    pub(crate) fn finished_from(&self) -> Option<Duration> {
+        finished_from(&self.plan, self.settlement)
     }
 
     /// Records a commit or an abort at `now`, or says why it is refused
@@ -283,6 +358,29 @@ pub(crate) fn snapshot_at(plan: &Plan, settlement: Option<Settlement>, now: Dura
             }
         }
         _ => planned(plan, now),
+    }
+}
+
+/// [`Job::finished_from`], as a pure function of what a job stores.
+///
+/// The plan alone finishes a job half-way if it fails, at its end if it
+/// commits itself, never if it waits for a commit; an instant past the end
+/// of the clock (an overflow) is never reached. An abort finishes it at
+/// once; a commit a tenth of the duration later (as [`snapshot_at`] has it,
+/// saturating), whatever the plan said before (a commit is accepted only
+/// of a job the plan had not finished).
+pub(crate) fn finished_from(plan: &Plan, settlement: Option<Settlement>) -> Option<Duration> {
+    let by_plan = if plan.fails {
+        plan.created_at.checked_add(plan.duration / 2)
+    } else if plan.waits_for_commit {
+        None
+    } else {
+        plan.created_at.checked_add(plan.duration)
+    };
+    match settlement {
+        None => by_plan,
+        Some(Settlement::Aborted { at }) => Some(by_plan.map_or(at, |t| t.min(at))),
+        Some(Settlement::Committed { at }) => Some(at.saturating_add(plan.duration / 10)),
     }
 }
 
@@ -459,35 +557,46 @@ pub(crate) struct NewJob {
 /// database, collection.
 type IdemKey = (String, JobTarget, String, String);
 
-/// The jobs still held, in creation order, plus the index of idempotency keys.
+/// Why a create stored nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The `auto_commit` option does not parse (see [`auto_commit`]).
+    InvalidOption(String),
+    /// Unfinished jobs and this one would hold more than the byte budget.
+    Full(Full),
+}
+
+/// The jobs still held, plus the index of idempotency keys.
 ///
-/// Job ids are `id_base + seq`, where `seq` counts creates from 0, so a job is
-/// found from its id by arithmetic; jobs are only ever dropped from the front
-/// (see [`Store::prune`]), so `jobs[i]` has sequence number `first_seq + i`.
+/// Job ids are `id_base + seq`, where `seq` counts creates from 0, so a job
+/// is found from its id by arithmetic, then in [`Held`] by its sequence
+/// number, wherever pruning has left gaps.
 #[derive(Debug)]
 pub(crate) struct Store {
-    jobs: VecDeque<Job>,
-    first_seq: u64,
+    jobs: Held,
+    next_seq: u64,
+    /// When the newest job was created, held or not: creation order is
+    /// time order.
+    last_created_at: Duration,
     idempotency: HashMap<IdemKey, (u64, Duration)>,
     id_base: u64,
-    limit: usize,
     /// How the jobs created from now on report their percent.
     progress: ProgressModel,
 }
 
 impl Store {
-    /// `limit`: once more than this many jobs are held, the oldest finished
-    /// ones are dropped (see [`Store::prune`]).
+    /// At most `limit` jobs, unfinished ones apart, and
+    /// [`DEFAULT_JOB_MEMORY_LIMIT`] bytes (see [`Held::admit`]).
     pub(crate) fn new(limit: usize) -> Self {
         // Ids look like the service's 18-digit decimal ids; a random base keeps
         // two emulators in one process from handing out the same ids.
         let id_base = 448_700_000_000_000_000 + fastrand::u64(0..10_000_000_000_000);
         Self {
-            jobs: VecDeque::new(),
-            first_seq: 0,
+            jobs: Held::new(limit, DEFAULT_JOB_MEMORY_LIMIT),
+            next_seq: 0,
+            last_created_at: Duration::ZERO,
             idempotency: HashMap::new(),
             id_base,
-            limit,
             progress: ProgressModel::default(),
         }
     }
@@ -498,34 +607,28 @@ impl Store {
         self
     }
 
-    fn next_seq(&self) -> u64 {
-        self.first_seq.saturating_add(self.jobs.len() as u64)
-    }
-
-    /// Where the job with sequence number `seq` sits in `jobs` (if it is held).
-    fn seq_index(&self, seq: u64) -> Option<usize> {
-        usize::try_from(seq.checked_sub(self.first_seq)?).ok()
-    }
-
-    fn by_seq(&self, seq: u64) -> Option<&Job> {
-        self.jobs.get(self.seq_index(seq)?)
+    /// Holds at most `bytes` of jobs, by the estimate of [`footprint`].
+    pub(crate) fn with_memory_limit(mut self, bytes: usize) -> Self {
+        self.jobs.set_memory_limit(bytes);
+        self
     }
 
     /// Creates a job that takes `duration`, or returns the existing one when
     /// the idempotency key was already used for the same target, database
     /// and collection. A job fails when any of its paths contains one of
     /// `fail_substrings`, and waits for a commit when its `auto_commit`
-    /// option is false. The bool is true when a new job was created; an
-    /// `auto_commit` that does not parse (see [`auto_commit`]) is refused
-    /// with the problem before anything else.
+    /// option is false. The bool is true when a new job was created. Refused
+    /// with nothing stored: an `auto_commit` that does not parse, checked
+    /// before anything else, and a job the byte budget has no room for
+    /// beside the unfinished ones.
     pub(crate) fn create(
         &mut self,
         new: NewJob,
         now: Duration,
         duration: Duration,
         fail_substrings: &[String],
-    ) -> Result<(String, bool), String> {
-        let waits_for_commit = !auto_commit(&new.options)?;
+    ) -> Result<(String, bool), Refused> {
+        let waits_for_commit = !auto_commit(&new.options).map_err(Refused::InvalidOption)?;
         let idem_key = new.idempotency_key.as_ref().map(|k| {
             (
                 k.clone(),
@@ -537,20 +640,17 @@ impl Store {
         if let Some(key) = &idem_key
             && let Some(&(seq, at)) = self.idempotency.get(key)
             && now.saturating_sub(at) < IDEMPOTENCY_TTL
-            && let Some(job) = self.by_seq(seq)
+            && let Some(job) = self.jobs.get(seq)
         {
             return Ok((job.id.clone(), false));
         }
         // Creation order is time order even if two creates read the clock in
-        // the other order, so the front of the queue is always the oldest.
-        let now = self
-            .jobs
-            .back()
-            .map_or(now, |last| now.max(last.plan.created_at));
-        let seq = self.next_seq();
+        // the other order.
+        let now = now.max(self.last_created_at);
+        let seq = self.next_seq;
         let id = self.id_base.saturating_add(seq).to_string();
         let by_url = new.source == Source::ObjectUrls;
-        let files: Vec<JobFile> = new
+        let mut files: Vec<JobFile> = new
             .groups
             .into_iter()
             .flat_map(|group| {
@@ -559,25 +659,28 @@ impl Store {
                     .enumerate()
                     .map(move |(i, path)| (i == 0, path))
             })
-            .map(|(starts_group, path)| {
+            .map(|(starts_group, mut path)| {
+                path.shrink_to_fit();
                 let h = fnv1a(path.as_bytes());
+                let fails = fail_substrings
+                    .iter()
+                    .any(|s| !s.is_empty() && path.contains(s.as_str()));
+                let name = if by_url {
+                    object_name(&path)
+                } else {
+                    path.clone()
+                };
                 JobFile {
-                    name: if by_url {
-                        object_name(&path)
-                    } else {
-                        path.clone()
-                    },
                     // 1 MiB to ~4 GiB, and 1,000 to ~5 billion rows: plausible, stable.
                     size: 1_048_576 + i64::try_from(h % 4_294_967_296).unwrap_or(0),
                     rows: 1_000 + i64::try_from((h >> 20) % 5_000_000_000).unwrap_or(0),
-                    fails: fail_substrings
-                        .iter()
-                        .any(|s| !s.is_empty() && path.contains(s.as_str())),
+                    fails,
                     starts_group,
-                    path,
+                    ..JobFile::new(path, name)
                 }
             })
             .collect();
+        files.shrink_to_fit();
         let plan = Plan {
             created_at: now,
             duration,
@@ -585,7 +688,7 @@ impl Store {
             fails: files.iter().any(|f| f.fails),
             waits_for_commit,
         };
-        self.jobs.push_back(Job {
+        let job = Job {
             id: id.clone(),
             target: new.target,
             db_name: new.db_name,
@@ -597,74 +700,73 @@ impl Store {
             idempotency_key: new.idempotency_key,
             plan,
             settlement: None,
-        });
+        };
+        let bytes = footprint(&job) + idem_key.as_ref().map_or(0, idempotency_footprint);
+        let idempotency = &mut self.idempotency;
+        self.jobs
+            .admit(seq, job, bytes, now, |seq, job| {
+                forget_key(idempotency, seq, job);
+            })
+            .map_err(Refused::Full)?;
+        self.next_seq = seq.saturating_add(1);
+        self.last_created_at = now;
         if let Some(key) = idem_key {
             self.idempotency.insert(key, (seq, now));
         }
-        self.prune(now);
-        Ok((id, true))
-    }
-
-    /// Drops jobs from the front (oldest first) while more than `limit` are
-    /// held and the oldest has finished; stops at the first one still running
-    /// (or waiting for a commit, or committing), so those are never dropped.
-    /// Their idempotency keys go with them.
-    fn prune(&mut self, now: Duration) {
-        while self.jobs.len() > self.limit {
-            let Some(front) = self.jobs.front() else {
-                break;
-            };
-            if front.snapshot(now).finished_at.is_none() {
-                break;
-            }
-            let Some(job) = self.jobs.pop_front() else {
-                break;
-            };
-            let seq = self.first_seq;
-            self.first_seq = self.first_seq.saturating_add(1);
-            if let Some(key) = job.idempotency_key {
-                let key = (key, job.target, job.db_name, job.collection_name);
-                if self.idempotency.get(&key).is_some_and(|&(s, _)| s == seq) {
-                    self.idempotency.remove(&key);
-                }
-            }
-        }
-        // Keep the allocations in proportion to what is held.
-        if self.jobs.capacity() > 2 * self.jobs.len().max(64) {
-            self.jobs.shrink_to(self.jobs.len().max(64));
-        }
+        // Keep the index's allocation in proportion to what is held.
         if self.idempotency.capacity() > 2 * self.idempotency.len().max(64) {
             self.idempotency.shrink_to(self.idempotency.len().max(64));
         }
+        Ok((id, true))
     }
 
     /// The job with this id, if it is still held; any string is safe to pass.
     pub(crate) fn get(&self, id: &str) -> Option<&Job> {
-        self.index_of(id).and_then(|i| self.jobs.get(i))
+        self.jobs.get(self.seq_of(id)?)
     }
 
-    /// [`Store::get`] for commit and abort, which record a settlement.
-    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Job> {
-        self.index_of(id).and_then(|i| self.jobs.get_mut(i))
+    /// Commits or aborts the job with this id if it is held and runs on
+    /// `target`: `None` if not, else what [`Job::settle`] says.
+    pub(crate) fn settle(
+        &mut self,
+        id: &str,
+        target: &JobTarget,
+        action: Action,
+        now: Duration,
+    ) -> Option<Result<(), String>> {
+        let seq = self.seq_of(id)?;
+        self.jobs.get(seq).filter(|job| job.target == *target)?;
+        self.jobs.update(seq, |job| job.settle(action, now))
     }
 
-    /// Where the job with this id sits in `jobs`, if it is still held.
-    fn index_of(&self, id: &str) -> Option<usize> {
+    /// The sequence number of the held job with this id.
+    fn seq_of(&self, id: &str) -> Option<u64> {
         let seq = id.parse::<u64>().ok()?.checked_sub(self.id_base)?;
-        let index = self.seq_index(seq)?;
         // "+448…" or "0448…" parse to the same number but are not the id.
         self.jobs
-            .get(index)
+            .get(seq)
             .is_some_and(|job| job.id == id)
-            .then_some(index)
+            .then_some(seq)
     }
 
-    pub(crate) fn iter(&self) -> std::collections::vec_deque::Iter<'_, Job> {
+    /// The jobs held, in creation order.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Job> + Clone {
         self.jobs.iter()
     }
 
     pub(crate) fn len(&self) -> usize {
         self.jobs.len()
+    }
+
+    /// Bytes the jobs held take, by the estimate of [`footprint`].
+    pub(crate) fn bytes(&self) -> usize {
+        self.jobs.bytes()
+    }
+
+    /// How many keys the idempotency index holds.
+    #[cfg(test)]
+    pub(crate) fn idempotency_len(&self) -> usize {
+        self.idempotency.len()
     }
 
     pub(crate) fn to_public(&self, now: Duration) -> Vec<EmulatedJob> {
@@ -713,6 +815,31 @@ impl Store {
     }
 }
 
+/// What a key in the idempotency index holds: its own copy of the key,
+/// target, database and collection, and the entry (as [`footprint`]
+/// counts a job).
+fn idempotency_footprint(key: &IdemKey) -> usize {
+    let (k, target, db, collection) = key;
+    let text = |s: &String| s.capacity() + ENTRY_OVERHEAD;
+    size_of::<(IdemKey, (u64, Duration))>()
+        + ENTRY_OVERHEAD
+        + text(k)
+        + target.heap_bytes(ENTRY_OVERHEAD)
+        + text(db)
+        + text(collection)
+}
+
+/// Drops the idempotency key of the forgotten job `seq`, unless it now
+/// names a newer job.
+fn forget_key(index: &mut HashMap<IdemKey, (u64, Duration)>, seq: u64, job: Job) {
+    if let Some(key) = job.idempotency_key {
+        let key = (key, job.target, job.db_name, job.collection_name);
+        if index.get(&key).is_some_and(|&(s, _)| s == seq) {
+            index.remove(&key);
+        }
+    }
+}
+
 /// 64-bit FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
@@ -747,7 +874,7 @@ pub(crate) fn object_name(raw: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -762,7 +889,7 @@ mod tests {
         assert_eq!(object_name("not a url/x.json"), "x.json");
     }
 
-    fn new_job(url: &str, key: Option<&str>) -> NewJob {
+    pub(crate) fn new_job(url: &str, key: Option<&str>) -> NewJob {
         NewJob {
             target: JobTarget::Cluster("c".to_owned()),
             db_name: "default".to_owned(),
@@ -775,10 +902,10 @@ mod tests {
         }
     }
 
-    const D: Duration = Duration::from_secs(10);
+    pub(crate) const D: Duration = Duration::from_secs(10);
 
     /// [`Store::create`] of a job whose options parse.
-    fn create(
+    pub(crate) fn create(
         store: &mut Store,
         new: NewJob,
         now: Duration,
@@ -788,31 +915,6 @@ mod tests {
         store
             .create(new, now, duration, fail)
             .expect("valid options")
-    }
-
-    #[test]
-    fn finished_jobs_beyond_the_limit_are_dropped_oldest_first() {
-        let mut store = Store::new(3);
-        let at = |s| Duration::from_secs(s);
-        let (a, _) = create(&mut store, new_job("s3://b/a", Some("k")), at(0), D, &[]);
-        let (b, _) = create(&mut store, new_job("s3://b/b", None), at(1), D, &[]);
-        let (c, _) = create(&mut store, new_job("s3://b/c", None), at(2), D, &[]);
-        // Four jobs, but the oldest is still running at t=5: nothing dropped.
-        let (d, _) = create(&mut store, new_job("s3://b/d", None), at(5), D, &[]);
-        assert_eq!(store.len(), 4);
-        // At t=11 `a` (done at 10) and `b` (done at 11) have finished; both go
-        // to get back to three.
-        let (e, _) = create(&mut store, new_job("s3://b/e", None), at(11), D, &[]);
-        let held: Vec<&str> = store.iter().map(|j| j.id.as_str()).collect();
-        assert_eq!(held, [c.as_str(), d.as_str(), e.as_str()]);
-        assert!(store.get(&a).is_none());
-        assert!(store.get(&b).is_none());
-        assert_eq!(store.get(&c).map(|j| j.id.as_str()), Some(c.as_str()));
-        // The key went with its job: reusing it makes a new one.
-        let (again, created) = create(&mut store, new_job("s3://b/a", Some("k")), at(11), D, &[]);
-        assert!(created);
-        assert_ne!(again, a);
-        assert_eq!(store.idempotency.len(), 1);
     }
 
     #[test]
@@ -851,7 +953,7 @@ mod tests {
                 vec!["c/please-fail.json"]
             ]
         );
-        assert_eq!(job.files[0].name, "a/id.npy");
+        assert_eq!(job.files[0].name(), "a/id.npy");
         assert!(job.plan.fails);
         assert_eq!(job.snapshot(D).state, JobState::Failed);
     }
@@ -931,7 +1033,7 @@ mod tests {
 
     const CREATED: Duration = Duration::from_secs(100);
 
-    fn secs(s: f64) -> Duration {
+    pub(crate) fn secs(s: f64) -> Duration {
         Duration::from_secs_f64(s)
     }
 
@@ -1257,16 +1359,78 @@ mod tests {
         );
     }
 
+    #[test]
+    fn finished_from_is_when_snapshots_start_to_read_finished_for_good() {
+        let aborted = |at| Some(Settlement::Aborted { at: secs(at) });
+        let committed = Some(Settlement::Committed { at: secs(120.0) });
+        // Every settlement the rules accept for each plan (fails, waits).
+        let cases = [
+            (plan(false, false), None, Some(110.0)),
+            (plan(false, false), aborted(100.5), Some(100.5)),
+            (plan(false, false), aborted(105.5), Some(105.5)),
+            (plan(true, false), None, Some(105.0)),
+            (plan(true, false), aborted(102.0), Some(102.0)),
+            (plan(false, true), None, None),
+            (plan(false, true), aborted(100.5), Some(100.5)),
+            (plan(false, true), aborted(130.0), Some(130.0)),
+            (plan(false, true), committed, Some(121.0)),
+            (plan(true, true), None, Some(105.0)),
+            (plan(true, true), aborted(102.0), Some(102.0)),
+        ];
+        for (p, settlement, expected) in cases {
+            let from = finished_from(&p, settlement);
+            assert_eq!(from, expected.map(secs), "{p:?} {settlement:?}");
+            for tenth in 0..3_000 {
+                let now = Duration::from_millis(100 * tenth);
+                let finished = snapshot_at(&p, settlement, now).finished_at.is_some();
+                assert_eq!(
+                    finished,
+                    from.is_some_and(|t| now >= t),
+                    "{p:?} {settlement:?} {now:?}"
+                );
+            }
+        }
+        // An end beyond the clock is never reached; one at its edge is.
+        let max = Duration::MAX;
+        let late = Plan {
+            created_at: max - secs(1.0),
+            ..plan(false, false)
+        };
+        assert_eq!(finished_from(&late, None), None);
+        assert_eq!(snapshot_at(&late, None, max).finished_at, None);
+        let long = Plan {
+            created_at: Duration::ZERO,
+            duration: max,
+            ..plan(true, false)
+        };
+        assert_eq!(finished_from(&long, None), Some(max / 2));
+        let committed_at_the_end = Some(Settlement::Committed { at: max });
+        assert_eq!(finished_from(&long, committed_at_the_end), Some(max));
+        assert!(
+            snapshot_at(&long, committed_at_the_end, max)
+                .finished_at
+                .is_some()
+        );
+    }
+
     /// A two-phase job (or, with `fail`, one whose file fails) created at t=0.
-    fn two_phase(store: &mut Store, path: &str, auto_commit: &str) -> String {
+    pub(crate) fn two_phase(store: &mut Store, path: &str, auto_commit: &str) -> String {
         let mut job = new_job(path, None);
         job.options
             .insert(option_keys::AUTO_COMMIT.to_owned(), auto_commit.to_owned());
         create(store, job, Duration::ZERO, D, &["fail".to_owned()]).0
     }
 
-    fn settle(store: &mut Store, id: &str, action: Action, at: f64) -> Result<(), String> {
-        store.get_mut(id).expect("held").settle(action, secs(at))
+    pub(crate) fn settle(
+        store: &mut Store,
+        id: &str,
+        action: Action,
+        at: f64,
+    ) -> Result<(), String> {
+        let target = JobTarget::Cluster("c".to_owned());
+        store
+            .settle(id, &target, action, secs(at))
+            .expect("held on its cluster")
     }
 
     #[test]
@@ -1409,30 +1573,10 @@ mod tests {
         let mut job = new_job("s3://b/a", Some("k"));
         job.options
             .insert(option_keys::AUTO_COMMIT.to_owned(), "maybe".to_owned());
-        let problem = store
-            .create(job, Duration::ZERO, D, &[])
-            .expect_err("refused");
+        let Err(Refused::InvalidOption(problem)) = store.create(job, Duration::ZERO, D, &[]) else {
+            panic!("refused as an invalid option");
+        };
         assert!(problem.contains("\"maybe\""), "{problem}");
-        assert_eq!((store.len(), store.idempotency.len()), (0, 0));
-    }
-
-    #[test]
-    fn jobs_waiting_for_a_commit_are_never_forgotten() {
-        let mut store = Store::new(1);
-        let waiting = two_phase(&mut store, "s3://b/a", "false");
-        let committing = two_phase(&mut store, "s3://b/b", "false");
-        // Both wait at t=10; committing one at t=100 keeps it until t=101.
-        assert_eq!(
-            settle(&mut store, &committing, Action::Commit, 100.0),
-            Ok(())
-        );
-        create(&mut store, new_job("s3://b/c", None), secs(100.5), D, &[]);
-        assert_eq!(store.len(), 3);
-        // Once aborted the oldest has finished, as have the other two by
-        // t=10^6: all three go, leaving the new one.
-        assert_eq!(settle(&mut store, &waiting, Action::Abort, 1e6), Ok(()));
-        let (last, _) = create(&mut store, new_job("s3://b/d", None), secs(1e6), D, &[]);
-        let held: Vec<&str> = store.iter().map(|j| j.id.as_str()).collect();
-        assert_eq!(held, [last.as_str()]);
+        assert_eq!((store.len(), store.idempotency_len()), (0, 0));
     }
 }

@@ -10,11 +10,11 @@ use tokio::time::timeout;
 use zilliz_import::emulator::{Emulator, EmulatorBuilder, EmulatorHandle, JobState};
 
 const KEY: &str = "secret-test-key";
-const CLUSTER: &str = "in01-emulator";
+pub(crate) const CLUSTER: &str = "in01-emulator";
 const EXAMPLE_URL: &str = "https://s3.us-west-2.amazonaws.com/publicdataset.zillizcloud.com/medium_articles_2020_dpr/medium_articles_2020_dpr.json";
-const CREATE: &str = "/v2/vectordb/jobs/import/create";
-const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
-const LIST: &str = "/v2/vectordb/jobs/import/list";
+pub(crate) const CREATE: &str = "/v2/vectordb/jobs/import/create";
+pub(crate) const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
+pub(crate) const LIST: &str = "/v2/vectordb/jobs/import/list";
 
 thread_local! {
     // One client per test thread: building a client is slow, and each test has
@@ -61,11 +61,11 @@ async fn post_raw(
     (status, json)
 }
 
-async fn post(h: &EmulatorHandle, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(h: &EmulatorHandle, path: &str, body: Value) -> (u16, Value) {
     post_raw(h, path, Some(KEY), &[], body.to_string().into_bytes()).await
 }
 
-async fn create(h: &EmulatorHandle, collection: &str, url: &str) -> String {
+pub(crate) async fn create(h: &EmulatorHandle, collection: &str, url: &str) -> String {
     let (status, body) = post(
         h,
         CREATE,
@@ -77,7 +77,7 @@ async fn create(h: &EmulatorHandle, collection: &str, url: &str) -> String {
     body["data"]["jobId"].as_str().expect("jobId").to_owned()
 }
 
-async fn describe(h: &EmulatorHandle, job_id: &str) -> Value {
+pub(crate) async fn describe(h: &EmulatorHandle, job_id: &str) -> Value {
     let (status, body) = post(h, DESCRIBE, json!({"clusterId": CLUSTER, "jobId": job_id})).await;
     assert_eq!(status, 200);
     assert_eq!(body["code"], 0, "{body}");
@@ -606,7 +606,7 @@ async fn real_clock_completes_on_its_own() {
 
 // ------------------------------------------------------------ bounds and timeouts
 
-fn manual_builder() -> EmulatorBuilder {
+pub(crate) fn manual_builder() -> EmulatorBuilder {
     Emulator::builder()
         .api_key(KEY)
         .cluster_ids([CLUSTER])

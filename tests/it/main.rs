@@ -31,6 +31,8 @@ mod emulator_http;
 #[cfg(feature = "emulator")]
 mod emulator_milvus;
 #[cfg(feature = "emulator")]
+mod emulator_retention;
+#[cfg(feature = "emulator")]
 mod emulator_two_phase;
 mod errors;
 mod faults;

@@ -449,7 +449,8 @@ async fn emulator(
     let mut builder = builder
         .listen(args.listen)
         .cluster_ids(args.cluster_ids)
-        .job_duration(args.job_duration);
+        .job_duration(args.job_duration)
+        .job_memory_limit(args.job_memory_limit);
     if let Some(key) = api_key {
         builder = builder.api_key(key);
     }
