@@ -11,10 +11,14 @@
 //! Nothing here slices text at a byte offset that was not found on a
 //! character boundary: server text is arbitrary Unicode.
 
+mod urls;
+
 use std::sync::Arc;
 
 use base64::Engine as _;
 use memchr::memmem::Finder;
+
+pub(crate) use urls::{redact_url, redact_urls_in_text, url_secrets};
 
 /// What Debug and error messages show in place of a secret.
 pub const REDACTED: &str = "<redacted>";
@@ -30,112 +34,6 @@ pub(crate) const MAX_SERVER_TEXT_BYTES: usize = 1 << 20;
 /// Secrets shorter than this are scrubbed only where they stand as a whole
 /// word, so that a short secret does not blank every word that contains it.
 const SHORT_SECRET_BYTES: usize = 8;
-
-/// An object URL fit to print: a presigned URL's query string (its
-/// signature) and any password are replaced by [`REDACTED`].
-pub(crate) fn redact_url(raw: &str) -> String {
-    // `Url` would percent-encode the placeholder, so a marker goes in and
-    // the placeholder replaces it in the text.
-    const MARK: &str = "REDACTEDMARK";
-    match url::Url::parse(raw) {
-        Ok(mut url) => {
-            if url.password().is_some() {
-                let _ = url.set_password(Some(MARK));
-            }
-            let had_query = url.query().is_some();
-            url.set_query(None);
-            url.set_fragment(None);
-            let text = url.to_string().replace(MARK, REDACTED);
-            if had_query {
-                format!("{text}?{REDACTED}")
-            } else {
-                text
-            }
-        }
-        // Unparsable: no query, and no user information (`user:pw@`).
-        Err(_) => {
-            let (head, had_query) = match raw.find(['?', '#']) {
-                Some(i) => (&raw[..i], true),
-                None => (raw, false),
-            };
-            let mut text = match head.rfind('@') {
-                Some(at) => {
-                    let from = head.find("://").map_or(0, |i| i + 3).min(at);
-                    format!("{}{REDACTED}{}", &head[..from], &head[at..])
-                }
-                None => head.to_owned(),
-            };
-            if had_query {
-                text.push('?');
-                text.push_str(REDACTED);
-            }
-            text
-        }
-    }
-}
-
-/// Text with every URL in it that carries a query or a password shown as
-/// [`redact_url`] shows it: a server's failure reason often quotes the
-/// presigned object URL it could not read, signature included.
-pub(crate) fn redact_urls_in_text(text: &str) -> String {
-    if !text.contains("://") {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    for piece in text.split_inclusive(char::is_whitespace) {
-        let word = piece.trim_end_matches(char::is_whitespace);
-        let Some(sep) = word.find("://") else {
-            out.push_str(piece);
-            continue;
-        };
-        // The scheme runs back from `://` over scheme characters; whatever
-        // stands before it (a quote, `：`, `（`) may be several bytes long.
-        let start = word[..sep]
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        let end = word
-            .trim_end_matches(|c: char| ",.;:)]}>'\"".contains(c))
-            .len()
-            .max(sep + 3);
-        let url = &word[start..end];
-        if url.contains(['?', '@', '#']) {
-            out.push_str(&word[..start]);
-            out.push_str(&redact_url(url));
-            out.push_str(&piece[end..]);
-        } else {
-            out.push_str(piece);
-        }
-    }
-    out
-}
-
-/// The secret parts of a presigned URL, for [`Scrubber`]: the whole query,
-/// each parameter's value (raw and decoded: a server may quote only the
-/// signature), and any password.
-pub(crate) fn url_secrets(raw: &str) -> Vec<String> {
-    // Only a query (after `?`) or a password (before `@`) holds a secret:
-    // a plain URL, the common case, needs no parsing.
-    if !raw.contains(['?', '@']) {
-        return Vec::new();
-    }
-    let Ok(url) = url::Url::parse(raw) else {
-        return raw
-            .split_once('?')
-            .map(|(_, q)| vec![q.to_owned()])
-            .unwrap_or_default();
-    };
-    let mut secrets: Vec<String> = url.query().map(str::to_owned).into_iter().collect();
-    for pair in url.query().unwrap_or_default().split('&') {
-        if let Some((_, value)) = pair.split_once('=') {
-            secrets.push(value.to_owned());
-        }
-    }
-    secrets.extend(url.query_pairs().map(|(_, v)| v.into_owned()));
-    secrets.extend(url.password().map(str::to_owned));
-    secrets
-}
 
 /// Control characters (C0, DEL, C1) and the invisible characters that
 /// reorder text (bidi controls) written as `\u{..}`, so server text can
@@ -475,26 +373,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn presigned_query_and_password_are_redacted() {
-        assert_eq!(
-            redact_url(
-                "https://bucket.s3.amazonaws.com/a/b.parquet?X-Amz-Signature=abc&X-Amz-Credential=def"
-            ),
-            "https://bucket.s3.amazonaws.com/a/b.parquet?<redacted>"
-        );
-        assert_eq!(
-            redact_url("s3://user:hunter22@bucket/key"),
-            "s3://user:<redacted>@bucket/key"
-        );
-        assert_eq!(redact_url("https://h/p.json"), "https://h/p.json");
-        assert_eq!(redact_url("not a url?sig=1"), "not a url?<redacted>");
-        assert_eq!(
-            redact_url("http://u:pass word@h:99999/p?q"),
-            "http://<redacted>@h:99999/p?<redacted>"
-        );
-    }
-
-    #[test]
     fn scrubber_removes_secrets_and_bounds_excerpts() {
         let s = Scrubber::default().with("SECRETKEY123").with("ab");
         assert_eq!(
@@ -505,44 +383,6 @@ mod tests {
         let e = s.excerpt(long.as_bytes());
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
         assert!(e.ends_with('…'));
-    }
-
-    #[test]
-    fn urls_inside_text_lose_their_query() {
-        assert_eq!(
-            redact_urls_in_text(
-                "failed to read object https://b.s3.amazonaws.com/a.parquet?X-Amz-Signature=SIG: access denied"
-            ),
-            "failed to read object https://b.s3.amazonaws.com/a.parquet?<redacted>: access denied"
-        );
-        assert_eq!(
-            redact_urls_in_text("(s3://u:pw@b/k), and 'https://h/p?q=1'."),
-            "(s3://u:<redacted>@b/k), and 'https://h/p?<redacted>'."
-        );
-        let plain = "no secrets at https://h/p.json here";
-        assert_eq!(redact_urls_in_text(plain), plain);
-    }
-
-    /// The panic the China region hit: a multi-byte character right before
-    /// the scheme.
-    #[test]
-    fn multibyte_text_before_a_scheme_does_not_panic() {
-        assert_eq!(
-            redact_urls_in_text("集合不存在，参考：https://docs.zilliz.com.cn/x"),
-            "集合不存在，参考：https://docs.zilliz.com.cn/x"
-        );
-        assert_eq!(
-            redact_urls_in_text("正在读取：s3://bucket/a.parquet?sig=SECRET"),
-            "正在读取：s3://bucket/a.parquet?<redacted>"
-        );
-        assert_eq!(redact_urls_in_text("é://"), "é://");
-        assert_eq!(redact_urls_in_text("://?"), "://?<redacted>");
-    }
-
-    #[test]
-    fn url_secrets_lists_query_and_password() {
-        let v = url_secrets("https://u:pw12@h/p?sig=a%2Fbcd&x");
-        assert_eq!(v, ["sig=a%2Fbcd&x", "a%2Fbcd", "a/bcd", "", "pw12"]);
     }
 
     #[test]
