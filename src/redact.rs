@@ -11,6 +11,7 @@
 //! Nothing here slices text at a byte offset that was not found on a
 //! character boundary: server text is arbitrary Unicode.
 
+mod format_chars;
 mod urls;
 
 use std::sync::Arc;
@@ -35,9 +36,10 @@ pub(crate) const MAX_SERVER_TEXT_BYTES: usize = 1 << 20;
 /// word, so that a short secret does not blank every word that contains it.
 const SHORT_SECRET_BYTES: usize = 8;
 
-/// Control characters (C0, DEL, C1) and the invisible characters that
-/// reorder text (bidi controls) written as `\u{..}`, so server text can
-/// neither move a terminal's cursor nor hide what it says.
+/// Control characters (C0, DEL, C1) and format characters (Unicode Cf:
+/// zero-width spaces, soft hyphens, bidi controls and the like) written as
+/// `\u{..}`, so server text can neither move a terminal's cursor nor hide
+/// or reorder what it says.
 pub(crate) fn escape_controls(text: &str) -> String {
     if !text.chars().any(needs_escape) {
         return text.to_owned();
@@ -54,8 +56,7 @@ pub(crate) fn escape_controls(text: &str) -> String {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || format_chars::is_format(c)
 }
 
 /// One secret in the forms an echo of it may take, each normalised as
@@ -421,6 +422,11 @@ mod tests {
         assert_eq!(s.scrub("red \u{1b}[31mX\u{7}"), "red \\u{1b}[31mX\\u{7}");
         assert_eq!(s.scrub("a\u{202E}b"), "a\\u{202e}b");
         assert_eq!(s.scrub("行\n"), "行\\u{a}");
+        // Format characters (Cf): invisible, so escaped too.
+        assert_eq!(
+            s.scrub("Com\u{200B}pleted dis\u{AD}k \u{FEFF}\u{E0041}"),
+            "Com\\u{200b}pleted dis\\u{ad}k \\u{feff}\\u{e0041}"
+        );
     }
 
     #[test]

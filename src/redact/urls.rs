@@ -242,8 +242,8 @@ mod tests {
             ("user:PW@", "<redacted>@"),
             ("@", "<redacted>@"),
             (
-                "https://h/\u{1b}[2J",
-                "https://h/\\u{1b}[2J",
+                "https://h/\u{1b}[2J\u{200b}",
+                "https://h/\\u{1b}[2J\\u{200b}",
             ),
         ];
         for (raw, shown) in cases {

@@ -39,6 +39,7 @@ mod rate_limit;
 mod retries;
 #[cfg(feature = "cli")]
 mod secrets_audit;
+mod server_text;
 mod spec;
 mod tls;
 mod two_phase;
