@@ -13,7 +13,7 @@ use crate::common::{
     *,
 };
 use serde_json::{Value, json};
-use zilliz_import::{ImportState, ListImportJobs, WaitError, WaitOptions};
+use zilliz_import::{ImportState, ListImportJobs, Target, WaitError, WaitOptions};
 
 /// A describe answer with `fields` over a minimal running job.
 fn describe_with(fields: Value) -> Fault {
@@ -124,4 +124,73 @@ async fn a_listed_state_with_an_invisible_character_is_not_a_known_state() {
         page.records[0].state,
         ImportState::Other("Fail\\u{ad}ed".into())
     );
+}
+
+// ------------------------------------------------------------------ point 13
+
+/// The reason of an aborted job with spaces and a tab around it, in any
+/// case: an abort, however the escaped reason then reads (`\u{9}`).
+#[tokio::test]
+async fn an_abort_is_classified_on_the_reason_the_server_sent() {
+    let reason = " ABORTED BY USER\t";
+    let server = FaultyServer::start(vec![describe_with(
+        json!({"state": "Failed", "reason": reason}),
+    )])
+    .await;
+    let p = client(server.url())
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap();
+    assert_eq!(p.reason.as_deref(), Some(" ABORTED BY USER\\u{9}"));
+    assert!(p.is_aborted());
+    let e = client(server.url())
+        .wait_for_import_job(CLUSTER, JOB_ID, quick(Duration::from_secs(30)))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, WaitError::Aborted { .. }), "{e:?}");
+
+    let args = ["--output", "json", "wait", "--cluster-id", CLUSTER, JOB_ID];
+    let out = cli_env::run(cli_at(server.url(), &args)).await;
+    out.assert_code(5);
+    assert_eq!(
+        out.stderr_error()["kind"],
+        "import_aborted",
+        "{}",
+        out.stderr
+    );
+}
+
+/// An abort refused because the job is already aborted is the success it
+/// is, when describe's reason carries white space around it too.
+#[tokio::test]
+async fn an_abort_refused_after_an_abort_with_a_padded_reason_is_settled() {
+    let server = FaultyServer::start(vec![
+        Fault::json(
+            200,
+            &json!({"code": 2100, "message": "job is not uncommitted"}),
+            &[],
+        ),
+        describe_with(json!({"state": "Failed", "reason": "\naborted by user \r\n"})),
+    ])
+    .await;
+    let settled = client(server.url())
+        .abort_import_job(Target::milvus(), JOB_ID)
+        .await
+        .unwrap();
+    assert_eq!(settled.already, Some(ImportState::Failed));
+    assert_eq!(server.requests_received(), 2);
+}
+
+/// A failure whose reason only mentions an abort stays a failure.
+#[tokio::test]
+async fn a_reason_that_only_contains_the_abort_text_is_a_failure() {
+    let server = FaultyServer::start(vec![describe_with(
+        json!({"state": "Failed", "reason": "not aborted by user: disk full"}),
+    )])
+    .await;
+    let e = client(server.url())
+        .wait_for_import_job(CLUSTER, JOB_ID, quick(Duration::from_secs(30)))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, WaitError::JobFailed { .. }), "{e:?}");
 }
