@@ -194,3 +194,43 @@ async fn a_reason_that_only_contains_the_abort_text_is_a_failure() {
         .unwrap_err();
     assert!(matches!(e, WaitError::JobFailed { .. }), "{e:?}");
 }
+
+// ------------------------------------------------------------------- point 9
+
+/// A server's message echoing the API key as Go's `%x` prints it, and with
+/// a zero-width space and a soft hyphen inside it (which a screen shows as
+/// the key itself): every echo removed, in the error and on the CLI.
+#[tokio::test]
+async fn echoes_of_the_key_in_hex_or_broken_by_invisible_characters_are_scrubbed() {
+    let hex: String = API_KEY.bytes().map(|b| format!("{b:02x}")).collect();
+    let (head, tail) = API_KEY.split_at(7);
+    let message = format!(
+        "bad key {hex} / {head}\u{200B}{tail} / {head}\u{AD}{tail} / {}",
+        hex.to_uppercase()
+    );
+    let server = FaultyServer::start(vec![Fault::json(
+        200,
+        &json!({"code": 80001, "message": message}),
+        &[],
+    )])
+    .await;
+    let e = client(server.url())
+        .describe_import_job(CLUSTER, JOB_ID)
+        .await
+        .unwrap_err();
+    let (code, shown, ..) = api_fields(&e);
+    assert_eq!(code, 80001);
+    assert_eq!(
+        shown,
+        "bad key <redacted> / <redacted> / <redacted> / <redacted>"
+    );
+    let args = ["describe", "--cluster-id", CLUSTER, JOB_ID];
+    let out = cli_env::run(cli_at(server.url(), &args)).await;
+    out.assert_code(3);
+    assert!(
+        out.stderr
+            .contains("bad key <redacted> / <redacted> / <redacted> / <redacted>"),
+        "{}",
+        out.stderr
+    );
+}
