@@ -27,6 +27,7 @@ mod emulator_milvus;
 mod emulator_two_phase;
 mod errors;
 mod faults;
+mod fuzz_config;
 mod fuzz_decode;
 #[cfg(feature = "cli")]
 mod hardening;
