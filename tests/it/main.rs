@@ -40,6 +40,7 @@ mod rate_limit;
 mod retries;
 #[cfg(feature = "cli")]
 mod secrets_audit;
+#[cfg(feature = "cli")]
 mod server_text;
 mod spec;
 mod tls;
