@@ -16,7 +16,7 @@ use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use crate::{
     Client, Error, Transport,
     client::Parts,
-    redact::{REDACTED, escape_controls, redact_url},
+    redact::{REDACTED, redact_url},
     retry::RetryPolicy,
 };
 
@@ -520,12 +520,9 @@ fn pem_problem(e: &pem::Error) -> &'static str {
 
 /// A normalised base URL (no trailing slash), or why it cannot be used.
 fn check_base_url(raw: &str) -> Result<String, Error> {
-    // The URL is echoed as given, unless it holds a password or a query.
-    let shown = if raw.contains(['@', '?', '#']) {
-        redact_url(raw.trim())
-    } else {
-        escape_controls(raw)
-    };
+    // Echoed without what is or may be its user-info or query, whether or
+    // not it parses: `user:password@host` parses with the scheme `user`.
+    let shown = redact_url(raw);
     let bad = |why: &str| Error::InvalidConfig(format!("base URL `{shown}`: {why}"));
     let url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
     match url.scheme() {
@@ -537,7 +534,15 @@ fn check_base_url(raw: &str) -> Result<String, Error> {
                  the bearer token must not cross a network in clear; use https",
             ));
         }
-        other => return Err(bad(&format!("scheme `{other}` is not http or https"))),
+        // Named only where it is shown: the "scheme" may be the user name.
+        other
+            if shown
+                .get(..=other.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(&format!("{other}:"))) =>
+        {
+            return Err(bad(&format!("scheme `{other}` is not http or https")));
+        }
+        _ => return Err(bad("the scheme is not http or https")),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("credentials belong in .api_key(..), not in the URL"));
@@ -598,6 +603,21 @@ mod tests {
                 "{bad} should be refused"
             );
         }
+        let refused = |raw: &str| check_base_url(raw).unwrap_err().to_string();
+        assert_eq!(
+            refused("FTP://localhost"),
+            "invalid configuration: base URL `FTP://localhost`: scheme `ftp` is not http or https"
+        );
+        assert_eq!(
+            refused("root:Milvus@localhost:19530"),
+            "invalid configuration: base URL `<redacted>@localhost:19530`: the scheme is not \
+             http or https"
+        );
+        assert_eq!(
+            refused("https://TOKEN@h/"),
+            "invalid configuration: base URL `https://<redacted>@h/`: credentials belong in \
+             .api_key(..), not in the URL"
+        );
         let msg = check_base_url("http://example.com")
             .unwrap_err()
             .to_string();

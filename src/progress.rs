@@ -159,6 +159,11 @@ pub struct ImportProgress {
     pub reason: Option<String>,
     /// Per-file progress.
     pub details: Vec<FileProgress>,
+    /// Whether the reason the server sent, before it was scrubbed and
+    /// escaped for display, is [`ABORTED_REASON`]: outcomes are decided on
+    /// the server's text, not on what is shown of it.
+    #[serde(skip)]
+    aborted_reason: bool,
 }
 
 /// One file's progress within a job.
@@ -251,21 +256,24 @@ fn state(s: Option<String>, scrub: &Scrubber) -> ImportState {
 
 impl ImportProgress {
     /// Whether the job ended because it was aborted, rather than failing on
-    /// its own: `Failed` with [`ABORTED_REASON`] (any case, spaces around
-    /// ignored). Servers before milvus-io/milvus#50692 gave an aborted job
+    /// its own: `Failed` with [`ABORTED_REASON`] (any case, white space
+    /// around ignored) as the server sent it, whatever
+    /// [`reason`](Self::reason) shows after escaping. Servers before milvus-io/milvus#50692 gave an aborted job
     /// no stable reason; there it reads as a failure.
     pub fn is_aborted(&self) -> bool {
-        self.state == ImportState::Failed
-            && self
-                .reason
-                .as_deref()
-                .is_some_and(|r| r.trim().eq_ignore_ascii_case(ABORTED_REASON))
+        self.state == ImportState::Failed && self.aborted_reason
     }
 
-    /// A describe answer, every string scrubbed of the call's secrets.
+    /// A describe answer, every string scrubbed of the call's secrets, and
+    /// what it decides (its state, whether it was aborted) read before.
     pub(crate) fn from_wire(d: types::ImportJobProgressData, scrub: &Scrubber) -> Self {
         let state = state(d.state, scrub);
+        let aborted_reason = d
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.trim().eq_ignore_ascii_case(ABORTED_REASON));
         ImportProgress {
+            aborted_reason,
             job_id: text(d.job_id, scrub).unwrap_or_default(),
             collection_name: text(d.collection_name, scrub),
             file_name: text(d.file_name, scrub),
@@ -357,6 +365,7 @@ pub(crate) fn progress_at(state: ImportState, progress: u8) -> ImportProgress {
         complete_time: None,
         reason: None,
         details: vec![],
+        aborted_reason: false,
     }
 }
 

@@ -5,16 +5,29 @@
 //! list answer, the request id header) goes through a [`Scrubber`] before it
 //! is stored anywhere a person or a log can read it, because a server may
 //! echo a request back: the scrubber removes the secrets the call carried in
-//! the encodings an echo is likely to use, redacts the query of any URL, and
-//! escapes control characters so server text cannot drive a terminal.
+//! the encodings an echo is likely to use (as they are, in any ASCII case,
+//! split by white space or invisible format characters, in fullwidth
+//! letters, percent-, JSON-, `\x`- or octal-escaped, and in base64, base32,
+//! hex and UTF-16 hex: see `forms`), redacts the user-info and query of any
+//! URL (see `urls`), and escapes control and format characters so server
+//! text can neither drive a terminal nor hide what it says.
+//!
+//! What the crate decides on server text (a state, an abort) is read from
+//! the text as the server sent it, before any of this: scrubbing is for
+//! display only.
 //!
 //! Nothing here slices text at a byte offset that was not found on a
 //! character boundary: server text is arbitrary Unicode.
 
+mod format_chars;
+mod forms;
+mod urls;
+
 use std::sync::Arc;
 
-use base64::Engine as _;
 use memchr::memmem::Finder;
+
+pub(crate) use urls::{redact_url, redact_urls_in_text, url_secrets};
 
 /// What Debug and error messages show in place of a secret.
 pub const REDACTED: &str = "<redacted>";
@@ -31,115 +44,10 @@ pub(crate) const MAX_SERVER_TEXT_BYTES: usize = 1 << 20;
 /// word, so that a short secret does not blank every word that contains it.
 const SHORT_SECRET_BYTES: usize = 8;
 
-/// An object URL fit to print: a presigned URL's query string (its
-/// signature) and any password are replaced by [`REDACTED`].
-pub(crate) fn redact_url(raw: &str) -> String {
-    // `Url` would percent-encode the placeholder, so a marker goes in and
-    // the placeholder replaces it in the text.
-    const MARK: &str = "REDACTEDMARK";
-    match url::Url::parse(raw) {
-        Ok(mut url) => {
-            if url.password().is_some() {
-                let _ = url.set_password(Some(MARK));
-            }
-            let had_query = url.query().is_some();
-            url.set_query(None);
-            url.set_fragment(None);
-            let text = url.to_string().replace(MARK, REDACTED);
-            if had_query {
-                format!("{text}?{REDACTED}")
-            } else {
-                text
-            }
-        }
-        // Unparsable: no query, and no user information (`user:pw@`).
-        Err(_) => {
-            let (head, had_query) = match raw.find(['?', '#']) {
-                Some(i) => (&raw[..i], true),
-                None => (raw, false),
-            };
-            let mut text = match head.rfind('@') {
-                Some(at) => {
-                    let from = head.find("://").map_or(0, |i| i + 3).min(at);
-                    format!("{}{REDACTED}{}", &head[..from], &head[at..])
-                }
-                None => head.to_owned(),
-            };
-            if had_query {
-                text.push('?');
-                text.push_str(REDACTED);
-            }
-            text
-        }
-    }
-}
-
-/// Text with every URL in it that carries a query or a password shown as
-/// [`redact_url`] shows it: a server's failure reason often quotes the
-/// presigned object URL it could not read, signature included.
-pub(crate) fn redact_urls_in_text(text: &str) -> String {
-    if !text.contains("://") {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    for piece in text.split_inclusive(char::is_whitespace) {
-        let word = piece.trim_end_matches(char::is_whitespace);
-        let Some(sep) = word.find("://") else {
-            out.push_str(piece);
-            continue;
-        };
-        // The scheme runs back from `://` over scheme characters; whatever
-        // stands before it (a quote, `：`, `（`) may be several bytes long.
-        let start = word[..sep]
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        let end = word
-            .trim_end_matches(|c: char| ",.;:)]}>'\"".contains(c))
-            .len()
-            .max(sep + 3);
-        let url = &word[start..end];
-        if url.contains(['?', '@', '#']) {
-            out.push_str(&word[..start]);
-            out.push_str(&redact_url(url));
-            out.push_str(&piece[end..]);
-        } else {
-            out.push_str(piece);
-        }
-    }
-    out
-}
-
-/// The secret parts of a presigned URL, for [`Scrubber`]: the whole query,
-/// each parameter's value (raw and decoded: a server may quote only the
-/// signature), and any password.
-pub(crate) fn url_secrets(raw: &str) -> Vec<String> {
-    // Only a query (after `?`) or a password (before `@`) holds a secret:
-    // a plain URL, the common case, needs no parsing.
-    if !raw.contains(['?', '@']) {
-        return Vec::new();
-    }
-    let Ok(url) = url::Url::parse(raw) else {
-        return raw
-            .split_once('?')
-            .map(|(_, q)| vec![q.to_owned()])
-            .unwrap_or_default();
-    };
-    let mut secrets: Vec<String> = url.query().map(str::to_owned).into_iter().collect();
-    for pair in url.query().unwrap_or_default().split('&') {
-        if let Some((_, value)) = pair.split_once('=') {
-            secrets.push(value.to_owned());
-        }
-    }
-    secrets.extend(url.query_pairs().map(|(_, v)| v.into_owned()));
-    secrets.extend(url.password().map(str::to_owned));
-    secrets
-}
-
-/// Control characters (C0, DEL, C1) and the invisible characters that
-/// reorder text (bidi controls) written as `\u{..}`, so server text can
-/// neither move a terminal's cursor nor hide what it says.
+/// Control characters (C0, DEL, C1) and format characters (Unicode Cf:
+/// zero-width spaces, soft hyphens, bidi controls and the like) written as
+/// `\u{..}`, so server text can neither move a terminal's cursor nor hide
+/// or reorder what it says.
 pub(crate) fn escape_controls(text: &str) -> String {
     if !text.chars().any(needs_escape) {
         return text.to_owned();
@@ -156,8 +64,7 @@ pub(crate) fn escape_controls(text: &str) -> String {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || format_chars::is_format(c)
 }
 
 /// One secret in the forms an echo of it may take, each normalised as
@@ -174,14 +81,16 @@ struct Pattern {
 
 impl Pattern {
     fn new(secret: &str) -> Option<Pattern> {
-        let raw = normalise(secret.as_bytes());
+        // Read as text is read, so that what the skeleton leaves out of
+        // text (white space, format characters) is left out of the secret.
+        let raw = Skeleton::new(secret, false).bytes;
         if raw.is_empty() {
             return None;
         }
         let whole_word = raw.len() < SHORT_SECRET_BYTES;
         let mut forms = vec![raw.clone()];
         if !whole_word {
-            forms.extend(base64_forms(secret.as_bytes()));
+            forms.extend(forms::encoded_forms(secret, SHORT_SECRET_BYTES));
         }
         forms.sort();
         forms.dedup();
@@ -197,44 +106,13 @@ impl Pattern {
     }
 }
 
-/// The parts of the base64 encodings (standard and URL-safe alphabets) of
-/// `secret` that do not depend on what stands around it, for each of the
-/// three alignments it can have inside a longer encoded text
-/// (`Basic base64(user:key)`, a token that embeds it).
-fn base64_forms(secret: &[u8]) -> Vec<Vec<u8>> {
-    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-    let mut forms = Vec::new();
-    for engine in [STANDARD_NO_PAD, URL_SAFE_NO_PAD] {
-        for shift in 0..3usize {
-            let mut bytes = vec![0u8; shift];
-            bytes.extend_from_slice(secret);
-            let encoded = engine.encode(&bytes);
-            // Characters that carry a bit of the zero prefix, or of
-            // whatever follows the secret, differ from echo to echo.
-            let first = (8 * shift).div_ceil(6);
-            let last = (8 * bytes.len()) / 6;
-            if last >= first + SHORT_SECRET_BYTES {
-                forms.push(normalise(&encoded.as_bytes()[first..last]));
-            }
-        }
-    }
-    forms
-}
-
-/// ASCII lower-cased, ASCII white space removed: a pattern's form.
-fn normalise(bytes: &[u8]) -> Vec<u8> {
-    bytes
-        .iter()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(u8::to_ascii_lowercase)
-        .collect()
-}
-
 /// Text reduced for matching, with where each byte came from: ASCII
-/// lower-cased, white space (and the escapes `\n`, `\r`, `\t`) left out so
-/// a secret split over lines still matches; with `decode`, also
-/// percent-escapes and JSON escapes (`\/`, `\"`, `\\`, `\uXXXX`) read as
-/// what they stand for.
+/// lower-cased, fullwidth letters and digits read as ASCII, white space,
+/// format characters (a zero-width space, a soft hyphen) and the escapes
+/// `\n`, `\r`, `\t` left out, so a secret split over lines or broken up by
+/// invisible characters still matches; with `decode`, also the escapes that
+/// stand for one byte or character read as what they stand for: `%XX`,
+/// JSON's `\/`, `\"`, `\\` and `\uXXXX`, and `\xXX` and octal `\NNN`.
 struct Skeleton {
     bytes: Vec<u8>,
     /// The byte range of `text` each byte of `bytes` stands for.
@@ -258,9 +136,7 @@ impl Skeleton {
                     break;
                 };
                 let len = c.len_utf8();
-                if !c.is_whitespace() {
-                    sk.push_all(&src[i..i + len], (i, i + len));
-                }
+                sk.push_char(c, (i, i + len));
                 i += len;
                 continue;
             }
@@ -278,13 +154,7 @@ impl Skeleton {
                 match decoded {
                     Decoded::Byte(d) if d.is_ascii_whitespace() => {}
                     Decoded::Byte(d) => sk.push(d.to_ascii_lowercase(), span),
-                    Decoded::Char(c) if c.is_whitespace() => {}
-                    Decoded::Char(c) => {
-                        let mut buf = [0u8; 4];
-                        let bytes = c.encode_utf8(&mut buf).as_bytes();
-                        let lowered = normalise(bytes);
-                        sk.push_all(&lowered, span);
-                    }
+                    Decoded::Char(c) => sk.push_char(c, span),
                 }
                 i += used;
                 continue;
@@ -300,8 +170,19 @@ impl Skeleton {
         self.spans.push(span);
     }
 
-    fn push_all(&mut self, bytes: &[u8], span: (usize, usize)) {
-        for &b in bytes {
+    /// A character as matching reads it: nothing for white space and format
+    /// characters, the ASCII twin of a fullwidth form (U+FF01 to U+FF5E),
+    /// ASCII lower-cased.
+    fn push_char(&mut self, c: char, span: (usize, usize)) {
+        if c.is_whitespace() || format_chars::is_format(c) {
+            return;
+        }
+        let c = match u32::from(c) {
+            fullwidth @ 0xFF01..=0xFF5E => char::from_u32(fullwidth - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        let mut buf = [0u8; 4];
+        for &b in c.to_ascii_lowercase().encode_utf8(&mut buf).as_bytes() {
             self.push(b, span);
         }
     }
@@ -312,21 +193,25 @@ enum Decoded {
     Char(char),
 }
 
-/// The percent-escape or JSON escape at `src[i]`, with how many bytes it
-/// takes; `None` where there is none.
+/// The escape at `src[i]` that stands for one byte or character, with how
+/// many bytes it takes; `None` where there is none.
 fn decode_escape(src: &[u8], i: usize) -> Option<(Decoded, usize)> {
-    let hex = |at: usize, n: usize| -> Option<u32> {
+    let digits = |at: usize, n: usize, radix: u32| -> Option<u32> {
         let digits = src.get(at..at + n)?;
         let text = std::str::from_utf8(digits).ok()?;
-        if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !text.chars().all(|c| c.is_digit(radix)) {
             return None;
         }
-        u32::from_str_radix(text, 16).ok()
+        u32::from_str_radix(text, radix).ok()
     };
+    let byte = |n: u32| u8::try_from(n).ok().map(Decoded::Byte);
     match (src[i], src.get(i + 1).copied()?) {
-        (b'%', _) => Some((Decoded::Byte(u8::try_from(hex(i + 1, 2)?).ok()?), 3)),
+        (b'%', _) => Some((byte(digits(i + 1, 2, 16)?)?, 3)),
         (b'\\', c @ (b'/' | b'"' | b'\\')) => Some((Decoded::Byte(c), 2)),
-        (b'\\', b'u') => Some((Decoded::Char(char::from_u32(hex(i + 2, 4)?)?), 6)),
+        (b'\\', b'u') => Some((Decoded::Char(char::from_u32(digits(i + 2, 4, 16)?)?), 6)),
+        (b'\\', b'x') => Some((byte(digits(i + 2, 2, 16)?)?, 4)),
+        // `\NNN` up to `\377`: one byte, as C and Python write it.
+        (b'\\', b'0'..=b'3') => Some((byte(digits(i + 1, 3, 8)?)?, 4)),
         _ => None,
     }
 }
@@ -421,6 +306,11 @@ impl Scrubber {
             for pattern in &self.patterns {
                 for finder in &pattern.finders {
                     let len = finder.needle().len();
+                    // Most server strings (ids, states, times) are shorter
+                    // than most forms: those cost nothing then.
+                    if len > sk.bytes.len() {
+                        continue;
+                    }
                     for at in finder.find_iter(&sk.bytes) {
                         let start = sk.spans[at].0;
                         let end = sk.spans[at + len - 1].1;
@@ -475,26 +365,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn presigned_query_and_password_are_redacted() {
-        assert_eq!(
-            redact_url(
-                "https://bucket.s3.amazonaws.com/a/b.parquet?X-Amz-Signature=abc&X-Amz-Credential=def"
-            ),
-            "https://bucket.s3.amazonaws.com/a/b.parquet?<redacted>"
-        );
-        assert_eq!(
-            redact_url("s3://user:hunter22@bucket/key"),
-            "s3://user:<redacted>@bucket/key"
-        );
-        assert_eq!(redact_url("https://h/p.json"), "https://h/p.json");
-        assert_eq!(redact_url("not a url?sig=1"), "not a url?<redacted>");
-        assert_eq!(
-            redact_url("http://u:pass word@h:99999/p?q"),
-            "http://<redacted>@h:99999/p?<redacted>"
-        );
-    }
-
-    #[test]
     fn scrubber_removes_secrets_and_bounds_excerpts() {
         let s = Scrubber::default().with("SECRETKEY123").with("ab");
         assert_eq!(
@@ -508,45 +378,8 @@ mod tests {
     }
 
     #[test]
-    fn urls_inside_text_lose_their_query() {
-        assert_eq!(
-            redact_urls_in_text(
-                "failed to read object https://b.s3.amazonaws.com/a.parquet?X-Amz-Signature=SIG: access denied"
-            ),
-            "failed to read object https://b.s3.amazonaws.com/a.parquet?<redacted>: access denied"
-        );
-        assert_eq!(
-            redact_urls_in_text("(s3://u:pw@b/k), and 'https://h/p?q=1'."),
-            "(s3://u:<redacted>@b/k), and 'https://h/p?<redacted>'."
-        );
-        let plain = "no secrets at https://h/p.json here";
-        assert_eq!(redact_urls_in_text(plain), plain);
-    }
-
-    /// The panic the China region hit: a multi-byte character right before
-    /// the scheme.
-    #[test]
-    fn multibyte_text_before_a_scheme_does_not_panic() {
-        assert_eq!(
-            redact_urls_in_text("集合不存在，参考：https://docs.zilliz.com.cn/x"),
-            "集合不存在，参考：https://docs.zilliz.com.cn/x"
-        );
-        assert_eq!(
-            redact_urls_in_text("正在读取：s3://bucket/a.parquet?sig=SECRET"),
-            "正在读取：s3://bucket/a.parquet?<redacted>"
-        );
-        assert_eq!(redact_urls_in_text("é://"), "é://");
-        assert_eq!(redact_urls_in_text("://?"), "://?<redacted>");
-    }
-
-    #[test]
-    fn url_secrets_lists_query_and_password() {
-        let v = url_secrets("https://u:pw12@h/p?sig=a%2Fbcd&x");
-        assert_eq!(v, ["sig=a%2Fbcd&x", "a%2Fbcd", "a/bcd", "", "pw12"]);
-    }
-
-    #[test]
     fn echoes_in_common_encodings_are_scrubbed() {
+        use base64::Engine as _;
         let key = "wJalr/XUtnFEMI+K7MDENG";
         let s = Scrubber::default().with(format!("{key} "));
         let b64 = base64::engine::general_purpose::STANDARD.encode(format!("user:{key}"));
@@ -575,12 +408,80 @@ mod tests {
         assert_eq!(s.scrub(&cases[0]), "raw <redacted> end");
     }
 
+    /// Issue 19, point 9: the forms the first scrubber missed. Each echo
+    /// is removed whole where it stands alone.
+    #[test]
+    fn echoes_in_hex_escapes_base32_and_invisible_forms_are_scrubbed() {
+        let key = "wJalr/XUtnFEMI+K7MDENG";
+        let s = Scrubber::default().with(key);
+        let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+        let spaced: Vec<String> = key.bytes().map(|b| format!("{b:02X}")).collect();
+        let utf16: String = key.bytes().map(|b| format!("00{b:02x}")).collect();
+        let utf16_le: String = key.bytes().map(|b| format!("{b:02X}00")).collect();
+        let x_escaped: String = key.bytes().map(|b| format!("\\x{b:02x}")).collect();
+        let octal: String = key.bytes().map(|b| format!("\\{b:03o}")).collect();
+        let fullwidth: String = key
+            .chars()
+            .map(|c| char::from_u32(u32::from(c) + 0xFEE0).unwrap())
+            .collect();
+        let zero_width: String = key.chars().flat_map(|c| [c, '\u{200B}']).collect();
+        let soft_hyphens = format!("{}\u{AD}{}\u{AD}{}", &key[..4], &key[4..12], &key[12..]);
+        let json_zero_width = format!("{}\\u200b{}", &key[..6], &key[6..]);
+        let whole = [
+            ("go %x", hex.clone()),
+            ("go %X", hex.to_uppercase()),
+            ("go % X", spaced.join(" ")),
+            ("utf-16be hex", utf16),
+            ("utf-16le hex", utf16_le),
+            ("\\x escapes", x_escaped),
+            ("octal escapes", octal),
+            ("fullwidth", fullwidth),
+            (
+                "zero-width spaces",
+                zero_width.trim_end_matches('\u{200B}').into(),
+            ),
+            ("soft hyphens", soft_hyphens),
+            ("json-escaped zero-width space", json_zero_width),
+        ];
+        for (form, echo) in whole {
+            let out = s.scrub(&format!("[{echo}] end"));
+            assert_eq!(out, "[<redacted>] end", "{form}: {echo:?}");
+        }
+        // Base32 (Python: b32encode(key), of b"user:" + key, of b"ab" +
+        // key): a character or two at each end carries bits of what stands
+        // around the key (or of the padding), the rest is gone.
+        for (form, echo) in [
+            ("base32", "O5FGC3DSF5MFK5DOIZCU2SJLJM3U2RCFJZDQ===="),
+            (
+                "base32 after user:",
+                "OVZWK4R2O5FGC3DSF5MFK5DOIZCU2SJLJM3U2RCFJZDQ====",
+            ),
+            (
+                "base32 after ab",
+                "MFRHOSTBNRZC6WCVORXEMRKNJEVUWN2NIRCU4RY=",
+            ),
+        ] {
+            let out = s.scrub(&format!("token {echo} end"));
+            assert!(out.contains(REDACTED), "{form}: {out}");
+            let left = out
+                .replace("token ", "")
+                .replace(" end", "")
+                .replace(REDACTED, "");
+            assert!(left.len() <= 16, "{form}: {out}");
+        }
+    }
+
     #[test]
     fn control_characters_are_escaped() {
         let s = Scrubber::default();
         assert_eq!(s.scrub("red \u{1b}[31mX\u{7}"), "red \\u{1b}[31mX\\u{7}");
         assert_eq!(s.scrub("a\u{202E}b"), "a\\u{202e}b");
         assert_eq!(s.scrub("行\n"), "行\\u{a}");
+        // Format characters (Cf): invisible, so escaped too.
+        assert_eq!(
+            s.scrub("Com\u{200B}pleted dis\u{AD}k \u{FEFF}\u{E0041}"),
+            "Com\\u{200b}pleted dis\\u{ad}k \\u{feff}\\u{e0041}"
+        );
     }
 
     #[test]

@@ -61,17 +61,17 @@ fn progress_value() -> BoxedStrategy<f64> {
     .boxed()
 }
 
-/// What the crate shows of server text: control and bidi characters
+/// What the crate shows of server text: control characters (Cc) and
+/// format characters (Cf, as the `regex` crate's Unicode tables know them)
 /// escaped. Text holding `://` is also redacted by rules the unit tests of
 /// `src/redact.rs` pin down; the model does not follow them (`None`).
 fn shown(text: &str) -> Option<String> {
+    static FORMAT: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^\p{Cf}$").unwrap());
     if text.contains("://") {
         return None;
     }
-    let escape = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    };
+    let escape = |c: char| c.is_control() || FORMAT.is_match(c.encode_utf8(&mut [0; 4]));
     Some(
         text.chars()
             .map(|c| {

@@ -727,6 +727,50 @@ async fn config_errors_echo_neither_password_nor_query() {
     }
 }
 
+/// Issue 19, point 7: a base URL without its scheme (a Milvus token
+/// pasted as `user:password@host`), a password holding a raw `#` or `?`,
+/// and a token given as the user name. What is refused shows no part of
+/// its user-info, in text and JSON, nor in the builder's Debug.
+#[tokio::test]
+async fn a_refused_base_url_never_shows_its_user_info() {
+    let cases = [
+        ("admin:PWA-SENTINEL@host:19530", "`<redacted>@host:19530`"),
+        (
+            "https://admin:PWA#PWB-SENTINEL@host/",
+            "`https://<redacted>`",
+        ),
+        (
+            "https://admin:PWA?PWB-SENTINEL@host/",
+            "`https://<redacted>`",
+        ),
+        ("https://TOKEN-SENTINEL@host/", "`https://<redacted>@host/`"),
+        (
+            "root:PWA-SENTINEL@127.0.0.1:19530/?x=PWB",
+            "`<redacted>@127.0.0.1:19530/?<redacted>`",
+        ),
+    ];
+    for (base, shown) in cases {
+        for json in [false, true] {
+            let mut cmd = cli_at(base, &["describe", "--cluster-id", CLUSTER, JOB_ID]);
+            if json {
+                cmd.args(["--output", "json"]);
+            }
+            let out = cli_env::run(cmd).await;
+            out.assert_code(2);
+            assert!(out.stderr.contains(shown), "{base}: {}", out.stderr);
+            for secret in ["admin", "root", "PWA", "PWB", "SENTINEL"] {
+                assert!(!out.stderr.contains(secret), "{base}: {}", out.stderr);
+                assert!(!out.stdout.contains(secret), "{base}: {}", out.stdout);
+            }
+        }
+        let debug = format!("{:?}", Client::builder().base_url(base));
+        assert!(
+            !debug.contains("SENTINEL") && !debug.contains("PWA"),
+            "{debug}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_failed_job_never_reads_100_percent() {
     let server = FaultyServer::start(vec![

@@ -36,6 +36,7 @@ mod emulator_retention;
 mod emulator_two_phase;
 mod errors;
 mod faults;
+mod fuzz_config;
 mod fuzz_decode;
 #[cfg(feature = "cli")]
 mod hardening;
@@ -48,6 +49,8 @@ mod rate_limit;
 mod retries;
 #[cfg(feature = "cli")]
 mod secrets_audit;
+#[cfg(feature = "cli")]
+mod server_text;
 mod spec;
 mod tls;
 mod two_phase;
