@@ -1,10 +1,13 @@
 //! `zilliz-import`: the crate's client and emulator on the command line.
 
 mod args;
+mod many_view;
 mod output;
 mod progress_bar;
 
-use std::{num::NonZeroU32, process::ExitCode, sync::OnceLock, time::Duration};
+use std::{
+    collections::HashMap, num::NonZeroU32, process::ExitCode, sync::OnceLock, time::Duration,
+};
 
 use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use futures::StreamExt;
@@ -422,27 +425,38 @@ async fn wait_many(
     if let Some(blank) = job_ids.iter().find(|id| id.trim().is_empty()) {
         client.describe_import_job(target.clone(), blank).await?;
     }
+    // Each id once, in the order first given, and where each stands in
+    // that order: hashed, so that many ids cost no more than a few.
     let mut ids: Vec<String> = Vec::with_capacity(job_ids.len());
+    let mut position: HashMap<String, usize> = HashMap::with_capacity(job_ids.len());
     for id in job_ids {
-        if !ids.contains(&id) {
+        let next = ids.len();
+        if *position.entry(id.clone()).or_insert(next) == next {
             ids.push(id);
         }
     }
-    let view = progress_bar::ManyView::new(&ids);
-    let mut ends: Vec<(String, output::WaitEnd)> = Vec::with_capacity(ids.len());
+    let mut view = many_view::ManyView::new(&ids);
+    let mut ends: Vec<Option<output::WaitEnd>> =
+        std::iter::repeat_with(|| None).take(ids.len()).collect();
     let mut events =
         std::pin::pin!(client.wait_for_import_jobs(target.clone(), ids.clone(), options));
     while let Some(event) = events.next().await {
+        // The stream names each job as it was given.
+        let Some(&index) = position.get(event.job_id()) else {
+            continue;
+        };
         let printed = match event {
-            JobEvent::Progress { job_id, progress } => view.progress(printer, &job_id, &progress),
+            JobEvent::Progress { job_id, progress } => {
+                view.progress(printer, index, &job_id, &progress)
+            }
             JobEvent::PollFailed { job_id, error } => {
                 view.poll_failed(&job_id, &error);
                 Ok(())
             }
             JobEvent::Ended { job_id, outcome } => {
                 let end = outcome.map_err(Failure::from);
-                let printed = view.ended(printer, &job_id, &end);
-                ends.push((job_id, end));
+                let printed = view.ended(printer, index, &job_id, &end);
+                ends[index] = Some(end);
                 printed
             }
             _ => Ok(()),
@@ -451,10 +465,17 @@ async fn wait_many(
             return Ok(Ended::StdoutClosed);
         }
     }
+    let lines_shown = !view.draws_bars();
+    // The bars are done: the ticker stops before the result is printed.
+    drop(view);
     // In the order given; the stream ends each job exactly once.
-    ends.sort_by_key(|(id, _)| ids.iter().position(|given| given == id));
+    let ends: Vec<(String, output::WaitEnd)> = ids
+        .into_iter()
+        .zip(ends)
+        .filter_map(|(id, end)| Some((id, end?)))
+        .collect();
     let worst = output::worst_exit_code(ends.iter().map(|(_, end)| output::end_exit_code(end)));
-    if printer.waited_many(&ends, !view.draws_bars()).is_err() {
+    if printer.waited_many(&ends, lines_shown).is_err() {
         return Ok(Ended::StdoutClosed);
     }
     Ok(match worst {

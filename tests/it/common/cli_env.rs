@@ -99,9 +99,14 @@ pub async fn run(mut cmd: assert_cmd::Command) -> Run {
 
 /// The binary pointed at `h` with `token`, then `args`.
 pub fn cmd_on(h: &EmulatorHandle, token: &str, args: &[&str]) -> assert_cmd::Command {
+    cli_at(&h.base_url(), token, args)
+}
+
+/// The binary pointed at `base` (any server, scripted or not) with `token`,
+/// then `args`.
+pub fn cli_at(base: &str, token: &str, args: &[&str]) -> assert_cmd::Command {
     let mut c = cli();
-    c.args(["--api-key", token, "--base-url", &h.base_url()])
-        .args(args);
+    c.args(["--api-key", token, "--base-url", base]).args(args);
     c
 }
 
