@@ -17,6 +17,8 @@ mod cli_terminal;
 mod cli_two_phase;
 #[cfg(feature = "cli")]
 mod cli_wait_many;
+#[cfg(feature = "cli")]
+mod cli_wait_many_ids;
 mod create_wire;
 mod deployments;
 #[cfg(feature = "emulator")]

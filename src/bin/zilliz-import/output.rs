@@ -182,8 +182,9 @@ impl Printer {
 
     /// How the waits for several jobs ended, in the order the ids were
     /// given. JSON: `{"jobs": [...]}`, each entry what the one-job wait
-    /// prints (the progress with `outcome`, or `{"error": ...}` with the
-    /// job's `jobId`) and the job's `exitCode`. Text: a line per job
+    /// prints (the progress with `outcome`, or `{"error": ...}`) with the
+    /// `jobId` asked for, the server's `serverJobId` where it differs, and
+    /// the job's `exitCode` ([`job_json`]). Text: a line per job
     /// ([`ended_text`]), unless `lines_shown` says each end was already
     /// printed as it came.
     pub fn waited_many(&self, jobs: &[(String, WaitEnd)], lines_shown: bool) -> Printed {
@@ -313,17 +314,27 @@ fn waited_json(outcome: &WaitOutcome) -> Value {
 }
 
 /// One job's entry in the JSON of several: its document as the one-job
-/// wait prints it (the error as on stderr, `{"error": ...}`, named by the
-/// `jobId` asked for), with its `exitCode`.
+/// wait prints it (the error as on stderr, `{"error": ...}`), with its
+/// `exitCode`. Its `jobId` is always the id asked for, so a program can
+/// match entries to ids; where the server's answer named the job
+/// otherwise, `serverJobId` says how (empty when it named none).
 fn job_json(job_id: &str, end: &WaitEnd) -> Value {
-    match end {
+    let (mut v, seen) = match end {
         Ok(outcome) => {
             let mut v = waited_json(outcome);
             v["exitCode"] = json!(0);
-            v
+            (v, Some(outcome.progress()))
         }
-        Err(e) => json!({ "jobId": job_id, "exitCode": exit_code(e), "error": error_json(e) }),
+        Err(e) => {
+            let v = json!({ "exitCode": exit_code(e), "error": error_json(e) });
+            (v, e.wait_progress())
+        }
+    };
+    v["jobId"] = json!(job_id);
+    if let Some(p) = seen.filter(|p| p.job_id != job_id) {
+        v["serverJobId"] = json!(p.job_id);
     }
+    v
 }
 
 /// A line of progress of a job being waited for: `job 1: Importing 42%`.
