@@ -12,6 +12,8 @@ mod cli;
 #[cfg(feature = "cli")]
 mod cli_deployments;
 #[cfg(feature = "cli")]
+mod cli_list_json;
+#[cfg(feature = "cli")]
 mod cli_terminal;
 #[cfg(feature = "cli")]
 mod cli_two_phase;

@@ -4,6 +4,7 @@ mod args;
 mod many_view;
 mod output;
 mod progress_bar;
+mod walk_json;
 
 use std::{
     collections::HashMap, num::NonZeroU32, process::ExitCode, sync::OnceLock, time::Duration,
@@ -19,6 +20,7 @@ use zilliz_import::{
 
 use args::{Cli, Command, CreateArgs, EmulatorArgs, ListArgs, TargetArgs};
 use output::{Closed, Failure, Printed, Printer};
+use walk_json::{WalkJson, WalkOut};
 
 /// A job this run created, for the last words of a run that then fails or
 /// panics: its id is what a script needs to not start a second import.
@@ -374,24 +376,39 @@ async fn list(client: &Client, args: ListArgs, printer: &Printer) -> Result<Ende
     if printer.walk_started().is_err() {
         return Ok(Ended::StdoutClosed);
     }
-    let mut kept = Vec::new();
+    // Each page is printed, or in JSON written into the document, and let go.
+    let mut doc = WalkJson::new(walk_json::SPILL_AT);
     let mut pages = std::pin::pin!(client.list_all_import_jobs(request));
     while let Some(page) = futures::StreamExt::next(&mut pages).await {
         match page {
-            Ok(page) => {
-                if printer.walk_page(&mut kept, page.records).is_err() {
-                    return Ok(Ended::StdoutClosed);
-                }
-            }
+            Ok(page) => match printer.walk_page(&mut doc, &page.records) {
+                Ok(()) => {}
+                Err(WalkOut::Closed) => return Ok(Ended::StdoutClosed),
+                Err(WalkOut::Spool(e)) => return Err(spool_failed(&e)),
+            },
             // What was listed is still printed; then the error says why the
             // walk stopped short.
             Err(e) => {
-                let _ = printer.walk_finished(&kept);
+                let _ = printer.walk_finished(doc);
                 return Err(e.into());
             }
         }
     }
-    Ok(printer.walk_finished(&kept).into())
+    match printer.walk_finished(doc) {
+        Ok(()) => Ok(Ended::Done),
+        Err(WalkOut::Closed) => Ok(Ended::StdoutClosed),
+        Err(WalkOut::Spool(e)) => Err(spool_failed(&e)),
+    }
+}
+
+/// The temporary file of a JSON walk failed, and what it held is lost: a
+/// local failure, told as the configuration's (exit 2), as `sort` does.
+fn spool_failed(e: &std::io::Error) -> Failure {
+    let dir = std::env::temp_dir();
+    Failure::Call(Error::InvalidConfig(format!(
+        "the listing's temporary file in {} failed: {e}",
+        dir.display()
+    )))
 }
 
 async fn wait(

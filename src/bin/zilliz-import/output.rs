@@ -16,7 +16,10 @@ use zilliz_import::{
     Settled, WaitError, WaitOutcome, WalkError,
 };
 
-use crate::args::Output;
+use crate::{
+    args::Output,
+    walk_json::{WalkJson, WalkOut},
+};
 
 /// The exit code of a program whose stdout was closed under it, as a shell
 /// reports one killed by SIGPIPE.
@@ -235,26 +238,23 @@ impl Printer {
         }
     }
 
-    /// One page of a walk: printed now in text; kept for the one JSON
+    /// One page of a walk: printed now in text; added to the one JSON
     /// document in JSON mode.
     pub fn walk_page(
         &self,
-        kept: &mut Vec<ImportJobSummary>,
-        records: Vec<ImportJobSummary>,
-    ) -> Printed {
+        doc: &mut WalkJson,
+        records: &[ImportJobSummary],
+    ) -> Result<(), WalkOut> {
         match self.mode {
-            Output::Json => {
-                kept.extend(records);
-                Ok(())
-            }
-            Output::Text => rows(self, &records),
+            Output::Json => doc.push(records).map_err(WalkOut::Spool),
+            Output::Text => rows(self, records).map_err(|Closed| WalkOut::Closed),
         }
     }
 
     /// The end of a walk: the JSON document of every record.
-    pub fn walk_finished(&self, kept: &[ImportJobSummary]) -> Printed {
+    pub fn walk_finished(&self, doc: WalkJson) -> Result<(), WalkOut> {
         match self.mode {
-            Output::Json => self.json(&json!({ "count": kept.len(), "records": kept })),
+            Output::Json => doc.finish(&mut io::stdout().lock()),
             Output::Text => Ok(()),
         }
     }

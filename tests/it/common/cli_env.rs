@@ -258,6 +258,21 @@ pub fn spawn_emulator_with_env(
     (guard, first, reader)
 }
 
+/// Runs `script` with bash, on a blocking thread, with only `PATH` set:
+/// for pipelines, such as a reader that goes away (`| head -3`).
+pub async fn bash(script: String) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .args(["-c", &script])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .output()
+    })
+    .await
+    .expect("blocking task")
+    .expect("bash runs")
+}
+
 /// Collapses runs of whitespace, so wrapped help text compares as prose.
 pub fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
