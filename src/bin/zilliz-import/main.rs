@@ -1,6 +1,7 @@
 //! `zilliz-import`: the crate's client and emulator on the command line.
 
 mod args;
+mod json_array;
 mod many_view;
 mod output;
 mod progress_bar;

@@ -18,6 +18,7 @@ use zilliz_import::{
 
 use crate::{
     args::Output,
+    json_array,
     walk_json::{WalkJson, WalkOut},
 };
 
@@ -91,7 +92,10 @@ impl std::fmt::Display for Failure {
 
 /// A line on stderr; a closed stderr is ignored.
 pub fn note_line(text: &str) {
-    let _ = writeln!(io::stderr().lock(), "{text}");
+    // One write: stderr is unbuffered, and a wait for many jobs says much.
+    let _ = io::stderr()
+        .lock()
+        .write_all(format!("{text}\n").as_bytes());
 }
 
 pub struct Printer {
@@ -109,10 +113,19 @@ impl Printer {
     }
 
     fn out(&self, text: &str) -> Printed {
-        let mut stdout = io::stdout().lock();
-        writeln!(stdout, "{text}")
-            .and_then(|()| stdout.flush())
-            .map_err(|_| Closed)
+        self.out_all([text])
+    }
+
+    /// Lines on stdout at once: written through one buffer, flushed once.
+    fn out_all<T: AsRef<str>>(&self, lines: impl IntoIterator<Item = T>) -> Printed {
+        let mut stdout = io::BufWriter::new(io::stdout().lock());
+        for line in lines {
+            stdout
+                .write_all(line.as_ref().as_bytes())
+                .and_then(|()| stdout.write_all(b"\n"))
+                .map_err(|_| Closed)?;
+        }
+        stdout.flush().map_err(|_| Closed)
     }
 
     fn json(&self, value: &impl serde::Serialize) -> Printed {
@@ -192,17 +205,22 @@ impl Printer {
     /// printed as it came.
     pub fn waited_many(&self, jobs: &[(String, WaitEnd)], lines_shown: bool) -> Printed {
         match self.mode {
+            // An entry at a time: 100,000 of them held as values took 400 MB.
             Output::Json => {
-                let entries: Vec<Value> = jobs.iter().map(|(id, end)| job_json(id, end)).collect();
-                self.json(&json!({ "jobs": entries }))
+                let mut stdout = io::BufWriter::new(io::stdout().lock());
+                let mut text = json_array::open(&[], "jobs").into_bytes();
+                for (n, (id, end)) in jobs.iter().enumerate() {
+                    json_array::element(&mut text, n as u64, &job_json(id, end));
+                    stdout.write_all(&text).map_err(|_| Closed)?;
+                    text.clear();
+                }
+                stdout
+                    .write_all(json_array::close(jobs.len() as u64).as_bytes())
+                    .and_then(|()| stdout.flush())
+                    .map_err(|_| Closed)
             }
             Output::Text if lines_shown => Ok(()),
-            Output::Text => {
-                for (id, end) in jobs {
-                    self.out(&ended_text(id, end))?;
-                }
-                Ok(())
-            }
+            Output::Text => self.out_all(jobs.iter().map(|(id, end)| ended_text(id, end))),
         }
     }
 
@@ -385,16 +403,15 @@ fn header() -> String {
 }
 
 fn rows(printer: &Printer, records: &[ImportJobSummary]) -> Printed {
-    for r in records {
+    printer.out_all(records.iter().map(|r| {
         let collection = r.collection_name.as_deref().unwrap_or("-");
-        printer.out(&format!(
+        format!(
             "{:<24} {:<12} {:>7}%  {collection}",
             r.job_id,
             r.state.as_str(),
             r.progress
-        ))?;
-    }
-    Ok(())
+        )
+    }))
 }
 
 /// The JSON error document. A call's failure says whether its request may

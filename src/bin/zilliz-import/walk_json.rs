@@ -18,11 +18,10 @@ use std::{
 
 use serde::Serialize;
 
+use crate::json_array;
+
 /// How many bytes of records are held in memory before they go to a file.
 pub const SPILL_AT: usize = 8 << 20;
-
-/// The records' indentation inside the document.
-const INDENT: &[u8] = b"    ";
 
 /// The document, built page by page.
 pub struct WalkJson {
@@ -31,7 +30,7 @@ pub struct WalkJson {
     spill_at: usize,
 }
 
-/// The records' text so far, each but the first preceded by `,\n`.
+/// The records' text so far, as [`json_array::element`] writes them.
 enum Held {
     Memory(Vec<u8>),
     /// An unnamed file, of which the first `len` bytes are the records.
@@ -66,10 +65,7 @@ impl WalkJson {
     pub fn push(&mut self, records: &[impl Serialize]) -> io::Result<()> {
         let mut text = Vec::new();
         for record in records {
-            if self.count > 0 {
-                text.extend_from_slice(b",\n");
-            }
-            indented(&mut text, record);
+            json_array::element(&mut text, self.count, record);
             self.count += 1;
         }
         self.append(text)
@@ -116,13 +112,7 @@ impl WalkJson {
     /// Writes the document and a newline to `out`, and flushes it.
     pub fn finish(self, out: &mut impl Write) -> Result<(), WalkOut> {
         let closed = |_: io::Error| WalkOut::Closed;
-        if self.count == 0 {
-            out.write_all(b"{\n  \"count\": 0,\n  \"records\": []\n}\n")
-                .and_then(|()| out.flush())
-                .map_err(closed)?;
-            return Ok(());
-        }
-        let head = format!("{{\n  \"count\": {},\n  \"records\": [\n", self.count);
+        let head = json_array::open(&[("count", self.count.to_string())], "records");
         out.write_all(head.as_bytes()).map_err(closed)?;
         match self.held {
             Held::Memory(held) => out.write_all(&held).map_err(closed)?,
@@ -139,7 +129,7 @@ impl WalkJson {
                 }
             }
         }
-        out.write_all(b"\n  ]\n}\n")
+        out.write_all(json_array::close(self.count).as_bytes())
             .and_then(|()| out.flush())
             .map_err(closed)
     }
@@ -151,22 +141,6 @@ fn read_back(file: &mut File, len: u64) -> io::Result<Vec<u8>> {
     let mut held = Vec::new();
     file.take(len).read_to_end(&mut held)?;
     Ok(held)
-}
-
-/// `record` as it stands in the document: pretty-printed as a JSON value
-/// (its keys sorted), each line indented to its place in `records`. JSON
-/// strings hold no raw newline, so every line break is the printer's.
-fn indented(text: &mut Vec<u8>, record: &impl Serialize) {
-    // Serialising the records, plain structs, cannot fail.
-    let value = serde_json::to_value(record).unwrap_or_default();
-    let pretty = serde_json::to_vec_pretty(&value).unwrap_or_default();
-    for (n, line) in pretty.split(|b| *b == b'\n').enumerate() {
-        if n > 0 {
-            text.push(b'\n');
-        }
-        text.extend_from_slice(INDENT);
-        text.extend_from_slice(line);
-    }
 }
 
 #[cfg(test)]
