@@ -163,6 +163,11 @@ struct Many {
     /// Jobs not ended yet.
     open: usize,
     in_flight: FuturesUnordered<Task>,
+    /// Jobs whose wait timed out, each with its outcome, to abort (with
+    /// abort-on-timeout) as room is made among the tasks in flight: at
+    /// most [`MAX_IN_FLIGHT`] wait for the rate limiter at once, which
+    /// wakes every waiter each time a slot frees.
+    aborts: VecDeque<(usize, WaitError)>,
     events: VecDeque<JobEvent>,
 }
 
@@ -197,6 +202,7 @@ impl Many {
             jobs,
             queue,
             in_flight: FuturesUnordered::new(),
+            aborts: VecDeque::new(),
             events: VecDeque::new(),
         }
     }
@@ -217,6 +223,7 @@ impl Many {
                     continue;
                 }
             }
+            self.send_aborts();
             let due_now = self.queue.most_needed(now).is_some();
             let can_send = !past_deadline && self.in_flight.len() < MAX_IN_FLIGHT && due_now;
             // A job due now leaves nothing to sleep for.
@@ -354,13 +361,22 @@ impl Many {
     fn finish(&mut self, i: usize, outcome: Result<WaitOutcome, WaitError>) {
         match outcome {
             Err(ended @ WaitError::TimedOut { .. }) if self.options.aborts_on_timeout() => {
-                let (client, target) = (self.client.clone(), self.target.clone());
-                let job_id = self.jobs[i].job_id.clone();
-                self.in_flight.push(Box::pin(async move {
-                    Done::Aborted(i, client.abort_timed_out(&target, &job_id, ended).await)
-                }));
+                self.aborts.push_back((i, ended));
             }
             outcome => self.end(i, outcome),
+        }
+    }
+
+    /// Starts the aborts waiting, as far as there is room in flight.
+    fn send_aborts(&mut self) {
+        while self.in_flight.len() < MAX_IN_FLIGHT
+            && let Some((i, ended)) = self.aborts.pop_front()
+        {
+            let (client, target) = (self.client.clone(), self.target.clone());
+            let job_id = self.jobs[i].job_id.clone();
+            self.in_flight.push(Box::pin(async move {
+                Done::Aborted(i, client.abort_timed_out(&target, &job_id, ended).await)
+            }));
         }
     }
 
@@ -375,6 +391,27 @@ impl Many {
 mod tests {
     use super::*;
     use crate::{ImportState, progress::progress_at};
+
+    #[tokio::test(start_paused = true)]
+    async fn timed_out_jobs_are_aborted_a_few_at_a_time() {
+        let client = Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let ids = (0..40).map(|n| n.to_string());
+        let options = WaitOptions::default().abort_on_timeout(true);
+        let mut many = Many::new(client, "c".into(), ids, options);
+        for i in many.queue.drain() {
+            let timed_out = many.jobs[i].follow.timed_out(Duration::from_secs(1));
+            many.finish(i, Err(timed_out));
+        }
+        many.send_aborts();
+        assert_eq!(many.in_flight.len(), MAX_IN_FLIGHT);
+        assert_eq!(many.aborts.len(), 40 - MAX_IN_FLIGHT);
+        assert_eq!(many.aborts.front().map(|(i, _)| *i), Some(MAX_IN_FLIGHT));
+        assert_eq!(many.open, 40, "none has ended before its abort is answered");
+    }
 
     #[tokio::test(start_paused = true)]
     async fn due_jobs_are_polled_by_when_a_poll_is_needed() {
