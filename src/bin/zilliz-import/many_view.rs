@@ -9,11 +9,16 @@
 //! stderr in JSON), failed polls on stderr.
 
 use std::{
-    sync::mpsc::{self, RecvTimeoutError},
+    fmt,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+        mpsc::{self, RecvTimeoutError},
+    },
     thread::JoinHandle,
 };
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 use zilliz_import::{Error, ImportProgress, WaitError};
 
 use crate::{
@@ -91,7 +96,7 @@ impl ManyView {
         };
         let how = How::of(end);
         let Some(bar) = display.bars.get(index) else {
-            if let Some(rest) = &mut display.rest {
+            if let Some(rest) = &display.rest {
                 rest.ended(how);
             }
             return Ok(());
@@ -205,41 +210,56 @@ impl How {
 /// and how many ended each way.
 struct Rest {
     line: ProgressBar,
+    counts: Arc<Counts>,
+}
+
+/// The counts of [`Rest`], read whenever its line is drawn (on each tick):
+/// 100,000 ends in one burst then cost no redraw each.
+struct Counts {
     total: usize,
-    ended: [usize; How::ALL.len()],
+    ended: [AtomicUsize; How::ALL.len()],
 }
 
 impl Rest {
     fn new(multi: &MultiProgress, total: usize) -> Self {
-        let line = multi.add(ProgressBar::new(total as u64));
-        line.set_style(
-            ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        let rest = Rest {
-            line,
+        let counts = Arc::new(Counts {
             total,
-            ended: [0; How::ALL.len()],
-        };
-        rest.line.set_message(rest.text());
-        rest
+            ended: Default::default(),
+        });
+        let shown = Arc::clone(&counts);
+        let style = ProgressStyle::with_template("{spinner} {rest}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
+            .with_key("rest", move |_: &ProgressState, w: &mut dyn fmt::Write| {
+                let _ = w.write_str(&shown.text());
+            });
+        let line = multi.add(ProgressBar::new(total as u64));
+        line.set_style(style);
+        Rest { line, counts }
     }
 
-    fn ended(&mut self, how: How) {
-        self.ended[how as usize] += 1;
-        self.line.inc(1);
-        self.line.set_message(self.text());
-        if self.line.position() == self.total as u64 {
+    fn ended(&self, how: How) {
+        self.counts.ended[how as usize].fetch_add(1, Ordering::Relaxed);
+        if self.counts.open() == 0 {
             self.line.finish();
         }
+    }
+}
+
+impl Counts {
+    fn count(&self, how: How) -> usize {
+        self.ended[how as usize].load(Ordering::Relaxed)
+    }
+
+    fn open(&self) -> usize {
+        let ended: usize = How::ALL.iter().map(|h| self.count(*h)).sum();
+        self.total.saturating_sub(ended)
     }
 
     /// `2980 more jobs: 2950 followed, 20 completed, 10 failed`.
     fn text(&self) -> String {
-        let open = self.total - self.ended.iter().sum::<usize>();
-        let mut text = format!("{} more jobs: {open} followed", self.total);
+        let mut text = format!("{} more jobs: {} followed", self.total, self.open());
         for how in How::ALL {
-            let n = self.ended[how as usize];
+            let n = self.count(how);
             if n > 0 {
                 text.push_str(&format!(", {n} {}", how.in_sum()));
             }
@@ -299,7 +319,7 @@ mod tests {
         let d = Display::new(hidden(), &ids, 24);
         assert_eq!(d.bars.len(), 22);
         let rest = d.rest.as_ref().expect("a line for the rest");
-        assert_eq!(rest.text(), "478 more jobs: 478 followed");
+        assert_eq!(rest.counts.text(), "478 more jobs: 478 followed");
         // A screen just tall enough: every job a bar, no line for the rest.
         let d = Display::new(hidden(), &ids[..23], 24);
         assert_eq!((d.bars.len(), d.rest.is_some()), (23, false));
@@ -312,19 +332,19 @@ mod tests {
 
     #[test]
     fn the_line_for_the_rest_counts_each_way_a_wait_ended() {
-        let mut rest = Rest::new(&hidden(), 5);
+        let rest = Rest::new(&hidden(), 5);
         rest.ended(How::TimedOut);
         rest.ended(How::Completed);
         rest.ended(How::TimedOut);
         assert_eq!(
-            rest.text(),
+            rest.counts.text(),
             "5 more jobs: 2 followed, 1 completed, 2 timed out"
         );
         assert!(!rest.line.is_finished());
         rest.ended(How::Error);
         rest.ended(How::AwaitsCommit);
         assert_eq!(
-            rest.text(),
+            rest.counts.text(),
             "5 more jobs: 0 followed, 1 completed, 1 awaiting commit, 2 timed out, 1 ended in an error"
         );
         assert!(rest.line.is_finished());
