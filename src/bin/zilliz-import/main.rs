@@ -453,7 +453,7 @@ async fn wait_many(
             ids.push(id);
         }
     }
-    let mut view = many_view::ManyView::new(&ids);
+    let view = many_view::ManyView::new(&ids);
     let mut ends: Vec<Option<output::WaitEnd>> =
         std::iter::repeat_with(|| None).take(ids.len()).collect();
     let mut events =

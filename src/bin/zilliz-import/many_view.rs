@@ -57,13 +57,13 @@ impl ManyView {
     }
 
     pub fn progress(
-        &mut self,
+        &self,
         printer: &Printer,
         index: usize,
         job_id: &str,
         p: &ImportProgress,
     ) -> Printed {
-        let Some(display) = &mut self.display else {
+        let Some(display) = &self.display else {
             return printer.event_line(&output::progress_text(job_id, p));
         };
         if let Some(bar) = display.bars.get(index) {
@@ -84,14 +84,8 @@ impl ManyView {
         }
     }
 
-    pub fn ended(
-        &mut self,
-        printer: &Printer,
-        index: usize,
-        job_id: &str,
-        end: &WaitEnd,
-    ) -> Printed {
-        let Some(display) = &mut self.display else {
+    pub fn ended(&self, printer: &Printer, index: usize, job_id: &str, end: &WaitEnd) -> Printed {
+        let Some(display) = &self.display else {
             return printer.event_line(&output::ended_text(job_id, end));
         };
         let how = How::of(end);
