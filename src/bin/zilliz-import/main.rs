@@ -385,7 +385,7 @@ async fn list(client: &Client, args: ListArgs, printer: &Printer) -> Result<Ende
             Ok(page) => match printer.walk_page(&mut doc, &page.records) {
                 Ok(()) => {}
                 Err(WalkOut::Closed) => return Ok(Ended::StdoutClosed),
-                Err(WalkOut::Spool(e)) => return Err(spool_failed(&e)),
+                Err(WalkOut::Spool(e)) => return Err(walk_json::spool_failed(&e)),
             },
             // What was listed is still printed; then the error says why the
             // walk stopped short.
@@ -398,18 +398,8 @@ async fn list(client: &Client, args: ListArgs, printer: &Printer) -> Result<Ende
     match printer.walk_finished(doc) {
         Ok(()) => Ok(Ended::Done),
         Err(WalkOut::Closed) => Ok(Ended::StdoutClosed),
-        Err(WalkOut::Spool(e)) => Err(spool_failed(&e)),
+        Err(WalkOut::Spool(e)) => Err(walk_json::spool_failed(&e)),
     }
-}
-
-/// The temporary file of a JSON walk failed, and what it held is lost: a
-/// local failure, told as the configuration's (exit 2), as `sort` does.
-fn spool_failed(e: &std::io::Error) -> Failure {
-    let dir = std::env::temp_dir();
-    Failure::Call(Error::InvalidConfig(format!(
-        "the listing's temporary file in {} failed: {e}",
-        dir.display()
-    )))
 }
 
 async fn wait(

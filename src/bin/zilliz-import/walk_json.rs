@@ -17,8 +17,9 @@ use std::{
 };
 
 use serde::Serialize;
+use zilliz_import::Error;
 
-use crate::json_array;
+use crate::{json_array, output::Failure};
 
 /// How many bytes of records are held in memory before they go to a file.
 pub const SPILL_AT: usize = 8 << 20;
@@ -133,6 +134,16 @@ impl WalkJson {
             .and_then(|()| out.flush())
             .map_err(closed)
     }
+}
+
+/// The temporary file of a JSON walk failed, and what it held is lost: a
+/// local failure, told as the configuration's (exit 2), as `sort` does.
+pub fn spool_failed(e: &std::io::Error) -> Failure {
+    let dir = std::env::temp_dir();
+    Failure::Call(Error::InvalidConfig(format!(
+        "the listing's temporary file in {} failed: {e}",
+        dir.display()
+    )))
 }
 
 /// The first `len` bytes of `file`.
