@@ -18,6 +18,7 @@ mod config; // ClientBuilder: base URL, key, timeouts, checked before any reques
 mod error; // Error (one call, and whether it may have been sent), WaitError, WalkError
 pub mod limits; // the API's limits and key rules, shared by client, emulator and CLI
 mod paging; // walking every page of a listing
+mod poll_queue; // which of many followed jobs to poll next
 mod progress; // typed views of describe and list answers
 mod rate_limit; // at most N requests in any one second, bursts included
 mod redact; // keeping secrets out of Debug, errors and logs

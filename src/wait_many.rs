@@ -10,7 +10,12 @@
 //! only once the limiter has room for it, so a slot goes to the job that
 //! needs it most rather than to whichever asked first.
 
-use std::{collections::VecDeque, pin::Pin, task::Poll, time::Duration};
+use std::{
+    collections::{HashSet, VecDeque},
+    pin::Pin,
+    task::Poll,
+    time::Duration,
+};
 
 use futures::{FutureExt, Stream, StreamExt, stream::FuturesUnordered};
 use tokio::time::Instant;
@@ -18,6 +23,7 @@ use tokio::time::Instant;
 use crate::{
     Client, Error, ImportProgress, Target, WaitError, WaitOptions, WaitOutcome,
     client::Operation,
+    poll_queue::PollQueue,
     wait::{Follow, Seen},
 };
 
@@ -119,12 +125,6 @@ impl Client {
 struct Job {
     job_id: String,
     follow: Follow,
-    /// When its next poll is due; `None` while one is in flight, or once
-    /// it has ended.
-    due: Option<Instant>,
-    /// The pause that set `due`: how late its poll may come before the
-    /// wait is worse than a backoff one step longer.
-    pause: Duration,
 }
 
 /// `by` after `at`, or about 30 years after it where that overflows (an
@@ -158,9 +158,16 @@ struct Many {
     started: Instant,
     deadline: Option<Instant>,
     jobs: Vec<Job>,
+    /// The jobs waiting for their next poll: neither in flight nor ended.
+    queue: PollQueue,
     /// Jobs not ended yet.
     open: usize,
     in_flight: FuturesUnordered<Task>,
+    /// Jobs whose wait timed out, each with its outcome, to abort (with
+    /// abort-on-timeout) as room is made among the tasks in flight: at
+    /// most [`MAX_IN_FLIGHT`] wait for the rate limiter at once, which
+    /// wakes every waiter each time a slot frees.
+    aborts: VecDeque<(usize, WaitError)>,
     events: VecDeque<JobEvent>,
 }
 
@@ -172,14 +179,16 @@ impl Many {
         options: WaitOptions,
     ) -> Self {
         let started = Instant::now();
+        let mut given = HashSet::new();
         let mut jobs: Vec<Job> = Vec::new();
+        let mut queue = PollQueue::default();
         for job_id in job_ids {
-            if jobs.iter().all(|j| j.job_id != job_id) {
+            if given.insert(job_id.clone()) {
+                // All due at once, needed at once: polled in the order given.
+                queue.push(jobs.len(), started, started);
                 jobs.push(Job {
                     follow: Follow::new(&options),
                     job_id,
-                    due: Some(started),
-                    pause: Duration::ZERO,
                 });
             }
         }
@@ -191,7 +200,9 @@ impl Many {
             started,
             open: jobs.len(),
             jobs,
+            queue,
             in_flight: FuturesUnordered::new(),
+            aborts: VecDeque::new(),
             events: VecDeque::new(),
         }
     }
@@ -212,17 +223,16 @@ impl Many {
                     continue;
                 }
             }
-            let wake = self.jobs.iter().filter_map(|j| j.due).min();
-            let wake = match (wake, self.deadline) {
+            self.send_aborts();
+            let due_now = self.queue.most_needed(now).is_some();
+            let can_send = !past_deadline && self.in_flight.len() < MAX_IN_FLIGHT && due_now;
+            // A job due now leaves nothing to sleep for.
+            let wake = match (self.queue.next_due(), self.deadline) {
                 (Some(w), Some(d)) => Some(w.min(d)),
                 (w, d) => w.or(d),
             };
-            let can_send = !past_deadline
-                && self.in_flight.len() < MAX_IN_FLIGHT
-                && self.most_needed(now).is_some();
-            let sleep = (!past_deadline)
-                .then_some(wake)
-                .flatten()
+            let sleep = wake
+                .filter(|_| !past_deadline && !due_now)
                 .filter(|w| *w > now);
             if self.in_flight.is_empty() && !can_send && sleep.is_none() {
                 // Every open job is due or in flight, so this is not reached.
@@ -264,38 +274,29 @@ impl Many {
         .await
     }
 
-    /// The due job to poll first: the earliest instant by which a poll is
-    /// needed. For a job whose predicted finish is still ahead of its poll,
-    /// that finish: of two jobs about to end, the nearer is polled first.
-    /// For any other (backing off without a rate, or past its predicted
-    /// finish), its due time plus the pause that set it: a poll that late
-    /// only makes its backoff one step longer. So no job starves behind a
-    /// crowd of jobs near their end, and none near its end waits behind a
-    /// crowd of backoffs.
-    fn most_needed(&self, now: Instant) -> Option<usize> {
-        self.jobs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, j)| {
-                let due = j.due.filter(|due| *due <= now)?;
-                let finish = j.follow.predicted_finish();
-                let needed = match finish.and_then(|f| self.started.checked_add(f)) {
-                    Some(finish) if finish > due => finish,
-                    _ => later(due, j.pause),
-                };
-                Some((needed, i))
-            })
-            .min()
-            .map(|(_, i)| i)
+    /// Queues job `i`'s next poll, due at `due` after a pause of `pause`,
+    /// ranked by the instant by which the poll is needed. For a job whose
+    /// predicted finish is still ahead of its poll, that finish: of two
+    /// jobs about to end, the nearer is polled first. For any other
+    /// (backing off without a rate, or past its predicted finish), its due
+    /// time plus the pause: a poll that late only makes its backoff one
+    /// step longer. So no job starves behind a crowd of jobs near their
+    /// end, and none near its end waits behind a crowd of backoffs.
+    fn schedule(&mut self, i: usize, due: Instant, pause: Duration) {
+        let finish = self.jobs[i].follow.predicted_finish();
+        let needed = match finish.and_then(|f| self.started.checked_add(f)) {
+            Some(finish) if finish > due => finish,
+            _ => later(due, pause),
+        };
+        self.queue.push(i, due, needed);
     }
 
     /// Starts the poll of the job most in need, and lets it take its rate
     /// limiter slot at once, before another job is chosen.
     fn poll_most_needed(&mut self) {
-        let Some(i) = self.most_needed(Instant::now()) else {
+        let Some(i) = self.queue.take_most_needed(Instant::now()) else {
             return;
         };
-        self.jobs[i].due = None;
         let (client, target) = (self.client.clone(), self.target.clone());
         let job_id = self.jobs[i].job_id.clone();
         let deadline = self.deadline;
@@ -340,37 +341,43 @@ impl Many {
                 return;
             }
         }
-        let job = &mut self.jobs[i];
-        job.pause = job.follow.next_delay(self.started.elapsed());
-        job.due = Some(later(Instant::now(), job.pause));
+        let pause = self.jobs[i].follow.next_delay(self.started.elapsed());
+        self.schedule(i, later(Instant::now(), pause), pause);
     }
 
-    /// Ends the wait of every job not in flight: the deadline has passed.
-    /// Polls in flight are bounded by it and end the same way.
+    /// Ends the wait of every job not in flight, in the order given: the
+    /// deadline has passed. Polls in flight are bounded by it and end the
+    /// same way.
     fn time_out_waiting(&mut self) {
         let waited = self.started.elapsed();
-        for i in 0..self.jobs.len() {
-            if self.jobs[i].due.take().is_some() {
-                let timed_out = self.jobs[i].follow.timed_out(waited);
-                self.finish(i, Err(timed_out));
-            }
+        for i in self.queue.drain() {
+            let timed_out = self.jobs[i].follow.timed_out(waited);
+            self.finish(i, Err(timed_out));
         }
     }
 
     /// Ends job `i`'s wait, first aborting it if it timed out and the
     /// options ask for that.
     fn finish(&mut self, i: usize, outcome: Result<WaitOutcome, WaitError>) {
-        self.jobs[i].due = None;
         match outcome {
             Err(ended @ WaitError::TimedOut { .. }) if self.options.aborts_on_timeout() => {
-                let (client, target) = (self.client.clone(), self.target.clone());
-                let job_id = self.jobs[i].job_id.clone();
-                let by = self.options.abort_deadline(self.deadline);
-                self.in_flight.push(Box::pin(async move {
-                    Done::Aborted(i, client.abort_timed_out(&target, &job_id, ended, by).await)
-                }));
+                self.aborts.push_back((i, ended));
             }
             outcome => self.end(i, outcome),
+        }
+    }
+
+    /// Starts the aborts waiting, as far as there is room in flight.
+    fn send_aborts(&mut self) {
+        while self.in_flight.len() < MAX_IN_FLIGHT
+            && let Some((i, ended)) = self.aborts.pop_front()
+        {
+            let (client, target) = (self.client.clone(), self.target.clone());
+            let job_id = self.jobs[i].job_id.clone();
+            let by = self.options.abort_deadline(self.deadline);
+            self.in_flight.push(Box::pin(async move {
+                Done::Aborted(i, client.abort_timed_out(&target, &job_id, ended, by).await)
+            }));
         }
     }
 
@@ -385,6 +392,27 @@ impl Many {
 mod tests {
     use super::*;
     use crate::{ImportState, progress::progress_at};
+
+    #[tokio::test(start_paused = true)]
+    async fn timed_out_jobs_are_aborted_a_few_at_a_time() {
+        let client = Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let ids = (0..40).map(|n| n.to_string());
+        let options = WaitOptions::default().abort_on_timeout(true);
+        let mut many = Many::new(client, "c".into(), ids, options);
+        for i in many.queue.drain() {
+            let timed_out = many.jobs[i].follow.timed_out(Duration::from_secs(1));
+            many.finish(i, Err(timed_out));
+        }
+        many.send_aborts();
+        assert_eq!(many.in_flight.len(), MAX_IN_FLIGHT);
+        assert_eq!(many.aborts.len(), 40 - MAX_IN_FLIGHT);
+        assert_eq!(many.aborts.front().map(|(i, _)| *i), Some(MAX_IN_FLIGHT));
+        assert_eq!(many.open, 40, "none has ended before its abort is answered");
+    }
 
     #[tokio::test(start_paused = true)]
     async fn due_jobs_are_polled_by_when_a_poll_is_needed() {
@@ -406,7 +434,7 @@ mod tests {
             (2, &[(0, 10), (10, 50)], 18, 1),
             (3, &[(0, 10), (5, 60), (15, 60)], 16, 8),
         ];
-        for (i, seen, due, pause) in jobs {
+        for (i, seen, _, _) in jobs {
             let job = &mut many.jobs[i];
             for &(at, percent) in seen {
                 let answer = Ok(progress_at(ImportState::Importing, percent));
@@ -417,35 +445,44 @@ mod tests {
                     Seen::Moved(_) | Seen::Same
                 ));
             }
-            job.due = Some(many.started + secs(due));
-            job.pause = secs(pause);
         }
         tokio::time::advance(secs(20)).await;
         let now = Instant::now();
-        let order = |many: &mut Many| {
-            let dues: Vec<_> = many.jobs.iter().map(|j| j.due).collect();
-            let mut order = vec![];
-            while let Some(i) = many.most_needed(now) {
-                order.push(many.jobs[i].job_id.clone());
-                many.jobs[i].due = None;
+        let started = many.started;
+        // The order in which the jobs come out of a queue of `plan`, as
+        // (job, due, pause) in seconds since the start.
+        let order = |many: &mut Many, plan: &[(usize, u64, u64)]| {
+            many.queue = PollQueue::default();
+            for &(i, due, pause) in plan {
+                many.schedule(i, started + secs(due), secs(pause));
             }
-            for (job, due) in many.jobs.iter_mut().zip(dues) {
-                job.due = due;
+            let mut order = vec![];
+            while let Some(i) = many.queue.take_most_needed(now) {
+                order.push(many.jobs[i].job_id.clone());
             }
             order
         };
+        let mut plan: Vec<(usize, u64, u64)> = jobs.iter().map(|&(i, _, d, p)| (i, d, p)).collect();
         // Needed by: fresh 17 + 4 = 21 s, fast 22.5 s (its finish, ahead
         // of its due time), stalled 16 + 8 = 24 s (past its finish), slow
         // 90 s.
-        assert_eq!(order(&mut many), ["fresh", "fast", "stalled", "slow"]);
+        assert_eq!(
+            order(&mut many, &plan),
+            ["fresh", "fast", "stalled", "slow"]
+        );
         // A job not due yet is never chosen.
-        many.jobs[1].due = Some(now + secs(1));
-        assert_eq!(order(&mut many), ["fast", "stalled", "slow"]);
+        plan[1] = (1, 21, 4);
+        assert_eq!(order(&mut many, &plan), ["fast", "stalled", "slow"]);
         // A backoff long due goes before a job about to end: no starvation.
-        many.jobs[1].due = Some(many.started);
-        many.jobs[1].pause = secs(1);
-        assert_eq!(order(&mut many), ["fresh", "fast", "stalled", "slow"]);
-        many.jobs[1].pause = secs(23);
-        assert_eq!(order(&mut many), ["fast", "fresh", "stalled", "slow"]);
+        plan[1] = (1, 0, 1);
+        assert_eq!(
+            order(&mut many, &plan),
+            ["fresh", "fast", "stalled", "slow"]
+        );
+        plan[1] = (1, 0, 23);
+        assert_eq!(
+            order(&mut many, &plan),
+            ["fast", "fresh", "stalled", "slow"]
+        );
     }
 }

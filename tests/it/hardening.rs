@@ -687,16 +687,7 @@ async fn a_closed_pipe_ends_the_program_quietly() {
         "'{bin}' --api-key {API_KEY} --base-url {} list --cluster-id {CLUSTER} --all --page-size 100 2>&1 | head -3; echo \"status=${{PIPESTATUS[0]}}\"",
         server.url()
     );
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("bash")
-            .args(["-c", &script])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let out = cli_env::bash(script).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{stdout}");

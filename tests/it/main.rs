@@ -13,7 +13,11 @@ mod cli;
 #[cfg(feature = "cli")]
 mod cli_deployments;
 #[cfg(feature = "cli")]
+mod cli_list_json;
+#[cfg(feature = "cli")]
 mod cli_signals;
+#[cfg(feature = "cli")]
+mod cli_terminal;
 #[cfg(feature = "cli")]
 mod cli_timeouts;
 #[cfg(feature = "cli")]
@@ -22,6 +26,8 @@ mod cli_tls_files;
 mod cli_two_phase;
 #[cfg(feature = "cli")]
 mod cli_wait_many;
+#[cfg(feature = "cli")]
+mod cli_wait_many_ids;
 mod create_wire;
 mod deployments;
 #[cfg(feature = "emulator")]

@@ -390,3 +390,58 @@ async fn the_longest_intervals_neither_panic_nor_outlive_the_deadline() {
     ));
     assert_eq!(describes_of(&h, &job_id), 2, "one poll per wait");
 }
+
+/// Three hundred ids, each given three times, out of order: each is asked
+/// for once, and the deadline ends them in the order first given (the
+/// stream keeps its jobs in hashed and heap-ordered structures, so that
+/// 100,000 ids cost no more than a few; BENCHMARKS.md, section 8).
+#[tokio::test]
+async fn many_repeated_ids_are_followed_once_and_time_out_in_the_order_given() {
+    let server = FaultyServer::start(vec![Fault::computed(|_, request| {
+        let id = request.json()["jobId"].clone();
+        let data = json!({"jobId": id, "state": "Importing", "progress": 10});
+        Fault::json(200, &json!({"code": 0, "data": data}), &[])
+    })])
+    .await;
+    let firsts: Vec<String> = (0..300).map(|n| format!("j{}", (n * 7) % 300)).collect();
+    let given: Vec<&String> = firsts
+        .iter()
+        .chain(firsts.iter().rev())
+        .chain(firsts.iter().step_by(2))
+        .chain(firsts.iter().skip(1).step_by(2))
+        .collect();
+    // One poll each: the next would be an hour later, past the deadline.
+    let options = WaitOptions::default()
+        .interval(Duration::from_secs(3_600), Duration::from_secs(3_600))
+        .timeout(Duration::from_secs(3));
+    let events: Vec<JobEvent> = client(server.url())
+        .wait_for_import_jobs(CLUSTER, given, options)
+        .collect()
+        .await;
+    let ended: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            JobEvent::Ended {
+                job_id,
+                outcome: Err(WaitError::TimedOut { last: Some(_), .. }),
+            } => Some(job_id.as_str()),
+            JobEvent::Ended { .. } => panic!("{e:?}"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended, firsts);
+    let seen = by_job(events);
+    assert_eq!(seen.len(), 300);
+    for (id, s) in &seen {
+        assert_eq!(s.progress, [(ImportState::Importing, 10)], "{id}");
+    }
+    let mut asked: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.json()["jobId"].as_str().unwrap().to_owned())
+        .collect();
+    asked.sort_unstable();
+    let mut expected = firsts.clone();
+    expected.sort_unstable();
+    assert_eq!(asked, expected, "each id asked for once");
+}

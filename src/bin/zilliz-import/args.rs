@@ -108,9 +108,12 @@ pub enum Command {
     ///
     /// With several job ids, each is followed until it ends (a repeated id
     /// once): in text, a line per event on stdout, each starting
-    /// `job JOB_ID: ` (on a terminal, a bar per job, then a line per job);
-    /// with `--output json`, one document, `{"jobs": [...]}`, in the order
-    /// given. The exit code is the worst job's.
+    /// `job JOB_ID: ` (on a terminal, bars for as many jobs as fit on the
+    /// screen and a line that counts the rest, then a line per job); with
+    /// `--output json`, one document, `{"jobs": [...]}`, in the order
+    /// given, each entry's `jobId` the id given (and `serverJobId` the
+    /// server's, where its answer named the job otherwise). The exit code
+    /// is the worst job's.
     Wait {
         #[command(flatten)]
         target: TargetArgs,
@@ -278,7 +281,8 @@ pub struct ListArgs {
     /// The page, from 1.
     #[arg(long, default_value_t = 1, conflicts_with = "all")]
     pub page: u32,
-    /// Every page.
+    /// Every page. With --output json, one document once the walk is over;
+    /// the records wait in a temporary file in $TMPDIR past the first 8 MiB.
     #[arg(long)]
     pub all: bool,
     /// With --all: walk at most this many pages.

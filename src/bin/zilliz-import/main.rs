@@ -2,13 +2,16 @@
 
 mod args;
 mod exit_codes;
+mod json_array;
 mod last_words;
+mod many_view;
 mod output;
 mod progress_bar;
 mod signals;
 mod tls_files;
+mod walk_json;
 
-use std::{num::NonZeroU32, process::ExitCode, time::Duration};
+use std::{collections::HashMap, num::NonZeroU32, process::ExitCode, time::Duration};
 
 use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use futures::StreamExt;
@@ -22,6 +25,7 @@ use args::{Cli, Command, CreateArgs, EmulatorArgs, ListArgs, TargetArgs};
 use last_words::{Interrupted, Write, sending};
 use output::{Closed, Failure, Printed, Printer};
 use signals::{Signal, Signals};
+use walk_json::{WalkJson, WalkOut};
 
 /// How a command ended, short of an error: its result printed, or stdout
 /// closed before it could be.
@@ -341,24 +345,29 @@ async fn list(client: &Client, args: ListArgs, printer: &Printer) -> Result<Ende
     if printer.walk_started().is_err() {
         return Ok(Ended::StdoutClosed);
     }
-    let mut kept = Vec::new();
+    // Each page is printed, or in JSON written into the document, and let go.
+    let mut doc = WalkJson::new(walk_json::SPILL_AT);
     let mut pages = std::pin::pin!(client.list_all_import_jobs(request));
     while let Some(page) = futures::StreamExt::next(&mut pages).await {
         match page {
-            Ok(page) => {
-                if printer.walk_page(&mut kept, page.records).is_err() {
-                    return Ok(Ended::StdoutClosed);
-                }
-            }
+            Ok(page) => match printer.walk_page(&mut doc, &page.records) {
+                Ok(()) => {}
+                Err(WalkOut::Closed) => return Ok(Ended::StdoutClosed),
+                Err(WalkOut::Spool(e)) => return Err(walk_json::spool_failed(&e)),
+            },
             // What was listed is still printed; then the error says why the
             // walk stopped short.
             Err(e) => {
-                let _ = printer.walk_finished(&kept);
+                let _ = printer.walk_finished(doc);
                 return Err(e.into());
             }
         }
     }
-    Ok(printer.walk_finished(&kept).into())
+    match printer.walk_finished(doc) {
+        Ok(()) => Ok(Ended::Done),
+        Err(WalkOut::Closed) => Ok(Ended::StdoutClosed),
+        Err(WalkOut::Spool(e)) => Err(walk_json::spool_failed(&e)),
+    }
 }
 
 async fn wait(
@@ -392,27 +401,38 @@ async fn wait_many(
     if let Some(blank) = job_ids.iter().find(|id| id.trim().is_empty()) {
         client.describe_import_job(target.clone(), blank).await?;
     }
+    // Each id once, in the order first given, and where each stands in
+    // that order: hashed, so that many ids cost no more than a few.
     let mut ids: Vec<String> = Vec::with_capacity(job_ids.len());
+    let mut position: HashMap<String, usize> = HashMap::with_capacity(job_ids.len());
     for id in job_ids {
-        if !ids.contains(&id) {
+        let next = ids.len();
+        if *position.entry(id.clone()).or_insert(next) == next {
             ids.push(id);
         }
     }
-    let view = progress_bar::ManyView::new(&ids);
-    let mut ends: Vec<(String, output::WaitEnd)> = Vec::with_capacity(ids.len());
+    let view = many_view::ManyView::new(&ids);
+    let mut ends: Vec<Option<output::WaitEnd>> =
+        std::iter::repeat_with(|| None).take(ids.len()).collect();
     let mut events =
         std::pin::pin!(client.wait_for_import_jobs(target.clone(), ids.clone(), options));
     while let Some(event) = events.next().await {
+        // The stream names each job as it was given.
+        let Some(&index) = position.get(event.job_id()) else {
+            continue;
+        };
         let printed = match event {
-            JobEvent::Progress { job_id, progress } => view.progress(printer, &job_id, &progress),
+            JobEvent::Progress { job_id, progress } => {
+                view.progress(printer, index, &job_id, &progress)
+            }
             JobEvent::PollFailed { job_id, error } => {
                 view.poll_failed(&job_id, &error);
                 Ok(())
             }
             JobEvent::Ended { job_id, outcome } => {
                 let end = outcome.map_err(Failure::from);
-                let printed = view.ended(printer, &job_id, &end);
-                ends.push((job_id, end));
+                let printed = view.ended(printer, index, &job_id, &end);
+                ends[index] = Some(end);
                 printed
             }
             _ => Ok(()),
@@ -421,11 +441,18 @@ async fn wait_many(
             return Ok(Ended::StdoutClosed);
         }
     }
+    let lines_shown = !view.draws_bars();
+    // The bars are done: the ticker stops before the result is printed.
+    drop(view);
     // In the order given; the stream ends each job exactly once.
-    ends.sort_by_key(|(id, _)| ids.iter().position(|given| given == id));
+    let ends: Vec<(String, output::WaitEnd)> = ids
+        .into_iter()
+        .zip(ends)
+        .filter_map(|(id, end)| Some((id, end?)))
+        .collect();
     let worst =
         exit_codes::worst_exit_code(ends.iter().map(|(_, end)| exit_codes::end_exit_code(end)));
-    if printer.waited_many(&ends, !view.draws_bars()).is_err() {
+    if printer.waited_many(&ends, lines_shown).is_err() {
         return Ok(Ended::StdoutClosed);
     }
     Ok(match worst {

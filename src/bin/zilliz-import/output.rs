@@ -16,7 +16,13 @@ use zilliz_import::{
     Settled, WaitError, WaitOutcome, WalkError,
 };
 
-use crate::{args::Output, exit_codes::exit_code, last_words::Interrupted};
+use crate::{
+    args::Output,
+    exit_codes::exit_code,
+    json_array,
+    last_words::Interrupted,
+    walk_json::{WalkJson, WalkOut},
+};
 
 /// stdout went away (or failed) before everything was printed.
 #[derive(Debug)]
@@ -90,7 +96,10 @@ impl std::fmt::Display for Failure {
 
 /// A line on stderr; a closed stderr is ignored.
 pub fn note_line(text: &str) {
-    let _ = writeln!(io::stderr().lock(), "{text}");
+    // One write: stderr is unbuffered, and a wait for many jobs says much.
+    let _ = io::stderr()
+        .lock()
+        .write_all(format!("{text}\n").as_bytes());
 }
 
 pub struct Printer {
@@ -108,10 +117,19 @@ impl Printer {
     }
 
     fn out(&self, text: &str) -> Printed {
-        let mut stdout = io::stdout().lock();
-        writeln!(stdout, "{text}")
-            .and_then(|()| stdout.flush())
-            .map_err(|_| Closed)
+        self.out_all([text])
+    }
+
+    /// Lines on stdout at once: written through one buffer, flushed once.
+    fn out_all<T: AsRef<str>>(&self, lines: impl IntoIterator<Item = T>) -> Printed {
+        let mut stdout = io::BufWriter::new(io::stdout().lock());
+        for line in lines {
+            stdout
+                .write_all(line.as_ref().as_bytes())
+                .and_then(|()| stdout.write_all(b"\n"))
+                .map_err(|_| Closed)?;
+        }
+        stdout.flush().map_err(|_| Closed)
     }
 
     fn json(&self, value: &impl serde::Serialize) -> Printed {
@@ -184,23 +202,29 @@ impl Printer {
 
     /// How the waits for several jobs ended, in the order the ids were
     /// given. JSON: `{"jobs": [...]}`, each entry what the one-job wait
-    /// prints (the progress with `outcome`, or `{"error": ...}` with the
-    /// job's `jobId`) and the job's `exitCode`. Text: a line per job
+    /// prints (the progress with `outcome`, or `{"error": ...}`) with the
+    /// `jobId` asked for, the server's `serverJobId` where it differs, and
+    /// the job's `exitCode` ([`job_json`]). Text: a line per job
     /// ([`ended_text`]), unless `lines_shown` says each end was already
     /// printed as it came.
     pub fn waited_many(&self, jobs: &[(String, WaitEnd)], lines_shown: bool) -> Printed {
         match self.mode {
+            // An entry at a time: 100,000 of them held as values took 400 MB.
             Output::Json => {
-                let entries: Vec<Value> = jobs.iter().map(|(id, end)| job_json(id, end)).collect();
-                self.json(&json!({ "jobs": entries }))
+                let mut stdout = io::BufWriter::new(io::stdout().lock());
+                let mut text = json_array::open(&[], "jobs").into_bytes();
+                for (n, (id, end)) in jobs.iter().enumerate() {
+                    json_array::element(&mut text, n as u64, &job_json(id, end));
+                    stdout.write_all(&text).map_err(|_| Closed)?;
+                    text.clear();
+                }
+                stdout
+                    .write_all(json_array::close(jobs.len() as u64).as_bytes())
+                    .and_then(|()| stdout.flush())
+                    .map_err(|_| Closed)
             }
             Output::Text if lines_shown => Ok(()),
-            Output::Text => {
-                for (id, end) in jobs {
-                    self.out(&ended_text(id, end))?;
-                }
-                Ok(())
-            }
+            Output::Text => self.out_all(jobs.iter().map(|(id, end)| ended_text(id, end))),
         }
     }
 
@@ -236,26 +260,23 @@ impl Printer {
         }
     }
 
-    /// One page of a walk: printed now in text; kept for the one JSON
+    /// One page of a walk: printed now in text; added to the one JSON
     /// document in JSON mode.
     pub fn walk_page(
         &self,
-        kept: &mut Vec<ImportJobSummary>,
-        records: Vec<ImportJobSummary>,
-    ) -> Printed {
+        doc: &mut WalkJson,
+        records: &[ImportJobSummary],
+    ) -> Result<(), WalkOut> {
         match self.mode {
-            Output::Json => {
-                kept.extend(records);
-                Ok(())
-            }
-            Output::Text => rows(self, &records),
+            Output::Json => doc.push(records).map_err(WalkOut::Spool),
+            Output::Text => rows(self, records).map_err(|Closed| WalkOut::Closed),
         }
     }
 
     /// The end of a walk: the JSON document of every record.
-    pub fn walk_finished(&self, kept: &[ImportJobSummary]) -> Printed {
+    pub fn walk_finished(&self, doc: WalkJson) -> Result<(), WalkOut> {
         match self.mode {
-            Output::Json => self.json(&json!({ "count": kept.len(), "records": kept })),
+            Output::Json => doc.finish(&mut io::stdout().lock()),
             Output::Text => Ok(()),
         }
     }
@@ -315,17 +336,27 @@ fn waited_json(outcome: &WaitOutcome) -> Value {
 }
 
 /// One job's entry in the JSON of several: its document as the one-job
-/// wait prints it (the error as on stderr, `{"error": ...}`, named by the
-/// `jobId` asked for), with its `exitCode`.
+/// wait prints it (the error as on stderr, `{"error": ...}`), with its
+/// `exitCode`. Its `jobId` is always the id asked for, so a program can
+/// match entries to ids; where the server's answer named the job
+/// otherwise, `serverJobId` says how (empty when it named none).
 fn job_json(job_id: &str, end: &WaitEnd) -> Value {
-    match end {
+    let (mut v, seen) = match end {
         Ok(outcome) => {
             let mut v = waited_json(outcome);
             v["exitCode"] = json!(0);
-            v
+            (v, Some(outcome.progress()))
         }
-        Err(e) => json!({ "jobId": job_id, "exitCode": exit_code(e), "error": error_json(e) }),
+        Err(e) => {
+            let v = json!({ "exitCode": exit_code(e), "error": error_json(e) });
+            (v, e.wait_progress())
+        }
+    };
+    v["jobId"] = json!(job_id);
+    if let Some(p) = seen.filter(|p| p.job_id != job_id) {
+        v["serverJobId"] = json!(p.job_id);
     }
+    v
 }
 
 /// A line of progress of a job being waited for: `job 1: Importing 42%`.
@@ -376,16 +407,15 @@ fn header() -> String {
 }
 
 fn rows(printer: &Printer, records: &[ImportJobSummary]) -> Printed {
-    for r in records {
+    printer.out_all(records.iter().map(|r| {
         let collection = r.collection_name.as_deref().unwrap_or("-");
-        printer.out(&format!(
+        format!(
             "{:<24} {:<12} {:>7}%  {collection}",
             r.job_id,
             r.state.as_str(),
             r.progress
-        ))?;
-    }
-    Ok(())
+        )
+    }))
 }
 
 /// The JSON error document. A call's failure says whether its request may

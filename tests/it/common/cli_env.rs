@@ -99,9 +99,14 @@ pub async fn run(mut cmd: assert_cmd::Command) -> Run {
 
 /// The binary pointed at `h` with `token`, then `args`.
 pub fn cmd_on(h: &EmulatorHandle, token: &str, args: &[&str]) -> assert_cmd::Command {
+    cli_at(&h.base_url(), token, args)
+}
+
+/// The binary pointed at `base` (any server, scripted or not) with `token`,
+/// then `args`.
+pub fn cli_at(base: &str, token: &str, args: &[&str]) -> assert_cmd::Command {
     let mut c = cli();
-    c.args(["--api-key", token, "--base-url", &h.base_url()])
-        .args(args);
+    c.args(["--api-key", token, "--base-url", base]).args(args);
     c
 }
 
@@ -251,6 +256,21 @@ pub fn spawn_emulator_with_env(
     );
     first.pop();
     (guard, first, reader)
+}
+
+/// Runs `script` with bash, on a blocking thread, with only `PATH` set:
+/// for pipelines, such as a reader that goes away (`| head -3`).
+pub async fn bash(script: String) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .args(["-c", &script])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .output()
+    })
+    .await
+    .expect("blocking task")
+    .expect("bash runs")
 }
 
 /// Collapses runs of whitespace, so wrapped help text compares as prose.
