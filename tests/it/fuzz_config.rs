@@ -18,10 +18,8 @@
 
 use std::fmt::Debug;
 
-use proptest::{
-    prelude::*,
-    test_runner::{Config, TestCaseError, TestRunner},
-};
+use crate::common::properties::run;
+use proptest::{prelude::*, test_runner::TestCaseError};
 use zilliz_import::{Client, ClientBuilder, Error};
 
 /// Made of characters valid in a URL's user-info and in base64, so a
@@ -30,26 +28,6 @@ const CANARY: &str = "CANARYxPASSWORDx7e2b";
 
 /// An https base URL that `build()` takes and never connects to.
 const HTTPS_BASE: &str = "https://127.0.0.1:9";
-
-/// The default case count, unless PROPTEST_CASES is set.
-fn config(default_cases: u32) -> Config {
-    let mut c = Config::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = default_cases;
-    }
-    c.failure_persistence = None;
-    c
-}
-
-fn run<S>(cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
-where
-    S: Strategy,
-    S::Value: Debug,
-{
-    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
-        panic!("{e}");
-    }
-}
 
 /// Up to `max` characters: any Unicode scalar, or one of those that break
 /// parsers, with the characters in `without` left out.

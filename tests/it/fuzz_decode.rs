@@ -27,11 +27,11 @@
 
 use std::{fmt::Debug, time::Duration};
 
-use crate::common::faulty_server::{Fault, FaultyServer};
-use proptest::{
-    prelude::*,
-    test_runner::{Config, TestCaseError, TestRunner},
+use crate::common::{
+    faulty_server::{Fault, FaultyServer},
+    properties::run,
 };
+use proptest::{prelude::*, test_runner::TestCaseError};
 use serde_json::{Map, Value, json};
 use zilliz_import::{
     Client, CreateImportJob, Delivery, Error, ImportJobPage, ImportProgress, ImportState,
@@ -107,27 +107,6 @@ fn same_opt(got: &Option<String>, sent: Option<String>) -> Result<(), TestCaseEr
 
 // ---------------------------------------------------------------------------
 // Harness
-
-/// The default case count, unless PROPTEST_CASES is set.
-fn config(default_cases: u32) -> Config {
-    let mut c = Config::default(); // reads PROPTEST_CASES and friends
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = default_cases;
-    }
-    c.failure_persistence = None;
-    c
-}
-
-fn run<S>(cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
-where
-    S: Strategy,
-    S::Value: Debug,
-{
-    let mut runner = TestRunner::new(config(cases));
-    if let Err(e) = runner.run(&strategy, test) {
-        panic!("{e}");
-    }
-}
 
 /// One runtime, one server, one client for every case of a property.
 struct Harness {

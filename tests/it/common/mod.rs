@@ -6,6 +6,7 @@
 #[cfg(feature = "cli")]
 pub mod cli_env;
 pub mod faulty_server;
+pub mod properties;
 
 use std::{
     sync::{Arc, Mutex},
