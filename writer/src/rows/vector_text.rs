@@ -1,0 +1,155 @@
+//! The fast path for float vectors in JSON text: the raw text of the array
+//! (`[0.12, -3.5e-2, ...]`) is parsed straight into the column with
+//! `fast-float2`, which rounds each literal to the nearest `f32` at once.
+//! Going through serde's `f64` and then casting would cost more and round
+//! twice.
+//!
+//! The text comes from serde_json's `RawValue`, so it is already known to
+//! be one well-formed JSON value; this only has to sort out its shape.
+
+use crate::error::Reason;
+
+/// What the raw text held.
+pub(crate) enum Parsed {
+    /// A list of this many numbers, appended to `out`.
+    List(usize),
+    /// `null`.
+    Null,
+}
+
+/// Parses the raw JSON text of a float vector, appending to `out`. On an
+/// error, `out` may hold part of the list: the caller drops it.
+pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, Reason> {
+    let mut i = skip_ws(text, 0);
+    match text.get(i) {
+        Some(b'[') => i += 1,
+        Some(b'n') => return Ok(Parsed::Null),
+        other => {
+            return Err(Reason::WrongType {
+                expected: "an array of numbers",
+                got: kind_of(other.copied()),
+            });
+        }
+    }
+    let mut count = 0usize;
+    i = skip_ws(text, i);
+    if text.get(i) == Some(&b']') {
+        return Ok(Parsed::List(0));
+    }
+    loop {
+        i = skip_ws(text, i);
+        match text.get(i) {
+            Some(b'-' | b'0'..=b'9') => {
+                let (value, used) =
+                    fast_float2::parse_partial::<f32, _>(&text[i..]).map_err(|_| {
+                        Reason::WrongType {
+                            expected: "a number",
+                            got: "text that is not a number",
+                        }
+                    })?;
+                if !value.is_finite() {
+                    let end = (i + used).min(text.len());
+                    return Err(Reason::OutOfRange {
+                        value: String::from_utf8_lossy(&text[i..end]).into_owned(),
+                        data_type: "Float",
+                    });
+                }
+                out.push(value);
+                count += 1;
+                i += used;
+            }
+            Some(b'n') => return Err(Reason::NullElement { index: count }),
+            other => {
+                return Err(Reason::WrongType {
+                    expected: "a number",
+                    got: kind_of(other.copied()),
+                });
+            }
+        }
+        i = skip_ws(text, i);
+        match text.get(i) {
+            Some(b',') => i += 1,
+            Some(b']') => return Ok(Parsed::List(count)),
+            // Unreachable for text serde_json accepted as one value.
+            _ => {
+                return Err(Reason::WrongType {
+                    expected: "an array of numbers",
+                    got: "malformed text",
+                });
+            }
+        }
+    }
+}
+
+fn skip_ws(text: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = text.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The JSON kind a value starting with this byte has.
+pub(crate) fn kind_of(first: Option<u8>) -> &'static str {
+    match first {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        _ => "nothing",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Result<Parsed, Reason>, Vec<f32>) {
+        let mut out = Vec::new();
+        let r = parse_f32_list(text.as_bytes(), &mut out);
+        (r, out)
+    }
+
+    #[test]
+    fn parses_numbers_to_nearest_f32() {
+        let (r, out) = parse(" [ 0.1, -2 ,3e-2,1E2 ] ");
+        assert!(matches!(r, Ok(Parsed::List(4))));
+        assert_eq!(out, vec![0.1f32, -2.0, 0.03, 100.0]);
+    }
+
+    #[test]
+    fn empty_and_null() {
+        assert!(matches!(parse("[]").0, Ok(Parsed::List(0))));
+        assert!(matches!(parse("null").0, Ok(Parsed::Null)));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_number() {
+        assert_eq!(
+            parse("[1, \"2\"]").0.err(),
+            Some(Reason::WrongType {
+                expected: "a number",
+                got: "a string"
+            })
+        );
+        assert_eq!(
+            parse("[1, null]").0.err(),
+            Some(Reason::NullElement { index: 1 })
+        );
+        assert_eq!(
+            parse("{\"a\": 1}").0.err(),
+            Some(Reason::WrongType {
+                expected: "an array of numbers",
+                got: "an object"
+            })
+        );
+        assert_eq!(
+            parse("[1e39]").0.err(),
+            Some(Reason::OutOfRange {
+                value: "1e39".into(),
+                data_type: "Float"
+            })
+        );
+    }
+}
