@@ -346,7 +346,6 @@ macro_rules! each {
 trait AnyColumn {
     fn len(&self) -> usize;
     fn truncate(&mut self, len: usize);
-    fn null(&mut self);
     fn bytes(&self) -> usize;
     fn finish(&mut self) -> ArrayRef;
 }
@@ -358,9 +357,6 @@ impl<V: Values> AnyColumn for Scalar<V> {
     fn truncate(&mut self, len: usize) {
         self.values.truncate(len);
         self.validity.truncate(len);
-    }
-    fn null(&mut self) {
-        Scalar::null(self)
     }
     fn bytes(&self) -> usize {
         self.values.bytes()
@@ -377,9 +373,6 @@ impl<V: Values> AnyColumn for List<V> {
     }
     fn truncate(&mut self, len: usize) {
         List::truncate(self, len)
-    }
-    fn null(&mut self) {
-        List::null(self)
     }
     fn bytes(&self) -> usize {
         self.values.bytes() + self.offsets.len() * 4
