@@ -158,7 +158,7 @@ fn read_index(n: Number) -> Result<u32, Reason> {
             index: i.to_string(),
         }),
         Number::Float(f) => Err(Reason::SparseIndex {
-            index: f.to_string(),
+            index: super::values::show(f),
         }),
     }
 }
@@ -173,7 +173,7 @@ fn read_value(n: Number) -> Result<f32, Reason> {
         Ok(x)
     } else {
         Err(Reason::SparseValue {
-            value: v.to_string(),
+            value: super::values::show(v),
         })
     }
 }

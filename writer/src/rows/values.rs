@@ -63,6 +63,16 @@ fn push_default(column: &mut Column, default: &DefaultValue) {
     }
 }
 
+/// A float as a reason shows it: whole numbers without a fraction, others
+/// in their shortest form (`1e39`, not forty digits).
+pub(crate) fn show(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e16 {
+        format!("{}", v as i64)
+    } else {
+        ryu::Buffer::new().format(v).to_owned()
+    }
+}
+
 /// What a value of this type looks like, for `WrongType`.
 pub(crate) fn expected(data_type: &DataType) -> &'static str {
     match data_type {
@@ -283,7 +293,7 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
                     c.push(x);
                     Ok(())
                 } else {
-                    self.range(v)
+                    self.range(show(v))
                 }
             }
             Column::F64(c) => {
@@ -493,7 +503,7 @@ fn to_f32(v: f64) -> Result<f32, Reason> {
         Ok(x)
     } else {
         Err(Reason::OutOfRange {
-            value: v.to_string(),
+            value: show(v),
             data_type: "Float",
         })
     }
@@ -608,7 +618,7 @@ impl ElemKind for F16Elem {
         let x = f16::from_f64(v);
         if !x.is_finite() {
             return Err(Reason::OutOfRange {
-                value: v.to_string(),
+                value: show(v),
                 data_type: "Float16",
             });
         }
@@ -631,7 +641,7 @@ impl ElemKind for BF16Elem {
         let x = bf16::from_f64(v);
         if !x.is_finite() {
             return Err(Reason::OutOfRange {
-                value: v.to_string(),
+                value: show(v),
                 data_type: "BFloat16",
             });
         }

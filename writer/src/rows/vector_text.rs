@@ -49,8 +49,9 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
                     })?;
                 if !value.is_finite() {
                     let end = (i + used).min(text.len());
+                    let wide = fast_float2::parse::<f64, _>(&text[i..end]).unwrap_or(f64::INFINITY);
                     return Err(Reason::OutOfRange {
-                        value: String::from_utf8_lossy(&text[i..end]).into_owned(),
+                        value: super::values::show(wide),
                         data_type: "Float",
                     });
                 }
