@@ -131,7 +131,7 @@ fn conform_field(
             None => Err(column_error(name, Reason::Missing.to_string())),
         };
     };
-    let mut array = convert(field, shape, given)?;
+    let mut array = convert(field, shape, given, refusals)?;
     if let DataType::SparseFloatVector = field.data_type() {
         array = sparse_column(&array, name, refusals);
     }
@@ -154,7 +154,7 @@ fn conform_field(
 }
 
 /// Converts a column to the canonical type, or says why it cannot be.
-fn convert(field: &Field, shape: Shape, given: &ArrayRef) -> Result<ArrayRef, WriteError> {
+fn convert(field: &Field, shape: Shape, given: &ArrayRef, refusals: &mut Refusals) -> Result<ArrayRef, WriteError> {
     let name = field.name();
     let target = shape.arrow();
     if given.data_type() == &target {
@@ -219,13 +219,19 @@ fn convert(field: &Field, shape: Shape, given: &ArrayRef) -> Result<ArrayRef, Wr
     // A value that did not fit became null: refuse it as out of range
     // rather than let it pass as a null.
     if converted.null_count() > given.null_count() {
-        return Err(column_error(
-            name,
-            format!(
-                "values out of range for {} when converted from {from}",
-                field.data_type()
-            ),
-        ));
+        for row in 0..given.len() {
+            if converted.is_null(row) && given.is_valid(row) {
+                let value = arrow_cast::display::array_value_to_string(given, row).unwrap_or_default();
+                refusals.add(
+                    row,
+                    name,
+                    Reason::OutOfRange {
+                        value,
+                        data_type: field.data_type().name(),
+                    },
+                );
+            }
+        }
     }
     Ok(converted)
 }

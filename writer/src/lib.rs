@@ -1,20 +1,22 @@
-//! Writes the data files that Milvus and Zilliz Cloud bulk import reads.
+#![doc = include_str!("../README.md")]
 
+// The model: what a collection holds, and what can go wrong.
+pub mod error;
+pub mod schema;
+
+// Rows and batches in, checked, into column buffers of canonical types.
 mod batch;
 mod canonical;
 mod columns;
-pub mod error;
-mod format;
 mod rows;
-pub mod schema;
+
+// Files out: the formats, where they go, and the writer that drives both.
+mod format;
 pub mod sink;
 mod writer;
 
 pub use error::{Reason, RowError, SchemaError, WriteError};
 pub use format::{Compression, Format};
-pub use schema::{
-    BinaryDim, DataType, DefaultValue, Dim, ElementType, Field, Schema, SchemaBuilder,
-};
-pub use writer::{
-    BadRows, DEFAULT_FILE_SIZE, DEFAULT_ROW_GROUP_BYTES, FileGroup, Summary, Writer, WriterBuilder,
-};
+pub use schema::{BinaryDim, DataType, DefaultValue, Dim, ElementType, Field, Schema, SchemaBuilder};
+pub use sink::{LocalDir, Sink, SinkFile};
+pub use writer::{BadRows, DEFAULT_FILE_SIZE, DEFAULT_ROW_GROUP_BYTES, FileGroup, Summary, Writer, WriterBuilder};
