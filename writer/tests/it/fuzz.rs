@@ -62,7 +62,7 @@ fn formats() -> Vec<Format> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn rows_are_written_or_refused_with_a_reason(rows in prop::collection::vec(row(), 1..12), dynamic in any::<bool>()) {
