@@ -73,15 +73,21 @@ fn jsonl(rows: u64) -> Vec<u8> {
     out
 }
 
-fn jsonl_to(format: Format, input: &[u8], rows: u64) -> (f64, u64) {
+/// Wall seconds, CPU seconds and bytes out.
+fn jsonl_to(format: Format, input: &[u8], rows: u64, threads: usize) -> (f64, f64, u64) {
     let dir = tempfile::tempdir().expect("tempdir");
+    let cpu = cpu_seconds();
     let started = Instant::now();
-    let mut writer = Writer::builder(schema()).format(format).create_in(dir.path()).expect("writer");
+    let mut writer = Writer::builder(schema())
+        .format(format)
+        .threads(threads)
+        .create_in(dir.path())
+        .expect("writer");
     writer.write_jsonl(input).expect("rows");
     let summary = writer.finish().expect("finish");
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(summary.rows, rows);
-    (secs, summary.bytes)
+    (secs, cpu_seconds() - cpu, summary.bytes)
 }
 
 fn batches(rows: usize, per_batch: usize) -> Vec<RecordBatch> {
@@ -99,15 +105,21 @@ fn batches(rows: usize, per_batch: usize) -> Vec<RecordBatch> {
             let start = (b * per_batch) as i64;
             let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(start..start + n as i64));
             let values: Vec<f32> = (0..n * DIM).map(|_| rng.next_f32()).collect();
-            let offsets = OffsetBuffer::new(ScalarBuffer::from((0..=n).map(|i| (i * DIM) as i32).collect::<Vec<_>>()));
+            let offsets = OffsetBuffer::new(ScalarBuffer::from(
+                (0..=n).map(|i| (i * DIM) as i32).collect::<Vec<_>>(),
+            ));
             let vector: ArrayRef = Arc::new(ListArray::new(
                 item.clone(),
                 offsets,
                 Arc::new(arrow_array::Float32Array::from(values)),
                 None,
             ));
-            let titles: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("title of row {i}"))));
-            let metas: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("{{\"n\": {i}}}"))));
+            let titles: ArrayRef = Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("title of row {i}")),
+            ));
+            let metas: ArrayRef = Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("{{\"n\": {i}}}")),
+            ));
             RecordBatch::try_new(schema.clone(), vec![ids, vector, titles, metas]).expect("batch")
         })
         .collect()
@@ -129,6 +141,22 @@ fn disk_bandwidth() -> f64 {
     (1u64 << 30) as f64 / secs / 1e6
 }
 
+/// CPU seconds this process has used (user + system, all threads).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')').
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -143,7 +171,9 @@ fn rss(rows: u64) {
     let dir = tempfile::tempdir().expect("tempdir");
     let before = peak_rss_mb();
     let started = Instant::now();
-    let mut writer = Writer::builder(schema()).create_in(dir.path()).expect("writer");
+    let mut writer = Writer::builder(schema())
+        .create_in(dir.path())
+        .expect("writer");
     let mut rng = Rng(1);
     let mut s = String::new();
     for i in 0..rows {
@@ -173,34 +203,66 @@ fn main() {
         return;
     }
     let input = jsonl(rows);
-    println!("input: {rows} JSONL rows, {:.0} MB", input.len() as f64 / 1e6);
+    println!(
+        "input: {rows} JSONL rows, {:.0} MB; {} threads parse JSONL",
+        input.len() as f64 / 1e6,
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    );
     if let Some(i) = args.iter().position(|a| a == "--save-jsonl") {
         std::fs::write(&args[i + 1], &input).expect("save");
     }
-    let (secs, bytes) = jsonl_to(Format::default(), &input, rows);
-    println!(
-        "jsonl->parquet: {:.0} rows/s ({:.2} s, {:.0} MB out)",
-        rows as f64 / secs,
-        secs,
-        bytes as f64 / 1e6
-    );
-    let (secs, bytes) = jsonl_to(Format::Json, &input, rows);
-    println!("jsonl->json: {:.0} rows/s ({:.2} s, {:.0} MB out)", rows as f64 / secs, secs, bytes as f64 / 1e6);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    for (name, format) in [
+        ("jsonl->parquet", Format::default()),
+        ("jsonl->json", Format::Json),
+    ] {
+        for t in [1, threads] {
+            let (secs, cpu, bytes) = jsonl_to(format.clone(), &input, rows, t);
+            println!(
+                "{name}: {:.0} rows/s with {t} thread(s) ({secs:.2} s, {:.0} rows per CPU-second, {:.0} MB out)",
+                rows as f64 / secs,
+                rows as f64 / cpu,
+                bytes as f64 / 1e6
+            );
+        }
+    }
     drop(input);
     let batch_rows = rows as usize;
     let input = batches(batch_rows, 8192);
     let in_bytes: usize = input
         .iter()
-        .map(|b| b.columns().iter().map(|c| c.get_buffer_memory_size()).sum::<usize>())
+        .map(|b| {
+            b.columns()
+                .iter()
+                .map(|c| c.get_buffer_memory_size())
+                .sum::<usize>()
+        })
         .sum();
     let dir = tempfile::tempdir().expect("tempdir");
     let started = Instant::now();
-    let mut writer = Writer::builder(schema()).create_in(dir.path()).expect("writer");
+    let mut writer = Writer::builder(schema())
+        .create_in(dir.path())
+        .expect("writer");
     for b in &input {
         writer.write_batch(b).expect("batch");
     }
     let summary = writer.finish().expect("finish");
     let secs = started.elapsed().as_secs_f64();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json_started = Instant::now();
+    let mut writer = Writer::builder(schema())
+        .format(Format::Json)
+        .create_in(dir.path())
+        .expect("writer");
+    for b in &input {
+        writer.write_batch(b).expect("batch");
+    }
+    writer.finish().expect("finish");
+    let json_secs = json_started.elapsed().as_secs_f64();
+    println!(
+        "arrow->json: {:.0} rows/s ({json_secs:.2} s)",
+        batch_rows as f64 / json_secs
+    );
     let disk = disk_bandwidth();
     println!(
         "arrow->parquet: {:.0} MB/s of input ({:.0} MB/s written; {:.2} s), disk sequential write {:.0} MB/s (fdatasync)",

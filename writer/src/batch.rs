@@ -25,7 +25,7 @@ use arrow_schema::DataType as ArrowType;
 use crate::canonical::{self, Element, Shape};
 use crate::error::{Reason, WriteError};
 use crate::format::Context;
-use crate::rows::{Refusal, canonical_sparse_text};
+use crate::rows::{Refusal, canonical_sparse_text, push_minified};
 use crate::schema::{DataType, DefaultValue, ElementType, Field, META_FIELD};
 
 /// A batch in the canonical schema, and the rows refused (0-based, first
@@ -132,8 +132,10 @@ fn conform_field(
         };
     };
     let mut array = convert(field, shape, given, refusals)?;
-    if let DataType::SparseFloatVector = field.data_type() {
-        array = sparse_column(&array, name, refusals);
+    match field.data_type() {
+        DataType::SparseFloatVector => array = sparse_column(&array, name, refusals),
+        DataType::Json => array = json_column(&array, name, refusals),
+        _ => {}
     }
     check_values(field, &array, refusals);
     // Nulls: the default, or null if allowed, else the row is refused.
@@ -154,7 +156,12 @@ fn conform_field(
 }
 
 /// Converts a column to the canonical type, or says why it cannot be.
-fn convert(field: &Field, shape: Shape, given: &ArrayRef, refusals: &mut Refusals) -> Result<ArrayRef, WriteError> {
+fn convert(
+    field: &Field,
+    shape: Shape,
+    given: &ArrayRef,
+    refusals: &mut Refusals,
+) -> Result<ArrayRef, WriteError> {
     let name = field.name();
     let target = shape.arrow();
     if given.data_type() == &target {
@@ -221,7 +228,8 @@ fn convert(field: &Field, shape: Shape, given: &ArrayRef, refusals: &mut Refusal
     if converted.null_count() > given.null_count() {
         for row in 0..given.len() {
             if converted.is_null(row) && given.is_valid(row) {
-                let value = arrow_cast::display::array_value_to_string(given, row).unwrap_or_default();
+                let value =
+                    arrow_cast::display::array_value_to_string(given, row).unwrap_or_default();
                 refusals.add(
                     row,
                     name,
@@ -343,14 +351,7 @@ fn check_values(field: &Field, array: &ArrayRef, refusals: &mut Refusals) {
             check_lengths(array.as_string::<i32>(), *max_length, name, refusals)
         }
         DataType::Json => {
-            let v = array.as_string::<i32>();
-            for (row, text) in v.iter().enumerate() {
-                if let Some(text) = text
-                    && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
-                {
-                    refusals.add(row, name, Reason::InvalidJson(e.to_string()));
-                }
-            }
+            // Checked and minified in one pass, in `json_column`.
         }
         DataType::SparseFloatVector => {
             // Checked and rewritten in one pass, in `sparse_column`.
@@ -665,6 +666,28 @@ fn json_value(array: &ArrayRef, row: usize) -> Result<Option<serde_json::Value>,
         ArrowType::LargeUtf8 => Value::String(array.as_string::<i64>().value(row).to_owned()),
         _ => unreachable!("types checked in meta_column"),
     }))
+}
+
+/// JSON text is checked, and stored without whitespace between tokens (a
+/// value over several lines would break JSONL and CSV output).
+fn json_column(array: &ArrayRef, name: &str, refusals: &mut Refusals) -> ArrayRef {
+    let strings = array.as_string::<i32>();
+    let mut out = crate::columns::Strs::default();
+    for row in 0..strings.len() {
+        let text = strings.value(row);
+        let ok = strings.is_null(row)
+            || match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Ok(_) => push_minified(&mut out, text).is_ok(),
+                Err(e) => {
+                    refusals.add(row, name, Reason::InvalidJson(e.to_string()));
+                    false
+                }
+            };
+        if strings.is_null(row) || !ok {
+            crate::columns::Values::push_placeholder(&mut out);
+        }
+    }
+    crate::columns::Values::finish(&mut out, strings.nulls().cloned())
 }
 
 /// Sparse vectors given as JSON text are checked and rewritten.

@@ -8,6 +8,7 @@ pub mod schema;
 mod batch;
 mod canonical;
 mod columns;
+mod jsonl;
 mod rows;
 
 // Files out: the formats, where they go, and the writer that drives both.
@@ -17,6 +18,10 @@ mod writer;
 
 pub use error::{Reason, RowError, SchemaError, WriteError};
 pub use format::{Compression, Format};
-pub use schema::{BinaryDim, DataType, DefaultValue, Dim, ElementType, Field, Schema, SchemaBuilder};
+pub use schema::{
+    BinaryDim, DataType, DefaultValue, Dim, ElementType, Field, Schema, SchemaBuilder,
+};
 pub use sink::{LocalDir, Sink, SinkFile};
-pub use writer::{BadRows, DEFAULT_FILE_SIZE, DEFAULT_ROW_GROUP_BYTES, FileGroup, Summary, Writer, WriterBuilder};
+pub use writer::{
+    BadRows, DEFAULT_FILE_SIZE, DEFAULT_ROW_GROUP_BYTES, FileGroup, Summary, Writer, WriterBuilder,
+};

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::batch;
 use crate::error::{RowError, WriteError};
 use crate::format::{Context, Format, GroupWriter};
+use crate::jsonl;
 use crate::rows::{Refusal, RowReader};
 use crate::schema::Schema;
 use crate::sink::{LocalDir, Sink};
@@ -78,9 +79,17 @@ pub struct WriterBuilder {
     row_group_bytes: usize,
     bad_rows: BadRows,
     scratch: PathBuf,
+    threads: usize,
 }
 
 impl WriterBuilder {
+    /// Threads that parse JSONL input (by default the machine's cores, at
+    /// most 8; 1 parses on the caller's thread).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
     /// The output format (Parquet by default).
     pub fn format(mut self, format: Format) -> Self {
         self.format = format;
@@ -150,6 +159,7 @@ impl WriterBuilder {
             rejected: Vec::new(),
             rejected_count: 0,
             state: State::Open,
+            threads: self.threads,
         })
     }
 }
@@ -184,6 +194,7 @@ pub struct Writer {
     rejected: Vec<RowError>,
     rejected_count: u64,
     state: State,
+    threads: usize,
 }
 
 impl Writer {
@@ -196,6 +207,7 @@ impl Writer {
             row_group_bytes: DEFAULT_ROW_GROUP_BYTES,
             bad_rows: BadRows::Fail,
             scratch: std::env::temp_dir(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
         }
     }
 
@@ -228,37 +240,55 @@ impl Writer {
     }
 
     /// Writes every line of JSONL input; blank lines are skipped, and bad
-    /// rows are named by line number. Returns the rows read (written or
-    /// refused).
-    pub fn write_jsonl<R: BufRead>(&mut self, mut input: R) -> Result<u64, WriteError> {
+    /// rows are named by line number. Lines are parsed on
+    /// [`WriterBuilder::threads`] threads, rows stay in input order.
+    /// Returns the rows read (written or refused).
+    pub fn write_jsonl<R: BufRead>(&mut self, input: R) -> Result<u64, WriteError> {
         self.check_open()?;
-        let mut line = Vec::with_capacity(64 << 10);
-        let mut number = 0u64;
+        let result = self.flush_rows();
+        self.failing(result)?;
         let mut rows = 0u64;
-        loop {
-            line.clear();
-            let read = input.read_until(b'\n', &mut line);
-            match read {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => return self.failing(Err(WriteError::io("JSONL input", e))),
+        let read_error = |e| WriteError::io("JSONL input", e);
+        let result = if self.threads <= 1 {
+            let mut blocks = jsonl::Blocks::new(input);
+            loop {
+                match blocks.next_block() {
+                    Ok(Some(block)) => {
+                        let parsed = jsonl::parse(&mut self.reader, &block);
+                        rows += parsed.rows;
+                        self.take_parsed(parsed)?;
+                    }
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(read_error(e)),
+                }
             }
-            number += 1;
-            let text = trim_line(&line);
-            if text.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            rows += 1;
-            let result = match std::str::from_utf8(text) {
-                Ok(text) => self.reader.push_text(text),
-                Err(e) => Err(Refusal {
-                    field: None,
-                    reason: crate::error::Reason::Syntax(format!("invalid UTF-8: {e}")),
-                }),
-            };
-            self.after_row(result, Some(number))?;
-        }
+        } else {
+            let schema = self.context.schema.clone();
+            jsonl::run_parallel(&schema, input, self.threads, read_error, |parsed| {
+                rows += parsed.rows;
+                self.take_parsed(parsed)
+            })
+        };
+        self.failing(result)?;
         Ok(rows)
+    }
+
+    /// Takes a parsed block of JSONL: its bad rows, then its batch.
+    fn take_parsed(&mut self, parsed: jsonl::Parsed) -> Result<(), WriteError> {
+        let base = self.rows_given;
+        self.rows_given += parsed.rows;
+        for (index, line, refusal) in parsed.refusals {
+            self.refuse(RowError {
+                row: base + index + 1,
+                line: Some(line),
+                field: refusal.field,
+                reason: refusal.reason,
+            })?;
+        }
+        match parsed.batch {
+            Some(batch) => self.write_canonical(&batch, parsed.bytes),
+            None => Ok(()),
+        }
     }
 
     /// Writes an Arrow batch. Columns are matched to fields by name and
@@ -441,9 +471,4 @@ impl Drop for Writer {
             self.abort();
         }
     }
-}
-
-fn trim_line(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
 }

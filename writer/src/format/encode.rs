@@ -127,39 +127,68 @@ fn write_list(list: &ListArray, element: Element, row: usize, out: &mut Vec<u8>)
     let (start, end) = bounds(list, row);
     let values = list.values();
     out.push(b'[');
-    let mut ints = itoa::Buffer::new();
-    for i in start..end {
-        if i > start {
-            out.push(b',');
-        }
-        match element {
-            Element::Bool => {
-                let v = values.as_boolean().value(i);
-                out.extend_from_slice(if v { b"true" } else { b"false" });
+    // Downcast once per list, not per element.
+    fn each<T>(
+        out: &mut Vec<u8>,
+        items: impl Iterator<Item = T>,
+        mut put: impl FnMut(T, &mut Vec<u8>),
+    ) {
+        for (n, item) in items.enumerate() {
+            if n > 0 {
+                out.push(b',');
             }
-            Element::Int8 => out.extend_from_slice(
-                ints.format(values.as_primitive::<Int8Type>().value(i))
-                    .as_bytes(),
-            ),
-            Element::Int16 => out.extend_from_slice(
-                ints.format(values.as_primitive::<Int16Type>().value(i))
-                    .as_bytes(),
-            ),
-            Element::Int32 => out.extend_from_slice(
-                ints.format(values.as_primitive::<Int32Type>().value(i))
-                    .as_bytes(),
-            ),
-            Element::Int64 => out.extend_from_slice(
-                ints.format(values.as_primitive::<Int64Type>().value(i))
-                    .as_bytes(),
-            ),
-            Element::UInt8 => out.extend_from_slice(
-                ints.format(values.as_primitive::<UInt8Type>().value(i))
-                    .as_bytes(),
-            ),
-            Element::Float => write_f32(values.as_primitive::<Float32Type>().value(i), out),
-            Element::Double => write_f64(values.as_primitive::<Float64Type>().value(i), out),
-            Element::Utf8 => write_json_str(values.as_string::<i32>().value(i), out),
+            put(item, out);
+        }
+    }
+    fn int<I: itoa::Integer>(v: I, out: &mut Vec<u8>) {
+        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+    let range = start..end;
+    match element {
+        Element::Bool => {
+            let v = values.as_boolean();
+            each(out, range.map(|i| v.value(i)), |b, out| {
+                out.extend_from_slice(if b { b"true" } else { b"false" })
+            });
+        }
+        Element::Int8 => each(
+            out,
+            values.as_primitive::<Int8Type>().values()[range].iter(),
+            |v, o| int(*v, o),
+        ),
+        Element::Int16 => each(
+            out,
+            values.as_primitive::<Int16Type>().values()[range].iter(),
+            |v, o| int(*v, o),
+        ),
+        Element::Int32 => each(
+            out,
+            values.as_primitive::<Int32Type>().values()[range].iter(),
+            |v, o| int(*v, o),
+        ),
+        Element::Int64 => each(
+            out,
+            values.as_primitive::<Int64Type>().values()[range].iter(),
+            |v, o| int(*v, o),
+        ),
+        Element::UInt8 => each(
+            out,
+            values.as_primitive::<UInt8Type>().values()[range].iter(),
+            |v, o| int(*v, o),
+        ),
+        Element::Float => each(
+            out,
+            values.as_primitive::<Float32Type>().values()[range].iter(),
+            |v, o| write_f32(*v, o),
+        ),
+        Element::Double => each(
+            out,
+            values.as_primitive::<Float64Type>().values()[range].iter(),
+            |v, o| write_f64(*v, o),
+        ),
+        Element::Utf8 => {
+            let v = values.as_string::<i32>();
+            each(out, range.map(|i| v.value(i)), write_json_str);
         }
     }
     out.push(b']');

@@ -7,6 +7,7 @@
 //! refused row leaves nothing behind.
 
 mod sparse;
+mod text;
 mod values;
 mod vector_text;
 
@@ -16,11 +17,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use serde::Serialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub(crate) use sparse::canonical_text as canonical_sparse_text;
+pub(crate) use values::push_minified;
 
 use crate::canonical;
 use crate::columns::{Column, Columns};
@@ -100,7 +102,23 @@ impl RowReader {
 
     /// Reads one row of JSON text (one JSONL line).
     pub(crate) fn push_text(&mut self, text: &str) -> Result<(), Refusal> {
-        let mut de = serde_json::Deserializer::from_str(text);
+        self.push_bytes(text.as_bytes())
+    }
+
+    /// Reads one row of JSON text given as bytes; serde_json checks the
+    /// UTF-8 of its strings as it reads them, so the line needs no pass of
+    /// its own.
+    pub(crate) fn push_bytes(&mut self, text: &[u8]) -> Result<(), Refusal> {
+        self.stamp += 1;
+        self.meta.clear();
+        if text::scan(self, text) && self.finish_row().is_ok() {
+            return Ok(());
+        }
+        // Anything unusual (a bad value, a syntax error, an escaped key)
+        // is read again by serde_json alone, whose verdict is the one
+        // reported.
+        self.columns.rollback_row();
+        let mut de = serde_json::Deserializer::from_slice(text);
         self.push_with(
             |seed| seed.deserialize(&mut de).and_then(|()| de.end()),
             true,
@@ -249,6 +267,81 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 }
 
+/// Reads the value of one key of a row: a declared field into its column,
+/// anything else into `$meta` (or a refusal).
+struct EntrySeed<'a, 'de> {
+    reader: &'a mut RowReader,
+    key: Key<'de>,
+    fault: &'a mut Fault,
+    at: &'a mut Option<String>,
+    raw: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let EntrySeed {
+            reader,
+            key,
+            fault,
+            at,
+            raw,
+        } = self;
+        let schema = reader.schema.clone();
+        match key {
+            Key::Field(i) => {
+                let field = &schema.fields()[i];
+                *at = Some(field.name().to_owned());
+                if reader.seen[i] == reader.stamp {
+                    return fail(fault, Reason::DuplicateKey);
+                }
+                reader.seen[i] = reader.stamp;
+                let Some(c) = reader.column_of[i] else {
+                    let reason = if field.is_auto_id() {
+                        Reason::AutoIdGiven
+                    } else {
+                        Reason::FunctionOutputGiven
+                    };
+                    return fail(fault, reason);
+                };
+                FieldSeed {
+                    field,
+                    column: &mut reader.columns.columns[c],
+                    fault,
+                    raw,
+                }
+                .deserialize(d)
+            }
+            Key::Other(name) => {
+                *at = Some(name.to_string());
+                if !schema.dynamic_field() {
+                    return fail(fault, Reason::UnknownField);
+                }
+                let value = Value::deserialize(d)?;
+                if name == META_FIELD {
+                    let Value::Object(entries) = value else {
+                        return fail(fault, Reason::MetaNotObject);
+                    };
+                    for (k, v) in entries {
+                        if reader.meta.contains_key(&k) {
+                            *at = Some(k);
+                            return fail(fault, Reason::DuplicateKey);
+                        }
+                        reader.meta.insert(k, v);
+                    }
+                } else {
+                    if reader.meta.contains_key(name.as_ref()) {
+                        return fail(fault, Reason::DuplicateKey);
+                    }
+                    reader.meta.insert(name.into_owned(), value);
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 impl<'de> Visitor<'de> for RowSeed<'_> {
     type Value = ();
 
@@ -263,59 +356,16 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
             at,
             raw,
         } = self;
-        let schema = reader.schema.clone();
-        let dynamic = schema.dynamic_field();
         while let Some(key) = map.next_key_seed(KeySeed {
             lookup: &reader.lookup,
         })? {
-            match key {
-                Key::Field(i) => {
-                    let field = &schema.fields()[i];
-                    *at = Some(field.name().to_owned());
-                    if reader.seen[i] == reader.stamp {
-                        return fail(fault, Reason::DuplicateKey);
-                    }
-                    reader.seen[i] = reader.stamp;
-                    let Some(c) = reader.column_of[i] else {
-                        let reason = if field.is_auto_id() {
-                            Reason::AutoIdGiven
-                        } else {
-                            Reason::FunctionOutputGiven
-                        };
-                        return fail(fault, reason);
-                    };
-                    map.next_value_seed(FieldSeed {
-                        field,
-                        column: &mut reader.columns.columns[c],
-                        fault: &mut *fault,
-                        raw,
-                    })?;
-                }
-                Key::Other(name) => {
-                    *at = Some(name.to_string());
-                    if !dynamic {
-                        return fail(fault, Reason::UnknownField);
-                    }
-                    let value: Value = map.next_value()?;
-                    if name == META_FIELD {
-                        let Value::Object(entries) = value else {
-                            return fail(fault, Reason::MetaNotObject);
-                        };
-                        for (k, v) in entries {
-                            if reader.meta.contains_key(&k) {
-                                *at = Some(k);
-                                return fail(fault, Reason::DuplicateKey);
-                            }
-                            reader.meta.insert(k, v);
-                        }
-                    } else {
-                        if reader.meta.contains_key(name.as_ref()) {
-                            return fail(fault, Reason::DuplicateKey);
-                        }
-                        reader.meta.insert(name.into_owned(), value);
-                    }
-                }
-            }
+            map.next_value_seed(EntrySeed {
+                reader: &mut *reader,
+                key,
+                fault: &mut *fault,
+                at: &mut *at,
+                raw,
+            })?;
         }
         *at = None;
         Ok(())

@@ -122,13 +122,13 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
                     // A string holds the JSON text itself.
                     match serde_json::from_str::<String>(text) {
                         Ok(inner) => match serde_json::from_str::<de::IgnoredAny>(&inner) {
-                            Ok(_) => c.values.push(&inner),
+                            Ok(_) => push_minified(&mut c.values, &inner),
                             Err(e) => Err(Reason::InvalidJson(e.to_string())),
                         },
                         Err(e) => Err(Reason::InvalidJson(e.to_string())),
                     }
                 } else {
-                    c.values.push(text)
+                    push_minified(&mut c.values, text)
                 };
                 match result {
                     Ok(()) => {
@@ -142,12 +142,12 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
                 let value = <&RawValue>::deserialize(d)?;
                 match vector_text::parse_f32_list(value.get().as_bytes(), &mut list.values) {
                     Ok(Parsed::Null) => absent(field, column, fault),
-                    Ok(Parsed::List(n)) if n == dim.get() => close(list, fault),
-                    Ok(Parsed::List(n)) => fail(
+                    Ok(Parsed::List { count, .. }) if count == dim.get() => close(list, fault),
+                    Ok(Parsed::List { count, .. }) => fail(
                         fault,
                         Reason::Dim {
                             expected: dim.get(),
-                            got: n,
+                            got: count,
                         },
                     ),
                     Err(reason) => fail(fault, reason),
@@ -172,6 +172,35 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
             }),
         }
     }
+}
+
+/// Stores JSON text without the whitespace between its tokens, so a value
+/// written over several lines cannot break a JSONL or CSV line, and the
+/// same value is stored the same way whichever path read it. The text is
+/// known to be valid JSON; strings are copied as they are.
+pub(crate) fn push_minified(out: &mut Strs, text: &str) -> Result<(), Reason> {
+    let data = out.data();
+    let start = data.len();
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in text.as_bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            continue;
+        } else if b == b'"' {
+            in_string = true;
+        }
+        data.push(b);
+    }
+    let len = data.len() - start;
+    out.seal(len)
 }
 
 fn absent<E: de::Error>(field: &Field, column: &mut Column, fault: &mut Fault) -> Result<(), E> {

@@ -4,15 +4,17 @@
 //! Going through serde's `f64` and then casting would cost more and round
 //! twice.
 //!
-//! The text comes from serde_json's `RawValue`, so it is already known to
-//! be one well-formed JSON value; this only has to sort out its shape.
+//! The text is either serde_json's `RawValue` (known to be one well-formed
+//! JSON value) or the rest of a JSONL line read by [`super::text`]; numbers
+//! are held to JSON's grammar either way, and the bytes used are returned.
 
 use crate::error::Reason;
 
 /// What the raw text held.
+#[derive(Debug, PartialEq)]
 pub(crate) enum Parsed {
-    /// A list of this many numbers, appended to `out`.
-    List(usize),
+    /// A list of this many numbers, appended to `out`, in this many bytes.
+    List { count: usize, used: usize },
     /// `null`.
     Null,
 }
@@ -34,22 +36,26 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
     let mut count = 0usize;
     i = skip_ws(text, i);
     if text.get(i) == Some(&b']') {
-        return Ok(Parsed::List(0));
+        return Ok(Parsed::List {
+            count: 0,
+            used: i + 1,
+        });
     }
     loop {
         i = skip_ws(text, i);
         match text.get(i) {
             Some(b'-' | b'0'..=b'9') => {
-                let (value, used) =
-                    fast_float2::parse_partial::<f32, _>(&text[i..]).map_err(|_| {
-                        Reason::WrongType {
-                            expected: "a number",
-                            got: "text that is not a number",
-                        }
-                    })?;
+                let end = number_end(text, i).ok_or(Reason::WrongType {
+                    expected: "a number",
+                    got: "text that is not a number",
+                })?;
+                let literal = &text[i..end];
+                let value: f32 = fast_float2::parse(literal).map_err(|_| Reason::WrongType {
+                    expected: "a number",
+                    got: "text that is not a number",
+                })?;
                 if !value.is_finite() {
-                    let end = (i + used).min(text.len());
-                    let wide = fast_float2::parse::<f64, _>(&text[i..end]).unwrap_or(f64::INFINITY);
+                    let wide = fast_float2::parse::<f64, _>(literal).unwrap_or(f64::INFINITY);
                     return Err(Reason::OutOfRange {
                         value: super::values::show(wide),
                         data_type: "Float",
@@ -57,7 +63,7 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
                 }
                 out.push(value);
                 count += 1;
-                i += used;
+                i = end;
             }
             Some(b'n') => return Err(Reason::NullElement { index: count }),
             other => {
@@ -70,7 +76,7 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
         i = skip_ws(text, i);
         match text.get(i) {
             Some(b',') => i += 1,
-            Some(b']') => return Ok(Parsed::List(count)),
+            Some(b']') => return Ok(Parsed::List { count, used: i + 1 }),
             // Unreachable for text serde_json accepted as one value.
             _ => {
                 return Err(Reason::WrongType {
@@ -82,7 +88,44 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
     }
 }
 
-fn skip_ws(text: &[u8], mut i: usize) -> usize {
+/// End of the JSON number starting at `i`:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn number_end(text: &[u8], mut i: usize) -> Option<usize> {
+    let digit = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
+    let digits = |mut i: usize| {
+        while digit(i) {
+            i += 1;
+        }
+        i
+    };
+    if text.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match text.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = digits(i),
+        _ => return None,
+    }
+    if text.get(i) == Some(&b'.') {
+        if !digit(i + 1) {
+            return None;
+        }
+        i = digits(i + 1);
+    }
+    if let Some(b'e' | b'E') = text.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = text.get(i) {
+            i += 1;
+        }
+        if !digit(i) {
+            return None;
+        }
+        i = digits(i);
+    }
+    Some(i)
+}
+
+pub(crate) fn skip_ws(text: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = text.get(i) {
         i += 1;
     }
@@ -115,14 +158,24 @@ mod tests {
     #[test]
     fn parses_numbers_to_nearest_f32() {
         let (r, out) = parse(" [ 0.1, -2 ,3e-2,1E2 ] ");
-        assert!(matches!(r, Ok(Parsed::List(4))));
+        assert_eq!(r, Ok(Parsed::List { count: 4, used: 22 }));
         assert_eq!(out, vec![0.1f32, -2.0, 0.03, 100.0]);
     }
 
     #[test]
     fn empty_and_null() {
-        assert!(matches!(parse("[]").0, Ok(Parsed::List(0))));
-        assert!(matches!(parse("null").0, Ok(Parsed::Null)));
+        assert_eq!(parse("[]  ").0, Ok(Parsed::List { count: 0, used: 2 }));
+        assert_eq!(parse("null").0, Ok(Parsed::Null));
+    }
+
+    #[test]
+    fn numbers_follow_json_grammar() {
+        for bad in ["[01]", "[1.]", "[.5]", "[1e]", "[-]", "[1e+]", "[+1]"] {
+            assert!(parse(bad).0.is_err(), "{bad} accepted");
+        }
+        let (r, out) = parse("[0, -0.5, 1e+2, 2E-1, 10]");
+        assert!(r.is_ok());
+        assert_eq!(out, vec![0.0, -0.5, 100.0, 0.2, 10.0]);
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use arrow_array::builder::{FixedSizeListBuilder, Float32Builder, LargeListBuilder, ListBuilder};
 use arrow_array::{
-    ArrayRef, BinaryArray, Float64Array, Int32Array, Int64Array, LargeStringArray, RecordBatch, StringArray,
+    ArrayRef, BinaryArray, Float64Array, Int32Array, Int64Array, LargeStringArray, RecordBatch,
+    StringArray,
 };
 use arrow_schema::{DataType as ArrowType, Field as ArrowField, Schema as ArrowSchema};
 use serde_json::{Value, json};
@@ -36,15 +37,27 @@ fn schema() -> Schema {
     .unwrap()
 }
 
-fn jsonl(schema: Schema, batches: &[RecordBatch], bad_rows: BadRows) -> Result<(Vec<Value>, zilliz_import_writer::Summary), WriteError> {
+fn jsonl(
+    schema: Schema,
+    batches: &[RecordBatch],
+    bad_rows: BadRows,
+) -> Result<(Vec<Value>, zilliz_import_writer::Summary), WriteError> {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Writer::builder(schema).format(Format::Jsonl).bad_rows(bad_rows).create_in(dir.path())?;
+    let mut w = Writer::builder(schema)
+        .format(Format::Jsonl)
+        .bad_rows(bad_rows)
+        .create_in(dir.path())?;
     for b in batches {
         w.write_batch(b)?;
     }
     let summary = w.finish()?;
     let text = std::fs::read_to_string(dir.path().join("1.jsonl")).unwrap_or_default();
-    Ok((text.lines().map(|l| serde_json::from_str(l).unwrap()).collect(), summary))
+    Ok((
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+        summary,
+    ))
 }
 
 fn fixed_vectors(rows: &[[f32; 2]]) -> ArrayRef {
@@ -71,10 +84,16 @@ fn other_arrow_types_are_converted() {
         ("id", Arc::new(Int32Array::from(vec![1, 2])) as ArrayRef),
         ("v", fixed_vectors(&[[0.5, 1.0], [2.0, 3.0]])),
         ("t", Arc::new(LargeStringArray::from(vec!["ab", "é"]))),
-        ("b", Arc::new(BinaryArray::from(vec![&[1u8, 2][..], &[255, 0][..]]))),
+        (
+            "b",
+            Arc::new(BinaryArray::from(vec![&[1u8, 2][..], &[255, 0][..]])),
+        ),
         ("h", half_lists(&[[1.5, -2.0], [0.5, 0.25]])),
         ("d", Arc::new(Float64Array::from(vec![None, Some(9.0)]))),
-        ("color", Arc::new(StringArray::from(vec![Some("red"), None]))),
+        (
+            "color",
+            Arc::new(StringArray::from(vec![Some("red"), None])),
+        ),
         ("size", Arc::new(Int64Array::from(vec![3, 4]))),
     ]);
     let (rows, summary) = jsonl(schema(), &[input], BadRows::Fail).unwrap();
@@ -108,7 +127,10 @@ fn float64_and_large_list_vectors() {
         ("w", Arc::new(large.finish())),
     ]);
     let (rows, _) = jsonl(schema, &[input], BadRows::Fail).unwrap();
-    assert_eq!(rows, vec![json!({"id": 1, "v": [0.1, 0.2], "w": [7.0, 8.0]})]);
+    assert_eq!(
+        rows,
+        vec![json!({"id": 1, "v": [0.1, 0.2], "w": [7.0, 8.0]})]
+    );
 }
 
 #[test]
@@ -117,32 +139,81 @@ fn bad_rows_are_named_by_position_across_batches() {
         ("id", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
         ("v", fixed_vectors(&[[0.5, 1.0], [2.0, 3.0]])),
         ("t", Arc::new(StringArray::from(vec!["a", "b"]))),
-        ("b", Arc::new(BinaryArray::from(vec![&[1u8, 2][..], &[3, 4][..]]))),
+        (
+            "b",
+            Arc::new(BinaryArray::from(vec![&[1u8, 2][..], &[3, 4][..]])),
+        ),
         ("h", half_lists(&[[1.0, 1.0], [1.0, 1.0]])),
     ]);
     let mut v = ListBuilder::new(Float32Builder::new());
-    for r in [&[1.0f32, 2.0][..], &[1.0][..], &[f32::NAN, 1.0][..], &[1.0, 2.0][..], &[1.0, 2.0][..]] {
+    for r in [
+        &[1.0f32, 2.0][..],
+        &[1.0][..],
+        &[f32::NAN, 1.0][..],
+        &[1.0, 2.0][..],
+        &[1.0, 2.0][..],
+    ] {
         v.values().append_slice(r);
         v.append(true);
     }
     let bad = batch(vec![
-        ("id", Arc::new(Int64Array::from(vec![3, 4, 5, 6, 7])) as ArrayRef),
+        (
+            "id",
+            Arc::new(Int64Array::from(vec![3, 4, 5, 6, 7])) as ArrayRef,
+        ),
         ("v", Arc::new(v.finish())),
-        ("t", Arc::new(StringArray::from(vec!["a", "b", "c", "ééé", "e"]))),
-        ("b", Arc::new(BinaryArray::from(vec![&[1u8, 2][..], &[3, 4][..], &[5, 6][..], &[7, 8][..], &[9][..]]))),
+        (
+            "t",
+            Arc::new(StringArray::from(vec!["a", "b", "c", "ééé", "e"])),
+        ),
+        (
+            "b",
+            Arc::new(BinaryArray::from(vec![
+                &[1u8, 2][..],
+                &[3, 4][..],
+                &[5, 6][..],
+                &[7, 8][..],
+                &[9][..],
+            ])),
+        ),
         ("h", half_lists(&[[1.0, 1.0]; 5])),
     ]);
     let (rows, summary) = jsonl(schema(), &[good.clone(), bad.clone()], BadRows::Collect).unwrap();
     let ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [1, 2, 3]);
-    let seen: Vec<(u64, Option<&str>, &Reason)> = summary.rejected.iter().map(|e| (e.row, e.field.as_deref(), &e.reason)).collect();
+    let seen: Vec<(u64, Option<&str>, &Reason)> = summary
+        .rejected
+        .iter()
+        .map(|e| (e.row, e.field.as_deref(), &e.reason))
+        .collect();
     assert_eq!(
         seen,
         [
-            (4, Some("v"), &Reason::Dim { expected: 2, got: 1 }),
+            (
+                4,
+                Some("v"),
+                &Reason::Dim {
+                    expected: 2,
+                    got: 1
+                }
+            ),
             (5, Some("v"), &Reason::NotFinite),
-            (6, Some("t"), &Reason::TooLong { bytes: 6, max_length: 4 }),
-            (7, Some("b"), &Reason::Dim { expected: 2, got: 1 }),
+            (
+                6,
+                Some("t"),
+                &Reason::TooLong {
+                    bytes: 6,
+                    max_length: 4
+                }
+            ),
+            (
+                7,
+                Some("b"),
+                &Reason::Dim {
+                    expected: 2,
+                    got: 1
+                }
+            ),
         ]
     );
     // Strict: the first bad row fails the write.
@@ -159,17 +230,27 @@ fn columns_that_cannot_be_used_are_refused_by_name() {
             ("id", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
             ("v", fixed_vectors(&[[0.5, 1.0]])),
             ("t", Arc::new(StringArray::from(vec!["a"])) as ArrayRef),
-            ("b", Arc::new(BinaryArray::from(vec![&[1u8, 2][..]])) as ArrayRef),
+            (
+                "b",
+                Arc::new(BinaryArray::from(vec![&[1u8, 2][..]])) as ArrayRef,
+            ),
             ("h", half_lists(&[[1.0, 1.0]])),
         ]
     };
-    let column_error = |columns: Vec<(&str, ArrayRef)>, schema: Schema| match jsonl(schema, &[batch(columns)], BadRows::Fail) {
+    let column_error = |columns: Vec<(&str, ArrayRef)>, schema: Schema| match jsonl(
+        schema,
+        &[batch(columns)],
+        BadRows::Fail,
+    ) {
         Err(WriteError::Column { column, reason }) => (column, reason),
         other => panic!("{other:?}"),
     };
     let mut c = base();
     c[2] = ("t", Arc::new(Int64Array::from(vec![5])));
-    assert_eq!(column_error(c, schema()), ("t".into(), "Int64 cannot hold a VarChar field".into()));
+    assert_eq!(
+        column_error(c, schema()),
+        ("t".into(), "Int64 cannot hold a VarChar field".into())
+    );
     let mut c = base();
     c.remove(1);
     assert_eq!(column_error(c, schema()).0, "v");
@@ -178,10 +259,28 @@ fn columns_that_cannot_be_used_are_refused_by_name() {
         {"name": "t", "type": "VarChar", "params": [{"key": "max_length", "value": "4"}]}
     ]}))
     .unwrap();
-    let (column, reason) = column_error(vec![("t", Arc::new(StringArray::from(vec!["a"])) as ArrayRef), ("x", Arc::new(Int64Array::from(vec![1])))], no_dynamic.clone());
-    assert_eq!((column.as_str(), reason.as_str()), ("x", "not in the schema, and the dynamic field is off"));
-    let (column, reason) = column_error(vec![("id", Arc::new(Int64Array::from(vec![1])) as ArrayRef), ("t", Arc::new(StringArray::from(vec!["a"])))], no_dynamic);
-    assert_eq!((column.as_str(), reason.as_str()), ("id", "the primary key is auto-id: leave it out"));
+    let (column, reason) = column_error(
+        vec![
+            ("t", Arc::new(StringArray::from(vec!["a"])) as ArrayRef),
+            ("x", Arc::new(Int64Array::from(vec![1]))),
+        ],
+        no_dynamic.clone(),
+    );
+    assert_eq!(
+        (column.as_str(), reason.as_str()),
+        ("x", "not in the schema, and the dynamic field is off")
+    );
+    let (column, reason) = column_error(
+        vec![
+            ("id", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+            ("t", Arc::new(StringArray::from(vec!["a"]))),
+        ],
+        no_dynamic,
+    );
+    assert_eq!(
+        (column.as_str(), reason.as_str()),
+        ("id", "the primary key is auto-id: leave it out")
+    );
 }
 
 #[test]
@@ -198,7 +297,14 @@ fn narrowing_casts_that_overflow_are_refused() {
     match jsonl(schema.clone(), &[input], BadRows::Fail) {
         Err(WriteError::Row(e)) => assert_eq!(
             (e.row, e.field.as_deref(), e.reason),
-            (2, Some("small"), Reason::OutOfRange { value: "300".into(), data_type: "Int8" })
+            (
+                2,
+                Some("small"),
+                Reason::OutOfRange {
+                    value: "300".into(),
+                    data_type: "Int8"
+                }
+            )
         ),
         other => panic!("{other:?}"),
     }
@@ -207,5 +313,11 @@ fn narrowing_casts_that_overflow_are_refused() {
         ("small", Arc::new(Int64Array::from(vec![5, -128]))),
     ]);
     let (rows, _) = jsonl(schema, &[input], BadRows::Fail).unwrap();
-    assert_eq!(rows, vec![json!({"id": 1, "small": 5}), json!({"id": 2, "small": -128})]);
+    assert_eq!(
+        rows,
+        vec![
+            json!({"id": 1, "small": 5}),
+            json!({"id": 2, "small": -128})
+        ]
+    );
 }

@@ -73,7 +73,10 @@ fn csv_with_header_json_cells_and_null_key() {
     ];
     let (dir, _) = common::write_rows(
         schema.clone(),
-        Format::Csv { separator: b',', null_key: "\\N".into() },
+        Format::Csv {
+            separator: b',',
+            null_key: "\\N".into(),
+        },
         &rows,
     );
     assert_eq!(
@@ -85,10 +88,18 @@ fn csv_with_header_json_cells_and_null_key() {
     // With the empty null key, an empty string in a nullable field would
     // be read back as null: refused, naming the field.
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Writer::builder(schema).format(Format::csv()).create_in(dir.path()).unwrap();
-    w.push_json(&json!({"id": 1, "ok": true, "name": "", "tags": 1})).unwrap();
+    let mut w = Writer::builder(schema)
+        .format(Format::csv())
+        .create_in(dir.path())
+        .unwrap();
+    w.push_json(&json!({"id": 1, "ok": true, "name": "", "tags": 1}))
+        .unwrap();
     match w.finish() {
-        Err(WriteError::Unsupported { format: "CSV", field, .. }) => assert_eq!(field, "name"),
+        Err(WriteError::Unsupported {
+            format: "CSV",
+            field,
+            ..
+        }) => assert_eq!(field, "name"),
         other => panic!("{other:?}"),
     }
     assert_eq!(common::files_under(dir.path()), Vec::<String>::new());
@@ -97,7 +108,11 @@ fn csv_with_header_json_cells_and_null_key() {
 #[test]
 fn numpy_refuses_what_milvus_cannot_read_from_npy() {
     let dir = tempfile::tempdir().unwrap();
-    let e = Writer::builder(all_types()).format(Format::Numpy).create_in(dir.path()).err().unwrap();
+    let e = Writer::builder(all_types())
+        .format(Format::Numpy)
+        .create_in(dir.path())
+        .err()
+        .unwrap();
     assert!(
         matches!(&e, WriteError::Unsupported { format: "NumPy", field, .. } if field == "a_bool"),
         "{e:?}"
@@ -107,8 +122,14 @@ fn numpy_refuses_what_milvus_cannot_read_from_npy() {
         .field(Field::new("n", DataType::Int8).nullable())
         .build()
         .unwrap();
-    let e = Writer::builder(nullable).format(Format::Numpy).create_in(dir.path()).err().unwrap();
-    assert!(matches!(&e, WriteError::Unsupported { field, reason, .. } if field == "n" && reason.contains("nullable")));
+    let e = Writer::builder(nullable)
+        .format(Format::Numpy)
+        .create_in(dir.path())
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&e, WriteError::Unsupported { field, reason, .. } if field == "n" && reason.contains("nullable"))
+    );
 }
 
 const NPY: &str = r#"
@@ -148,19 +169,72 @@ fn numpy_folders_of_npy_files_read_by_numpy() {
     assert_eq!(summary.groups.len(), 1);
     let mut files = summary.groups[0].files.clone();
     files.sort();
-    assert_eq!(files, ["1/$meta.npy", "1/b.npy", "1/bv.npy", "1/dv.npy", "1/f.npy", "1/fv.npy", "1/h.npy", "1/i16.npy", "1/id.npy", "1/j.npy", "1/q.npy", "1/s.npy"]);
+    assert_eq!(
+        files,
+        [
+            "1/$meta.npy",
+            "1/b.npy",
+            "1/bv.npy",
+            "1/dv.npy",
+            "1/f.npy",
+            "1/fv.npy",
+            "1/h.npy",
+            "1/i16.npy",
+            "1/id.npy",
+            "1/j.npy",
+            "1/q.npy",
+            "1/s.npy"
+        ]
+    );
     let out = common::run_python(NPY, &[dir.path().join("out/1").to_str().unwrap()]);
     let col = |n: &str| (&out[n]["dtype"], &out[n]["shape"], &out[n]["values"]);
     assert_eq!(col("id.npy"), (&json!("<i8"), &json!([2]), &json!([1, 2])));
-    assert_eq!(col("b.npy"), (&json!("|b1"), &json!([2]), &json!([true, false])));
-    assert_eq!(col("i16.npy"), (&json!("<i2"), &json!([2]), &json!([-3, 4])));
-    assert_eq!(col("f.npy"), (&json!("<f4"), &json!([2]), &json!([0.5, 1.5])));
-    assert_eq!(col("s.npy"), (&json!("<U3"), &json!([2]), &json!(["añb", ""])));
-    assert_eq!(col("j.npy"), (&json!("<U7"), &json!([2]), &json!(["{\"a\":1}", "[1]"])));
-    assert_eq!(col("fv.npy"), (&json!("<f4"), &json!([2, 2]), &json!([[1.0, 2.0], [3.0, 4.0]])));
-    assert_eq!(col("bv.npy"), (&json!("|u1"), &json!([2, 1]), &json!([[7], [255]])));
-    assert_eq!(col("h.npy"), (&json!("|u1"), &json!([2, 2]), &json!([[0, 60], [0, 56]])));
-    assert_eq!(col("q.npy"), (&json!("|i1"), &json!([2, 2]), &json!([[-1, 1], [0, 2]])));
-    assert_eq!(col("dv.npy"), (&json!("<f8"), &json!([2]), &json!([2.5, 1.0])));
-    assert_eq!(col("$meta.npy"), (&json!("<U7"), &json!([2]), &json!(["{\"x\":1}", "{}"])));
+    assert_eq!(
+        col("b.npy"),
+        (&json!("|b1"), &json!([2]), &json!([true, false]))
+    );
+    assert_eq!(
+        col("i16.npy"),
+        (&json!("<i2"), &json!([2]), &json!([-3, 4]))
+    );
+    assert_eq!(
+        col("f.npy"),
+        (&json!("<f4"), &json!([2]), &json!([0.5, 1.5]))
+    );
+    assert_eq!(
+        col("s.npy"),
+        (&json!("<U3"), &json!([2]), &json!(["añb", ""]))
+    );
+    assert_eq!(
+        col("j.npy"),
+        (&json!("<U7"), &json!([2]), &json!(["{\"a\":1}", "[1]"]))
+    );
+    assert_eq!(
+        col("fv.npy"),
+        (
+            &json!("<f4"),
+            &json!([2, 2]),
+            &json!([[1.0, 2.0], [3.0, 4.0]])
+        )
+    );
+    assert_eq!(
+        col("bv.npy"),
+        (&json!("|u1"), &json!([2, 1]), &json!([[7], [255]]))
+    );
+    assert_eq!(
+        col("h.npy"),
+        (&json!("|u1"), &json!([2, 2]), &json!([[0, 60], [0, 56]]))
+    );
+    assert_eq!(
+        col("q.npy"),
+        (&json!("|i1"), &json!([2, 2]), &json!([[-1, 1], [0, 2]]))
+    );
+    assert_eq!(
+        col("dv.npy"),
+        (&json!("<f8"), &json!([2]), &json!([2.5, 1.0]))
+    );
+    assert_eq!(
+        col("$meta.npy"),
+        (&json!("<U7"), &json!([2]), &json!(["{\"x\":1}", "{}"]))
+    );
 }

@@ -8,8 +8,9 @@ use zilliz_import_writer::{BadRows, Format, Writer};
 use crate::common::{all_types, all_types_describe, all_types_row};
 
 const NAMES: &[&str] = &[
-    "id", "b", "i8", "i16", "i32", "f", "d", "s", "j", "a_bool", "a_i8", "a_i16", "a_i32", "a_i64", "a_f", "a_d",
-    "a_s", "fv", "bv", "f16", "bf16", "i8v", "sp", "n", "dflt", "dname", "$meta", "extra", "indices", "values",
+    "id", "b", "i8", "i16", "i32", "f", "d", "s", "j", "a_bool", "a_i8", "a_i16", "a_i32", "a_i64",
+    "a_f", "a_d", "a_s", "fv", "bv", "f16", "bf16", "i8v", "sp", "n", "dflt", "dname", "$meta",
+    "extra", "indices", "values",
 ];
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -19,7 +20,9 @@ fn leaf() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
         (-300i64..300).prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         (-2.0f64..2.0).prop_map(Value::from),
         "\\PC{0,12}".prop_map(Value::String),
         "[0-9]{1,11}".prop_map(Value::String),
@@ -30,8 +33,11 @@ fn value() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(3, 24, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(NAMES).prop_map(str::to_owned), inner), 0..6)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+            prop::collection::vec(
+                (prop::sample::select(NAMES).prop_map(str::to_owned), inner),
+                0..6
+            )
+            .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
         ]
     })
 }
@@ -39,7 +45,10 @@ fn value() -> impl Strategy<Value = Value> {
 /// A row near a valid one (so deep checks are reached), with some fields
 /// replaced, removed or added.
 fn row() -> impl Strategy<Value = Value> {
-    let edits = prop::collection::vec((prop::sample::select(NAMES), prop::option::of(value())), 0..4);
+    let edits = prop::collection::vec(
+        (prop::sample::select(NAMES), prop::option::of(value())),
+        0..4,
+    );
     (any::<i64>(), edits, any::<bool>(), value()).prop_map(|(k, edits, whole, other)| {
         if whole && k % 5 == 0 {
             return other;
@@ -58,7 +67,12 @@ fn row() -> impl Strategy<Value = Value> {
 }
 
 fn formats() -> Vec<Format> {
-    vec![Format::default(), Format::Json, Format::Jsonl, Format::csv()]
+    vec![
+        Format::default(),
+        Format::Json,
+        Format::Jsonl,
+        Format::csv(),
+    ]
 }
 
 proptest! {
@@ -107,5 +121,29 @@ proptest! {
         let read = w.write_jsonl(input.as_bytes()).unwrap();
         let s = w.finish().unwrap();
         prop_assert_eq!(s.rows + s.rejected_count, read);
+    }
+
+    #[test]
+    fn text_and_value_paths_agree(rows in prop::collection::vec(row(), 1..10), spaced in any::<bool>()) {
+        let run = |text: bool| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut w = Writer::builder(all_types())
+                .format(Format::Jsonl)
+                .bad_rows(BadRows::Collect)
+                .create_in(dir.path())
+                .unwrap();
+            for r in &rows {
+                if text {
+                    let line = if spaced { serde_json::to_string_pretty(r).unwrap() } else { r.to_string() };
+                    w.push_json_text(&line).unwrap();
+                } else {
+                    w.push_json(r).unwrap();
+                }
+            }
+            let s = w.finish().unwrap();
+            let out = std::fs::read_to_string(dir.path().join("1.jsonl")).unwrap_or_default();
+            (s.rejected, out)
+        };
+        prop_assert_eq!(run(false), run(true));
     }
 }

@@ -30,7 +30,11 @@ fn rolls_over_at_the_size_target_and_reports_every_group() {
         let text = std::fs::read_to_string(dir.path().join(&group.files[0])).unwrap();
         assert_eq!(group.bytes, text.len() as u64);
         // The target is passed by at most one batch (16 KiB here).
-        assert!(group.bytes <= (64 + 32) << 10, "group of {} bytes", group.bytes);
+        assert!(
+            group.bytes <= (64 + 32) << 10,
+            "group of {} bytes",
+            group.bytes
+        );
         // Rows stay in order across files.
         for line in text.lines() {
             let row: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -38,7 +42,10 @@ fn rolls_over_at_the_size_target_and_reports_every_group() {
             next_id += 1;
         }
     }
-    assert_eq!(summary.bytes, summary.groups.iter().map(|g| g.bytes).sum::<u64>());
+    assert_eq!(
+        summary.bytes,
+        summary.groups.iter().map(|g| g.bytes).sum::<u64>()
+    );
     let on_disk = files_under(dir.path());
     assert_eq!(on_disk.len(), summary.groups.len());
 }
@@ -46,7 +53,10 @@ fn rolls_over_at_the_size_target_and_reports_every_group() {
 #[test]
 fn parquet_rolls_over_too() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Writer::builder(small(false)).file_size(32 << 10).create_in(dir.path()).unwrap();
+    let mut w = Writer::builder(small(false))
+        .file_size(32 << 10)
+        .create_in(dir.path())
+        .unwrap();
     for id in 0..20_000 {
         w.push_json(&small_row(id)).unwrap();
     }
@@ -54,7 +64,12 @@ fn parquet_rolls_over_too() {
     assert!(summary.groups.len() >= 2, "{:?}", summary.groups);
     assert_eq!(summary.groups[1].files, vec!["2.parquet".to_owned()]);
     for g in &summary.groups {
-        assert_eq!(std::fs::metadata(dir.path().join(&g.files[0])).unwrap().len(), g.bytes);
+        assert_eq!(
+            std::fs::metadata(dir.path().join(&g.files[0]))
+                .unwrap()
+                .len(),
+            g.bytes
+        );
     }
 }
 
@@ -74,11 +89,18 @@ fn a_bad_row_in_strict_mode_leaves_nothing_and_stops_the_writer() {
     }
     assert!(!files_under(&out).is_empty(), "files are being written");
     assert!(files_under(&out).iter().all(|f| f.ends_with(".partial")));
-    let e = w.push_json(&json!({"id": 1, "vec": [1], "title": "x"})).unwrap_err();
-    assert!(matches!(e, WriteError::Row(ref r) if r.row == 3001 && r.reason == Reason::Dim { expected: 4, got: 1 }));
+    let e = w
+        .push_json(&json!({"id": 1, "vec": [1], "title": "x"}))
+        .unwrap_err();
+    assert!(
+        matches!(e, WriteError::Row(ref r) if r.row == 3001 && r.reason == Reason::Dim { expected: 4, got: 1 })
+    );
     // Nothing left, not even the output directory the writer made.
     assert!(!out.exists());
-    assert!(matches!(w.push_json(&small_row(1)), Err(WriteError::Failed)));
+    assert!(matches!(
+        w.push_json(&small_row(1)),
+        Err(WriteError::Failed)
+    ));
     assert!(matches!(w.finish(), Err(WriteError::Failed)));
 }
 
@@ -86,7 +108,10 @@ fn a_bad_row_in_strict_mode_leaves_nothing_and_stops_the_writer() {
 fn dropping_an_unfinished_writer_removes_its_files() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();
-    let mut w = Writer::builder(small(false)).row_group_bytes(4 << 10).create_in(dir.path()).unwrap();
+    let mut w = Writer::builder(small(false))
+        .row_group_bytes(4 << 10)
+        .create_in(dir.path())
+        .unwrap();
     for id in 0..2000 {
         w.push_json(&small_row(id)).unwrap();
     }
@@ -98,24 +123,43 @@ fn dropping_an_unfinished_writer_removes_its_files() {
 #[test]
 fn finished_files_do_not_exist_before_finish_and_are_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Writer::builder(small(false)).format(Format::Json).create_in(dir.path()).unwrap();
+    let mut w = Writer::builder(small(false))
+        .format(Format::Json)
+        .create_in(dir.path())
+        .unwrap();
     w.push_json(&small_row(1)).unwrap();
     let s = w.finish().unwrap();
     assert_eq!(files_under(dir.path()), ["1.json"]);
     assert_eq!(s.files(), vec![vec!["1.json".to_owned()]]);
     // A second writer into the same directory refuses to replace 1.json.
-    let mut w = Writer::builder(small(false)).format(Format::Json).create_in(dir.path()).unwrap();
-    match w.push_json(&small_row(2)).and_then(|()| w.finish().map(|_| ())) {
+    let mut w = Writer::builder(small(false))
+        .format(Format::Json)
+        .create_in(dir.path())
+        .unwrap();
+    match w
+        .push_json(&small_row(2))
+        .and_then(|()| w.finish().map(|_| ()))
+    {
         Err(WriteError::Exists { path }) => assert!(path.ends_with("1.json")),
         other => panic!("{other:?}"),
     }
-    assert_eq!(std::fs::read_to_string(dir.path().join("1.json")).unwrap().matches("\"id\":1").count(), 1);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("1.json"))
+            .unwrap()
+            .matches("\"id\":1")
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn no_rows_no_files() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Writer::builder(small(false)).create_in(dir.path()).unwrap().finish().unwrap();
+    let s = Writer::builder(small(false))
+        .create_in(dir.path())
+        .unwrap()
+        .finish()
+        .unwrap();
     assert_eq!((s.groups.len(), s.rows, s.bytes), (0, 0, 0));
     assert!(files_under(dir.path()).is_empty());
 }
@@ -136,11 +180,35 @@ fn collect_mode_skips_bad_rows_with_reasons() {
     assert_eq!(w.write_jsonl(input.as_bytes()).unwrap(), 5);
     let s = w.finish().unwrap();
     assert_eq!((s.rows, s.rejected_count), (2, 3));
-    let seen: Vec<(Option<u64>, Option<&str>)> = s.rejected.iter().map(|e| (e.line, e.field.as_deref())).collect();
-    assert_eq!(seen, [(Some(2), Some("title")), (Some(3), None), (Some(4), Some("x"))]);
-    assert_eq!(s.rejected[0].reason, Reason::TooLong { bytes: 26, max_length: 16 });
+    let seen: Vec<(Option<u64>, Option<&str>)> = s
+        .rejected
+        .iter()
+        .map(|e| (e.line, e.field.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Some(2), Some("title")),
+            (Some(3), None),
+            (Some(4), Some("x"))
+        ]
+    );
+    assert_eq!(
+        s.rejected[0].reason,
+        Reason::TooLong {
+            bytes: 26,
+            max_length: 16
+        }
+    );
     let text = std::fs::read_to_string(dir.path().join("1.jsonl")).unwrap();
-    let ids: Vec<i64> = text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
     assert_eq!(ids, [1, 5]);
 }
 
@@ -150,12 +218,89 @@ fn report_mode_hands_each_bad_row_over() {
     let sink = seen.clone();
     let dir = tempfile::tempdir().unwrap();
     let mut w = Writer::builder(small(false))
-        .bad_rows(BadRows::Report(Box::new(move |e| sink.lock().unwrap().push(e.to_string()))))
+        .bad_rows(BadRows::Report(Box::new(move |e| {
+            sink.lock().unwrap().push(e.to_string())
+        })))
         .create_in(dir.path())
         .unwrap();
     w.push_json(&small_row(1)).unwrap();
     w.push_json(&json!({"id": "one"})).unwrap();
     let s = w.finish().unwrap();
     assert_eq!((s.rows, s.rejected_count, s.rejected.len()), (1, 1, 0));
-    assert_eq!(*seen.lock().unwrap(), ["row 2, field `id`: expected an integer, got a string"]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["row 2, field `id`: expected an integer, got a string"]
+    );
+}
+
+#[test]
+fn parallel_jsonl_keeps_order_and_line_numbers() {
+    // About 9 MiB of lines: three blocks for the workers.
+    let mut input = String::new();
+    for id in 0..150_000 {
+        if id == 149_990 {
+            input.push_str("{\"id\": \"bad\"}\n\n");
+        }
+        input.push_str(&small_row(id).to_string());
+        input.push('\n');
+    }
+    let run = |threads: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::builder(small(false))
+            .format(Format::Jsonl)
+            .threads(threads)
+            .bad_rows(BadRows::Collect)
+            .create_in(dir.path())
+            .unwrap();
+        let read = w.write_jsonl(input.as_bytes()).unwrap();
+        let s = w.finish().unwrap();
+        let text = std::fs::read_to_string(dir.path().join("1.jsonl")).unwrap();
+        (read, s, text)
+    };
+    let (read1, s1, text1) = run(1);
+    let (read3, s3, text3) = run(3);
+    assert_eq!((read1, read3), (150_001, 150_001));
+    assert_eq!(s1.rejected, s3.rejected);
+    assert_eq!(s1.rejected.len(), 1);
+    assert_eq!(
+        (s1.rejected[0].row, s1.rejected[0].line),
+        (149_991, Some(149_991))
+    );
+    assert_eq!(text1, text3);
+    let ids: Vec<i64> = text3
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, (0..150_000).collect::<Vec<i64>>());
+}
+
+#[test]
+fn parallel_jsonl_strict_failure_leaves_nothing() {
+    let mut input = String::new();
+    for id in 0..120_000 {
+        input.push_str(&small_row(id).to_string());
+        input.push('\n');
+    }
+    input.push_str("{\"id\": 1, \"vec\": [1, 2, 3, 4], \"title\": \"t\", \"oops\": 1}\n");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut w = Writer::builder(small(false))
+        .threads(2)
+        .file_size(1 << 20)
+        .create_in(&out)
+        .unwrap();
+    match w.write_jsonl(input.as_bytes()) {
+        Err(WriteError::Row(e)) => {
+            assert_eq!(
+                (e.line, e.field.as_deref(), e.reason),
+                (Some(120_001), Some("oops"), Reason::UnknownField)
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!out.exists());
 }

@@ -1,0 +1,204 @@
+//! JSONL input: read in blocks of whole lines, parsed on worker threads,
+//! handed to the writer in input order.
+//!
+//! Parsing (above all the float vectors) is most of the work of turning
+//! JSONL into files, so blocks of about 4 MiB go to a few threads, each
+//! with its own column buffers; each block comes back as one batch plus
+//! the refusals of its bad rows, with their line numbers. At most two
+//! blocks per thread are in flight, so memory stays bounded.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+
+use arrow_array::RecordBatch;
+
+use crate::rows::{Refusal, RowReader};
+use crate::schema::Schema;
+
+/// Text per block: big enough to keep threads busy, small enough that a
+/// few in flight cost little.
+const BLOCK_BYTES: usize = 4 << 20;
+
+/// Whole lines of input.
+pub(crate) struct Block {
+    seq: u64,
+    /// Line number of the block's first line (1-based).
+    first_line: u64,
+    text: Vec<u8>,
+}
+
+/// A parsed block.
+pub(crate) struct Parsed {
+    seq: u64,
+    pub(crate) batch: Option<RecordBatch>,
+    /// Bytes the batch held in its column buffers.
+    pub(crate) bytes: u64,
+    /// Rows read (lines that were not blank).
+    pub(crate) rows: u64,
+    /// Bad rows: position among the block's rows (0-based), line, why.
+    pub(crate) refusals: Vec<(u64, u64, Refusal)>,
+}
+
+/// Reads the next block of whole lines, or `None` at the end.
+pub(crate) struct Blocks<R> {
+    input: R,
+    seq: u64,
+    next_line: u64,
+}
+
+impl<R: BufRead> Blocks<R> {
+    pub(crate) fn new(input: R) -> Self {
+        Blocks {
+            input,
+            seq: 0,
+            next_line: 1,
+        }
+    }
+
+    pub(crate) fn next_block(&mut self) -> io::Result<Option<Block>> {
+        let mut text = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
+        loop {
+            let buf = self.input.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            if text.len() < BLOCK_BYTES {
+                // A reader may hand over far more than a block at once.
+                let n = buf.len().min(BLOCK_BYTES - text.len());
+                text.extend_from_slice(&buf[..n]);
+                self.input.consume(n);
+            } else if let Some(p) = memchr::memchr(b'\n', buf) {
+                text.extend_from_slice(&buf[..=p]);
+                self.input.consume(p + 1);
+                break;
+            } else {
+                let n = buf.len();
+                text.extend_from_slice(buf);
+                self.input.consume(n);
+            }
+            if text.len() >= BLOCK_BYTES && text.last() == Some(&b'\n') {
+                break;
+            }
+        }
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let block = Block {
+            seq: self.seq,
+            first_line: self.next_line,
+            text,
+        };
+        self.seq += 1;
+        self.next_line += memchr::memchr_iter(b'\n', &block.text).count() as u64;
+        Ok(Some(block))
+    }
+}
+
+/// Parses a block's lines into `reader`'s columns and takes them as a
+/// batch.
+pub(crate) fn parse(reader: &mut RowReader, block: &Block) -> Parsed {
+    let mut rows = 0u64;
+    let mut refusals = Vec::new();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', &block.text).chain(std::iter::once(block.text.len()));
+    for (i, end) in ends.enumerate() {
+        let raw = &block.text[start..end];
+        start = end + 1;
+        let line = block.first_line + i as u64;
+        let mut text = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if line == 1 {
+            text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        }
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let result = reader.push_bytes(text);
+        if let Err(refusal) = result {
+            refusals.push((rows, line, refusal));
+        }
+        rows += 1;
+    }
+    let bytes = reader.bytes() as u64;
+    let batch = (reader.rows() > 0).then(|| reader.take_batch());
+    Parsed {
+        seq: block.seq,
+        batch,
+        bytes,
+        rows,
+        refusals,
+    }
+}
+
+/// Parses blocks on `threads` workers; `handle` gets the results in input
+/// order and may stop the run by returning an error.
+pub(crate) fn run_parallel<R: BufRead, E>(
+    schema: &Arc<Schema>,
+    input: R,
+    threads: usize,
+    read_error: impl Fn(io::Error) -> E,
+    mut handle: impl FnMut(Parsed) -> Result<(), E>,
+) -> Result<(), E> {
+    let limit = (threads * 2) as u64;
+    std::thread::scope(|scope| {
+        let (work_tx, work_rx) = mpsc::sync_channel::<Block>(threads);
+        let work_rx: Arc<Mutex<Receiver<Block>>> = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::channel::<Parsed>();
+        for _ in 0..threads {
+            let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
+            let mut reader = RowReader::new(schema.clone());
+            scope.spawn(move || {
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok(block)) = next else { break };
+                    if done_tx.send(parse(&mut reader, &block)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut blocks = Blocks::new(input);
+        let mut pending = BTreeMap::new();
+        let (mut sent, mut handled) = (0u64, 0u64);
+        let mut deliver =
+            |parsed: Parsed, pending: &mut BTreeMap<u64, Parsed>, handled: &mut u64| {
+                pending.insert(parsed.seq, parsed);
+                while let Some(next) = pending.remove(&*handled) {
+                    *handled += 1;
+                    handle(next)?;
+                }
+                Ok(())
+            };
+        let mut reading = true;
+        let mut pump = || -> Result<(), E> {
+            while reading || handled < sent {
+                if reading && sent - handled < limit {
+                    match blocks.next_block().map_err(&read_error)? {
+                        Some(block) => {
+                            sent += 1;
+                            if work_tx.send(block).is_err() {
+                                break;
+                            }
+                        }
+                        None => reading = false,
+                    }
+                    while let Ok(parsed) = done_rx.try_recv() {
+                        deliver(parsed, &mut pending, &mut handled)?;
+                    }
+                } else {
+                    match done_rx.recv() {
+                        Ok(parsed) => deliver(parsed, &mut pending, &mut handled)?,
+                        Err(_) => break,
+                    }
+                }
+            }
+            Ok(())
+        };
+        let result = pump();
+        // Workers end once the queue is closed and drained.
+        drop(work_tx);
+        result
+    })
+}
