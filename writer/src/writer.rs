@@ -83,8 +83,9 @@ pub struct WriterBuilder {
 }
 
 impl WriterBuilder {
-    /// Threads that parse JSONL input (by default the machine's cores, at
-    /// most 8; 1 parses on the caller's thread).
+    /// Threads that parse JSONL input and encode JSON and JSONL output (by
+    /// default the machine's cores, at most 8; 1 does all on the caller's
+    /// thread).
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
         self
@@ -144,6 +145,7 @@ impl WriterBuilder {
                 self.schema.clone(),
                 row_group_bytes,
                 self.scratch,
+                self.threads,
             )),
             reader: RowReader::new(self.schema),
             format: self.format,

@@ -158,6 +158,8 @@ pub(crate) struct Context {
     pub(crate) row_group_bytes: usize,
     /// Where NumPy columns are spooled before their headers can be written.
     pub(crate) scratch: std::path::PathBuf,
+    /// Threads that may encode text formats.
+    pub(crate) threads: usize,
 }
 
 impl Context {
@@ -165,6 +167,7 @@ impl Context {
         schema: Arc<Schema>,
         row_group_bytes: usize,
         scratch: std::path::PathBuf,
+        threads: usize,
     ) -> Self {
         let written = canonical::written_columns(&schema);
         let names = written
@@ -178,6 +181,7 @@ impl Context {
             names,
             row_group_bytes,
             scratch,
+            threads,
         }
     }
 }

@@ -94,40 +94,6 @@ impl TextGroup {
         self.buf.clear();
         Ok(())
     }
-
-    fn json_row(&mut self, cells: &[Cell<'_>], row: usize) {
-        let out = &mut self.buf;
-        out.push(b'{');
-        let mut first = true;
-        for (c, cell) in cells.iter().enumerate() {
-            if self.context.written[c].field.is_none() {
-                // `$meta`: its keys become the row's own.
-                let Cell::Raw(text) = cell else { continue };
-                if arrow_array::Array::is_null(*text, row) {
-                    continue;
-                }
-                let meta = text.value(row).trim().as_bytes();
-                if let [b'{', inner @ .., b'}'] = meta {
-                    let inner = inner.trim_ascii();
-                    if !inner.is_empty() {
-                        if !first {
-                            out.push(b',');
-                        }
-                        out.extend_from_slice(inner);
-                        first = false;
-                    }
-                }
-                continue;
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            out.extend_from_slice(&self.keys[c]);
-            cell.json(row, out);
-        }
-        out.push(b'}');
-    }
 }
 
 impl GroupWriter for TextGroup {
@@ -165,26 +131,51 @@ impl GroupWriter for TextGroup {
             self.rows += batch.num_rows() as u64;
             return self.flush_buf();
         }
-        for row in 0..batch.num_rows() {
-            match &self.kind {
-                Kind::Json => {
-                    self.buf.push(if self.rows == 0 { b'\n' } else { b',' });
-                    if self.rows > 0 {
-                        self.buf.push(b'\n');
-                    }
-                    self.json_row(&cells, row);
+        // Rows are encoded on several threads, in slices joined in order.
+        let rows = batch.num_rows();
+        let threads = self.context.threads.min(rows / 256).max(1);
+        let per = rows.div_ceil(threads);
+        let json = matches!(self.kind, Kind::Json);
+        let (first, keys) = (self.rows, &self.keys);
+        let encode = |range: std::ops::Range<usize>, out: &mut Vec<u8>| {
+            for row in range {
+                if json {
+                    out.extend_from_slice(if first + row as u64 == 0 {
+                        b"\n"
+                    } else {
+                        b",\n"
+                    });
+                    json_row(&context, keys, &cells, row, out);
+                } else {
+                    json_row(&context, keys, &cells, row, out);
+                    out.push(b'\n');
                 }
-                Kind::Jsonl => {
-                    self.json_row(&cells, row);
-                    self.buf.push(b'\n');
-                }
-                Kind::Csv { .. } => unreachable!("CSV is written in write_csv"),
             }
-            self.rows += 1;
-            if self.buf.len() >= 1 << 20 {
-                self.flush_buf()?;
+        };
+        if threads == 1 {
+            encode(0..rows, &mut self.buf);
+        } else {
+            let parts: Vec<Vec<u8>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let encode = &encode;
+                        scope.spawn(move || {
+                            let mut out = Vec::with_capacity(1 << 20);
+                            encode(t * per..rows.min((t + 1) * per), &mut out);
+                            out
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("encoding a checked batch does not panic"))
+                    .collect()
+            });
+            for part in parts {
+                self.buf.extend_from_slice(&part);
             }
         }
+        self.rows += rows as u64;
         self.flush_buf()
     }
 
@@ -245,4 +236,44 @@ fn write_csv(
             .map_err(|e| CsvFailure::Io(e.into()))?;
     }
     csv.flush().map_err(CsvFailure::Io)
+}
+
+/// One row as a JSON object; keys of `$meta` become the row's own.
+fn json_row(
+    context: &Context,
+    keys: &[Vec<u8>],
+    cells: &[Cell<'_>],
+    row: usize,
+    out: &mut Vec<u8>,
+) {
+    out.push(b'{');
+    let mut first = true;
+    for (c, cell) in cells.iter().enumerate() {
+        if context.written[c].field.is_none() {
+            // `$meta`: its keys become the row's own.
+            let Cell::Raw(text) = cell else { continue };
+            if arrow_array::Array::is_null(*text, row) {
+                continue;
+            }
+            let meta = text.value(row).trim().as_bytes();
+            if let [b'{', inner @ .., b'}'] = meta {
+                let inner = inner.trim_ascii();
+                if !inner.is_empty() {
+                    if !first {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(inner);
+                    first = false;
+                }
+            }
+            continue;
+        }
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.extend_from_slice(&keys[c]);
+        cell.json(row, out);
+    }
+    out.push(b'}');
 }

@@ -45,15 +45,15 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
         i = skip_ws(text, i);
         match text.get(i) {
             Some(b'-' | b'0'..=b'9') => {
-                let end = number_end(text, i).ok_or(Reason::WrongType {
-                    expected: "a number",
-                    got: "text that is not a number",
-                })?;
-                let literal = &text[i..end];
-                let value: f32 = fast_float2::parse(literal).map_err(|_| Reason::WrongType {
-                    expected: "a number",
-                    got: "text that is not a number",
-                })?;
+                let parsed = fast_float2::parse_partial::<f32, _>(&text[i..]);
+                let (value, literal) = match parsed {
+                    Ok((v, used)) => match text.get(i..i + used) {
+                        Some(literal) if is_json_number(literal) => (v, literal),
+                        _ => return Err(not_a_number()),
+                    },
+                    Err(_) => return Err(not_a_number()),
+                };
+                let end = i + literal.len();
                 if !value.is_finite() {
                     let wide = fast_float2::parse::<f64, _>(literal).unwrap_or(f64::INFINITY);
                     return Err(Reason::OutOfRange {
@@ -88,41 +88,29 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
     }
 }
 
-/// End of the JSON number starting at `i`:
-/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-fn number_end(text: &[u8], mut i: usize) -> Option<usize> {
-    let digit = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
-    let digits = |mut i: usize| {
-        while digit(i) {
-            i += 1;
-        }
-        i
-    };
-    if text.get(i) == Some(&b'-') {
-        i += 1;
+fn not_a_number() -> Reason {
+    Reason::WrongType {
+        expected: "a number",
+        got: "text that is not a number",
     }
-    match text.get(i) {
-        Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => i = digits(i),
-        _ => return None,
+}
+
+/// Whether a literal fast-float accepted is also a JSON number:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. fast-float also takes
+/// `1.`, `.5`, `01`, `1.e5` and `inf`; those are refused here.
+fn is_json_number(literal: &[u8]) -> bool {
+    let digit = |b: Option<&u8>| b.is_some_and(u8::is_ascii_digit);
+    let start = usize::from(literal.first() == Some(&b'-'));
+    if !digit(literal.get(start)) || !digit(literal.last()) {
+        return false;
     }
-    if text.get(i) == Some(&b'.') {
-        if !digit(i + 1) {
-            return None;
-        }
-        i = digits(i + 1);
+    if literal[start] == b'0' && digit(literal.get(start + 1)) {
+        return false;
     }
-    if let Some(b'e' | b'E') = text.get(i) {
-        i += 1;
-        if let Some(b'+' | b'-') = text.get(i) {
-            i += 1;
-        }
-        if !digit(i) {
-            return None;
-        }
-        i = digits(i);
+    match memchr::memchr(b'.', literal) {
+        Some(p) => digit(literal.get(p + 1)),
+        None => true,
     }
-    Some(i)
 }
 
 pub(crate) fn skip_ws(text: &[u8], mut i: usize) -> usize {

@@ -304,3 +304,27 @@ fn parallel_jsonl_strict_failure_leaves_nothing() {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn json_encoded_on_several_threads_is_the_same_bytes() {
+    let run = |threads: usize, format: Format| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::builder(small(true))
+            .format(format)
+            .threads(threads)
+            .create_in(dir.path())
+            .unwrap();
+        for id in 0..5000 {
+            let mut row = small_row(id);
+            row["k"] = json!(id % 7);
+            w.push_json(&row).unwrap();
+        }
+        let s = w.finish().unwrap();
+        std::fs::read(dir.path().join(&s.groups[0].files[0])).unwrap()
+    };
+    for format in [Format::Json, Format::Jsonl] {
+        let one = run(1, format.clone());
+        assert_eq!(one, run(3, format));
+        assert!(one.len() > 100_000);
+    }
+}
