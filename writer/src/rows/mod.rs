@@ -6,6 +6,7 @@
 //! row, and whatever it had already put in the columns is taken back, so a
 //! refused row leaves nothing behind.
 
+mod elements;
 mod sparse;
 mod text;
 mod values;

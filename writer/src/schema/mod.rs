@@ -49,7 +49,7 @@ impl BinaryDim {
     /// A bit count that is a positive multiple of 8.
     pub fn new(bits: u32) -> Result<Self, SchemaError> {
         match NonZeroU32::new(bits) {
-            Some(d) if bits % 8 == 0 => Ok(BinaryDim(d)),
+            Some(d) if bits.is_multiple_of(8) => Ok(BinaryDim(d)),
             _ => Err(SchemaError::BadDim {
                 dim: bits,
                 binary: true,

@@ -8,7 +8,7 @@ use arrow_array::{
     ArrayRef, BinaryArray, Float64Array, Int32Array, Int64Array, LargeStringArray, RecordBatch,
     StringArray,
 };
-use arrow_schema::{DataType as ArrowType, Field as ArrowField, Schema as ArrowSchema};
+use arrow_schema::{Field as ArrowField, Schema as ArrowSchema};
 use serde_json::{Value, json};
 use zilliz_import_writer::{BadRows, Format, Reason, Schema, WriteError, Writer};
 
