@@ -3,7 +3,7 @@
 //!
 //!     cargo bench --bench throughput                 # all figures, 100,000 rows
 //!     cargo bench --bench throughput -- --rows 20000
-//!     cargo bench --bench throughput -- --rss        # peak RSS for 1,000,000 rows
+//!     cargo bench --bench throughput -- --rss [BYTES] # peak RSS, 1,000,000 rows, file size target
 //!
 //! The JSONL lines are what Python's `json.dumps` makes of float32
 //! vectors (the shortest f64 digits of each f32, about 18 characters a
@@ -167,22 +167,57 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn rss(rows: u64) {
+/// JSONL lines made on demand, so a million rows need no 15 GB file.
+struct Lines {
+    rng: Rng,
+    next: u64,
+    rows: u64,
+    line: String,
+    at: usize,
+}
+
+impl std::io::Read for Lines {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.line.len() {
+            if self.next == self.rows {
+                return Ok(0);
+            }
+            line(self.next, &mut self.rng, &mut self.line);
+            self.line.push('\n');
+            self.next += 1;
+            self.at = 0;
+        }
+        let n = buf.len().min(self.line.len() - self.at);
+        buf[..n].copy_from_slice(&self.line.as_bytes()[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Peak memory for a million rows: through `write_jsonl` (block-parallel)
+/// and with the given file size target.
+fn rss(rows: u64, file_size: u64) {
     let dir = tempfile::tempdir().expect("tempdir");
     let before = peak_rss_mb();
     let started = Instant::now();
     let mut writer = Writer::builder(schema())
+        .file_size(file_size)
         .create_in(dir.path())
         .expect("writer");
-    let mut rng = Rng(1);
-    let mut s = String::new();
-    for i in 0..rows {
-        line(i, &mut rng, &mut s);
-        writer.push_json_text(&s).expect("row");
-    }
+    let lines = Lines {
+        rng: Rng(1),
+        next: 0,
+        rows,
+        line: String::new(),
+        at: 0,
+    };
+    writer
+        .write_jsonl(std::io::BufReader::with_capacity(1 << 20, lines))
+        .expect("rows");
     let summary = writer.finish().expect("finish");
     println!(
-        "rss: {rows} rows of {DIM}-d to Parquet: {} files, {:.0} MB, {:.1} s, peak RSS {:.0} MB (before writing: {before:.0} MB)",
+        "rss: {rows} rows of {DIM}-d to Parquet, file size target {file_size}: {} files, {:.0} MB, {:.1} s, \
+         peak RSS {:.0} MB (before writing: {before:.0} MB)",
         summary.groups.len(),
         summary.bytes as f64 / 1e6,
         started.elapsed().as_secs_f64(),
@@ -198,8 +233,9 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    if args.iter().any(|a| a == "--rss") {
-        rss(1_000_000);
+    if let Some(i) = args.iter().position(|a| a == "--rss") {
+        let file_size = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(1 << 30);
+        rss(1_000_000, file_size);
         return;
     }
     let input = jsonl(rows);
