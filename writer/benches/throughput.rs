@@ -234,7 +234,10 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     if let Some(i) = args.iter().position(|a| a == "--rss") {
-        let file_size = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(1 << 30);
+        let file_size = args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1 << 30);
         rss(1_000_000, file_size);
         return;
     }

@@ -328,3 +328,92 @@ fn json_encoded_on_several_threads_is_the_same_bytes() {
         assert!(one.len() > 100_000);
     }
 }
+
+/// A sink that keeps files in memory: what an object store sink would do
+/// (upload, then complete at commit), without the network.
+#[derive(Clone, Default)]
+struct MemorySink {
+    visible: Arc<Mutex<std::collections::BTreeMap<String, Vec<u8>>>>,
+    pending: Arc<Mutex<Vec<(String, Arc<Mutex<Vec<u8>>>)>>>,
+    aborted: Arc<Mutex<bool>>,
+}
+
+struct MemoryFile(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for MemoryFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl zilliz_import_writer::SinkFile for MemoryFile {
+    fn close(self: Box<Self>) -> Result<u64, WriteError> {
+        Ok(self.0.lock().unwrap().len() as u64)
+    }
+}
+
+impl zilliz_import_writer::Sink for MemorySink {
+    fn create(
+        &mut self,
+        path: &str,
+    ) -> Result<Box<dyn zilliz_import_writer::SinkFile>, WriteError> {
+        let data = Arc::new(Mutex::new(Vec::new()));
+        self.pending
+            .lock()
+            .unwrap()
+            .push((path.to_owned(), data.clone()));
+        Ok(Box::new(MemoryFile(data)))
+    }
+    fn commit(&mut self) -> Result<(), WriteError> {
+        for (path, data) in self.pending.lock().unwrap().drain(..) {
+            let bytes = std::mem::take(&mut *data.lock().unwrap());
+            self.visible.lock().unwrap().insert(path, bytes);
+        }
+        Ok(())
+    }
+    fn abort(&mut self) {
+        self.pending.lock().unwrap().clear();
+        *self.aborted.lock().unwrap() = true;
+    }
+}
+
+#[test]
+fn any_sink_takes_the_files_and_sees_them_only_at_commit() {
+    let sink = MemorySink::default();
+    let mut w = Writer::builder(small(false))
+        .format(Format::Numpy)
+        .create(Box::new(sink.clone()))
+        .unwrap();
+    for id in 0..3 {
+        w.push_json(&small_row(id)).unwrap();
+    }
+    // NumPy files are made when the group ends, in `finish`.
+    assert!(sink.visible.lock().unwrap().is_empty());
+    let s = w.finish().unwrap();
+    let visible = sink.visible.lock().unwrap();
+    assert_eq!(
+        visible.keys().cloned().collect::<Vec<_>>(),
+        ["1/id.npy", "1/title.npy", "1/vec.npy"]
+    );
+    assert_eq!(
+        s.bytes,
+        visible.values().map(|v| v.len() as u64).sum::<u64>()
+    );
+    // 1-D int64 of 3 rows: a 128-byte header then 24 bytes.
+    let ids = &visible["1/id.npy"];
+    assert_eq!(ids.len(), 128 + 24);
+    assert_eq!(&ids[128..136], &0i64.to_le_bytes());
+    drop(visible);
+    let failing = MemorySink::default();
+    let mut w = Writer::builder(small(false))
+        .create(Box::new(failing.clone()))
+        .unwrap();
+    w.push_json(&small_row(1)).unwrap();
+    assert!(w.push_json(&json!({"id": 2})).is_err());
+    assert!(*failing.aborted.lock().unwrap());
+    assert!(failing.visible.lock().unwrap().is_empty());
+}
