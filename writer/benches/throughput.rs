@@ -3,6 +3,7 @@
 //!
 //!     cargo bench --bench throughput                 # all figures, 100,000 rows
 //!     cargo bench --bench throughput -- --rows 20000
+//!     cargo bench --bench throughput -- --only jsonl->parquet   # for a profiler
 //!     cargo bench --bench throughput -- --rss [BYTES] # peak RSS, 1,000,000 rows, file size target
 //!
 //! The JSONL lines are what Python's `json.dumps` makes of float32
@@ -241,6 +242,11 @@ fn main() {
         rss(1_000_000, file_size);
         return;
     }
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let input = jsonl(rows);
     println!(
         "input: {rows} JSONL rows, {:.0} MB; {} threads parse JSONL",
@@ -255,6 +261,9 @@ fn main() {
         ("jsonl->parquet", Format::default()),
         ("jsonl->json", Format::Json),
     ] {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         for t in [1, threads] {
             let (secs, cpu, bytes) = jsonl_to(format.clone(), &input, rows, t);
             println!(
@@ -266,6 +275,9 @@ fn main() {
         }
     }
     drop(input);
+    if only.is_some() {
+        return;
+    }
     let batch_rows = rows as usize;
     let input = batches(batch_rows, 8192);
     let in_bytes: usize = input

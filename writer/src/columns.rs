@@ -54,7 +54,9 @@ impl<T: Native> Values for Vec<T> {
         Vec::len(self) * std::mem::size_of::<T>()
     }
     fn finish(&mut self, nulls: Option<NullBuffer>) -> ArrayRef {
-        let values = ScalarBuffer::from(std::mem::take(self));
+        // The next batch will likely be as big: no regrowing from empty.
+        let capacity = Vec::len(self);
+        let values = ScalarBuffer::from(std::mem::replace(self, Vec::with_capacity(capacity)));
         Arc::new(PrimitiveArray::<T::Arrow>::new(values, nulls))
     }
 }
@@ -157,8 +159,11 @@ impl Values for Strs {
         self.data.len() + self.offsets.len() * 4
     }
     fn finish(&mut self, nulls: Option<NullBuffer>) -> ArrayRef {
-        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
-        let data = std::mem::take(&mut self.data);
+        let mut next_offsets = Vec::with_capacity(self.offsets.len());
+        next_offsets.push(0);
+        let offsets = std::mem::replace(&mut self.offsets, next_offsets);
+        let capacity = self.data.len();
+        let data = std::mem::replace(&mut self.data, Vec::with_capacity(capacity));
         let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
         // The bytes came from `&str`s and the offsets from their lengths.
         Arc::new(StringArray::new(offsets, data.into(), nulls))
@@ -286,7 +291,9 @@ impl<V: Values> List<V> {
 
     fn finish(&mut self) -> ArrayRef {
         let nulls = self.validity.finish();
-        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
+        let mut next_offsets = Vec::with_capacity(self.offsets.len());
+        next_offsets.push(0);
+        let offsets = std::mem::replace(&mut self.offsets, next_offsets);
         let values = self.values.finish(None);
         Arc::new(ListArray::new(
             self.item.clone(),

@@ -99,18 +99,17 @@ fn not_a_number() -> Reason {
 /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. fast-float also takes
 /// `1.`, `.5`, `01`, `1.e5` and `inf`; those are refused here.
 fn is_json_number(literal: &[u8]) -> bool {
-    let digit = |b: Option<&u8>| b.is_some_and(u8::is_ascii_digit);
-    let start = usize::from(literal.first() == Some(&b'-'));
-    if !digit(literal.get(start)) || !digit(literal.last()) {
+    let digit = |i: usize| literal.get(i).is_some_and(u8::is_ascii_digit);
+    let mut i = usize::from(literal.first() == Some(&b'-'));
+    if !digit(i) || (literal[i] == b'0' && digit(i + 1)) {
         return false;
     }
-    if literal[start] == b'0' && digit(literal.get(start + 1)) {
-        return false;
+    // Only the integer part is walked (a digit or two, usually): past a
+    // '.' that is followed by a digit, fast-float's own grammar is JSON's.
+    while digit(i) {
+        i += 1;
     }
-    match memchr::memchr(b'.', literal) {
-        Some(p) => digit(literal.get(p + 1)),
-        None => true,
-    }
+    literal.get(i) != Some(&b'.') || digit(i + 1)
 }
 
 pub(crate) fn skip_ws(text: &[u8], mut i: usize) -> usize {
