@@ -19,6 +19,11 @@ print(json.dumps({
     "compression": sorted({md.row_group(0).column(i).compression for i in range(md.num_columns)}),
     "row_groups": md.num_row_groups,
     "row_group_bytes": [md.row_group(i).total_byte_size for i in range(md.num_row_groups)],
+    "columns": {md.row_group(0).column(i).path_in_schema: [
+        md.row_group(0).column(i).compression,
+        sorted(md.row_group(0).column(i).encodings),
+        md.row_group(0).column(i).is_stats_set,
+    ] for i in range(md.num_columns)},
     "rows": t.to_pylist(),
 }))
 "#;
@@ -78,7 +83,19 @@ fn every_type_reads_back_with_the_types_every_milvus_accepts() {
     // No embedded Arrow schema; every column optional; snappy.
     assert_eq!(out["arrow_metadata"], json!([]));
     assert_eq!(out["parquet_repetition"], json!([true]));
-    assert_eq!(out["compression"], json!(["SNAPPY"]));
+    // Vectors: no dictionary, no statistics, not compressed (random floats
+    // do not compress); other columns snappy.
+    assert_eq!(
+        out["columns"]["fv.list.item"],
+        json!(["UNCOMPRESSED", ["PLAIN", "RLE"], false])
+    );
+    assert_eq!(
+        out["columns"]["bv.list.item"],
+        json!(["UNCOMPRESSED", ["PLAIN", "RLE"], false])
+    );
+    assert_eq!(out["columns"]["id"][0], json!("SNAPPY"));
+    assert_eq!(out["columns"]["a_f.list.item"][0], json!("SNAPPY"));
+    assert_eq!(out["compression"], json!(["SNAPPY", "UNCOMPRESSED"]));
     assert_eq!(out["row_groups"], json!(1));
     let first = &out["rows"][0];
     let expected = json!({
