@@ -6,7 +6,7 @@ use std::fmt;
 use half::{bf16, f16};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::values::{Fault, close, fail, show};
+use super::fault::{Fault, close, fail, show};
 use crate::columns::{Bools, List, Strs, Values};
 use crate::error::Reason;
 

@@ -7,6 +7,7 @@
 //! refused row leaves nothing behind.
 
 mod elements;
+mod fault;
 mod sparse;
 mod text;
 mod values;
@@ -28,8 +29,9 @@ pub(crate) use values::push_minified;
 use crate::canonical;
 use crate::columns::{Column, Columns};
 use crate::error::Reason;
-use crate::schema::{META_FIELD, Schema};
-use values::{Fault, FieldSeed, fail, fill_absent};
+use crate::schema::{DataType, META_FIELD, Schema};
+use fault::{Fault, fail};
+use values::{FieldSeed, fill_absent};
 
 /// Why a row was refused, before it is given its position.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,7 +114,7 @@ impl RowReader {
     pub(crate) fn push_bytes(&mut self, text: &[u8]) -> Result<(), Refusal> {
         self.stamp += 1;
         self.meta.clear();
-        if text::scan(self, text) && self.finish_row().is_ok() {
+        if text::scan(&mut *self, text) && self.finish_row().is_ok() {
             return Ok(());
         }
         // Anything unusual (a bad value, a syntax error, an escaped key)
@@ -392,5 +394,55 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         self.not_object("null")
+    }
+}
+
+/// What the fast path for JSON text needs from the reader.
+impl text::Row for RowReader {
+    fn lookup(&self, key: &str) -> Option<usize> {
+        self.lookup.get(key).copied()
+    }
+
+    fn vector_in_place(&mut self, field: usize, text: &[u8]) -> text::InPlace {
+        let schema = self.schema.clone();
+        let (DataType::FloatVector { dim }, Some(c)) =
+            (schema.fields()[field].data_type(), self.column_of[field])
+        else {
+            return text::InPlace::NotAVector;
+        };
+        let Column::ListF32(list) = &mut self.columns.columns[c] else {
+            return text::InPlace::NotAVector;
+        };
+        if self.seen[field] == self.stamp {
+            return text::InPlace::GiveUp;
+        }
+        match vector_text::parse_f32_list(text, &mut list.values) {
+            Ok(vector_text::Parsed::List { count, used })
+                if count == dim.get() && list.close().is_ok() =>
+            {
+                self.seen[field] = self.stamp;
+                text::InPlace::Used(used)
+            }
+            _ => text::InPlace::GiveUp,
+        }
+    }
+
+    fn entry(&mut self, field: Option<usize>, key: &str, value: &[u8]) -> bool {
+        let key = match field {
+            Some(f) => Key::Field(f),
+            None => Key::Other(Cow::Borrowed(key)),
+        };
+        let mut de = serde_json::Deserializer::from_slice(value);
+        let (mut fault, mut at) = (None, None);
+        let read = EntrySeed {
+            reader: self,
+            key,
+            fault: &mut fault,
+            at: &mut at,
+            raw: true,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+        read.is_ok() && fault.is_none()
     }
 }

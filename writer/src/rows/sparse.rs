@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::values::{Fault, fail};
+use super::fault::{Fault, fail, show};
 use crate::columns::Strs;
 use crate::error::Reason;
 
@@ -157,9 +157,7 @@ fn read_index(n: Number) -> Result<u32, Reason> {
         Number::Int(i) => Err(Reason::SparseIndex {
             index: i.to_string(),
         }),
-        Number::Float(f) => Err(Reason::SparseIndex {
-            index: super::values::show(f),
-        }),
+        Number::Float(f) => Err(Reason::SparseIndex { index: show(f) }),
     }
 }
 
@@ -172,9 +170,7 @@ fn read_value(n: Number) -> Result<f32, Reason> {
     if v.is_finite() && x.is_finite() && x >= 0.0 {
         Ok(x)
     } else {
-        Err(Reason::SparseValue {
-            value: super::values::show(v),
-        })
+        Err(Reason::SparseValue { value: show(v) })
     }
 }
 

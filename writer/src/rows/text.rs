@@ -9,20 +9,36 @@
 //! caller reads the row again through serde_json alone, whose verdict is
 //! the one reported. So the two paths cannot disagree on a refusal.
 
-use serde::de::DeserializeSeed;
+use super::vector_text::skip_ws;
 
-use super::vector_text::{self, Parsed, skip_ws};
-use super::{EntrySeed, Key, RowReader};
-use crate::columns::Column;
-use crate::schema::DataType;
-
-/// Reads the row into the columns; `false` if it must be read again by
-/// the general path (the caller rolls the columns back).
-pub(super) fn scan(reader: &mut RowReader, text: &[u8]) -> bool {
-    scan_object(reader, text).is_some()
+/// What a float vector read in place came to.
+pub(super) enum InPlace {
+    /// The field is not a float vector: read its value the usual way.
+    NotAVector,
+    /// Read, in this many bytes.
+    Used(usize),
+    /// Something unusual: leave the row to the general path.
+    GiveUp,
 }
 
-fn scan_object(reader: &mut RowReader, text: &[u8]) -> Option<()> {
+/// The row reader, as the scanner sees it.
+pub(super) trait Row {
+    /// The declared field of this name.
+    fn lookup(&self, key: &str) -> Option<usize>;
+    /// Reads a float vector from the start of `text`.
+    fn vector_in_place(&mut self, field: usize, text: &[u8]) -> InPlace;
+    /// Reads one value (exactly `value`) for a declared field or another
+    /// key; `false` to leave the row to the general path.
+    fn entry(&mut self, field: Option<usize>, key: &str, value: &[u8]) -> bool;
+}
+
+/// Reads the row into the reader's columns; `false` if it must be read
+/// again by the general path (the caller rolls the columns back).
+pub(super) fn scan(row: &mut impl Row, text: &[u8]) -> bool {
+    scan_object(row, text).is_some()
+}
+
+fn scan_object(row: &mut impl Row, text: &[u8]) -> Option<()> {
     let mut i = skip_ws(text, 0);
     expect(text, &mut i, b'{')?;
     i = skip_ws(text, i);
@@ -39,9 +55,21 @@ fn scan_object(reader: &mut RowReader, text: &[u8]) -> Option<()> {
             i = skip_ws(text, key_end);
             expect(text, &mut i, b':')?;
             i = skip_ws(text, i);
-            i = match reader.lookup.get(key).copied() {
-                Some(f) => scan_field(reader, text, i, f)?,
-                None => scan_entry(reader, text, i, Key::Other(key.into()))?,
+            let field = row.lookup(key);
+            let in_place = match (field, text.get(i)) {
+                (Some(f), Some(b'[')) => row.vector_in_place(f, &text[i..]),
+                _ => InPlace::NotAVector,
+            };
+            i = match in_place {
+                InPlace::Used(used) => i + used,
+                InPlace::GiveUp => return None,
+                InPlace::NotAVector => {
+                    let end = value_end(text, i)?;
+                    if !row.entry(field, key, &text[i..end]) {
+                        return None;
+                    }
+                    end
+                }
             };
             i = skip_ws(text, i);
             match text.get(i) {
@@ -55,48 +83,6 @@ fn scan_object(reader: &mut RowReader, text: &[u8]) -> Option<()> {
         }
     }
     (skip_ws(text, i) == text.len()).then_some(())
-}
-
-/// A declared field's value; float vectors parsed in place.
-fn scan_field(reader: &mut RowReader, text: &[u8], i: usize, f: usize) -> Option<usize> {
-    let schema = reader.schema.clone();
-    let field = &schema.fields()[f];
-    if let (DataType::FloatVector { dim }, Some(c)) = (field.data_type(), reader.column_of[f])
-        && text.get(i) == Some(&b'[')
-        && reader.seen[f] != reader.stamp
-    {
-        let Column::ListF32(list) = &mut reader.columns.columns[c] else {
-            return None;
-        };
-        match vector_text::parse_f32_list(&text[i..], &mut list.values) {
-            Ok(Parsed::List { count, used }) if count == dim.get() => {
-                list.close().ok()?;
-                reader.seen[f] = reader.stamp;
-                Some(i + used)
-            }
-            _ => None,
-        }
-    } else {
-        scan_entry(reader, text, i, Key::Field(f))
-    }
-}
-
-/// Any other value: delimited here, read by serde_json through the same
-/// seed as the general path.
-fn scan_entry(reader: &mut RowReader, text: &[u8], i: usize, key: Key<'_>) -> Option<usize> {
-    let end = value_end(text, i)?;
-    let mut de = serde_json::Deserializer::from_slice(&text[i..end]);
-    let (mut fault, mut at) = (None, None);
-    let read = EntrySeed {
-        reader,
-        key,
-        fault: &mut fault,
-        at: &mut at,
-        raw: true,
-    }
-    .deserialize(&mut de)
-    .and_then(|()| de.end());
-    (read.is_ok() && fault.is_none()).then_some(end)
 }
 
 fn expect(text: &[u8], i: &mut usize, byte: u8) -> Option<()> {

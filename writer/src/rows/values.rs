@@ -13,19 +13,12 @@ use serde_json::value::RawValue;
 use super::elements::{
     BF16Elem, BoolElem, F16Elem, F32Elem, F64Elem, IntElem, Limit, StrElem, read_list,
 };
+use super::fault::{Fault, close, fail, show};
 use super::sparse;
 use super::vector_text::{self, Parsed};
-use crate::columns::{Column, List, Strs, Values};
+use crate::columns::{Column, Strs};
 use crate::error::Reason;
 use crate::schema::{DataType, DefaultValue, ElementType, Field};
-
-/// Where a refused value leaves its reason.
-pub(crate) type Fault = Option<Reason>;
-
-pub(crate) fn fail<T, E: de::Error>(fault: &mut Fault, reason: Reason) -> Result<T, E> {
-    *fault = Some(reason);
-    Err(E::custom("value refused"))
-}
 
 /// What a row does with a field it leaves out (`missing`) or sets to null:
 /// the default if there is one, else null if allowed, else refusal.
@@ -62,16 +55,6 @@ fn push_default(column: &mut Column, default: &DefaultValue) {
             c.valid();
         }
         (_, default) => unreachable!("schema checks defaults fit: {default:?}"),
-    }
-}
-
-/// A float as a reason shows it: whole numbers without a fraction, others
-/// in their shortest form (`1e39`, not forty digits).
-pub(crate) fn show(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e16 {
-        format!("{}", v as i64)
-    } else {
-        ryu::Buffer::new().format(v).to_owned()
     }
 }
 
@@ -207,16 +190,6 @@ pub(crate) fn push_minified(out: &mut Strs, text: &str) -> Result<(), Reason> {
 
 fn absent<E: de::Error>(field: &Field, column: &mut Column, fault: &mut Fault) -> Result<(), E> {
     match fill_absent(field, column, false) {
-        Ok(()) => Ok(()),
-        Err(reason) => fail(fault, reason),
-    }
-}
-
-pub(super) fn close<V: Values, E: de::Error>(
-    list: &mut List<V>,
-    fault: &mut Fault,
-) -> Result<(), E> {
-    match list.close() {
         Ok(()) => Ok(()),
         Err(reason) => fail(fault, reason),
     }

@@ -57,7 +57,7 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
                 if !value.is_finite() {
                     let wide = fast_float2::parse::<f64, _>(literal).unwrap_or(f64::INFINITY);
                     return Err(Reason::OutOfRange {
-                        value: super::values::show(wide),
+                        value: super::fault::show(wide),
                         data_type: "Float",
                     });
                 }
