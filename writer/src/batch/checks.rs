@@ -6,7 +6,7 @@ use arrow_array::types::{Float32Type, Float64Type, UInt8Type};
 use arrow_array::{Array, ArrayRef, ListArray, StringArray};
 use arrow_schema::DataType as ArrowType;
 
-use super::Refusals;
+use super::refusals::Refusals;
 use crate::error::Reason;
 use crate::schema::{DataType, ElementType, Field};
 

@@ -10,12 +10,14 @@
 //! finiteness) and look at single rows only when a column fails.
 
 mod checks;
+mod refusals;
 mod text_columns;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use checks::check_values;
+use refusals::{Refusals, column_error};
 use text_columns::{json_column, meta_column, sparse_column};
 
 use arrow_array::cast::AsArray;
@@ -39,26 +41,6 @@ use crate::schema::{DataType, DefaultValue, Field, META_FIELD};
 pub(crate) struct Conformed {
     pub(crate) batch: RecordBatch,
     pub(crate) refused: Vec<(usize, Refusal)>,
-}
-
-/// The first refusal of each row.
-#[derive(Default)]
-pub(super) struct Refusals(BTreeMap<usize, Refusal>);
-
-impl Refusals {
-    pub(super) fn add(&mut self, row: usize, field: &str, reason: Reason) {
-        self.0.entry(row).or_insert_with(|| Refusal {
-            field: Some(field.to_owned()),
-            reason,
-        });
-    }
-}
-
-pub(super) fn column_error(column: &str, reason: impl Into<String>) -> WriteError {
-    WriteError::Column {
-        column: column.to_owned(),
-        reason: reason.into(),
-    }
 }
 
 pub(crate) fn conform(context: &Context, input: &RecordBatch) -> Result<Conformed, WriteError> {

@@ -9,7 +9,7 @@ use arrow_array::{Array, ArrayRef};
 use arrow_cast::{CastOptions, cast_with_options};
 use arrow_schema::DataType as ArrowType;
 
-use super::{Refusals, column_error};
+use super::refusals::{Refusals, column_error};
 use crate::error::{Reason, WriteError};
 use crate::rows::{canonical_sparse_text, push_minified};
 use crate::schema::META_FIELD;

@@ -2,31 +2,20 @@
 //! of files from batches of canonical columns.
 
 mod encode;
+mod group;
 mod numpy;
 mod parquet;
 mod text;
 
+pub use parquet::Compression;
+pub(crate) use group::{Context, GroupWriter};
+
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
 
-use crate::canonical::{self, Written};
 use crate::error::WriteError;
 use crate::schema::{DataType, Schema};
 use crate::sink::Sink;
-
-/// Parquet compression: both read by every Milvus from 2.3 on (LZ4 is
-/// refused by 2.3, so it is not offered).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Compression {
-    #[default]
-    Snappy,
-    /// Needs the crate feature `zstd`.
-    #[cfg(feature = "zstd")]
-    Zstd,
-    None,
-}
 
 /// An output format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,52 +135,4 @@ impl Format {
             Format::Numpy => Box::new(numpy::NumpyGroup::open(context, &group.to_string())?),
         })
     }
-}
-
-/// What the formats share about the schema being written.
-pub(crate) struct Context {
-    pub(crate) schema: Arc<Schema>,
-    pub(crate) written: Vec<Written>,
-    pub(crate) names: Vec<String>,
-    pub(crate) arrow: arrow_schema::SchemaRef,
-    /// Target size of a Parquet row group, in bytes before encoding.
-    pub(crate) row_group_bytes: usize,
-    /// Where NumPy columns are spooled before their headers can be written.
-    pub(crate) scratch: std::path::PathBuf,
-    /// Threads that may encode text formats.
-    pub(crate) threads: usize,
-}
-
-impl Context {
-    pub(crate) fn new(
-        schema: Arc<Schema>,
-        row_group_bytes: usize,
-        scratch: std::path::PathBuf,
-        threads: usize,
-    ) -> Self {
-        let written = canonical::written_columns(&schema);
-        let names = written
-            .iter()
-            .map(|w| canonical::column_name(&schema, w))
-            .collect();
-        Context {
-            arrow: canonical::arrow_schema(&schema),
-            schema,
-            written,
-            names,
-            row_group_bytes,
-            scratch,
-            threads,
-        }
-    }
-}
-
-/// A file group being written (one file, or one folder of `.npy` files).
-pub(crate) trait GroupWriter: Send {
-    /// Appends a batch of the canonical schema.
-    fn write(&mut self, batch: &RecordBatch, sink: &mut dyn Sink) -> Result<(), WriteError>;
-    /// Bytes the group will take, as far as can be told now.
-    fn bytes(&self) -> u64;
-    /// Ends the group: its files (relative paths) and total bytes.
-    fn finish(self: Box<Self>, sink: &mut dyn Sink) -> Result<(Vec<String>, u64), WriteError>;
 }

@@ -26,7 +26,7 @@ use arrow_array::types::{
 use arrow_array::{Array, RecordBatch};
 use arrow_buffer::ToByteSlice;
 
-use super::{Context, GroupWriter};
+use super::group::{Context, GroupWriter};
 use crate::canonical::{Element, Shape};
 use crate::error::WriteError;
 use crate::schema::DataType;

@@ -16,10 +16,23 @@ use parquet::basic::Compression as ParquetCompression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
-use super::{Compression, Context, GroupWriter};
+use super::group::{Context, GroupWriter};
 use crate::canonical::Shape;
 use crate::error::WriteError;
 use crate::sink::{Sink, SinkFile};
+
+/// Parquet compression: both read by every Milvus from 2.3 on (LZ4 is
+/// refused by 2.3, so it is not offered).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Compression {
+    #[default]
+    Snappy,
+    /// Needs the crate feature `zstd`.
+    #[cfg(feature = "zstd")]
+    Zstd,
+    None,
+}
 
 pub(crate) struct ParquetGroup {
     path: String,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 
 use super::encode::{Cell, write_json_str};
-use super::{Context, GroupWriter};
+use super::group::{Context, GroupWriter};
 use crate::error::WriteError;
 use crate::sink::{Sink, SinkFile};
 

@@ -290,20 +290,6 @@ impl Schema {
         SchemaBuilder::default()
     }
 
-    /// Reads a schema from JSON text, in any of the shapes Milvus REST v2
-    /// uses: the answer of `collections/describe` (whole, or its `data`
-    /// object), or the `schema` of `collections/create` (alone or inside
-    /// the whole request).
-    pub fn from_json(text: &str) -> Result<Self, SchemaError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(SchemaError::Json)?;
-        Self::from_json_value(&value)
-    }
-
-    /// Like [`Schema::from_json`], from an already parsed value.
-    pub fn from_json_value(value: &serde_json::Value) -> Result<Self, SchemaError> {
-        parse::from_value(value)
-    }
-
     /// The declared fields, in order.
     pub fn fields(&self) -> &[Field] {
         &self.fields

@@ -20,9 +20,26 @@ use serde_json::{Map, Value};
 use super::{BinaryDim, DataType, DefaultValue, Dim, ElementType, Field, Schema};
 use crate::error::SchemaError;
 
+impl Schema {
+    /// Reads a schema from JSON text, in any of the shapes Milvus REST v2
+    /// uses: the answer of `collections/describe` (whole, or its `data`
+    /// object), or the `schema` of `collections/create` (alone or inside
+    /// the whole request).
+    pub fn from_json(text: &str) -> Result<Self, SchemaError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(SchemaError::Json)?;
+        Self::from_json_value(&value)
+    }
+
+    /// Like [`Schema::from_json`], from an already parsed value.
+    pub fn from_json_value(value: &serde_json::Value) -> Result<Self, SchemaError> {
+        from_value(value)
+    }
+
+}
+
 /// Finds the object holding `fields` (the whole describe answer, its
 /// `data`, a create request or its `schema`) and reads it.
-pub(super) fn from_value(value: &Value) -> Result<Schema, SchemaError> {
+fn from_value(value: &Value) -> Result<Schema, SchemaError> {
     let root = value
         .as_object()
         .ok_or_else(|| SchemaError::Shape("a schema is a JSON object".into()))?;

@@ -329,16 +329,19 @@ fn json_encoded_on_several_threads_is_the_same_bytes() {
     }
 }
 
+/// File contents a test and its sink share.
+type Shared = Arc<Mutex<Vec<u8>>>;
+
 /// A sink that keeps files in memory: what an object store sink would do
 /// (upload, then complete at commit), without the network.
 #[derive(Clone, Default)]
 struct MemorySink {
     visible: Arc<Mutex<std::collections::BTreeMap<String, Vec<u8>>>>,
-    pending: Arc<Mutex<Vec<(String, Arc<Mutex<Vec<u8>>>)>>>,
+    pending: Arc<Mutex<Vec<(String, Shared)>>>,
     aborted: Arc<Mutex<bool>>,
 }
 
-struct MemoryFile(Arc<Mutex<Vec<u8>>>);
+struct MemoryFile(Shared);
 
 impl std::io::Write for MemoryFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
