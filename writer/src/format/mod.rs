@@ -7,11 +7,10 @@ mod numpy;
 mod parquet;
 mod text;
 
-pub use parquet::Compression;
 pub(crate) use group::{Context, GroupWriter};
+pub use parquet::Compression;
 
 use std::sync::Arc;
-
 
 use crate::error::WriteError;
 use crate::schema::{DataType, Schema};

@@ -34,7 +34,6 @@ impl Schema {
     pub fn from_json_value(value: &serde_json::Value) -> Result<Self, SchemaError> {
         from_value(value)
     }
-
 }
 
 /// Finds the object holding `fields` (the whole describe answer, its
