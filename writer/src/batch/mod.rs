@@ -181,6 +181,9 @@ fn convert(
             ArrowType::UInt8 | ArrowType::UInt16 | ArrowType::UInt32 | ArrowType::UInt64,
         ) => true,
         (DataType::Float | DataType::Double, t) => t.is_numeric(),
+        (DataType::SparseFloatVector, ArrowType::Struct(_)) => {
+            return sparse_struct_as_text(given, name, refusals);
+        }
         (DataType::VarChar { .. } | DataType::Json | DataType::SparseFloatVector, t) => {
             matches!(t, ArrowType::LargeUtf8 | ArrowType::Utf8View)
         }
@@ -226,6 +229,52 @@ fn convert(
         }
     }
     Ok(converted)
+}
+
+/// Sparse vectors given as `struct<indices: list<int>, values: list<float>>`
+/// (as newer Milvus reads them) become `{"indices": [...], "values":
+/// [...]}` text, checked and made canonical like any sparse text.
+fn sparse_struct_as_text(
+    given: &ArrayRef,
+    name: &str,
+    refusals: &mut Refusals,
+) -> Result<ArrayRef, WriteError> {
+    let shape = || {
+        column_error(
+            name,
+            "a sparse struct needs `indices` and `values` lists of numbers",
+        )
+    };
+    let parts = given.as_struct();
+    let list_of = |part: &str, to: ArrowType| -> Result<ArrayRef, WriteError> {
+        let column = parts.column_by_name(part).ok_or_else(shape)?;
+        let target = ArrowType::List(Arc::new(arrow_schema::Field::new("item", to, true)));
+        cast_with_options(column, &target, &CastOptions::default()).map_err(|_| shape())
+    };
+    let indices = list_of("indices", ArrowType::Int64)?;
+    let values = list_of("values", ArrowType::Float64)?;
+    let (indices, values) = (indices.as_list::<i32>(), values.as_list::<i32>());
+    let mut out = arrow_array::builder::StringBuilder::new();
+    for row in 0..given.len() {
+        if given.is_null(row) || indices.is_null(row) || values.is_null(row) {
+            out.append_null();
+            continue;
+        }
+        let row_values = values.value(row);
+        let row_values = row_values.as_primitive::<arrow_array::types::Float64Type>();
+        if let Some(bad) = row_values.iter().flatten().find(|v| !v.is_finite()) {
+            let value = format!("{bad}");
+            refusals.add(row, name, Reason::SparseValue { value });
+            out.append_null();
+            continue;
+        }
+        let text = serde_json::json!({
+            "indices": indices.value(row).as_primitive::<arrow_array::types::Int64Type>().iter().collect::<Vec<_>>(),
+            "values": row_values.iter().collect::<Vec<_>>(),
+        });
+        out.append_value(text.to_string());
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 /// The element type of any list-like Arrow type.

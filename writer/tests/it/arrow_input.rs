@@ -321,3 +321,79 @@ fn narrowing_casts_that_overflow_are_refused() {
         ]
     );
 }
+
+#[test]
+fn sparse_vectors_as_text_or_struct() {
+    use arrow_array::StructArray;
+    use arrow_array::builder::{Float32Builder as F32, UInt32Builder};
+    let schema = Schema::from_json_value(&json!({"fields": [
+        {"name": "id", "type": "Int64", "primaryKey": true},
+        {"name": "sp", "type": "SparseFloatVector"}
+    ]}))
+    .unwrap();
+    let text = batch(vec![
+        ("id", Arc::new(Int64Array::from(vec![1, 2, 3])) as ArrayRef),
+        (
+            "sp",
+            Arc::new(StringArray::from(vec![
+                "{\"9\": 0.5, \"1\": 2}",
+                "{\"indices\": [3], \"values\": [0.25]}",
+                "{\"1\": -1}",
+            ])),
+        ),
+    ]);
+    let mut indices = ListBuilder::new(UInt32Builder::new());
+    let mut values = ListBuilder::new(F32::new());
+    for (i, v) in [(&[4u32, 2][..], &[1.0f32, 0.5][..]), (&[7], &[f32::NAN])] {
+        indices.values().append_slice(i);
+        indices.append(true);
+        values.values().append_slice(v);
+        values.append(true);
+    }
+    let indices: ArrayRef = Arc::new(indices.finish());
+    let values: ArrayRef = Arc::new(values.finish());
+    let structs = StructArray::from(vec![
+        (
+            Arc::new(ArrowField::new(
+                "indices",
+                indices.data_type().clone(),
+                true,
+            )),
+            indices,
+        ),
+        (
+            Arc::new(ArrowField::new("values", values.data_type().clone(), true)),
+            values,
+        ),
+    ]);
+    let as_struct = batch(vec![
+        ("id", Arc::new(Int64Array::from(vec![4, 5])) as ArrayRef),
+        ("sp", Arc::new(structs)),
+    ]);
+    let (rows, summary) = jsonl(schema, &[text, as_struct], BadRows::Collect).unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            json!({"id": 1, "sp": {"1": 2.0, "9": 0.5}}),
+            json!({"id": 2, "sp": {"3": 0.25}}),
+            json!({"id": 4, "sp": {"2": 0.5, "4": 1.0}}),
+        ]
+    );
+    let seen: Vec<(u64, &Reason)> = summary
+        .rejected
+        .iter()
+        .map(|e| (e.row, &e.reason))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (3, &Reason::SparseValue { value: "-1".into() }),
+            (
+                5,
+                &Reason::SparseValue {
+                    value: "NaN".into()
+                }
+            )
+        ]
+    );
+}

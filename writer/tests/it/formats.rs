@@ -238,3 +238,42 @@ fn numpy_folders_of_npy_files_read_by_numpy() {
         (&json!("<U7"), &json!([2]), &json!(["{\"x\":1}", "{}"]))
     );
 }
+
+#[test]
+fn every_type_as_csv_cells() {
+    let (dir, _) = common::write_rows(all_types(), Format::csv(), &[all_types_row(1)]);
+    let text = read(&dir, "1.csv");
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let record = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| record[header.iter().position(|h| h == name).unwrap()].to_owned();
+    assert_eq!(header.last().map(String::as_str), Some("$meta"));
+    assert_eq!(
+        [
+            cell("id"),
+            cell("b"),
+            cell("i8"),
+            cell("f"),
+            cell("d"),
+            cell("s")
+        ],
+        ["1", "false", "-127", "1.5", "1e300", "héllo"]
+    );
+    assert_eq!(cell("j"), "{\"k\":1,\"tags\":[\"a\",\"b\"]}");
+    assert_eq!(cell("fv"), "[0.1,0.2,0.3,1.0]");
+    assert_eq!(cell("bv"), "[255,1]");
+    assert_eq!(cell("f16"), "[1.5,-2.0]");
+    assert_eq!(cell("a_s"), "[\"ab\",\"é\"]");
+    assert_eq!(cell("sp"), "{\"2\":0.25,\"7\":0.5}");
+    // Null is the null key (empty by default); defaults are filled in.
+    assert_eq!(
+        (cell("n"), cell("dflt"), cell("dname")),
+        ("".into(), "7".into(), "x".into())
+    );
+    assert_eq!(cell("$meta"), "{\"extra\":\"dyn\",\"m\":1}");
+}
