@@ -12,7 +12,10 @@ rows="${1:-20000}"
 venv="$here/.venv-pymilvus"
 if ! "$venv/bin/python" -c "from pymilvus.bulk_writer import LocalBulkWriter" 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check pymilvus minio azure-storage-blob pyarrow ml_dtypes pandas requests
+    # The packages bulk_writer imports are listed too: some pip versions
+    # do not match the extra's name.
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "pymilvus[bulk-writer]==3.0.2" \
+        minio azure-storage-blob pyarrow ml_dtypes pandas requests
 fi
 jsonl="$(mktemp --suffix=.jsonl)"
 trap 'rm -f "$jsonl"' EXIT
