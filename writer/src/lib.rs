@@ -16,8 +16,14 @@ mod format;
 pub mod sink;
 mod writer;
 
+// Files into an object store (feature `object-store`).
+#[cfg(feature = "object-store")]
+mod object_store_sink;
+
 pub use error::{Reason, RowError, SchemaError, WriteError};
 pub use format::{Compression, Format};
+#[cfg(feature = "object-store")]
+pub use object_store_sink::{DEFAULT_PART_SIZE, ObjectStoreSink};
 pub use schema::{
     BinaryDim, DataType, DefaultValue, Dim, ElementType, Field, Schema, SchemaBuilder,
 };

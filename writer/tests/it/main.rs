@@ -5,6 +5,8 @@ mod arrow_input;
 mod common;
 mod formats;
 mod fuzz;
+#[cfg(feature = "object-store")]
+mod object_store;
 mod outcome;
 mod pyarrow;
 mod rows;
