@@ -8,7 +8,7 @@
 //! blocks per thread are in flight, so memory stays bounded.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead};
+use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 
@@ -24,8 +24,6 @@ const BLOCK_BYTES: usize = 4 << 20;
 /// Whole lines of input.
 pub(crate) struct Block {
     seq: u64,
-    /// Line number of the block's first line (1-based).
-    first_line: u64,
     text: Vec<u8>,
 }
 
@@ -37,49 +35,58 @@ pub(crate) struct Parsed {
     pub(crate) bytes: u64,
     /// Rows read (lines that were not blank).
     pub(crate) rows: u64,
-    /// Bad rows: position among the block's rows (0-based), line, why.
+    /// Lines in the block.
+    lines: u64,
+    /// Bad rows: position among the block's rows (0-based), line (within
+    /// the block until [`Lines::number`] makes it absolute), why.
     pub(crate) refusals: Vec<(u64, u64, Refusal)>,
 }
 
-/// Reads the next block of whole lines, or `None` at the end.
+/// Reads the input in blocks that end at a line end. Reads go straight
+/// into the block (no second buffer); the part line after the block's last
+/// newline is carried into the next one.
 pub(crate) struct Blocks<R> {
     input: R,
     seq: u64,
-    next_line: u64,
+    carry: Vec<u8>,
+    done: bool,
 }
 
-impl<R: BufRead> Blocks<R> {
+impl<R: Read> Blocks<R> {
     pub(crate) fn new(input: R) -> Self {
         Blocks {
             input,
             seq: 0,
-            next_line: 1,
+            carry: Vec::new(),
+            done: false,
         }
     }
 
     pub(crate) fn next_block(&mut self) -> io::Result<Option<Block>> {
         let mut text = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
+        text.append(&mut self.carry);
+        let mut searched = 0;
         loop {
-            let buf = self.input.fill_buf()?;
-            if buf.is_empty() {
-                break;
+            if text.len() >= BLOCK_BYTES || self.done {
+                // End the block at its last newline, or, when a line is
+                // longer than a block, at the first one past it.
+                if let Some(p) = memchr::memrchr(b'\n', &text[searched..]) {
+                    self.carry.extend_from_slice(&text[searched + p + 1..]);
+                    text.truncate(searched + p + 1);
+                    break;
+                }
+                if self.done {
+                    break;
+                }
+                searched = text.len();
             }
-            if text.len() < BLOCK_BYTES {
-                // A reader may hand over far more than a block at once.
-                let n = buf.len().min(BLOCK_BYTES - text.len());
-                text.extend_from_slice(&buf[..n]);
-                self.input.consume(n);
-            } else if let Some(p) = memchr::memchr(b'\n', buf) {
-                text.extend_from_slice(&buf[..=p]);
-                self.input.consume(p + 1);
-                break;
-            } else {
-                let n = buf.len();
-                text.extend_from_slice(buf);
-                self.input.consume(n);
-            }
-            if text.len() >= BLOCK_BYTES && text.last() == Some(&b'\n') {
-                break;
+            // `read_to_end` fills the spare capacity without zeroing it.
+            let room = BLOCK_BYTES.max(text.capacity() - text.len()) as u64;
+            match (&mut self.input).take(room).read_to_end(&mut text) {
+                Ok(0) => self.done = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
         if text.is_empty() {
@@ -87,12 +94,26 @@ impl<R: BufRead> Blocks<R> {
         }
         let block = Block {
             seq: self.seq,
-            first_line: self.next_line,
             text,
         };
         self.seq += 1;
-        self.next_line += memchr::memchr_iter(b'\n', &block.text).count() as u64;
         Ok(Some(block))
+    }
+}
+
+/// Turns the line numbers of blocks, taken in input order, into line
+/// numbers of the input.
+#[derive(Default)]
+pub(crate) struct Lines {
+    before: u64,
+}
+
+impl Lines {
+    pub(crate) fn number(&mut self, parsed: &mut Parsed) {
+        for refusal in &mut parsed.refusals {
+            refusal.1 += self.before + 1;
+        }
+        self.before += parsed.lines;
     }
 }
 
@@ -103,12 +124,16 @@ pub(crate) fn parse(reader: &mut RowReader, block: &Block) -> Parsed {
     let mut refusals = Vec::new();
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', &block.text).chain(std::iter::once(block.text.len()));
+    let mut lines = 0u64;
     for (i, end) in ends.enumerate() {
         let raw = &block.text[start..end];
         start = end + 1;
-        let line = block.first_line + i as u64;
+        let line = i as u64;
+        if end < block.text.len() {
+            lines += 1;
+        }
         let mut text = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if line == 1 {
+        if block.seq == 0 && i == 0 {
             text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
         }
         if text.iter().all(u8::is_ascii_whitespace) {
@@ -127,13 +152,14 @@ pub(crate) fn parse(reader: &mut RowReader, block: &Block) -> Parsed {
         batch,
         bytes,
         rows,
+        lines,
         refusals,
     }
 }
 
 /// Parses blocks on `threads` workers; `handle` gets the results in input
 /// order and may stop the run by returning an error.
-pub(crate) fn run_parallel<R: BufRead, E>(
+pub(crate) fn run_parallel<R: Read, E>(
     schema: &Arc<Schema>,
     input: R,
     threads: usize,
@@ -160,13 +186,15 @@ pub(crate) fn run_parallel<R: BufRead, E>(
         }
         drop(done_tx);
         let mut blocks = Blocks::new(input);
+        let mut lines = Lines::default();
         let mut pending = BTreeMap::new();
         let (mut sent, mut handled) = (0u64, 0u64);
         let mut deliver =
             |parsed: Parsed, pending: &mut BTreeMap<u64, Parsed>, handled: &mut u64| {
                 pending.insert(parsed.seq, parsed);
-                while let Some(next) = pending.remove(&*handled) {
+                while let Some(mut next) = pending.remove(&*handled) {
                     *handled += 1;
+                    lines.number(&mut next);
                     handle(next)?;
                 }
                 Ok(())

@@ -7,7 +7,7 @@
 //! visible until [`Writer::finish`]: after any failure, or if the writer is
 //! dropped unfinished, every file it started is removed.
 
-use std::io::BufRead;
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -241,11 +241,12 @@ impl Writer {
         self.after_row(result, None)
     }
 
-    /// Writes every line of JSONL input; blank lines are skipped, and bad
-    /// rows are named by line number. Lines are parsed on
+    /// Writes every line of JSONL input (any `Read`; it is read in large
+    /// blocks, so a `BufReader` adds nothing); blank lines are skipped, and
+    /// bad rows are named by line number. Lines are parsed on
     /// [`WriterBuilder::threads`] threads, rows stay in input order.
     /// Returns the rows read (written or refused).
-    pub fn write_jsonl<R: BufRead>(&mut self, input: R) -> Result<u64, WriteError> {
+    pub fn write_jsonl<R: Read>(&mut self, input: R) -> Result<u64, WriteError> {
         self.check_open()?;
         let result = self.flush_rows();
         self.failing(result)?;
@@ -253,10 +254,12 @@ impl Writer {
         let read_error = |e| WriteError::io("JSONL input", e);
         let result = if self.threads <= 1 {
             let mut blocks = jsonl::Blocks::new(input);
+            let mut lines = jsonl::Lines::default();
             loop {
                 match blocks.next_block() {
                     Ok(Some(block)) => {
-                        let parsed = jsonl::parse(&mut self.reader, &block);
+                        let mut parsed = jsonl::parse(&mut self.reader, &block);
+                        lines.number(&mut parsed);
                         rows += parsed.rows;
                         self.take_parsed(parsed)?;
                     }

@@ -420,3 +420,41 @@ fn any_sink_takes_the_files_and_sees_them_only_at_commit() {
     assert!(*failing.aborted.lock().unwrap());
     assert!(failing.visible.lock().unwrap().is_empty());
 }
+
+#[test]
+fn jsonl_edges_bom_crlf_long_lines_and_no_final_newline() {
+    let long = "x".repeat(5 << 20);
+    let input = format!(
+        "\u{FEFF}{}\r\n\r\n{{\"id\": 2, \"vec\": [1,2,3,4], \"title\": \"b\", \"big\": \"{long}\"}}\r\n{{\"id\": 3}}\n{}",
+        small_row(1),
+        small_row(4)
+    );
+    for threads in [1, 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::builder(small(true))
+            .format(Format::Jsonl)
+            .threads(threads)
+            .bad_rows(BadRows::Collect)
+            .create_in(dir.path())
+            .unwrap();
+        assert_eq!(w.write_jsonl(input.as_bytes()).unwrap(), 4);
+        let s = w.finish().unwrap();
+        let bad: Vec<(u64, Option<u64>, &Reason)> = s
+            .rejected
+            .iter()
+            .map(|e| (e.row, e.line, &e.reason))
+            .collect();
+        assert_eq!(bad, [(3, Some(4), &Reason::Missing)]);
+        let text = std::fs::read_to_string(dir.path().join("1.jsonl")).unwrap();
+        let ids: Vec<i64> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ids, [1, 2, 4]);
+        assert!(text.contains(&long));
+    }
+}
