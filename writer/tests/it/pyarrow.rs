@@ -153,3 +153,22 @@ fn row_groups_follow_the_byte_target() {
         json!({"id": 1999, "vec": [1.0, 2.0, 3.0, 1999.0], "title": "t1999"})
     );
 }
+
+#[cfg(feature = "zstd")]
+#[test]
+fn zstd_compression() {
+    if common::skip_python() {
+        return;
+    }
+    let format = Format::Parquet {
+        compression: zilliz_import_writer::Compression::Zstd,
+    };
+    let (dir, _) = common::write_rows(common::small(false), format, &[common::small_row(1)]);
+    let out = common::run_python(READ, &[dir.path().join("out/1.parquet").to_str().unwrap()]);
+    assert_eq!(out["columns"]["id"][0], json!("ZSTD"));
+    assert_eq!(out["columns"]["vec.list.item"][0], json!("UNCOMPRESSED"));
+    assert_eq!(
+        out["rows"],
+        json!([{"id": 1, "vec": [1.0, 2.0, 3.0, 1.0], "title": "t1"}])
+    );
+}
