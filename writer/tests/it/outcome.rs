@@ -458,3 +458,17 @@ fn jsonl_edges_bom_crlf_long_lines_and_no_final_newline() {
         assert!(text.contains(&long));
     }
 }
+
+#[test]
+fn a_writer_can_move_to_another_thread() {
+    fn send<T: Send>(_: &T) {}
+    let dir = tempfile::tempdir().unwrap();
+    let w = Writer::builder(small(false)).create_in(dir.path()).unwrap();
+    send(&w);
+    let handle = std::thread::spawn(move || {
+        let mut w = w;
+        w.push_json(&small_row(1)).unwrap();
+        w.finish().unwrap().rows
+    });
+    assert_eq!(handle.join().unwrap(), 1);
+}
