@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::batch;
 use crate::error::{RowError, WriteError};
 use crate::format::{Context, Format, GroupWriter};
+use crate::json_rows::{self, Stop};
 use crate::jsonl;
 use crate::rows::{Refusal, RowReader};
 use crate::schema::Schema;
@@ -276,6 +277,32 @@ impl Writer {
         };
         self.failing(result)?;
         Ok(rows)
+    }
+
+    /// Writes a Milvus JSON row file, `{"rows": [...]}` or `[...]`, read
+    /// as a stream from any `Read`; bad rows are named by their position
+    /// in the file. Returns the rows read (written or refused). Text that
+    /// is not JSON ends the write: the file cannot be read past it.
+    pub fn write_json_rows<R: Read>(&mut self, input: R) -> Result<u64, WriteError> {
+        self.check_open()?;
+        let first = self.rows_given + 1;
+        let read = json_rows::for_each_row(input, |text| {
+            let result = self.reader.push_bytes(text);
+            self.after_row(result, None)
+        });
+        match read {
+            Ok(rows) => Ok(rows),
+            Err(Stop::Row(e)) => self.failing(Err(e)),
+            Err(Stop::Text { after, message }) => {
+                let error = RowError {
+                    row: first + after,
+                    line: None,
+                    field: None,
+                    reason: crate::error::Reason::Syntax(message),
+                };
+                self.failing(Err(WriteError::Row(error)))
+            }
+        }
     }
 
     /// Takes a parsed block of JSONL: its bad rows, then its batch.

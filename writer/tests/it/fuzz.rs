@@ -146,4 +146,24 @@ proptest! {
         };
         prop_assert_eq!(run(false), run(true));
     }
+
+    #[test]
+    fn json_row_files_never_panic(rows in prop::collection::vec(row(), 0..6), cut in any::<prop::sample::Index>(), junk in "\\PC{0,20}") {
+        let text = serde_json::json!({"rows": rows}).to_string();
+        // Whole, cut short, or with junk after.
+        let at = cut.index(text.len() + 1);
+        let cut_text: String = text.char_indices().take_while(|(i, _)| *i < at).map(|(_, c)| c).collect();
+        for input in [text.clone(), cut_text, format!("{text}{junk}")] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut w = Writer::builder(all_types()).bad_rows(BadRows::Collect).create_in(dir.path()).unwrap();
+            match w.write_json_rows(input.as_bytes()) {
+                Ok(read) => {
+                    let s = w.finish().unwrap();
+                    prop_assert_eq!(s.rows + s.rejected_count, read);
+                }
+                Err(zilliz_import_writer::WriteError::Row(e)) => prop_assert!(matches!(e.reason, zilliz_import_writer::Reason::Syntax(_))),
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+        }
+    }
 }

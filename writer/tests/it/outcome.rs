@@ -472,3 +472,68 @@ fn a_writer_can_move_to_another_thread() {
     });
     assert_eq!(handle.join().unwrap(), 1);
 }
+
+#[test]
+fn json_row_files_in_both_shapes() {
+    let rows: Vec<serde_json::Value> = (0..5).map(small_row).collect();
+    let run = |text: String, bad_rows: BadRows| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::builder(small(false))
+            .format(Format::Jsonl)
+            .bad_rows(bad_rows)
+            .create_in(dir.path())
+            .unwrap();
+        let read = w.write_json_rows(text.as_bytes());
+        let done = read.and_then(|n| w.finish().map(|s| (n, s)));
+        let out = std::fs::read_to_string(dir.path().join("1.jsonl")).unwrap_or_default();
+        (done, out, files_under(dir.path()))
+    };
+    let wrapped = json!({"ROWS": rows}).to_string();
+    let (done, out, _) = run(wrapped, BadRows::Fail);
+    let (n, s) = done.unwrap();
+    assert_eq!((n, s.rows), (5, 5));
+    assert_eq!(out.lines().count(), 5);
+    // A bare list; a bad row skipped and named by its position.
+    let mut list = rows.clone();
+    list.insert(2, json!({"id": 9, "vec": [1], "title": "x"}));
+    let (done, out, _) = run(
+        serde_json::to_string_pretty(&list).unwrap(),
+        BadRows::Collect,
+    );
+    let (n, s) = done.unwrap();
+    assert_eq!((n, s.rows, s.rejected.len()), (6, 5, 1));
+    assert_eq!(
+        (s.rejected[0].row, &s.rejected[0].reason),
+        (
+            3,
+            &Reason::Dim {
+                expected: 4,
+                got: 1
+            }
+        )
+    );
+    assert_eq!(out.lines().count(), 5);
+    // The writer's own JSON output reads back as the same rows.
+    let (dir, _) = crate::common::write_rows(small(false), Format::Json, &rows);
+    let json_file = std::fs::read_to_string(dir.path().join("out/1.json")).unwrap();
+    let (done, again, _) = run(json_file, BadRows::Fail);
+    done.unwrap();
+    let (_, direct, _) = run(json!(rows).to_string(), BadRows::Fail);
+    assert_eq!(again, direct);
+    // Broken text ends the write, naming the row where it broke, and
+    // leaves nothing.
+    let broken = format!("{{\"rows\": [{}, {{\"id\": 2,", small_row(1));
+    let (done, _, left) = run(broken, BadRows::Collect);
+    match done {
+        Err(WriteError::Row(e)) => {
+            assert!(e.row == 2 && matches!(e.reason, Reason::Syntax(_)), "{e:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(left.is_empty(), "{left:?}");
+    let (done, _, _) = run("{\"data\": []}".into(), BadRows::Fail);
+    assert!(
+        matches!(done, Err(WriteError::Row(ref e)) if matches!(e.reason, Reason::Syntax(ref m) if m.contains("unexpected key `data`"))),
+        "{done:?}"
+    );
+}
