@@ -8,6 +8,7 @@ pub mod schema;
 mod batch;
 mod canonical;
 mod columns;
+mod csv_rows;
 mod json_rows;
 mod jsonl;
 mod rows;

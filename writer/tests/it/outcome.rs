@@ -537,3 +537,79 @@ fn json_row_files_in_both_shapes() {
         "{done:?}"
     );
 }
+
+#[test]
+fn csv_rows_in_as_milvus_reads_them() {
+    let schema = zilliz_import_writer::Schema::from_json_value(&json!({"enableDynamicField": true, "fields": [
+        {"name": "id", "type": "Int64", "primaryKey": true},
+        {"name": "ok", "type": "Bool"},
+        {"name": "score", "type": "Float", "nullable": true},
+        {"name": "n", "type": "Int32", "defaultValue": 7},
+        {"name": "title", "type": "VarChar", "params": [{"key": "max_length", "value": "8"}]},
+        {"name": "vec", "type": "FloatVector", "params": [{"key": "dim", "value": "2"}]},
+        {"name": "tags", "type": "Array", "elementType": "Int64", "params": [{"key": "max_capacity", "value": "3"}]},
+        {"name": "j", "type": "JSON"}
+    ]}))
+    .unwrap();
+    let input = "id,ok,score,n,title,vec,tags,j,$meta,color\n\
+                 1,True,0.5,3,\"a,b\",\"[1, 2]\",[7],\"{\"\"k\"\": 1}\",\"{\"\"m\"\": 2}\",red\n\
+                 2,0,,,\"\",\"[3,4]\",[],[1],{},\n\
+                 3,yes,1,1,c,\"[1,2]\",[],1,{},blue\n\
+                 4,1,1,1,d,\"[1, 2], \"\"id\"\": 5\",[],1,{},blue\n\
+                 5,1,1\n";
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = Writer::builder(schema)
+        .format(Format::Jsonl)
+        .bad_rows(BadRows::Collect)
+        .create_in(dir.path())
+        .unwrap();
+    assert_eq!(w.write_csv(input.as_bytes(), b',', "").unwrap(), 5);
+    let s = w.finish().unwrap();
+    let bad: Vec<(Option<u64>, Option<&str>, &Reason)> = s
+        .rejected
+        .iter()
+        .map(|e| (e.line, e.field.as_deref(), &e.reason))
+        .collect();
+    assert_eq!(
+        bad,
+        [
+            (
+                Some(4),
+                Some("ok"),
+                &Reason::WrongType {
+                    expected: "a boolean",
+                    got: "a string"
+                }
+            ),
+            // A cell cannot smuggle in keys: it is not one JSON value, so it is a string.
+            (
+                Some(5),
+                Some("vec"),
+                &Reason::WrongType {
+                    expected: "an array of numbers",
+                    got: "a string"
+                }
+            ),
+            (
+                Some(6),
+                None,
+                &Reason::Syntax("3 cells in a row under a header of 10".into())
+            ),
+        ]
+    );
+    let text = std::fs::read_to_string(dir.path().join("1.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            json!({"id": 1, "ok": true, "score": 0.5, "n": 3, "title": "a,b", "vec": [1.0, 2.0], "tags": [7], "j": {"k": 1}, "color": "red", "m": 2}),
+            // Empty cells: null for the nullable field, the default for n, an
+            // empty string for the VarChar (neither nullable nor defaulted);
+            // CSV carries dynamic values as strings.
+            json!({"id": 2, "ok": false, "score": null, "n": 7, "title": "", "vec": [3.0, 4.0], "tags": [], "j": [1], "color": ""}),
+        ]
+    );
+}
