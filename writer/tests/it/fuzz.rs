@@ -166,4 +166,21 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn csv_input_never_panics(cells in prop::collection::vec(prop::collection::vec("\\PC{0,12}|\\[[0-9, .-]{0,12}\\]|[0-9]{1,4}", 0..30), 0..6)) {
+        let header = "id,b,i8,i16,i32,f,d,s,j,a_bool,a_i8,a_i16,a_i32,a_i64,a_f,a_d,a_s,fv,bv,f16,bf16,i8v,sp,n,dflt,dname,$meta,extra";
+        let mut input = String::from(header);
+        input.push('\n');
+        let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        for record in &cells {
+            out.write_record(record).unwrap();
+        }
+        input.push_str(std::str::from_utf8(&out.into_inner().unwrap()).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::builder(all_types()).bad_rows(BadRows::Collect).create_in(dir.path()).unwrap();
+        let read = w.write_csv(input.as_bytes(), b',', "").unwrap();
+        let s = w.finish().unwrap();
+        prop_assert_eq!(s.rows + s.rejected_count, read);
+    }
 }
