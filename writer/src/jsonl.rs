@@ -40,6 +40,8 @@ pub(crate) struct Parsed {
     /// Bad rows: position among the block's rows (0-based), line (within
     /// the block until [`Lines::number`] makes it absolute), why.
     pub(crate) refusals: Vec<(u64, u64, Refusal)>,
+    /// The block's buffer, emptied, to read the next block into.
+    pub(crate) spare: Vec<u8>,
 }
 
 /// Reads the input in blocks that end at a line end. Reads go straight
@@ -50,6 +52,9 @@ pub(crate) struct Blocks<R> {
     seq: u64,
     carry: Vec<u8>,
     done: bool,
+    /// Buffers of parsed blocks, to read into again: fresh memory for
+    /// every block costs page faults.
+    spares: Vec<Vec<u8>>,
 }
 
 impl<R: Read> Blocks<R> {
@@ -59,11 +64,23 @@ impl<R: Read> Blocks<R> {
             seq: 0,
             carry: Vec::new(),
             done: false,
+            spares: Vec::new(),
+        }
+    }
+
+    /// Takes back a parsed block's buffer.
+    pub(crate) fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.spares.len() < 8 {
+            buffer.clear();
+            self.spares.push(buffer);
         }
     }
 
     pub(crate) fn next_block(&mut self) -> io::Result<Option<Block>> {
-        let mut text = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
+        let mut text = self
+            .spares
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK_BYTES + (64 << 10)));
         text.append(&mut self.carry);
         let mut searched = 0;
         loop {
@@ -119,7 +136,7 @@ impl Lines {
 
 /// Parses a block's lines into `reader`'s columns and takes them as a
 /// batch.
-pub(crate) fn parse(reader: &mut RowReader, block: &Block) -> Parsed {
+pub(crate) fn parse(reader: &mut RowReader, block: Block) -> Parsed {
     let mut rows = 0u64;
     let mut refusals = Vec::new();
     let mut start = 0;
@@ -154,6 +171,7 @@ pub(crate) fn parse(reader: &mut RowReader, block: &Block) -> Parsed {
         rows,
         lines,
         refusals,
+        spare: block.text,
     }
 }
 
@@ -178,7 +196,7 @@ pub(crate) fn run_parallel<R: Read, E>(
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(block)) = next else { break };
-                    if done_tx.send(parse(&mut reader, &block)).is_err() {
+                    if done_tx.send(parse(&mut reader, block)).is_err() {
                         break;
                     }
                 }
@@ -189,16 +207,19 @@ pub(crate) fn run_parallel<R: Read, E>(
         let mut lines = Lines::default();
         let mut pending = BTreeMap::new();
         let (mut sent, mut handled) = (0u64, 0u64);
-        let mut deliver =
-            |parsed: Parsed, pending: &mut BTreeMap<u64, Parsed>, handled: &mut u64| {
-                pending.insert(parsed.seq, parsed);
-                while let Some(mut next) = pending.remove(&*handled) {
-                    *handled += 1;
-                    lines.number(&mut next);
-                    handle(next)?;
-                }
-                Ok(())
-            };
+        let mut deliver = |parsed: Parsed,
+                           pending: &mut BTreeMap<u64, Parsed>,
+                           handled: &mut u64,
+                           blocks: &mut Blocks<R>| {
+            pending.insert(parsed.seq, parsed);
+            while let Some(mut next) = pending.remove(&*handled) {
+                *handled += 1;
+                lines.number(&mut next);
+                blocks.recycle(std::mem::take(&mut next.spare));
+                handle(next)?;
+            }
+            Ok(())
+        };
         let mut reading = true;
         let mut pump = || -> Result<(), E> {
             while reading || handled < sent {
@@ -213,11 +234,11 @@ pub(crate) fn run_parallel<R: Read, E>(
                         None => reading = false,
                     }
                     while let Ok(parsed) = done_rx.try_recv() {
-                        deliver(parsed, &mut pending, &mut handled)?;
+                        deliver(parsed, &mut pending, &mut handled, &mut blocks)?;
                     }
                 } else {
                     match done_rx.recv() {
-                        Ok(parsed) => deliver(parsed, &mut pending, &mut handled)?,
+                        Ok(parsed) => deliver(parsed, &mut pending, &mut handled, &mut blocks)?,
                         Err(_) => break,
                     }
                 }

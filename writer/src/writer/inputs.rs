@@ -29,8 +29,9 @@ impl Writer {
             loop {
                 match blocks.next_block() {
                     Ok(Some(block)) => {
-                        let mut parsed = jsonl::parse(&mut self.reader, &block);
+                        let mut parsed = jsonl::parse(&mut self.reader, block);
                         lines.number(&mut parsed);
+                        blocks.recycle(std::mem::take(&mut parsed.spare));
                         rows += parsed.rows;
                         self.take_parsed(parsed)?;
                     }
