@@ -1,0 +1,13 @@
+//! Integration tests of the writer, one binary (arrow and parquet link
+//! once).
+
+mod arrow_input;
+mod common;
+mod formats;
+mod fuzz;
+#[cfg(feature = "object-store")]
+mod object_store;
+mod outcome;
+mod pyarrow;
+mod rows;
+mod schema;
