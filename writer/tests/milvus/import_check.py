@@ -270,6 +270,30 @@ def json_tree(v):
 # ---------------------------------------------------------------- milvus
 
 
+def patch_pymilvus():
+    """Two changes to how pymilvus 2.3.7 turns query results into rows:
+    - JSON values are parsed by the standard library instead of ujson, which
+      keeps big integers and float text exact;
+    - the dynamic field comes back whole under "$meta" instead of its keys
+      being merged into the row, where a key named like a schema field (which
+      2.3.5 stores) would overwrite that field's value or be lost.
+    """
+    import pymilvus.client.entity_helper as entity_helper
+
+    entity_helper.ujson = json
+    original = entity_helper.extract_row_data_from_fields_data
+
+    def rows_with_meta(fields_data, index, dynamic_output_fields=None):
+        static = [fd for fd in fields_data if not fd.is_dynamic]
+        row = original(static, index, dynamic_output_fields)
+        for fd in fields_data:
+            if fd.is_dynamic:
+                row["$meta"] = json.loads(fd.scalars.json_data.data[index])
+        return row
+
+    entity_helper.extract_row_data_from_fields_data = rows_with_meta
+
+
 def connect(endpoint, timeout):
     from pymilvus import connections
 
@@ -308,11 +332,7 @@ def run(args):
     norm = normalise_schema(schema_doc)
     groups = [expand_group(g) for g in (args.files or [])]
 
-    # pymilvus parses JSON values with ujson; the standard library keeps big
-    # integers and float text exact.
-    import pymilvus.client.entity_helper as entity_helper
-
-    entity_helper.ujson = json
+    patch_pymilvus()
     from pymilvus import Collection, utility
 
     connect(args.endpoint, args.connect_timeout)
@@ -366,11 +386,14 @@ def run(args):
             if f["name"] in r:
                 v = r[f["name"]]
                 row[f["name"]] = json_tree(v) if f["type"] == "JSON" else plain(v, f["type"], f["element_type"])
-        meta = {k: json_tree(v) for k, v in r.items() if k not in by_name}
         if norm["dynamic"]:
-            row["$meta"] = meta
-        elif meta:
-            raise RuntimeError(f"unexpected keys in a row of a static collection: {sorted(meta)}")
+            meta = r.get("$meta", {})
+            if not isinstance(meta, dict):
+                raise RuntimeError(f"a row's dynamic field is not an object: {meta!r}")
+            row["$meta"] = json_tree(meta)
+        extra = sorted(k for k in r if k not in by_name and k != "$meta")
+        if extra:
+            raise RuntimeError(f"unexpected keys in a row: {extra}")
         data.append(row)
     data.sort(key=lambda row: row[pk["name"]])
     if count != len(data):
