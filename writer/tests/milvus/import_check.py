@@ -24,8 +24,9 @@ and queried whole. Stdout gets one JSON document:
 
     {"rows": N, "data": [{"field": value, ..., "$meta": {...}}, ...]}
 
-sorted by primary key. Float and FloatVector values are float32 values
-printed as the shortest decimal of the same number as an f64, so that parsing
+sorted by primary key ("data": null with --count-only). Float and
+FloatVector values are float32 values printed as the shortest decimal of the
+same number as an f64, so that parsing
 them as f32 or as f64 gives the stored value exactly; Double values round-trip
 as f64; BinaryVector values are lists of byte ints; JSON values are parsed
 JSON; the dynamic keys of a row are in "$meta" (present only when the
@@ -368,6 +369,8 @@ def run(args):
     out_fields = [f["name"] for f in norm["fields"]]
     if norm["dynamic"]:
         out_fields.append("$meta")
+    if args.count_only:
+        out_fields = [pk["name"]]
     rows = []
     it = coll.query_iterator(batch_size=args.batch, output_fields=out_fields)
     while True:
@@ -403,8 +406,10 @@ def run(args):
         coll.release()
         utility.drop_collection(name)
     timings["total"] = time.monotonic() - t0
+    if args.count_only:
+        data = None
     return {
-        "rows": len(data),
+        "rows": count,
         "data": data,
         "tasks": tasks,
         "seconds": {k: round(v, 3) for k, v in timings.items()},
@@ -427,6 +432,8 @@ def main(argv=None):
     p.add_argument("--poll", type=float, default=0.2, help="seconds between task polls")
     p.add_argument("--batch", type=int, default=4096, help="query page size")
     p.add_argument("--keep", action="store_true", help="keep the collection (default: drop it at the end)")
+    p.add_argument("--count-only", action="store_true",
+                   help='read back the primary keys only and print "data": null (for big files)')
     p.add_argument("--pretty", action="store_true", help="indent the JSON on stdout")
     args = p.parse_args(argv)
     if args.port is not None:

@@ -6,6 +6,8 @@ subprocess, as the Rust tests run it) and every value read back is compared.
     selftest.py [--port PORT | --endpoint HOST:PORT]  (default $MILVUS_ENDPOINT)
                 [--workdir DIR] [--only NAME...]
 
+The files go to DIR (kept), else to a temporary folder removed on success.
+
 Covers every field type 2.3.5 has: Bool, Int8, Int16, Int32, Int64, Float,
 Double, VarChar, JSON, Array of each element type, FloatVector,
 BinaryVector, the dynamic field, an auto-id key, a VarChar key; in Parquet,
@@ -16,6 +18,7 @@ failure reason comes back verbatim, exit code 1).
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -328,6 +331,7 @@ def main():
     endpoint = f"127.0.0.1:{a.port}" if a.port else (a.endpoint or os.environ.get("MILVUS_ENDPOINT"))
     if not endpoint:
         ap.error("give --port, --endpoint or MILVUS_ENDPOINT")
+    own = not a.workdir
     workdir = os.path.abspath(a.workdir or tempfile.mkdtemp(prefix="milvus-selftest-"))
     os.makedirs(workdir, exist_ok=True)
     r = Runner(endpoint, workdir)
@@ -387,8 +391,13 @@ def main():
                 want_error="illegal value '[]' for JSON type field 'j'")
         r.check("refused_missing_file", small, [[P("no_such_file.parquet")]],
                 want_error="no such file or directory")
+    if own and not r.failures:
+        shutil.rmtree(workdir, ignore_errors=True)
+        where = ""
+    else:
+        where = f" (files in {workdir})"
     print(f"{'FAILED' if r.failures else 'ok'}: {len(r.timings) - r.failures}/{len(r.timings)} cases "
-          f"in {time.monotonic() - t0:.1f}s (files in {workdir})")
+          f"in {time.monotonic() - t0:.1f}s{where}")
     return 1 if r.failures else 0
 
 
