@@ -6,6 +6,7 @@
 #   milvus.sh down   [HOME_DIR]   stop it (SIGINT to the wrapper, then make sure
 #                                 the `milvus` child is gone)
 #   milvus.sh status [HOME_DIR]   print the endpoint file if the server is healthy
+#   milvus.sh pids   [HOME_DIR]   the wrapper's and milvus's pids, leftovers included
 #
 # HOME_DIR (default $MILVUS_HOME, else ~/.cache/zilliz-import/milvus) holds:
 #   server/       the server's --data dir (bin/ is kept between runs: the first
@@ -30,31 +31,42 @@ start_timeout="${MILVUS_START_TIMEOUT:-120}"
 die() { echo "milvus.sh: $*" >&2; exit 1; }
 say() { echo "milvus.sh: $*" >&2; }
 
-case "$cmd" in up|down|status) ;; *) die "usage: milvus.sh up|down|status [HOME_DIR]" ;; esac
+case "$cmd" in up|down|status|pids) ;; *) die "usage: milvus.sh up|down|status|pids [HOME_DIR]" ;; esac
 mkdir -p "$home"
 home="$(cd "$home" && pwd -P)"
 srv="$home/server"
 envfile="$home/milvus.env"
 exe="$srv/bin/milvus"
 
-# Is PID the wrapper started for this HOME_DIR?
-is_wrapper() {
-  [[ -r "/proc/$1/cmdline" ]] || return 1
-  local c; c="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
-  [[ "$c" == *milvus-server*"--data $srv "* ]]
+# The wrappers (`python .../milvus-server --data SRV`) and the `milvus`
+# processes (`SRV/bin/milvus run standalone`) of this HOME_DIR, leftovers
+# included. One `ps`, matched with literal patterns, and every pid checked
+# again in /proc before it is listed: nothing else may ever be signalled.
+procs() { # KIND: wrapper|server
+  local kind="$1" pid args
+  [[ -n "$srv" && "$srv" == /*/server ]] || die "bad server dir '$srv'"
+  while read -r pid args; do
+    [[ "$pid" =~ ^[0-9]+$ ]] || continue
+    (( pid > 1 && pid != $$ && pid != BASHPID )) || continue
+    if [[ "$kind" == server ]]; then
+      [[ "$args" == "$exe run standalone"* ]] || continue
+      [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$exe"* ]] || continue
+    else
+      [[ "$args" == *"milvus-server --data $srv" || "$args" == *"milvus-server --data $srv "* ]] || continue
+      tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$srv" || continue
+    fi
+    echo "$pid"
+  done < <(ps -eo pid=,args=)
 }
-# The `milvus` processes running this HOME_DIR's binary (leftovers included).
-servers() {
-  local p e
-  for p in /proc/[0-9]*; do
-    e="$(readlink "$p/exe" 2>/dev/null)" || continue
-    [[ "$e" == "$exe" || "$e" == "$exe (deleted)" ]] && echo "${p#/proc/}"
+wrappers() { procs wrapper; }
+servers() { procs server; }
+# sig SIGNAL PID...: signal only pids that are still this HOME_DIR's.
+sig() {
+  local s="$1" p; shift
+  local ok=" $(procs wrapper | tr '\n' ' ') $(procs server | tr '\n' ' ') "
+  for p in "$@"; do
+    [[ "$ok" == *" $p "* ]] && kill "-$s" "$p" 2>/dev/null
   done
-  return 0
-}
-wrappers() {
-  local p
-  for p in /proc/[0-9]*; do is_wrapper "${p#/proc/}" && echo "${p#/proc/}"; done
   return 0
 }
 alive() { kill -0 "$1" 2>/dev/null; }
@@ -75,16 +87,20 @@ stop() {
   rm -f "$envfile" "$home/endpoint"
   (( ${#ws[@]} + ${#ss[@]} == 0 )) && return 0
   say "stopping wrapper ${ws[*]:-none}, milvus ${ss[*]:-none}"
-  # The wrapper's SIGINT handler terminates its child (SIGKILL after 1 s) and exits.
-  (( ${#ws[@]} )) && kill -INT "${ws[@]}" 2>/dev/null || true
+  # The wrapper's SIGINT handler terminates its child (SIGKILL after 1 s) and
+  # exits; before the child is started (while it unpacks bin/) the handler
+  # does nothing, so a wrapper without a child gets SIGTERM.
+  if (( ${#ws[@]} )); then
+    if (( ${#ss[@]} )); then sig INT "${ws[@]}"; else sig TERM "${ws[@]}"; fi
+  fi
   if ! wait_gone 15 "${ws[@]}" "${ss[@]}"; then
     ss=($(servers)); ws=($(wrappers))
-    (( ${#ss[@]} )) && kill -TERM "${ss[@]}" 2>/dev/null || true
+    (( ${#ss[@]} )) && sig TERM "${ss[@]}"
     if ! wait_gone 5 "${ss[@]}"; then
       say "still running after SIGINT and SIGTERM: SIGKILL"
-      ss=($(servers)); (( ${#ss[@]} )) && kill -KILL "${ss[@]}" 2>/dev/null || true
+      ss=($(servers)); (( ${#ss[@]} )) && sig KILL "${ss[@]}"
     fi
-    ws=($(wrappers)); (( ${#ws[@]} )) && kill -KILL "${ws[@]}" 2>/dev/null || true
+    ws=($(wrappers)); (( ${#ws[@]} )) && sig KILL "${ws[@]}"
     wait_gone 5 "${ws[@]}" "${ss[@]}" || die "could not stop: $(servers) $(wrappers)"
   fi
   ss=($(servers))
@@ -204,4 +220,5 @@ case "$cmd" in
   up) up ;;
   down) stop; say "stopped" ;;
   status) status ;;
+  pids) echo "wrapper: $(wrappers | tr '\n' ' ')"; echo "milvus: $(servers | tr '\n' ' ')" ;;
 esac
