@@ -341,6 +341,20 @@ def run(args):
     if utility.has_collection(name):
         utility.drop_collection(name)
     coll = Collection(name, build_schema(norm))
+    try:
+        return read_back(args, norm, groups, coll, t0)
+    finally:
+        if not args.keep:
+            try:
+                utility.drop_collection(name)
+            except Exception as e:  # the answer is out already
+                log(f"could not drop {name}: {e}")
+
+
+def read_back(args, norm, groups, coll, t0):
+    from pymilvus import utility
+
+    name = coll.name
     timings = {"create": time.monotonic() - t0}
 
     tasks = []
@@ -402,9 +416,6 @@ def run(args):
     if count != len(data):
         raise RuntimeError(f"count(*) says {count} rows but the query gave {len(data)}")
 
-    if not args.keep:
-        coll.release()
-        utility.drop_collection(name)
     timings["total"] = time.monotonic() - t0
     if args.count_only:
         data = None
@@ -431,7 +442,8 @@ def main(argv=None):
     p.add_argument("--connect-timeout", type=float, default=20.0)
     p.add_argument("--poll", type=float, default=0.2, help="seconds between task polls")
     p.add_argument("--batch", type=int, default=4096, help="query page size")
-    p.add_argument("--keep", action="store_true", help="keep the collection (default: drop it at the end)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the collection, loaded (default: drop it at the end, failed or not)")
     p.add_argument("--count-only", action="store_true",
                    help='read back the primary keys only and print "data": null (for big files)')
     p.add_argument("--pretty", action="store_true", help="indent the JSON on stdout")

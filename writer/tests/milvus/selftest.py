@@ -84,6 +84,20 @@ SCHEMA_AUTO = {  # auto-id key, absent from the files
 }
 
 
+def describe_shape(schema, name):
+    """The same schema as a REST v2 `collections/describe` answer."""
+    fields = []
+    for f in schema["fields"]:
+        d = {"name": f["fieldName"], "type": f["dataType"], "primaryKey": bool(f.get("isPrimary")),
+             "autoId": bool(f.get("isPrimary")) and schema["autoId"],
+             "params": [{"key": k, "value": str(v)} for k, v in f.get("elementTypeParams", {}).items()]}
+        if "elementDataType" in f:
+            d["elementType"] = f["elementDataType"]
+        fields.append(d)
+    return {"code": 0, "data": {"collectionName": name, "autoId": schema["autoId"],
+                                "enableDynamicField": schema["enableDynamicField"], "fields": fields}}
+
+
 # ---------------------------------------------------------------- rows
 
 def rows_all(base, shadow=False, objects_only=False):
@@ -269,6 +283,8 @@ class Runner:
         return os.path.join(self.workdir, name)
 
     def check(self, name, schema, groups, want_rows=None, want_error=None, drop_pk=False):
+        """Runs import_check.py on the groups; compares with want_rows, or
+        wants the import refused with want_error in the reason."""
         schema_file = self.path(name + ".schema.json")
         with open(schema_file, "w") as fh:
             json.dump(schema, fh)
@@ -364,6 +380,11 @@ def main():
         write_numpy(P("bin_np"), SCHEMA_BIN, a3)
         r.check("binary_groups", SCHEMA_BIN, [[P("bin.parquet")], [P("bin.json")], [P("bin_np")]],
                 expected(SCHEMA_BIN, a1 + a2 + a3))
+    if want("describe_shape"):
+        rows = rows_all(500)
+        write_parquet(P("all_describe.parquet"), SCHEMA_ALL, rows)
+        r.check("describe_shape", describe_shape(SCHEMA_ALL, "x"), [[P("all_describe.parquet")]],
+                expected(SCHEMA_ALL, rows))
     if want("autoid"):
         rows = rows_auto()
         write_parquet(P("auto.parquet"), SCHEMA_AUTO, rows[:3])
@@ -389,6 +410,17 @@ def main():
         write_json(P("bad_json_list.json"), SCHEMA_ALL, rows[:2])
         r.check("refused_json_nonobject", SCHEMA_ALL, [[P("bad_json_list.json")]],
                 want_error="illegal value '[]' for JSON type field 'j'")
+        os.makedirs(P("bad_np_array"), exist_ok=True)
+        arr_schema = {"autoId": False, "enableDynamicField": False, "fields": [
+            {"fieldName": "id", "dataType": "Int64", "isPrimary": True},
+            {"fieldName": "a", "dataType": "Array", "elementDataType": "Int64",
+             "elementTypeParams": {"max_capacity": 4}},
+            {"fieldName": "v", "dataType": "FloatVector", "elementTypeParams": {"dim": 2}}]}
+        np.save(P("bad_np_array/id.npy"), np.array([1, 2], np.int64))
+        np.save(P("bad_np_array/a.npy"), np.array([[1, 2], [3, 4]], np.int64))
+        np.save(P("bad_np_array/v.npy"), np.array([[1, 2], [3, 4]], np.float32))
+        r.check("refused_numpy_array", arr_schema, [[P("bad_np_array")]],
+                want_error="illegal data type Int64 of numpy file for scalar field 'a' with type InvalidType")
         r.check("refused_missing_file", small, [[P("no_such_file.parquet")]],
                 want_error="no such file or directory")
     if own and not r.failures:
