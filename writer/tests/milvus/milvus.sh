@@ -84,6 +84,7 @@ wait_gone() {
 stop() {
   local ws ss
   ws=($(wrappers)); ss=($(servers))
+  local gone=("${ss[@]}")
   rm -f "$envfile" "$home/endpoint"
   (( ${#ws[@]} + ${#ss[@]} == 0 )) && return 0
   say "stopping wrapper ${ws[*]:-none}, milvus ${ss[*]:-none}"
@@ -105,6 +106,10 @@ stop() {
   fi
   ss=($(servers))
   (( ${#ss[@]} == 0 )) || die "milvus still running: ${ss[*]}"
+  # milvus leaves /tmp/milvus/server_id_PID behind, outside its data dir.
+  local p
+  for p in "${gone[@]}"; do rm -f "/tmp/milvus/server_id_$p"; done
+  rmdir /tmp/milvus 2>/dev/null || true
 }
 
 health_ok() { # PORT
