@@ -213,21 +213,12 @@ impl ElemKind for F16Elem {
         self.float(out, v as f64)
     }
     fn float(&self, out: &mut Vec<u8>, v: f64) -> Result<(), Reason> {
-        if !v.is_finite() {
-            return Err(Reason::NotFinite);
-        }
         let x = f16::from_f64(v);
-        if !x.is_finite() {
-            return Err(Reason::OutOfRange {
-                value: show(v),
-                data_type: "Float16",
-            });
-        }
-        out.extend_from_slice(&x.to_le_bytes());
-        Ok(())
+        push_half(out, v, "Float16", x.is_finite(), x.to_le_bytes())
     }
 }
 
+/// BFloat16 vectors: as Float16, in the other 16-bit layout.
 pub(super) struct BF16Elem;
 impl ElemKind for BF16Elem {
     type Values = Vec<u8>;
@@ -236,19 +227,31 @@ impl ElemKind for BF16Elem {
         self.float(out, v as f64)
     }
     fn float(&self, out: &mut Vec<u8>, v: f64) -> Result<(), Reason> {
-        if !v.is_finite() {
-            return Err(Reason::NotFinite);
-        }
         let x = bf16::from_f64(v);
-        if !x.is_finite() {
-            return Err(Reason::OutOfRange {
-                value: show(v),
-                data_type: "BFloat16",
-            });
-        }
-        out.extend_from_slice(&x.to_le_bytes());
-        Ok(())
+        push_half(out, v, "BFloat16", x.is_finite(), x.to_le_bytes())
     }
+}
+
+/// One 16-bit float element: `v` refused when not finite, or when it does
+/// not fit `data_type` (`fits`: its 16-bit form is finite), else `bytes`.
+fn push_half(
+    out: &mut Vec<u8>,
+    v: f64,
+    data_type: &'static str,
+    fits: bool,
+    bytes: [u8; 2],
+) -> Result<(), Reason> {
+    if !v.is_finite() {
+        return Err(Reason::NotFinite);
+    }
+    if !fits {
+        return Err(Reason::OutOfRange {
+            value: show(v),
+            data_type,
+        });
+    }
+    out.extend_from_slice(&bytes);
+    Ok(())
 }
 
 struct ElemSeed<'a, K: ElemKind> {
