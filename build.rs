@@ -6,8 +6,9 @@
 use std::{env, fs, path::Path, process::ExitCode};
 
 const SPEC: &str = "openapi.yaml";
-/// The value the generated client carries for the hand-written transport.
-const INNER_TYPE: &str = "crate::Transport";
+/// The value the generated client carries: how its hooks send (retries,
+/// rate limit, deadlines, bounded reads; see `src/hooks.rs`).
+const INNER_TYPE: &str = "std::sync::Arc<crate::hooks::Pipeline>";
 
 fn main() -> ExitCode {
     println!("cargo:rerun-if-changed={SPEC}");
@@ -39,8 +40,8 @@ fn generate() -> Result<(), String> {
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
-        // What the exec hook needs of every request (the body-size limit),
-        // carried by the generated client rather than by task-local state.
+        // What the hooks need of every request (retry policy, rate limiters,
+        // timeouts, the body-size limit), carried by the generated client.
         .with_inner_type(
             INNER_TYPE
                 .parse()

@@ -7,17 +7,16 @@
 use std::{fmt, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
-use rustls::pki_types::{
-    CertificateDer, PrivateKeyDer,
-    pem::{self, PemObject},
-};
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
 use crate::{
-    Client, Error, Transport,
-    client::Parts,
+    Client,
+    error::BuildError,
+    generated,
+    hooks::Pipeline,
     redact::{REDACTED, redact_url},
     retry::RetryPolicy,
+    tls::{IdentityPem, TlsSettings, tls_config},
 };
 
 /// The global control plane.
@@ -62,7 +61,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     region: Region,
     connect_timeout: Duration,
-    timeout: Duration,
+    attempt_timeout: Duration,
     user_agent: String,
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
@@ -72,41 +71,6 @@ pub struct ClientBuilder {
     tls: TlsSettings,
 }
 
-/// What [`ClientBuilder::ca_certificate_pem`] and
-/// [`ClientBuilder::client_identity_pem`] were given, as given: parsed and
-/// checked by [`ClientBuilder::build`].
-#[derive(Default)]
-struct TlsSettings {
-    /// One PEM per call, each holding one or more CA certificates.
-    ca_pems: Vec<Vec<u8>>,
-    identity: Option<IdentityPem>,
-}
-
-impl TlsSettings {
-    fn is_set(&self) -> bool {
-        !self.ca_pems.is_empty() || self.identity.is_some()
-    }
-}
-
-/// A client certificate chain and its private key, in PEM. The key is a
-/// secret: zeroed when dropped, never printed.
-struct IdentityPem {
-    certificate_chain: Vec<u8>,
-    private_key: SecretSlice<u8>,
-}
-
-impl fmt::Debug for IdentityPem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientIdentity")
-            .field(
-                "certificate_chain_pem",
-                &format_args!("{} bytes", self.certificate_chain.len()),
-            )
-            .field("private_key_pem", &REDACTED)
-            .finish()
-    }
-}
-
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
@@ -114,7 +78,7 @@ impl Default for ClientBuilder {
             base_url: None,
             region: Region::Global,
             connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
+            attempt_timeout: Duration::from_secs(30),
             user_agent: concat!("zilliz-import/", env!("CARGO_PKG_VERSION")).to_owned(),
             headers: Vec::new(),
             retry: RetryPolicy::default(),
@@ -133,7 +97,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url.as_deref().map(redact_url))
             .field("region", &self.region)
             .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
             .field("user_agent", &self.user_agent)
             .field(
                 "headers",
@@ -199,9 +163,15 @@ impl ClientBuilder {
 
     /// How long one attempt may take from sending to the last byte of the
     /// answer (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
         self
+    }
+
+    /// The old name of [`attempt_timeout`](Self::attempt_timeout).
+    #[deprecated(since = "0.2.0", note = "renamed `attempt_timeout`")]
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.attempt_timeout(timeout)
     }
 
     /// How long one call may take in all: every attempt, backoff and wait
@@ -283,20 +253,20 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client. Sends nothing.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(self) -> Result<Client, BuildError> {
         let key = self
             .api_key
             .map(|k| SecretString::from(k.expose_secret().trim()))
             .filter(|k| !k.expose_secret().is_empty())
             .ok_or_else(|| {
-                Error::InvalidConfig(format!(
+                BuildError(format!(
                     "no API key: call .api_key(..) or set {ENV_API_KEY}"
                 ))
             })?;
         let base_url = check_base_url(self.base_url.as_deref().unwrap_or(self.region.base_url()))?;
         if self.tls.is_set() && !base_url.starts_with("https:") {
             // Plain http would silently ignore them: say so instead.
-            return Err(Error::InvalidConfig(format!(
+            return Err(BuildError(format!(
                 "a CA certificate or client identity is set, but base URL `{base_url}` is \
                  plain http: TLS settings need an https base URL"
             )));
@@ -304,23 +274,20 @@ impl ClientBuilder {
         let tls = tls_config(&self.tls)?;
 
         let mut headers = HeaderMap::new();
-        let mut auth =
-            HeaderValue::try_from(format!("Bearer {}", key.expose_secret())).map_err(|_| {
-                Error::InvalidConfig("the API key holds characters a header cannot carry".into())
-            })?;
+        let mut auth = HeaderValue::try_from(format!("Bearer {}", key.expose_secret()))
+            .map_err(|_| BuildError("the API key holds characters a header cannot carry".into()))?;
         auth.set_sensitive(true);
         headers.insert(header::AUTHORIZATION, auth);
         for (name, value) in &self.headers {
-            let name = HeaderName::try_from(name.as_str()).map_err(|_| {
-                Error::InvalidConfig(format!("`{name}` is not a valid header name"))
-            })?;
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|_| BuildError(format!("`{name}` is not a valid header name")))?;
             if name == header::AUTHORIZATION || name == header::CONTENT_TYPE {
-                return Err(Error::InvalidConfig(format!(
+                return Err(BuildError(format!(
                     "header `{name}` is set by the client and cannot be overridden"
                 )));
             }
             let mut value = HeaderValue::try_from(value.as_str()).map_err(|_| {
-                Error::InvalidConfig(format!(
+                BuildError(format!(
                     "the value of header `{name}` is not a valid header value"
                 ))
             })?;
@@ -340,190 +307,31 @@ impl ClientBuilder {
             .default_headers(headers)
             .user_agent(self.user_agent)
             .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
+            .timeout(self.attempt_timeout)
             // A redirect could carry the bearer token elsewhere; the API never redirects.
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| Error::InvalidConfig(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| BuildError(format!("cannot build the HTTP client: {e}")))?;
 
-        // Two generated clients over one connection pool: the one `raw()`
-        // hands out decodes as progenitor does; the pipeline's hands every
-        // answer back for the crate to decode once (see `transport`).
-        let generated = |transport| {
-            crate::generated::Client::new_with_client(&base_url, http.clone(), transport)
-        };
-        Ok(Client::assemble(Parts {
-            raw: generated(Transport::new(self.max_response_bytes)),
-            pipeline: generated(Transport::undecoded(self.max_response_bytes)),
-            base_url,
-            api_key: key,
+        let pipeline = Pipeline {
             retry: self.retry,
-            rate_limit: self.rate_limit,
-            max_response_bytes: self.max_response_bytes,
-            attempt_timeout: self.timeout,
+            limiters: Pipeline::limiters(self.rate_limit),
+            max_bytes: self.max_response_bytes,
+            attempt_timeout: self.attempt_timeout,
             operation_timeout: self.operation_timeout,
-        }))
-    }
-}
-
-/// rustls' crypto provider, chosen when the crate is compiled: ring, or
-/// aws-lc-rs with the `aws-lc-rs` feature. Never a process-wide default, so
-/// there is always one and another library's choice does not change ours.
-fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
-    #[cfg(feature = "aws-lc-rs")]
-    let provider = rustls::crypto::aws_lc_rs::default_provider();
-    #[cfg(not(feature = "aws-lc-rs"))]
-    let provider = rustls::crypto::ring::default_provider();
-    Arc::new(provider)
-}
-
-/// The TLS settings reqwest makes by default (the platform's certificate
-/// verifier, TLS 1.2 and 1.3, ALPN `h2` then `http/1.1`), on
-/// [`crypto_provider`], with the caller's extra CA certificates and client
-/// identity, each checked here so a wrong one fails the build, not a request.
-fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig, Error> {
-    let provider = crypto_provider();
-    let tls_error = |e: rustls::Error| Error::InvalidConfig(format!("cannot set up TLS: {e}"));
-    let extra_roots = ca_certificates(&settings.ca_pems)?;
-    let verifier = if extra_roots.is_empty() {
-        rustls_platform_verifier::Verifier::new(provider.clone()).map_err(tls_error)?
-    } else {
-        platform_verifier_with(extra_roots, provider.clone())?
-    };
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(tls_error)?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier));
-    let mut tls = match &settings.identity {
-        None => config.with_no_client_auth(),
-        Some(identity) => config.with_client_cert_resolver(Arc::new(
-            rustls::sign::SingleCertAndKey::from(certified_key(identity, &provider)?),
-        )),
-    };
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(tls)
-}
-
-/// The platform's verifier, also trusting `extra_roots`.
-#[cfg(not(target_os = "android"))]
-fn platform_verifier_with(
-    extra_roots: Vec<CertificateDer<'static>>,
-    provider: Arc<rustls::crypto::CryptoProvider>,
-) -> Result<rustls_platform_verifier::Verifier, Error> {
-    rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider).map_err(|e| {
-        Error::InvalidConfig(format!("cannot set up TLS with the CA certificate: {e}"))
-    })
-}
-
-/// Android's platform verifier takes no extra roots.
-#[cfg(target_os = "android")]
-fn platform_verifier_with(
-    _extra_roots: Vec<CertificateDer<'static>>,
-    _provider: Arc<rustls::crypto::CryptoProvider>,
-) -> Result<rustls_platform_verifier::Verifier, Error> {
-    Err(Error::InvalidConfig(
-        "a CA certificate PEM cannot be added to the platform verifier on Android".into(),
-    ))
-}
-
-/// The certificates of every CA PEM, each PEM holding at least one, each
-/// certificate usable as a trust anchor.
-fn ca_certificates(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let mut all = Vec::new();
-    for (i, pem) in pems.iter().enumerate() {
-        let name = if pems.len() == 1 {
-            String::from("CA certificate PEM")
-        } else {
-            format!("CA certificate PEM #{} (of {})", i + 1, pems.len())
         };
-        let certs = certificates(pem, &name)?;
-        for cert in certs {
-            // What the verifier would refuse, refused here with the PEM's name.
-            rustls::RootCertStore::empty()
-                .add(cert.clone())
-                .map_err(|e| {
-                    Error::InvalidConfig(format!(
-                        "{name}: a certificate in it cannot be a trust anchor: {e}"
-                    ))
-                })?;
-            all.push(cert);
-        }
-    }
-    Ok(all)
-}
-
-/// The certificates in a PEM, at least one; `name` says which input it is.
-fn certificates(pem: &[u8], name: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let certs = CertificateDer::pem_slice_iter(pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::InvalidConfig(format!("{name}: {}", pem_problem(&e))))?;
-    if certs.is_empty() {
-        return Err(Error::InvalidConfig(format!(
-            "{name} holds no certificate (no `BEGIN CERTIFICATE` section)"
-        )));
-    }
-    Ok(certs)
-}
-
-/// The client's certificate chain with its private key, loaded by the
-/// provider and checked to belong together. No message quotes the key.
-fn certified_key(
-    identity: &IdentityPem,
-    provider: &rustls::crypto::CryptoProvider,
-) -> Result<rustls::sign::CertifiedKey, Error> {
-    let chain = certificates(&identity.certificate_chain, "client certificate PEM")?;
-    let key = PrivateKeyDer::from_pem_slice(identity.private_key.expose_secret()).map_err(|e| {
-        Error::InvalidConfig(match e {
-            pem::Error::NoItemsFound => String::from(
-                "client private key PEM holds no private key (no PKCS#8 `PRIVATE KEY`, \
-                 PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY` section)",
-            ),
-            e => format!("client private key PEM: {}", pem_problem(&e)),
-        })
-    })?;
-    let signing_key = provider.key_provider.load_private_key(key).map_err(|e| {
-        Error::InvalidConfig(format!(
-            "client private key PEM: the key cannot be used for signing: {e}"
-        ))
-    })?;
-    let certified = rustls::sign::CertifiedKey::new(chain, signing_key);
-    match certified.keys_match() {
-        // A key that cannot tell its public half is not known to be wrong
-        // (rustls' own `with_client_auth_cert` accepts it too).
-        Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {
-            Ok(certified)
-        }
-        Err(rustls::Error::InconsistentKeys(_)) => Err(Error::InvalidConfig(
-            "client private key PEM: the key does not match the client certificate \
-             (the first in the client certificate PEM)"
-                .into(),
-        )),
-        Err(e) => Err(Error::InvalidConfig(format!(
-            "client certificate PEM: the first certificate cannot be read: {e}"
-        ))),
-    }
-}
-
-/// What is wrong with a PEM, in words of our own: the parser's errors can
-/// quote a line of the input, and a key's input must never be quoted.
-fn pem_problem(e: &pem::Error) -> &'static str {
-    match e {
-        pem::Error::MissingSectionEnd { .. } => "a section has no `END` line",
-        pem::Error::IllegalSectionStart { .. } => "a `BEGIN` line is malformed",
-        pem::Error::Base64Decode(_) => "a section's body is not valid base64",
-        pem::Error::NoItemsFound => "no section of the expected kind",
-        pem::Error::SectionTooLarge => "a section is larger than 256 MB",
-        _ => "it cannot be read as PEM",
+        let control_plane = [GLOBAL_BASE_URL, CHINA_BASE_URL].contains(&base_url.as_str());
+        let generated = generated::Client::new_with_client(&base_url, http, Arc::new(pipeline));
+        Ok(Client::new(generated, &key, control_plane))
     }
 }
 
 /// A normalised base URL (no trailing slash), or why it cannot be used.
-fn check_base_url(raw: &str) -> Result<String, Error> {
+fn check_base_url(raw: &str) -> Result<String, BuildError> {
     // Echoed without what is or may be its user-info or query, whether or
     // not it parses: `user:password@host` parses with the scheme `user`.
     let shown = redact_url(raw);
-    let bad = |why: &str| Error::InvalidConfig(format!("base URL `{shown}`: {why}"));
+    let bad = |why: &str| BuildError(format!("base URL `{shown}`: {why}"));
     let url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
     match url.scheme() {
         "https" => {}
@@ -553,17 +361,24 @@ fn check_base_url(raw: &str) -> Result<String, Error> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// Whether a (normalised) base URL is one of the Zilliz Cloud control planes.
-pub(crate) fn is_control_plane(base_url: &str) -> bool {
-    [GLOBAL_BASE_URL, CHINA_BASE_URL].contains(&base_url)
-}
-
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         None => false,
+    }
+}
+
+impl Client {
+    /// Configure a client: at least an API key.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from `ZILLIZ_API_KEY` and, if set, `ZILLIZ_BASE_URL`.
+    pub fn from_env() -> Result<Client, BuildError> {
+        ClientBuilder::from_env().build()
     }
 }
 
@@ -599,7 +414,7 @@ mod tests {
             "nonsense",
         ] {
             assert!(
-                matches!(check_base_url(bad), Err(Error::InvalidConfig(_))),
+                matches!(check_base_url(bad), Err(BuildError(_))),
                 "{bad} should be refused"
             );
         }

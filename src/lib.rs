@@ -12,47 +12,53 @@ pub mod emulator;
 pub mod mock;
 
 // The hand-written layer over the generated client.
-mod client; // Client: the one pipeline every operation goes through
-pub mod codes; // the service's error codes, shared by client, emulator and CLI
+mod answer; // what a decoded answer means: data, or the error its code names
+mod checks; // what the caller gives, checked before sending, named as the API names it
+mod client; // Client: each operation checked, sent, and its answer read
+mod codes; // the service's error codes this client acts on
 mod config; // ClientBuilder: base URL, key, timeouts, checked before any request
-mod error; // Error (one call, and whether it may have been sent), WaitError, WalkError
-pub mod limits; // the API's limits and key rules, shared by client, emulator and CLI
+mod create; // CreateImportJob: a target, a collection and one Source, checked before sending
+mod error; // Error (one call, and whether it may have been sent), BuildError
+#[doc(hidden)]
+pub mod hooks; // the generated client's hooks: rate limit, retries, deadlines, bounded reads
+mod limits; // the API's limits and key rules
+mod list; // ListImportJobs: one page of a target's jobs
 mod paging; // walking every page of a listing
 mod poll_queue; // which of many followed jobs to poll next
 mod progress; // typed views of describe and list answers
 mod rate_limit; // at most N requests in any one second, bursts included
 mod redact; // keeping secrets out of Debug, errors and logs
-mod request; // CreateImportJob (every source, options) and ListImportJobs, validated before sending
 mod retry; // when to retry, and how long to wait
 mod schedule; // when to poll a job next: its predicted finish, or a backoff
 mod target; // Target: a control-plane cluster or project, or open-source Milvus
-mod transport; // the progenitor exec hook: bounded reads, each body read once
+mod tls; // rustls with a compiled-in provider, private CAs, client identities
 mod two_phase; // commit and abort, safe to retry
 mod wait; // polling a job until it ends
 mod wait_many; // following many jobs at once, as a stream of events
+mod workflow_error; // WaitError and WalkError: how a wait or a page walk ends
 
 pub use client::Client;
 pub use config::{
     CHINA_BASE_URL, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_API_KEY, ENV_BASE_URL,
     GLOBAL_BASE_URL, Region,
 };
-pub use error::{AbortOnTimeout, Delivery, Error, WaitError, WalkError};
-pub use limits::MAX_IDEMPOTENCY_KEY_LEN;
+pub use create::{CreateImportJob, IdempotencyKey, Source, option_keys};
+pub use error::{BuildError, Delivery, Error, ErrorKind};
+pub use limits::{DEFAULT_PAGE_SIZE, MAX_IDEMPOTENCY_KEY_LEN};
+pub use list::{DEFAULT_MAX_PAGES, ListImportJobs};
 pub use progress::{
     ABORTED_REASON, CreatedImportJob, FileProgress, ImportJobPage, ImportJobSummary,
     ImportProgress, ImportState,
 };
 pub use redact::REDACTED;
-pub use request::{
-    CreateImportJob, DEFAULT_MAX_PAGES, IdempotencyKey, ListImportJobs, option_keys,
-};
 pub use retry::RetryPolicy;
+#[doc(hidden)]
 pub use schedule::PollSchedule;
 pub use target::{CloudTarget, Target};
-pub use transport::Transport;
 pub use two_phase::Settled;
 pub use wait::{
     DEFAULT_ABORT_GRACE, DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback,
     WaitOptions, WaitOutcome,
 };
 pub use wait_many::JobEvent;
+pub use workflow_error::{AbortOnTimeout, WaitError, WalkError};

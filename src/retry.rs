@@ -8,8 +8,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::Error;
-
 /// How the client retries. `RetryPolicy::none()` turns retries off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -65,16 +63,12 @@ impl RetryPolicy {
         self
     }
 
-    /// How long to wait before attempt `attempt + 1`, after `error` ended
-    /// attempt `attempt` (from 1): the server's `Retry-After` (capped) when it
+    /// How long to wait before attempt `attempt + 1`, after attempt
+    /// `attempt` (from 1) failed: the server's `Retry-After` (capped) when it
     /// gave one, else full jitter below `initial * 2^(attempt-1)`.
-    pub(crate) fn delay(&self, attempt: u32, error: &Error) -> Duration {
-        if let Error::Http {
-            retry_after: Some(wait),
-            ..
-        } = error
-        {
-            return (*wait).min(self.max_retry_after);
+    pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
+            return wait.min(self.max_retry_after);
         }
         let ceiling = self
             .initial_backoff
@@ -84,22 +78,19 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a request that failed with `error` may be sent again.
-/// `repeatable`: repeating it cannot do anything twice (describe, list, or a
-/// create that carries an idempotency key).
-pub(crate) fn is_retryable(error: &Error, repeatable: bool) -> bool {
-    match error {
-        // The request never left: nothing can have happened server-side.
-        Error::Connect { .. } => true,
-        // The server says it did not process it.
-        Error::Http { status: 429, .. } => true,
-        Error::Timeout { .. } | Error::Transport { .. } => repeatable,
-        Error::Http { status, .. } => repeatable && matches!(status, 502..=504),
-        _ => false,
+/// Whether an attempt that ended so may be sent again: an answer's
+/// `status`, or no answer (`None`) on a connection that `connected` or not.
+/// `repeatable`: repeating the request cannot do anything twice.
+pub(crate) fn is_retryable(status: Option<u16>, connected: bool, repeatable: bool) -> bool {
+    match status {
+        // Throttled: the server did nothing.
+        Some(429) => true,
+        Some(status) => repeatable && (502..=504).contains(&status),
+        // Never connected: nothing was sent.
+        None => !connected || repeatable,
     }
 }
 
-/// Reads a `Retry-After` value: delay-seconds or an HTTP date.
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
@@ -113,34 +104,19 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
 mod tests {
     use super::*;
 
-    fn http(status: u16) -> Error {
-        Error::Http {
-            status,
-            excerpt: String::new(),
-            retry_after: None,
-            request_id: None,
-            attempts: 1,
-        }
-    }
-
     #[test]
     fn create_without_key_is_only_retried_when_nothing_can_have_happened() {
-        assert!(is_retryable(&http(429), false));
+        assert!(is_retryable(Some(429), true, false));
         for status in [500, 502, 503, 504] {
-            assert!(!is_retryable(&http(status), false), "{status}");
+            assert!(!is_retryable(Some(status), true, false), "{status}");
         }
-        assert!(is_retryable(&http(503), true));
-        assert!(!is_retryable(&http(500), true));
-        assert!(!is_retryable(&http(400), true));
-        let api = Error::Api {
-            code: 96018,
-            message: String::new(),
-            status: 200,
-            request_id: None,
-            attempts: 1,
-        };
-        assert!(!is_retryable(&api, true));
-        assert!(!is_retryable(&Error::invalid("x", "y"), true));
+        assert!(is_retryable(Some(503), true, true));
+        assert!(!is_retryable(Some(500), true, true));
+        assert!(!is_retryable(Some(400), true, true));
+        assert!(!is_retryable(Some(200), true, true));
+        assert!(is_retryable(None, false, false));
+        assert!(!is_retryable(None, true, false));
+        assert!(is_retryable(None, true, true));
     }
 
     #[test]
@@ -165,13 +141,12 @@ mod tests {
         for attempt in 1..=6 {
             let ceiling = Duration::from_millis((100u64 << (attempt - 1)).min(350));
             for _ in 0..50 {
-                assert!(p.delay(attempt, &http(503)) <= ceiling);
+                assert!(p.delay(attempt, None) <= ceiling);
             }
         }
-        let mut e = http(429);
-        if let Error::Http { retry_after, .. } = &mut e {
-            *retry_after = Some(Duration::from_secs(60));
-        }
-        assert_eq!(p.delay(1, &e), Duration::from_secs(2));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(60))),
+            Duration::from_secs(2)
+        );
     }
 }

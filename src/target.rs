@@ -7,7 +7,7 @@
 //! takes a [`Target`], so describe, list, wait and the page stream work the
 //! same on all three; a `&str` is a cluster id, as it always was.
 
-use crate::{Error, generated::types, limits, request::not_blank};
+use crate::{Error, checks::not_blank, generated::types, limits};
 
 /// A target on the Zilliz Cloud control plane: what object URLs and volumes
 /// import into (open-source Milvus reads neither).
@@ -227,32 +227,5 @@ impl From<CloudTarget> for Target {
             cloud: Some(cloud),
             database: None,
         }
-    }
-}
-
-/// A cluster id.
-impl From<&str> for Target {
-    fn from(cluster_id: &str) -> Self {
-        Target::cluster(cluster_id)
-    }
-}
-
-/// A cluster id.
-impl From<String> for Target {
-    fn from(cluster_id: String) -> Self {
-        Target::cluster(cluster_id)
-    }
-}
-
-/// A cluster id.
-impl From<&String> for Target {
-    fn from(cluster_id: &String) -> Self {
-        Target::cluster(cluster_id.as_str())
-    }
-}
-
-impl From<&Target> for Target {
-    fn from(target: &Target) -> Self {
-        target.clone()
     }
 }

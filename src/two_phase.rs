@@ -8,10 +8,11 @@
 //! job has moved on (`Committing`, or already `Failed` by the abort). Such a
 //! refusal is checked with describe and reported as the success it is.
 
+use tokio::time::Instant;
+
 use crate::{
-    AbortOnTimeout, Client, Error, ImportState, Target, WaitError,
-    client::{Deadline, Operation, with_database},
-    codes,
+    AbortOnTimeout, Client, Error, ErrorKind, ImportState, Target, WaitError,
+    client::with_database, codes,
 };
 
 /// A commit or an abort the job has taken.
@@ -70,13 +71,8 @@ impl Client {
     /// `target` is where the job runs, as for
     /// [`describe_import_job`](Client::describe_import_job). The control
     /// plane's docs do not list commit; open-source Milvus serves it.
-    pub async fn commit_import_job(
-        &self,
-        target: impl Into<Target>,
-        job_id: &str,
-    ) -> Result<Settled, Error> {
-        self.settle(Action::Commit, &target.into(), job_id, None)
-            .await
+    pub async fn commit_import_job(&self, target: &Target, job_id: &str) -> Result<Settled, Error> {
+        self.settle(Action::Commit, target, job_id, None).await
     }
 
     /// Aborts an import: it stops, what it staged is discarded, and the job
@@ -86,13 +82,8 @@ impl Client {
     ///
     /// Safe to retry, as [`commit_import_job`](Client::commit_import_job):
     /// a refusal because the job was already aborted is reported as success.
-    pub async fn abort_import_job(
-        &self,
-        target: impl Into<Target>,
-        job_id: &str,
-    ) -> Result<Settled, Error> {
-        self.settle(Action::Abort, &target.into(), job_id, None)
-            .await
+    pub async fn abort_import_job(&self, target: &Target, job_id: &str) -> Result<Settled, Error> {
+        self.settle(Action::Abort, target, job_id, None).await
     }
 
     /// When `ended` is a wait timed out: the job aborted, the abort ending
@@ -103,7 +94,7 @@ impl Client {
         target: &Target,
         job_id: &str,
         ended: WaitError,
-        by: Deadline,
+        by: Option<Instant>,
     ) -> WaitError {
         let WaitError::TimedOut {
             waited,
@@ -133,28 +124,24 @@ impl Client {
         action: Action,
         target: &Target,
         job_id: &str,
-        outer: Deadline,
+        outer: Option<Instant>,
     ) -> Result<Settled, Error> {
         self.check_job(target, job_id)?;
         let deadline = self.deadline(outer);
         let body = target.job_reference(job_id);
         let db = target.database_name();
-        let raw = self.pipeline();
+        let raw = self.raw();
         let scrubber = || self.scrubber();
         // Repeatable: a second commit or abort cannot do anything twice; at
         // worst it is refused, which is checked below.
         let answer = match action {
             Action::Commit => {
-                self.call(Operation::Commit, true, deadline, &scrubber, || {
-                    with_database!(raw.commit_import_job().body(body.clone()), db).send()
-                })
-                .await
+                let send = with_database!(raw.commit_import_job().body(body), db).send();
+                self.send(deadline, &scrubber, send).await
             }
             Action::Abort => {
-                self.call(Operation::Abort, true, deadline, &scrubber, || {
-                    with_database!(raw.abort_import_job().body(body.clone()), db).send()
-                })
-                .await
+                let send = with_database!(raw.abort_import_job().body(body), db).send();
+                self.send(deadline, &scrubber, send).await
             }
         };
         let refusal = match answer {
@@ -189,9 +176,9 @@ impl Client {
 /// with Milvus's 2100, or with a code this crate does not know. A code that
 /// names the request as wrong (an unknown job, a bad key) is final as it is.
 fn may_be_about_state(e: &Error) -> bool {
-    match e {
-        Error::Api { code, status, .. } => {
-            !matches!(status, 401 | 403)
+    match e.kind() {
+        ErrorKind::Api { code, .. } => {
+            !matches!(e.status(), Some(401 | 403))
                 && (*code == codes::MILVUS_IMPORT_FAILED || !codes::is_permanent(*code))
         }
         _ => false,
@@ -223,12 +210,12 @@ mod tests {
 
     #[test]
     fn only_refusals_that_may_be_about_the_state_are_checked() {
-        let api = |code, status| Error::Api {
-            code,
-            message: String::new(),
-            status,
-            request_id: None,
-            attempts: 1,
+        let api = |code, status| {
+            Error::new(ErrorKind::Api {
+                code,
+                message: String::new(),
+            })
+            .answered(Some(status), None)
         };
         assert!(may_be_about_state(&api(codes::MILVUS_IMPORT_FAILED, 200)));
         assert!(may_be_about_state(&api(65535, 200)));
@@ -238,6 +225,6 @@ mod tests {
             401
         )));
         assert!(!may_be_about_state(&api(65535, 403)));
-        assert!(!may_be_about_state(&Error::DeadlineReached));
+        assert!(!may_be_about_state(&Error::new(ErrorKind::DeadlineReached)));
     }
 }

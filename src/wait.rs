@@ -13,8 +13,8 @@ use std::{fmt, time::Duration};
 use tokio::time::Instant;
 
 use crate::{
-    Client, Error, ImportProgress, ImportState, PollSchedule, Target, WaitError, client::Deadline,
-    codes, progress::settle,
+    Client, Error, ErrorKind, ImportProgress, ImportState, PollSchedule, Target, WaitError, codes,
+    progress::settle,
 };
 
 /// How many polls in a row may fail before a wait gives up, by default.
@@ -118,7 +118,7 @@ impl fmt::Debug for WaitOptions {
         f.debug_struct("WaitOptions")
             .field("min_interval", &self.min_interval)
             .field("max_interval", &self.max_interval)
-            .field("timeout", &self.timeout)
+            .field("deadline", &self.timeout)
             .field("on_progress", &self.on_progress.is_some())
             .field("on_poll_error", &self.on_poll_error.is_some())
             .field("max_poll_failures", &self.max_poll_failures)
@@ -137,12 +137,18 @@ impl WaitOptions {
         self
     }
 
-    /// Give up (with [`WaitError::TimedOut`]) after this long. The deadline
-    /// bounds the whole wait: a poll under way is cut off when it passes.
-    /// A timeout too large to add to the clock means no deadline.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+    /// Give up (with [`WaitError::TimedOut`]) this long after the wait
+    /// starts. The deadline bounds the whole wait: a poll under way is cut
+    /// off when it passes. One too far to add to the clock means none.
+    pub fn deadline(mut self, after: Duration) -> Self {
+        self.timeout = after;
         self
+    }
+
+    /// The old name of [`deadline`](Self::deadline).
+    #[deprecated(since = "0.2.0", note = "renamed `deadline`")]
+    pub fn timeout(self, after: Duration) -> Self {
+        self.deadline(after)
     }
 
     /// Called with the progress each time its state changes or its percent
@@ -184,7 +190,7 @@ impl WaitOptions {
     /// and its wait for the rate limiter included (default
     /// [`DEFAULT_ABORT_GRACE`]). An abort cut short by it fails with
     /// [`Error::Timeout`] (it may have been sent) or
-    /// [`Error::DeadlineReached`] (it was not); for many jobs, the grace
+    /// [`ErrorKind::DeadlineReached`](crate::ErrorKind::DeadlineReached) (it was not); for many jobs, the grace
     /// bounds all their aborts together. Without it, the abort would be
     /// bounded only by the client's own timeouts: a server that never
     /// answers would hold the wait for minutes past its deadline.
@@ -229,20 +235,19 @@ impl Client {
     /// jobs at once see [`Client::wait_for_import_jobs`].
     pub async fn wait_for_import_job(
         &self,
-        target: impl Into<Target>,
+        target: &Target,
         job_id: &str,
         mut options: WaitOptions,
     ) -> Result<WaitOutcome, WaitError> {
-        let target = target.into();
         let started = Instant::now();
         let deadline = started.checked_add(options.timeout);
         let ended = self
-            .poll_until_end(&target, job_id, started, deadline, &mut options)
+            .poll_until_end(target, job_id, started, deadline, &mut options)
             .await;
         match ended {
             Err(timed_out) if options.abort_on_timeout => {
                 let by = options.abort_deadline(deadline);
-                Err(self.abort_timed_out(&target, job_id, timed_out, by).await)
+                Err(self.abort_timed_out(target, job_id, timed_out, by).await)
             }
             other => other,
         }
@@ -305,7 +310,7 @@ impl WaitOptions {
 
     /// By when the abort on timeout must end: the grace after the wait's
     /// `deadline` (or after now, without one); `None` past the clock's end.
-    pub(crate) fn abort_deadline(&self, deadline: Option<Instant>) -> Deadline {
+    pub(crate) fn abort_deadline(&self, deadline: Option<Instant>) -> Option<Instant> {
         deadline
             .unwrap_or_else(Instant::now)
             .checked_add(self.abort_grace)
@@ -473,12 +478,11 @@ impl Follow {
 /// would only repeat it: input the client refuses, a key the server refuses,
 /// a job or cluster it does not know.
 fn ends_wait(e: &Error) -> bool {
-    match e {
-        Error::InvalidInput { .. } | Error::InvalidConfig(_) => true,
-        Error::Api { code, status, .. } => {
-            codes::is_permanent(*code) || matches!(status, 401 | 403)
-        }
-        Error::Http { status, .. } => matches!(status, 401 | 403),
+    let refused = matches!(e.status(), Some(401 | 403));
+    match e.kind() {
+        ErrorKind::InvalidInput { .. } => true,
+        ErrorKind::Api { code, .. } => codes::is_permanent(*code) || refused,
+        ErrorKind::Http { .. } => refused,
         _ => false,
     }
 }

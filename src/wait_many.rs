@@ -22,7 +22,6 @@ use tokio::time::Instant;
 
 use crate::{
     Client, Error, ImportProgress, Target, WaitError, WaitOptions, WaitOutcome,
-    client::Operation,
     poll_queue::PollQueue,
     wait::{Follow, Seen},
 };
@@ -100,7 +99,7 @@ impl Client {
     /// [`select_all`](futures::stream::select_all()); they still share the limiter.
     pub fn wait_for_import_jobs<I>(
         &self,
-        target: impl Into<Target>,
+        target: &Target,
         job_ids: I,
         options: WaitOptions,
     ) -> impl Stream<Item = JobEvent> + Send + 'static
@@ -110,7 +109,7 @@ impl Client {
     {
         let many = Many::new(
             self.clone(),
-            target.into(),
+            target.clone(),
             job_ids.into_iter().map(Into::into),
             options,
         );
@@ -250,7 +249,7 @@ impl Many {
     /// done, room in the rate limiter (if a poll is due and may be sent),
     /// the instant `sleep` (the next job due, or the deadline).
     async fn woken(&mut self, can_send: bool, sleep: Option<Instant>) -> Woke {
-        let room = self.client.room_for(Operation::Describe);
+        let room = self.client.room_to_describe();
         let mut room = std::pin::pin!(room);
         let timer = sleep.map(tokio::time::sleep_until);
         let mut timer = std::pin::pin!(timer);

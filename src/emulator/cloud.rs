@@ -207,7 +207,7 @@ fn describe(call: &Call<'_>) -> Handled {
     let data = progress(call, job);
     drop(store);
     Ok(Reply::ok(&types::DescribeImportJobResponse {
-        code: 0,
+        code: 0.into(),
         data: Some(data),
         message: None,
     }))
@@ -334,7 +334,7 @@ fn list(call: &Call<'_>) -> Handled {
         .collect();
     drop(store);
     Ok(Reply::ok(&types::ListImportJobsResponse {
-        code: 0,
+        code: 0.into(),
         data: Some(types::ImportJobListData {
             count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
             current_page: Some(current_page),

@@ -123,7 +123,7 @@ fn describe(call: &Call<'_>) -> Handled {
     let data = progress(call, job);
     drop(store);
     Ok(Reply::ok(&types::DescribeImportJobResponse {
-        code: 0,
+        code: 0.into(),
         data: Some(data),
         message: None,
     }))
@@ -222,7 +222,7 @@ fn list(call: &Call<'_>) -> Handled {
         .collect();
     drop(store);
     Ok(Reply::ok(&types::ListImportJobsResponse {
-        code: 0,
+        code: 0.into(),
         data: Some(types::ImportJobListData {
             records: Some(records),
             ..Default::default()

@@ -237,7 +237,7 @@ mod tests {
     use super::super::store::tests::{D, create, new_job, secs, settle, two_phase};
     use super::super::store::{Action, JobTarget, NewJob, Refused, Store};
     use super::*;
-    use crate::request::option_keys;
+    use crate::option_keys;
 
     #[test]
     fn finished_jobs_beyond_the_limit_are_dropped_oldest_first() {

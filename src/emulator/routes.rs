@@ -112,8 +112,10 @@ impl Call<'_> {
             },
         })?;
         Ok(Reply::ok(&types::CreateImportJobResponse {
-            code: 0,
-            data: Some(types::CreatedImportJobData { job_id }),
+            code: 0.into(),
+            data: Some(types::CreatedImportJobData {
+                job_id: Some(job_id),
+            }),
             message: None,
         }))
     }
@@ -141,7 +143,7 @@ impl Call<'_> {
         drop(store);
         settled.map_err(|refusal| Reply::err(codes::MILVUS_IMPORT_FAILED, refusal))?;
         Ok(Reply::ok_with_data(&types::ImportJobActionResponse {
-            code: 0,
+            code: 0.into(),
             data: Map::new(),
             message: None,
         }))
@@ -186,7 +188,7 @@ impl Reply {
                 whole_progress(&mut body);
                 Self {
                     status: StatusCode::OK,
-                    code: 0,
+                    code: 0.into(),
                     body,
                 }
             }
@@ -359,7 +361,7 @@ async fn record(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> 
         db_name: header_string(headers, DB_NAME_HEADER),
         body: None,
         status: 0,
-        code: 0,
+        code: 0.into(),
     };
     let mut response = next.run(req).await;
     entry.status = response.status().as_u16();

@@ -24,7 +24,7 @@ use std::time::Duration;
 use super::retention::{ENTRY_OVERHEAD, Full, Held, footprint};
 use super::{DEFAULT_JOB_MEMORY_LIMIT, EmulatedJob, JobState};
 use crate::ABORTED_REASON;
-use crate::request::option_keys;
+use crate::option_keys;
 pub(crate) use crate::two_phase::Action;
 
 /// How long an `Idempotency-Key` is remembered, as in open-source Milvus.

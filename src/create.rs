@@ -1,0 +1,565 @@
+//! [`CreateImportJob`]: what to load, into which collection, where; checked
+//! before anything is sent.
+//!
+//! A create names one [`Target`] and one [`Source`]. The typed constructors
+//! make only pairs a deployment reads (object URLs or a volume on the
+//! control plane, files on Milvus), so a wrong pair does not compile there;
+//! [`CreateImportJob::from_source`] takes any pair, for callers that choose
+//! at run time, and refuses a wrong one before sending. The request holds
+//! storage credentials, so it keeps them in secret types and prints a
+//! placeholder in their place; a presigned URL prints without its query.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    fmt,
+    time::Duration,
+};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{
+    CloudTarget, Error, Target,
+    checks::{
+        check_groups, check_idempotency_key, check_object_url, is_positive_duration, not_blank,
+    },
+    generated::types,
+    redact::{REDACTED, Scrubber, escape_controls, redact_url, url_secrets},
+};
+
+/// The names of the import options this crate sets for you; any other key
+/// goes through [`CreateImportJob::option`].
+pub mod option_keys {
+    /// How long the job may run, such as `"300s"`: it fails when it runs longer.
+    pub const TIMEOUT: &str = "timeout";
+    /// `"false"` parks a finished job in `Uncommitted` until commit or abort.
+    pub const AUTO_COMMIT: &str = "auto_commit";
+    /// The CSV field separator.
+    pub const SEPARATOR: &str = "sep";
+    /// The CSV text that stands for null.
+    pub const NULL_KEY: &str = "nullkey";
+}
+
+/// Which `Idempotency-Key` a create carries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum IdempotencyKey {
+    /// None: the create is retried only when the server cannot have started it.
+    #[default]
+    None,
+    /// This key, on every attempt.
+    Key(String),
+    /// A fresh random key, made once per call and sent on every attempt.
+    Generate,
+}
+
+/// Where an import reads its files: one group per inner list (one file, or
+/// a NumPy file per field).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    /// One object URL, as the seed page sends it (`objectUrl`): control plane.
+    ObjectUrl(String),
+    /// Object URLs in groups (`objectUrls`): control plane.
+    ObjectUrls(Vec<Vec<String>>),
+    /// Paths inside a volume (`volumeName`, `dataPaths`): control plane.
+    Volume {
+        /// The volume's name.
+        name: String,
+        /// Paths inside it, in groups.
+        data_paths: Vec<Vec<String>>,
+    },
+    /// Paths in the bucket Milvus is configured with (`files`): open-source Milvus.
+    Files(Vec<Vec<String>>),
+}
+
+fn groups<G, U>(groups: G) -> Vec<Vec<String>>
+where
+    G: IntoIterator,
+    G::Item: IntoIterator<Item = U>,
+    U: Into<String>,
+{
+    groups
+        .into_iter()
+        .map(|g| g.into_iter().map(Into::into).collect())
+        .collect()
+}
+
+impl Source {
+    /// Object URLs in groups.
+    pub fn object_urls<G, U>(groups_: G) -> Self
+    where
+        G: IntoIterator,
+        G::Item: IntoIterator<Item = U>,
+        U: Into<String>,
+    {
+        Source::ObjectUrls(groups(groups_))
+    }
+
+    /// Paths inside a volume, in groups.
+    pub fn volume<G, U>(name: impl Into<String>, data_paths: G) -> Self
+    where
+        G: IntoIterator,
+        G::Item: IntoIterator<Item = U>,
+        U: Into<String>,
+    {
+        Source::Volume {
+            name: name.into(),
+            data_paths: groups(data_paths),
+        }
+    }
+
+    /// Milvus files, in groups.
+    pub fn files<G, U>(files: G) -> Self
+    where
+        G: IntoIterator,
+        G::Item: IntoIterator<Item = U>,
+        U: Into<String>,
+    {
+        Source::Files(groups(files))
+    }
+
+    /// The body field that carries it, for messages.
+    fn field(&self) -> &'static str {
+        match self {
+            Source::ObjectUrl(_) => "objectUrl",
+            Source::ObjectUrls(_) => "objectUrls",
+            Source::Volume { .. } => "dataPaths",
+            Source::Files(_) => "files",
+        }
+    }
+
+    fn object_urls_iter(&self) -> impl Iterator<Item = &String> {
+        let (one, many) = match self {
+            Source::ObjectUrl(url) => (Some(url), None),
+            Source::ObjectUrls(groups) => (None, Some(groups)),
+            _ => (None, None),
+        };
+        one.into_iter().chain(many.into_iter().flatten().flatten())
+    }
+
+    /// Every group sound, and read by `target`; the number of groups.
+    fn check(&self, target: &Target) -> Result<usize, Error> {
+        match self {
+            Source::Files(files) if target.is_milvus() => check_groups("files", files, |_| Ok(())),
+            Source::Files(_) => Err(Error::invalid(
+                "files",
+                format!(
+                    "files are read by open-source Milvus only; {} reads object URLs or a volume",
+                    target.kind()
+                ),
+            )),
+            _ if target.is_milvus() => Err(Error::invalid(
+                self.field(),
+                "open-source Milvus reads files from its own bucket, not object URLs or volumes",
+            )),
+            Source::Volume { name, data_paths } => {
+                not_blank("volumeName", name)?;
+                check_groups("dataPaths", data_paths, |_| Ok(()))
+            }
+            Source::ObjectUrl(url) => check_object_url("objectUrl", url).map(|()| 1),
+            Source::ObjectUrls(groups) => {
+                check_groups("objectUrls", groups, |u| check_object_url("objectUrls", u))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let urls = |groups: &Vec<Vec<String>>| {
+            groups
+                .iter()
+                .map(|g| g.iter().map(|u| redact_url(u)).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        match self {
+            Source::ObjectUrl(url) => f.debug_tuple("ObjectUrl").field(&redact_url(url)).finish(),
+            Source::ObjectUrls(groups) => f.debug_tuple("ObjectUrls").field(&urls(groups)).finish(),
+            Source::Volume { name, data_paths } => f
+                .debug_struct("Volume")
+                .field("name", name)
+                .field("data_paths", data_paths)
+                .finish(),
+            Source::Files(files) => f.debug_tuple("Files").field(files).finish(),
+        }
+    }
+}
+
+/// A request to start an import: what to load, into which collection, where.
+#[derive(Clone)]
+#[must_use]
+pub struct CreateImportJob {
+    target: Target,
+    collection_name: String,
+    partition_name: Option<String>,
+    source: Source,
+    access_key: Option<String>,
+    secret_key: Option<SecretString>,
+    token: Option<SecretString>,
+    options: BTreeMap<String, String>,
+    idempotency_key: IdempotencyKey,
+}
+
+impl CreateImportJob {
+    /// Import the file (or folder) at `object_url` into `collection_name` of
+    /// a cluster: the seed page's request.
+    pub fn new(
+        cluster_id: impl Into<String>,
+        collection_name: impl Into<String>,
+        object_url: impl Into<String>,
+    ) -> Self {
+        Self::from_object_url(
+            CloudTarget::cluster(cluster_id),
+            collection_name,
+            object_url,
+        )
+    }
+
+    /// Import one object URL into a cluster's or project's collection.
+    pub fn from_object_url(
+        target: impl Into<CloudTarget>,
+        collection_name: impl Into<String>,
+        object_url: impl Into<String>,
+    ) -> Self {
+        let source = Source::ObjectUrl(object_url.into());
+        Self::from_source(target.into().into(), collection_name, source)
+    }
+
+    /// Import groups of object URLs into a cluster's collection.
+    pub fn with_object_urls<G, U>(
+        cluster_id: impl Into<String>,
+        collection_name: impl Into<String>,
+        groups: G,
+    ) -> Self
+    where
+        G: IntoIterator,
+        G::Item: IntoIterator<Item = U>,
+        U: Into<String>,
+    {
+        Self::from_object_urls(CloudTarget::cluster(cluster_id), collection_name, groups)
+    }
+
+    /// Import groups of object URLs into a cluster's or project's collection.
+    pub fn from_object_urls<G, U>(
+        target: impl Into<CloudTarget>,
+        collection_name: impl Into<String>,
+        groups: G,
+    ) -> Self
+    where
+        G: IntoIterator,
+        G::Item: IntoIterator<Item = U>,
+        U: Into<String>,
+    {
+        let source = Source::object_urls(groups);
+        Self::from_source(target.into().into(), collection_name, source)
+    }
+
+    /// Import paths of a volume into a cluster's or project's collection.
+    pub fn from_volume<G, U>(
+        target: impl Into<CloudTarget>,
+        collection_name: impl Into<String>,
+        volume_name: impl Into<String>,
+        data_paths: G,
+    ) -> Self
+    where
+        G: IntoIterator,
+        G::Item: IntoIterator<Item = U>,
+        U: Into<String>,
+    {
+        let source = Source::volume(volume_name, data_paths);
+        Self::from_source(target.into().into(), collection_name, source)
+    }
+
+    /// Import files of Milvus's own bucket into a Milvus collection.
+    pub fn from_files<G, U>(collection_name: impl Into<String>, files: G) -> Self
+    where
+        G: IntoIterator,
+        G::Item: IntoIterator<Item = U>,
+        U: Into<String>,
+    {
+        Self::from_source(Target::milvus(), collection_name, Source::files(files))
+    }
+
+    /// Any target and source, chosen at run time; a pair the target does not
+    /// read (files on the control plane, object URLs on Milvus) is refused
+    /// before sending.
+    pub fn from_source(target: Target, collection_name: impl Into<String>, source: Source) -> Self {
+        CreateImportJob {
+            target,
+            collection_name: collection_name.into(),
+            partition_name: None,
+            source,
+            access_key: None,
+            secret_key: None,
+            token: None,
+            options: BTreeMap::new(),
+            idempotency_key: IdempotencyKey::None,
+        }
+    }
+
+    /// Import into this partition.
+    pub fn partition(mut self, name: impl Into<String>) -> Self {
+        self.partition_name = Some(name.into());
+        self
+    }
+
+    /// The collection's database, if not the default.
+    pub fn database(mut self, name: impl Into<String>) -> Self {
+        self.target.set_database(name.into());
+        self
+    }
+
+    /// An import option; every value is a string on the wire.
+    pub fn option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.insert(key.into(), value.into());
+        self
+    }
+
+    /// The job option `timeout`: the job fails when it runs longer. Sent as
+    /// seconds, such as `"300s"` or `"1.5s"`.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        let text = match timeout.subsec_nanos() {
+            0 => format!("{}s", timeout.as_secs()),
+            nanos => {
+                let fraction = format!("{nanos:09}");
+                format!("{}.{}s", timeout.as_secs(), fraction.trim_end_matches('0'))
+            }
+        };
+        self.option(option_keys::TIMEOUT, text)
+    }
+
+    /// `false`: a two-phase import, parked in `Uncommitted` until commit or abort.
+    pub fn auto_commit(self, auto_commit: bool) -> Self {
+        self.option(option_keys::AUTO_COMMIT, auto_commit.to_string())
+    }
+
+    /// The CSV field separator.
+    pub fn separator(self, separator: char) -> Self {
+        self.option(option_keys::SEPARATOR, separator.to_string())
+    }
+
+    /// The CSV text that stands for null.
+    pub fn null_key(self, null_key: impl Into<String>) -> Self {
+        self.option(option_keys::NULL_KEY, null_key.into())
+    }
+
+    /// Credentials for object URLs in a bucket the service cannot read anonymously.
+    pub fn storage_credentials(
+        mut self,
+        access_key: impl Into<String>,
+        secret_key: impl Into<String>,
+    ) -> Self {
+        self.access_key = Some(access_key.into());
+        self.secret_key = Some(SecretString::from(secret_key.into()));
+        self
+    }
+
+    /// The access key alone (with [`secret_key`](Self::secret_key)).
+    pub fn access_key(mut self, access_key: impl Into<String>) -> Self {
+        self.access_key = Some(access_key.into());
+        self
+    }
+
+    /// The secret key alone (with [`access_key`](Self::access_key)).
+    pub fn secret_key(mut self, secret_key: impl Into<String>) -> Self {
+        self.secret_key = Some(SecretString::from(secret_key.into()));
+        self
+    }
+
+    /// The session token of temporary storage credentials.
+    pub fn session_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// Send this `Idempotency-Key` on every attempt: a server that honours it
+    /// starts the import once however often the create is repeated.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = IdempotencyKey::Key(key.into());
+        self
+    }
+
+    /// Make a random `Idempotency-Key` per call, sent on every attempt.
+    pub fn generate_idempotency_key(mut self) -> Self {
+        self.idempotency_key = IdempotencyKey::Generate;
+        self
+    }
+
+    /// The cluster id, or empty for a project or Milvus.
+    pub fn cluster_id(&self) -> &str {
+        match self.target.cloud() {
+            Some(CloudTarget::Cluster { cluster_id }) => cluster_id,
+            _ => "",
+        }
+    }
+
+    /// Where the job runs.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// What the job reads.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// The collection imported into.
+    pub fn collection_name(&self) -> &str {
+        &self.collection_name
+    }
+
+    /// Checks what the server would refuse; nothing is sent.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.target.validate_ids()?;
+        not_blank("collectionName", &self.collection_name)?;
+        if let Some(p) = &self.partition_name {
+            not_blank("partitionName", p)?;
+        }
+        self.target.validate_database()?;
+        let groups = self.source.check(&self.target)?;
+        let max = self.target.max_file_groups();
+        if groups > max {
+            return Err(Error::invalid(
+                self.source.field(),
+                format!(
+                    "{groups} file groups; {} takes at most {max} in one request",
+                    self.target.kind()
+                ),
+            ));
+        }
+        self.check_credentials()?;
+        for (key, value) in &self.options {
+            if key.trim().is_empty() {
+                return Err(Error::invalid("options", "an option key is empty"));
+            }
+            if key == option_keys::TIMEOUT && !is_positive_duration(value) {
+                return Err(Error::invalid(
+                    "options",
+                    format!(
+                        "timeout `{}` is not a positive number of seconds, minutes or hours, such as 300s",
+                        escape_controls(value)
+                    ),
+                ));
+            }
+        }
+        if let IdempotencyKey::Key(key) = &self.idempotency_key {
+            check_idempotency_key(key)?;
+        }
+        Ok(())
+    }
+
+    /// Storage credentials go with object URLs, and with each other.
+    fn check_credentials(&self) -> Result<(), Error> {
+        let has_secret = self
+            .secret_key
+            .as_ref()
+            .is_some_and(|s| !s.expose_secret().is_empty());
+        let has_access = self.access_key.as_deref().is_some_and(|a| !a.is_empty());
+        let any = has_access || has_secret || self.session_token_value().is_some();
+        if any && self.source.object_urls_iter().next().is_none() {
+            return Err(Error::invalid(
+                if has_access { "accessKey" } else { "secretKey" },
+                "storage credentials go with object URLs; volumes and Milvus files need none",
+            ));
+        }
+        match (has_access, has_secret) {
+            (true, false) => Err(Error::invalid(
+                "secretKey",
+                "an access key was given without a secret key; they go together",
+            )),
+            (false, true) => Err(Error::invalid(
+                "accessKey",
+                "a secret key was given without an access key; they go together",
+            )),
+            _ if self.session_token_value().is_some() && !has_secret => Err(Error::invalid(
+                "token",
+                "a session token needs the access key and secret key it belongs to",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The session token, when one is set and not empty (empty means unset,
+    /// as for every optional string of this API).
+    fn session_token_value(&self) -> Option<&str> {
+        self.token
+            .as_ref()
+            .map(|t| t.expose_secret())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// The key to send on every attempt of this call, made now if asked for.
+    pub(crate) fn resolve_idempotency_key(&self) -> Option<String> {
+        match &self.idempotency_key {
+            IdempotencyKey::None => None,
+            IdempotencyKey::Key(k) => Some(k.clone()),
+            IdempotencyKey::Generate => Some(uuid::Uuid::new_v4().to_string()),
+        }
+    }
+
+    /// The secrets this request carries, for scrubbing server text.
+    pub(crate) fn scrubber(&self, base: Scrubber) -> Scrubber {
+        let mut s = base;
+        for secret in self.source.object_urls_iter().flat_map(|u| url_secrets(u)) {
+            s = s.with(secret);
+        }
+        for secret in self.secret_key.iter().chain(&self.token) {
+            s = s.with(secret.expose_secret());
+        }
+        s
+    }
+
+    /// The generated body, once the request is checked. Built through the
+    /// generated builder, so a field added to `openapi.yaml` does not break
+    /// this code.
+    pub(crate) fn to_body(&self) -> Result<types::CreateImportJobRequest, Error> {
+        self.validate()?;
+        let ids = self.target.body_ids();
+        let options: HashMap<String, String> = self.options.clone().into_iter().collect();
+        let mut b = types::CreateImportJobRequest::builder()
+            .cluster_id(ids.cluster_id)
+            .project_id(ids.project_id)
+            .region_id(ids.region_id)
+            .collection_name(self.collection_name.clone())
+            .partition_name(self.partition_name.clone())
+            .db_name(self.target.database_name().map(str::to_owned))
+            .options(options);
+        b = match &self.source {
+            Source::ObjectUrl(url) => b.object_url(Some(url.clone())),
+            Source::ObjectUrls(groups) => b.object_urls(groups.clone()),
+            Source::Volume { name, data_paths } => b
+                .volume_name(Some(name.clone()))
+                .data_paths(data_paths.clone()),
+            Source::Files(files) => b.files(files.clone()),
+        };
+        if let (Some(ak), Some(sk)) = (&self.access_key, &self.secret_key)
+            && !ak.is_empty()
+        {
+            b = b
+                .access_key(Some(ak.clone()))
+                .secret_key(Some(sk.expose_secret().to_owned()));
+        }
+        if let Some(token) = self.session_token_value() {
+            b = b.token(Some(token.to_owned()));
+        }
+        b.try_into()
+            .map_err(|e: types::error::ConversionError| Error::invalid("body", e.to_string()))
+    }
+}
+
+impl fmt::Debug for CreateImportJob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |s: &Option<SecretString>| s.as_ref().map(|_| REDACTED);
+        f.debug_struct("CreateImportJob")
+            .field("target", &self.target)
+            .field("collection_name", &self.collection_name)
+            .field("partition_name", &self.partition_name)
+            .field("source", &self.source)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("token", &redacted(&self.token))
+            .field("options", &self.options)
+            .field("idempotency_key", &self.idempotency_key)
+            .finish()
+    }
+}

@@ -1,0 +1,334 @@
+//! The one place a request meets the network: the generated client's hooks.
+//!
+//! progenitor builds each request, hands it to [`ClientHooks::exec`] with
+//! its operation id, and decodes what comes back. The hooks add what the
+//! generated client lacks, keyed by that operation id and by whether the
+//! request carries an `Idempotency-Key`:
+//!
+//! - a rate limiter per operation (the control plane limits each endpoint
+//!   apart);
+//! - retries, with backoff and `Retry-After`: a request that can have been
+//!   processed is repeated only when repeating it cannot do anything twice
+//!   (every read; a create only with an idempotency key);
+//! - the deadlines: no attempt starts, and none outlives, the call's;
+//! - a bounded read: a body whose `Content-Length` is over the limit, or
+//!   that grows past it, is not read further.
+//!
+//! What the caller needs of the last attempt that progenitor's error may not
+//! keep (its status and headers, when a body does not decode) is left in a
+//! task-local [`Call`] that [`within`] sets around one call.
+
+use std::{cell::Cell, num::NonZeroU32, time::Duration};
+
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::{
+    ResponseBuilderExt, StatusCode,
+    header::{HeaderMap, HeaderValue},
+};
+use tokio::time::Instant;
+
+use crate::{
+    generated,
+    rate_limit::{Permit, Window},
+    retry::{RetryPolicy, is_retryable, parse_retry_after},
+};
+
+/// The generated client's inner value: how its hooks send.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Pipeline {
+    pub(crate) retry: RetryPolicy,
+    /// One window of N slots per operation, with a rate limit set.
+    pub(crate) limiters: Option<[Window; SLOTS]>,
+    pub(crate) max_bytes: usize,
+    /// How long one attempt may take (the HTTP client's own timeout).
+    pub(crate) attempt_timeout: Duration,
+    /// How long one call may take, all attempts and backoffs included.
+    pub(crate) operation_timeout: Option<Duration>,
+}
+
+const SLOTS: usize = 6;
+
+/// The rate limiter of an operation: describe and its older path share one.
+fn slot(operation_id: &str) -> usize {
+    match operation_id {
+        "create_import_job" => 0,
+        "describe_import_job" | "get_import_job_progress" => 1,
+        "list_import_jobs" => 2,
+        "commit_import_job" => 3,
+        "abort_import_job" => 4,
+        _ => 5,
+    }
+}
+
+impl Pipeline {
+    pub(crate) fn limiters(per_second: Option<NonZeroU32>) -> Option<[Window; SLOTS]> {
+        per_second.map(|n| std::array::from_fn(|_| Window::new(n)))
+    }
+
+    /// Waits until `operation_id` could be sent now without waiting for the
+    /// rate limiter, without taking its slot: at once without a rate limit.
+    pub(crate) async fn room_for(&self, operation_id: &str) {
+        if let Some(limiters) = &self.limiters {
+            limiters[slot(operation_id)].room().await;
+        }
+    }
+
+    /// The deadline of a call starting now: the operation timeout, or
+    /// `outer` (a wait's deadline), whichever comes first.
+    pub(crate) fn deadline(&self, outer: Option<Instant>) -> Option<Instant> {
+        let own = self
+            .operation_timeout
+            .and_then(|t| Instant::now().checked_add(t));
+        match (own, outer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// One call's state, shared by its hooks.
+#[derive(Default)]
+struct Call {
+    /// No attempt starts, and none outlives, this instant.
+    deadline: Option<Instant>,
+    attempts: Cell<u32>,
+    head: Cell<Option<Head>>,
+    cut: Cell<Option<Cut>>,
+}
+
+/// What one call's attempts left for its caller.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    /// Attempts made, the first included.
+    pub(crate) attempts: u32,
+    /// What the last answer said of itself, where one came.
+    pub(crate) head: Option<Head>,
+    /// Why the last attempt has no answer to decode.
+    pub(crate) cut: Option<Cut>,
+}
+
+/// What an error needs of an answer whose body may not decode.
+#[derive(Debug, Clone)]
+pub(crate) struct Head {
+    pub(crate) status: StatusCode,
+    pub(crate) request_id: Option<HeaderValue>,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+/// The request id header of an answer (the control plane's, or a proxy's).
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<&HeaderValue> {
+    headers
+        .get("requestid")
+        .or_else(|| headers.get("x-request-id"))
+}
+
+/// Why an attempt ended with nothing for progenitor to decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cut {
+    /// The body was longer than the limit and was not read to the end.
+    TooLarge(usize),
+    /// The deadline passed before a request could be sent.
+    DeadlinePassed,
+}
+
+tokio::task_local! {
+    static CALL: Call;
+}
+
+/// Runs one call of the generated client with `deadline`, and hands back
+/// what its attempts left.
+pub(crate) async fn within<F: Future>(deadline: Option<Instant>, call: F) -> (F::Output, Seen) {
+    let state = Call {
+        deadline,
+        ..Call::default()
+    };
+    CALL.scope(state, async {
+        let output = call.await;
+        let seen = CALL.with(|c| Seen {
+            attempts: c.attempts.get(),
+            head: c.head.take(),
+            cut: c.cut.get(),
+        });
+        (output, seen)
+    })
+    .await
+}
+
+impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
+    async fn exec(
+        &self,
+        mut request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let p = self.inner();
+        let op = info.operation_id;
+        tracing::Span::current().record("operation", op);
+        let repeatable =
+            op != "create_import_job" || request.headers().contains_key("idempotency-key");
+        let outer = CALL.try_with(|c| c.deadline).ok().flatten();
+        let deadline = p.deadline(outer);
+        let limiter = p.limiters.as_ref().map(|l| &l[slot(op)]);
+        let mut n = 0u32;
+        // The failure of the attempt before, should time run out before the next.
+        let mut last = None;
+        loop {
+            let Some((timeout, permit)) = ready(limiter, deadline, p.attempt_timeout).await else {
+                return last.unwrap_or_else(|| Ok(cut(Cut::DeadlinePassed)));
+            };
+            n += 1;
+            record(|c| c.attempts.set(n));
+            // JSON bodies are bytes and always copy; one that did not would
+            // be sent once.
+            let Some(mut attempt) = request.try_clone() else {
+                *request.timeout_mut() = Some(timeout);
+                return self.read(request, p.max_bytes).await;
+            };
+            *attempt.timeout_mut() = Some(timeout);
+            let started = std::time::Instant::now();
+            let result = self.read(attempt, p.max_bytes).await;
+            // The answer is read (or the attempt given up): the slot starts
+            // its last second now, not after a backoff.
+            drop(permit);
+            let (status, retry_after, retryable) = match &result {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let retry_after = retry_after(r.headers());
+                    (
+                        Some(status),
+                        retry_after,
+                        is_retryable(Some(status), true, repeatable),
+                    )
+                }
+                Err(e) => (None, None, is_retryable(None, !e.is_connect(), repeatable)),
+            };
+            tracing::debug!(
+                attempt = n,
+                status,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "attempt answered"
+            );
+            // No retry whose backoff would end past the deadline.
+            let wait = (retryable && n < p.retry.max_attempts)
+                .then(|| p.retry.delay(n, retry_after))
+                .filter(|wait| deadline.is_none_or(|at| Instant::now() + *wait < at));
+            let Some(wait) = wait else {
+                return result;
+            };
+            tracing::warn!(
+                attempt = n,
+                status,
+                retry_in_ms = wait.as_millis() as u64,
+                "attempt failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
+            last = Some(result);
+        }
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        match result
+            .as_ref()
+            .ok()
+            .and_then(|r| r.extensions().get::<Cut>())
+        {
+            Some(why) => {
+                record(|c| c.cut.set(Some(*why)));
+                Err(progenitor_client::Error::Custom(format!("{why:?}")))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl generated::Client {
+    /// Sends one attempt and reads its body within `limit`. The answer
+    /// keeps its status and headers; they are noted for the caller too.
+    async fn read(
+        &self,
+        request: reqwest::Request,
+        limit: usize,
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut response = self.client().execute(request).await?;
+        let status = response.status();
+        let headers = response.headers();
+        let head = Head {
+            status,
+            request_id: request_id(headers).cloned(),
+            retry_after: retry_after(headers),
+        };
+        record(|c| c.head.set(Some(head)));
+        let announced = response.content_length();
+        match announced {
+            Some(n) if n > limit as u64 => return Ok(cut(Cut::TooLarge(limit))),
+            // The framing guarantees no more than the announced length.
+            Some(_) => return Ok(response),
+            None => {}
+        }
+        let url = response.url().clone();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > limit {
+                return Ok(cut(Cut::TooLarge(limit)));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        // Setting only the URL cannot fail; if it did, an answer without it
+        // serves as well.
+        let body = Bytes::from(body);
+        let mut answer = http::Response::builder()
+            .url(url)
+            .body(body.clone())
+            .unwrap_or_else(|_| http::Response::new(body));
+        *answer.status_mut() = status;
+        *answer.headers_mut() = headers;
+        Ok(reqwest::Response::from(answer))
+    }
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, std::time::SystemTime::now())
+}
+
+/// An answer that stands for none: `post` turns it into an error before
+/// progenitor reads it.
+fn cut(why: Cut) -> reqwest::Response {
+    let mut answer = http::Response::new(Bytes::new());
+    answer.extensions_mut().insert(why);
+    reqwest::Response::from(answer)
+}
+
+/// Notes something of the current call, if there is one (a call made
+/// through [`crate::Client::raw`] has none).
+fn record(f: impl FnOnce(&Call)) {
+    let _ = CALL.try_with(f);
+}
+
+/// Waits until the rate limiter grants a slot, then says how long the next
+/// attempt may take: the attempt timeout, cut to what is left before
+/// `deadline`. `None`: the deadline passed first, and nothing may be sent.
+async fn ready(
+    limiter: Option<&Window>,
+    deadline: Option<Instant>,
+    attempt_timeout: Duration,
+) -> Option<(Duration, Option<Permit<'_>>)> {
+    let permit = match limiter {
+        Some(window) => Some(match deadline {
+            Some(at) => tokio::time::timeout_at(at, window.acquire()).await.ok()?,
+            None => window.acquire().await,
+        }),
+        None => None,
+    };
+    let Some(at) = deadline else {
+        return Some((attempt_timeout, permit));
+    };
+    let left = at.saturating_duration_since(Instant::now());
+    (!left.is_zero()).then(|| (left.min(attempt_timeout), permit))
+}
