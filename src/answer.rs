@@ -162,6 +162,12 @@ pub(crate) async fn settle<R: Envelope + serde::Serialize>(
                 .answered(Some(status), request_id)
                 .with_attempts(seen.attempts))
         }
+        // The deadline, not the attempt timeout, cut this attempt short.
+        Err(Generated::CommunicationError(e) | Generated::ResponseBodyError(e))
+            if e.is_timeout() && seen.deadline_cut =>
+        {
+            failed(ErrorKind::Timeout)
+        }
         Err(Generated::CommunicationError(e) | Generated::ResponseBodyError(e)) => {
             Err(Error::transport(e).with_attempts(seen.attempts))
         }

@@ -62,7 +62,8 @@ pub enum ErrorKind {
     /// handshake); the request never left the client.
     Connect,
     /// No complete answer came within the attempt's time; the request may
-    /// have been processed.
+    /// have been processed. Without a [`source`](StdError::source), the
+    /// call's deadline (not the attempt timeout) cut the attempt short.
     Timeout,
     /// The connection failed after it was established (reset, closed
     /// mid-answer); the request may have been processed.

@@ -94,6 +94,7 @@ struct Call {
     /// No attempt starts, and none outlives, this instant.
     deadline: Option<Instant>,
     attempts: Cell<u32>,
+    deadline_cut: Cell<bool>,
     head: Cell<Option<Head>>,
     cut: Cell<Option<Cut>>,
 }
@@ -103,6 +104,9 @@ struct Call {
 pub(crate) struct Seen {
     /// Attempts made, the first included.
     pub(crate) attempts: u32,
+    /// The last attempt was given less than the attempt timeout, for the
+    /// call's deadline was nearer: its timeout is the deadline's.
+    pub(crate) deadline_cut: bool,
     /// What the last answer said of itself, where one came.
     pub(crate) head: Option<Head>,
     /// Why the last attempt has no answer to decode.
@@ -148,6 +152,7 @@ pub(crate) async fn within<F: Future>(deadline: Option<Instant>, call: F) -> (F:
         let output = call.await;
         let seen = CALL.with(|c| Seen {
             attempts: c.attempts.get(),
+            deadline_cut: c.deadline_cut.get(),
             head: c.head.take(),
             cut: c.cut.get(),
         });
@@ -178,7 +183,10 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
                 return last.unwrap_or_else(|| Ok(cut(Cut::DeadlinePassed)));
             };
             n += 1;
-            record(|c| c.attempts.set(n));
+            record(|c| {
+                c.attempts.set(n);
+                c.deadline_cut.set(timeout < p.attempt_timeout);
+            });
             // JSON bodies are bytes and always copy; one that did not would
             // be sent once.
             let Some(mut attempt) = request.try_clone() else {
