@@ -282,6 +282,11 @@ impl Scrubber {
         escape_controls(&out)
     }
 
+    /// Whether `text` holds a known secret, in any form the scrubber reads.
+    pub(crate) fn finds_secret(&self, text: &str) -> bool {
+        !self.find(text, false).0.is_empty()
+    }
+
     /// The byte ranges of `text` that hold a secret, sorted and merged, and
     /// where the text stops being provably free of a secret's start.
     fn find(&self, text: &str, cut: bool) -> (Vec<(usize, usize)>, usize) {
