@@ -1,10 +1,9 @@
 //! Helpers shared by the integration tests: clients with fast retries,
-//! ready-made envelopes and assertions; the scripted loopback server
-//! ([`faulty_server`]) and, with the `cli` feature, the binary's harness
-//! ([`cli_env`]).
+//! ready-made envelopes and assertions, and the scripted loopback server
+//! ([`faulty_server`]). The CLI crate's tests take this module as theirs
+//! too (`cli/tests/it/common`), so its constants and paths are written once.
 
-#[cfg(feature = "cli")]
-pub mod cli_env;
+pub mod config_inputs;
 pub mod faulty_server;
 pub mod properties;
 
@@ -13,6 +12,7 @@ use std::{
     time::Duration,
 };
 
+use faulty_server::Fault;
 use httpmock::{Mock, MockServer, Then, prelude::POST};
 use serde_json::{Value, json};
 use zilliz_import::{Client, CreateImportJob, Error, ImportState, RetryPolicy, WaitOptions};
@@ -32,6 +32,8 @@ pub const SEED_URL: &str = "https://s3.us-west-2.amazonaws.com/publicdataset.zil
 pub const CREATE_PATH: &str = "/v2/vectordb/jobs/import/create";
 pub const DESCRIBE_PATH: &str = "/v2/vectordb/jobs/import/describe";
 pub const LIST_PATH: &str = "/v2/vectordb/jobs/import/list";
+pub const COMMIT_PATH: &str = "/v2/vectordb/jobs/import/commit";
+pub const ABORT_PATH: &str = "/v2/vectordb/jobs/import/abort";
 
 /// The seed's example create.
 pub fn seed_job() -> CreateImportJob {
@@ -115,6 +117,30 @@ pub fn progress(state: &str, percent: i64) -> Value {
 
 pub fn describe_body() -> Value {
     json!({"clusterId": CLUSTER, "jobId": JOB_ID})
+}
+
+// ------------------------------------------------------- scripted answers
+
+/// A describe answer with `fields` over a minimal running job.
+pub fn describe_with(fields: Value) -> Fault {
+    let mut data = json!({"jobId": JOB_ID, "state": "Importing", "progress": 10});
+    for (k, v) in fields.as_object().unwrap() {
+        data[k] = v.clone();
+    }
+    Fault::json(200, &ok(data), &[])
+}
+
+/// A list answer of `page_size` jobs never seen before, whatever is asked.
+pub fn endless_pages(count: Option<i64>) -> Fault {
+    Fault::computed(move |n, seen| {
+        let size = seen.json()["pageSize"].as_u64().unwrap_or(10);
+        let records: Vec<Value> = (0..size)
+            .map(
+                |i| json!({"jobId": format!("job-{n}-{i}"), "state": "Completed", "progress": 100}),
+            )
+            .collect();
+        Fault::json(200, &ok(json!({"count": count, "records": records})), &[])
+    })
 }
 
 // ------------------------------------------------------------ httpmock
