@@ -2,7 +2,7 @@
 //! to its end.
 
 use tokio::time::Instant;
-use zilliz_import::{Client, CloudTarget, CreateImportJob, WaitOptions};
+use zilliz_import::{Client, CloudTarget, CreateImportJob, CreatedImportJob, WaitOptions};
 
 use crate::{
     args::CreateArgs,
@@ -62,16 +62,36 @@ pub async fn create(
         job = job.idempotency_key(key);
     }
     let created = sending(Write::Create, client.create_import_job(job)).await?;
-    last_words::created(&created.job_id);
+    // What is printed and said in the last words is the id as shown.
+    let shown = &created.job_id;
+    last_words::created(shown);
     if !args.wait {
         return Ok(printer.created(&created).into());
     }
-    printer.note(&format!("created import job {}", created.job_id));
+    printer.note(&format!("created import job {shown}"));
     let options = WaitOptions::default()
         .timeout(time_left(args.timeout, started))
         .max_poll_failures(args.max_poll_failures)
         .abort_on_timeout(args.abort_on_timeout);
-    wait(client, &target, &created.job_id, options, printer).await
+    wait(
+        client,
+        &target,
+        polled_id(&created),
+        shown,
+        options,
+        printer,
+    )
+    .await
+}
+
+/// The id the server answered, to poll the job with: the escaped form
+/// names no job. The library hands only `job_id`, the id as scrubbed for
+/// display, so until it hands the raw one beside it (issue 20's types), an
+/// id holding a character the display escapes is polled escaped; the test
+/// `server_text::create_wait_polls_with_the_raw_job_id_and_shows_it_escaped`
+/// (ignored until then) fails on it.
+fn polled_id(created: &CreatedImportJob) -> &str {
+    &created.job_id
 }
 
 /// One URL goes as the seed's `objectUrl`; several as `objectUrls`, one

@@ -134,7 +134,7 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
                 .abort_on_timeout(w.abort_on_timeout);
             let target = target.target();
             match job_ids.as_slice() {
-                [job_id] => wait(&client, &target, job_id, options, printer).await,
+                [job_id] => wait(&client, &target, job_id, job_id, options, printer).await,
                 _ => wait_many(&client, &target, job_ids, options, printer).await,
             }
         }
@@ -155,7 +155,7 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
             let options = WaitOptions::default()
                 .timeout(time_left(timeout, started))
                 .through_uncommitted(true);
-            wait(&client, &target, &job_id, options, printer).await
+            wait(&client, &target, &job_id, &job_id, options, printer).await
         }
         Command::Abort { target, job_id, .. } => {
             let abort = client.abort_import_job(target.target(), &job_id);

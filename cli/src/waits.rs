@@ -24,15 +24,18 @@ pub fn time_left(timeout: Duration, started: Instant) -> Duration {
 }
 
 /// Follows one job to its end, a progress bar (or lines) on stderr, then
-/// prints how it ended.
+/// prints how it ended. The job is polled as `job_id` and shown as `shown`:
+/// an id given on the command line is shown as given, one the server
+/// answered as escaped for display.
 pub async fn wait(
     client: &Client,
     target: &Target,
     job_id: &str,
+    shown: &str,
     options: WaitOptions,
     printer: &Printer,
 ) -> Result<Ended, Failure> {
-    let bar = progress_bar::ProgressView::new(job_id);
+    let bar = progress_bar::ProgressView::new(shown);
     let options = options
         .on_progress(bar.reporter())
         .on_poll_error(bar.poll_error_reporter());
