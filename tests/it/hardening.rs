@@ -84,18 +84,7 @@ async fn a_reason_quoting_a_url_after_chinese_text_decodes_redacted() {
 /// scrubber: an echoed key, a presigned query, terminal escapes.
 #[tokio::test]
 async fn every_server_string_is_scrubbed_before_anyone_sees_it() {
-    let echo = format!("x {API_KEY} \u{1b}[2J");
-    let url = format!("s3://b/a.parquet?{PRESIGNED_QUERY}");
-    let server = FaultyServer::start(vec![Fault::json(
-        200,
-        &ok(json!({
-            "jobId": JOB_ID, "collectionName": echo, "fileName": url, "state": echo,
-            "progress": 100, "completeTime": echo, "reason": format!("{echo} {url}"),
-            "details": [{"fileName": echo, "state": "Failed", "reason": echo, "completeTime": url}],
-        })),
-        &[("requestid", &format!("id-{API_KEY}"))],
-    )])
-    .await;
+    let server = FaultyServer::start(vec![echoes_in_every_string()]).await;
     let p = client(server.url())
         .describe_import_job(CLUSTER, JOB_ID)
         .await

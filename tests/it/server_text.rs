@@ -29,14 +29,7 @@ fn quick(timeout: Duration) -> WaitOptions {
 /// `Com\u{200B}pleted` is not `Completed`, so the wait goes on to its end.
 #[tokio::test]
 async fn invisible_characters_are_escaped_and_no_state_is_read_through_them() {
-    let server = FaultyServer::start(vec![describe_with(json!({
-        "jobId": "4487\u{200B}07",
-        "state": "Com\u{200B}pleted",
-        "progress": 100,
-        "reason": "disk\u{AD}full",
-        "collectionName": "a\u{2060}b\u{FEFF}",
-    }))])
-    .await;
+    let server = FaultyServer::start(vec![invisible_characters()]).await;
     let c = client(server.url());
     let p = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap();
     assert_eq!(p.job_id, "4487\\u{200b}07");
@@ -140,18 +133,7 @@ async fn a_reason_that_only_contains_the_abort_text_is_a_failure() {
 /// the key itself): every echo removed, in the error and on the CLI.
 #[tokio::test]
 async fn echoes_of_the_key_in_hex_or_broken_by_invisible_characters_are_scrubbed() {
-    let hex: String = API_KEY.bytes().map(|b| format!("{b:02x}")).collect();
-    let (head, tail) = API_KEY.split_at(7);
-    let message = format!(
-        "bad key {hex} / {head}\u{200B}{tail} / {head}\u{AD}{tail} / {}",
-        hex.to_uppercase()
-    );
-    let server = FaultyServer::start(vec![Fault::json(
-        200,
-        &json!({"code": 80001, "message": message}),
-        &[],
-    )])
-    .await;
+    let server = FaultyServer::start(vec![key_echoes_in_hex_and_broken()]).await;
     let e = client(server.url())
         .describe_import_job(CLUSTER, JOB_ID)
         .await

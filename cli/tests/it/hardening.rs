@@ -126,18 +126,7 @@ async fn a_plain_http_base_url_never_goes_through_a_proxy() {
 /// half is `every_server_string_is_scrubbed_before_anyone_sees_it`.
 #[tokio::test]
 async fn every_server_string_is_scrubbed_in_what_the_cli_prints() {
-    let echo = format!("x {API_KEY} \u{1b}[2J");
-    let url = format!("s3://b/a.parquet?{PRESIGNED_QUERY}");
-    let server = FaultyServer::start(vec![Fault::json(
-        200,
-        &ok(json!({
-            "jobId": JOB_ID, "collectionName": echo, "fileName": url, "state": echo,
-            "progress": 100, "completeTime": echo, "reason": format!("{echo} {url}"),
-            "details": [{"fileName": echo, "state": "Failed", "reason": echo, "completeTime": url}],
-        })),
-        &[("requestid", &format!("id-{API_KEY}"))],
-    )])
-    .await;
+    let server = FaultyServer::start(vec![echoes_in_every_string()]).await;
     for mode in ["text", "json"] {
         let args = [
             "-vvv",

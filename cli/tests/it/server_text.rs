@@ -23,14 +23,7 @@ fn has_invisible(text: &str) -> bool {
 /// and a BOM elsewhere: escaped in everything the binary prints.
 #[tokio::test]
 async fn invisible_characters_are_escaped_in_what_the_cli_prints() {
-    let server = FaultyServer::start(vec![describe_with(json!({
-        "jobId": "4487\u{200B}07",
-        "state": "Com\u{200B}pleted",
-        "progress": 100,
-        "reason": "disk\u{AD}full",
-        "collectionName": "a\u{2060}b\u{FEFF}",
-    }))])
-    .await;
+    let server = FaultyServer::start(vec![invisible_characters()]).await;
     for mode in ["text", "json"] {
         let args = [
             "--output",
@@ -91,18 +84,7 @@ async fn an_abort_with_a_padded_reason_ends_a_wait_with_exit_5() {
 /// stderr.
 #[tokio::test]
 async fn echoes_of_the_key_in_hex_or_broken_by_invisible_characters_are_scrubbed_on_stderr() {
-    let hex: String = API_KEY.bytes().map(|b| format!("{b:02x}")).collect();
-    let (head, tail) = API_KEY.split_at(7);
-    let message = format!(
-        "bad key {hex} / {head}\u{200B}{tail} / {head}\u{AD}{tail} / {}",
-        hex.to_uppercase()
-    );
-    let server = FaultyServer::start(vec![Fault::json(
-        200,
-        &json!({"code": 80001, "message": message}),
-        &[],
-    )])
-    .await;
+    let server = FaultyServer::start(vec![key_echoes_in_hex_and_broken()]).await;
     let args = ["describe", "--cluster-id", CLUSTER, JOB_ID];
     let out = cli_env::run(cli_at(server.url(), API_KEY, &args)).await;
     out.assert_code(3);

@@ -143,6 +143,48 @@ pub fn endless_pages(count: Option<i64>) -> Fault {
     })
 }
 
+/// A describe answer echoing the key, a presigned query and a terminal
+/// escape in every string it has, and the key in its request id header.
+pub fn echoes_in_every_string() -> Fault {
+    let echo = format!("x {API_KEY} \u{1b}[2J");
+    let url = format!("s3://b/a.parquet?{PRESIGNED_QUERY}");
+    Fault::json(
+        200,
+        &ok(json!({
+            "jobId": JOB_ID, "collectionName": echo, "fileName": url, "state": echo,
+            "progress": 100, "completeTime": echo, "reason": format!("{echo} {url}"),
+            "details": [{"fileName": echo, "state": "Failed", "reason": echo, "completeTime": url}],
+        })),
+        &[("requestid", &format!("id-{API_KEY}"))],
+    )
+}
+
+/// A describe answer with a zero-width space in the job id and the state
+/// (`Com\u{200B}pleted`), a soft hyphen in the reason, a word joiner and a
+/// BOM in the collection.
+pub fn invisible_characters() -> Fault {
+    describe_with(json!({
+        "jobId": "4487\u{200B}07",
+        "state": "Com\u{200B}pleted",
+        "progress": 100,
+        "reason": "disk\u{AD}full",
+        "collectionName": "a\u{2060}b\u{FEFF}",
+    }))
+}
+
+/// An error (80001) whose message echoes the key as Go's `%x` prints it,
+/// in upper case too, and with a zero-width space and a soft hyphen inside
+/// it (which a screen shows as the key itself).
+pub fn key_echoes_in_hex_and_broken() -> Fault {
+    let hex: String = API_KEY.bytes().map(|b| format!("{b:02x}")).collect();
+    let (head, tail) = API_KEY.split_at(7);
+    let message = format!(
+        "bad key {hex} / {head}\u{200B}{tail} / {head}\u{AD}{tail} / {}",
+        hex.to_uppercase()
+    );
+    Fault::json(200, &json!({"code": 80001, "message": message}), &[])
+}
+
 // ------------------------------------------------------------ httpmock
 
 /// A mock on `server` answering every POST to `path` as `reply` says.
