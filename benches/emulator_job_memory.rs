@@ -5,7 +5,7 @@
 //! creates. A separate process, so the figure is the emulator's alone and an
 //! older build can be measured by the same bench.
 //!
-//! `CARGO_TARGET_DIR=/work/target-emu cargo bench --all-features --bench emulator_job_memory`
+//! `cargo build --release -p zilliz-import-cli && cargo bench --all-features --bench emulator_job_memory`
 //!
 //! - `EMU_BENCH_CREATES`: how many creates (default 200);
 //! - `EMU_BENCH_ARGS`: more arguments for `zilliz-import emulator`, split on

@@ -4,7 +4,7 @@
 //! batch of 10,000 on the same client, to show memory stays flat once the
 //! connection pool is warm. The same for raw reqwest, for scale.
 //!
-//! `cargo bench --all-features --bench load_memory`
+//! `cargo build --release -p zilliz-import-cli && cargo bench --all-features --bench load_memory`
 
 mod common;
 

@@ -7,7 +7,7 @@
 //! (benches/run.sh makes a virtualenv for it). Without it this bench says so
 //! and measures only the Rust side.
 //!
-//! `cargo bench --all-features --bench vs_pymilvus`
+//! `cargo build --release -p zilliz-import-cli && cargo bench --all-features --bench vs_pymilvus`
 
 mod common;
 

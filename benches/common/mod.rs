@@ -145,10 +145,7 @@ impl StandaloneEmulator {
 
     /// [`StandaloneEmulator::spawn`] with more arguments for `emulator`.
     pub fn spawn_with(extra: &[&str]) -> StandaloneEmulator {
-        let exe = std::env::var_os("ZI_BENCH_CLI")
-            .map(PathBuf::from)
-            .or_else(|| option_env!("CARGO_BIN_EXE_zilliz-import").map(PathBuf::from))
-            .expect("the zilliz-import binary: build with the `cli` feature or set ZI_BENCH_CLI");
+        let exe = cli_binary();
         let mut child = Command::new(exe)
             .args(["--api-key", API_KEY, "emulator", "--listen", "127.0.0.1:0"])
             .args(extra)
@@ -171,6 +168,27 @@ impl StandaloneEmulator {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+}
+
+/// The `zilliz-import` binary: `ZI_BENCH_CLI`, or the CLI crate's build in
+/// this bench's own target directory and profile (the bench is
+/// `<target>/<profile>/deps/<name>-<hash>`), which the CLI crate's build
+/// (`cargo build --release -p zilliz-import-cli` for `cargo bench`) puts
+/// there.
+fn cli_binary() -> PathBuf {
+    if let Some(exe) = std::env::var_os("ZI_BENCH_CLI") {
+        return PathBuf::from(exe);
+    }
+    let bench = std::env::current_exe().expect("the bench's own path");
+    let built = bench
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("zilliz-import"))
+        .filter(|exe| exe.is_file());
+    built.expect(
+        "the zilliz-import binary: `cargo build -p zilliz-import-cli` in the bench's profile \
+         (--release for `cargo bench`), or set ZI_BENCH_CLI",
+    )
 }
 
 impl Drop for StandaloneEmulator {

@@ -10,13 +10,16 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use crate::common::{api_fields, assert_invalid_input, recording, recording_then};
+use crate::{
+    common::{api_fields, assert_invalid_input, recording, recording_then},
+    emulator_env::sent_to,
+};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{
     Client, CreateImportJob, CreatedImportJob, Delivery, Error, ImportJobPage, ImportProgress,
     ImportState, ListImportJobs, RetryPolicy, WaitError, WaitOptions, WalkError,
-    emulator::{Emulator, EmulatorHandle, JobState, RecordedRequest},
+    emulator::{Emulator, EmulatorHandle, JobState},
 };
 
 const KEY: &str = "e2e-api-key-0001";
@@ -60,13 +63,6 @@ fn fast_wait() -> WaitOptions {
     WaitOptions::default()
         .interval(Duration::from_millis(1), Duration::from_millis(4))
         .timeout(Duration::from_secs(20))
-}
-
-fn requests_to(h: &EmulatorHandle, path: &str) -> Vec<RecordedRequest> {
-    h.requests()
-        .into_iter()
-        .filter(|r| r.path == path)
-        .collect()
 }
 
 fn seed_job() -> CreateImportJob {
@@ -244,7 +240,7 @@ async fn wait_reports_an_exact_non_decreasing_sequence_ending_at_completed_100()
     assert_eq!(done.total_rows, Some(h.jobs()[0].total_rows));
     assert!(done.complete_time.is_some());
     // One describe per report: nothing polled after Completed.
-    assert_eq!(requests_to(&h, DESCRIBE).len(), 6);
+    assert_eq!(sent_to(&h, DESCRIBE).len(), 6);
 }
 
 #[tokio::test]
@@ -316,7 +312,7 @@ async fn wait_times_out_on_a_stuck_job_reporting_once() {
     // A wait only reads: its timeout is not a request in doubt.
     assert!(err.request_error().is_none());
     // Many polls, one report: nothing changed after the first.
-    assert!(requests_to(&h, DESCRIBE).len() >= 3);
+    assert!(sent_to(&h, DESCRIBE).len() >= 3);
     assert_eq!(*calls.lock().unwrap(), [(ImportState::Pending, 0)]);
 }
 
@@ -550,7 +546,7 @@ async fn an_unknown_job_is_96026_including_a_job_of_another_cluster() {
         .request_error()
         .expect("a request's failure ended the wait");
     assert_eq!(e.api_code(), Some(96026), "{e:?}");
-    assert_eq!(requests_to(&h, DESCRIBE).len(), 3);
+    assert_eq!(sent_to(&h, DESCRIBE).len(), 3);
 }
 
 // ------------------------------------------------------------------- listing
@@ -595,7 +591,7 @@ async fn list_pages_have_exact_sizes_and_creation_order() {
     // Default request: page 1 of 10.
     let p = list(&c, ListImportJobs::new(CLUSTER)).await;
     assert_eq!(p.records.len(), 10);
-    let last = requests_to(&h, LIST).pop().unwrap();
+    let last = sent_to(&h, LIST).pop().unwrap();
     assert_eq!(
         last.body,
         json!({"clusterId": CLUSTER, "pageSize": 10, "currentPage": 1})
@@ -630,7 +626,7 @@ async fn list_all_walks_3_pages_of_10_10_5_with_every_job_once() {
     let h = start().await;
     let c = client(&h);
     let ids = create_n(&c, 25).await;
-    let before = requests_to(&h, LIST).len();
+    let before = sent_to(&h, LIST).len();
 
     let pages: Vec<_> = c
         .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(10))
@@ -647,7 +643,7 @@ async fn list_all_walks_3_pages_of_10_10_5_with_every_job_once() {
         .collect();
     assert_eq!(listed, ids, "every job exactly once, in creation order");
     // The short third page ends the walk: no fourth request.
-    let sent = requests_to(&h, LIST);
+    let sent = sent_to(&h, LIST);
     assert_eq!(sent.len() - before, 3);
     let asked: Vec<&Value> = sent[before..]
         .iter()
@@ -676,7 +672,7 @@ async fn list_all_on_an_exact_multiple_stops_at_the_reported_total() {
         .collect();
     assert_eq!(listed, ids);
     // The emulator's `count` is the total (20): no empty third page is asked for.
-    assert_eq!(requests_to(&h, LIST).len(), 2, "pages 1 and 2");
+    assert_eq!(sent_to(&h, LIST).len(), 2, "pages 1 and 2");
 }
 
 #[tokio::test]
@@ -714,7 +710,7 @@ async fn list_filters_by_database() {
     assert_eq!(p.count, Some(1));
     assert_eq!(p.records.len(), 1);
     assert_eq!(p.records[0].job_id, a.job_id);
-    assert_eq!(requests_to(&h, LIST)[0].body["dbName"], json!("db_a"));
+    assert_eq!(sent_to(&h, LIST)[0].body["dbName"], json!("db_a"));
     let p = list(&c, ListImportJobs::new(CLUSTER)).await;
     assert_eq!(p.records.len(), 2);
 }
@@ -732,7 +728,7 @@ async fn the_same_explicit_key_twice_returns_the_same_job() {
     assert_eq!(first.idempotency_key.as_deref(), Some("order-42-import"));
     assert_eq!(second.idempotency_key.as_deref(), Some("order-42-import"));
     assert_eq!(h.job_count(), 1);
-    let creates = requests_to(&h, CREATE);
+    let creates = sent_to(&h, CREATE);
     assert_eq!(creates.len(), 2);
     assert!(
         creates
@@ -777,7 +773,7 @@ async fn a_generated_key_is_sent_and_reported_and_fresh_per_call() {
     assert!(uuid::Uuid::parse_str(&ka).is_ok());
     assert_ne!(ka, kb, "a fresh key per call");
     assert_ne!(a.job_id, b.job_id);
-    let sent: Vec<Option<String>> = requests_to(&h, CREATE)
+    let sent: Vec<Option<String>> = sent_to(&h, CREATE)
         .into_iter()
         .map(|r| r.idempotency_key)
         .collect();
@@ -788,7 +784,7 @@ async fn a_generated_key_is_sent_and_reported_and_fresh_per_call() {
     // Without a key, no header at all.
     let none = c.create_import_job(seed_job()).await.unwrap();
     assert_eq!(none.idempotency_key, None);
-    assert_eq!(requests_to(&h, CREATE)[2].idempotency_key, None);
+    assert_eq!(sent_to(&h, CREATE)[2].idempotency_key, None);
     assert_eq!(h.job_count(), 3);
 }
 
@@ -830,7 +826,7 @@ async fn object_url_groups_partition_database_and_credentials_round_trip_redacte
         .await
         .unwrap();
 
-    let creates = requests_to(&h, CREATE);
+    let creates = sent_to(&h, CREATE);
     assert_eq!(creates.len(), 1);
     assert_eq!(
         creates[0].body,
@@ -893,7 +889,7 @@ async fn a_single_object_url_is_sent_as_object_url_without_credentials() {
     c.create_import_job(seed_job()).await.unwrap();
     // Unset optional fields are left out, not sent as null or "".
     assert_eq!(
-        requests_to(&h, CREATE)[0].body,
+        sent_to(&h, CREATE)[0].body,
         json!({"clusterId": CLUSTER, "collectionName": "medium_articles", "objectUrl": SEED_URL})
     );
 }

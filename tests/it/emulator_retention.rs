@@ -2,7 +2,8 @@
 //! forgotten past the job limit even behind a job that never finishes,
 //! describe and list stay right after a job is dropped from the middle, and
 //! the jobs held stay within the memory limit, a create that unfinished
-//! jobs leave no room for being refused.
+//! jobs leave no room for being refused. The `emulator` command's
+//! `--job-memory-limit` is the CLI's (`cli/tests/it/emulator_command.rs`).
 
 use std::time::Duration;
 
@@ -139,43 +140,4 @@ async fn milvus_refuses_a_create_past_the_memory_limit_with_2100() {
         "{message}"
     );
     assert_eq!((h.job_count(), h.job_memory()), (0, 0));
-}
-
-#[cfg(feature = "cli")]
-#[tokio::test(flavor = "multi_thread")]
-async fn the_emulator_subcommand_takes_a_job_memory_limit() {
-    use crate::common::cli_env::{cli, expect, spawn_emulator};
-
-    let (guard, base, _rest) = spawn_emulator(&[
-        "emulator",
-        "--listen",
-        "127.0.0.1:0",
-        "--api-key",
-        "k",
-        "--job-memory-limit",
-        "100B",
-    ]);
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{base}{CREATE}"))
-        .bearer_auth("k")
-        .json(&json!({"clusterId": CLUSTER, "collectionName": "c", "objectUrl": "s3://b/a.json"}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON answer");
-    assert_eq!(answer["code"], 47055, "{answer}");
-    drop(guard);
-
-    let mut c = cli();
-    c.args(["emulator", "--job-memory-limit", "1.5MiB"]);
-    let r = expect(c, 2).await;
-    assert!(
-        r.stderr.starts_with(
-            "error: invalid value '1.5MiB' for '--job-memory-limit <SIZE>': the unit must be B, \
-             KB, KiB, MB, MiB, GB or GiB"
-        ),
-        "{r:#?}"
-    );
 }

@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 use zilliz_import::ABORTED_REASON;
 use zilliz_import::emulator::{Emulator, EmulatorHandle, JobState};
 
+use crate::emulator_env::{PROJECT, REGION};
+
 const CREATE: &str = "/v2/vectordb/jobs/import/create";
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
 const LIST: &str = "/v2/vectordb/jobs/import/list";
@@ -19,8 +21,6 @@ const ABORT: &str = "/v2/vectordb/jobs/import/abort";
 
 const CLUSTER: &str = "in01-emulator";
 const OTHER_CLUSTER: &str = "in01-other";
-const PROJECT: &str = "proj-emulator";
-const REGION: &str = "aws-us-west-2";
 
 /// What commit and abort answer on success, byte for byte.
 const DONE: &str = r#"{"code":0,"data":{}}"#;

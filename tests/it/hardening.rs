@@ -4,48 +4,28 @@
 //! The emulator's findings (memory, slow connections) are in
 //! `emulator_http.rs`; the scrubber's encodings are unit-tested in
 //! `src/redact.rs`, and arbitrary Unicode is fuzzed there and in
-//! `fuzz_decode.rs`.
+//! `fuzz_decode.rs`. The findings about what the binary prints, and
+//! finding 2 (proxies), are the CLI's: `cli/tests/it/hardening.rs`.
 
 use std::{
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use crate::common::{
-    cli_env,
     faulty_server::{Fault, FaultyServer},
     *,
 };
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use zilliz_import::{
     Client, DEFAULT_MAX_PAGES, Delivery, Error, ImportState, ListImportJobs, RetryPolicy,
     WaitError, WaitOptions, WalkError,
 };
 
-/// The binary with a clean environment, pointed at `base` with the sentinel key.
-fn cli_at(base: &str, args: &[&str]) -> assert_cmd::Command {
-    let mut c = cli_env::cli();
-    c.args(["--api-key", API_KEY, "--base-url", base])
-        .args(args);
-    c
-}
-
 /// Quick polls, so waits over scripted answers take milliseconds.
 fn quick() -> WaitOptions {
     WaitOptions::default().interval(Duration::from_millis(1), Duration::from_millis(4))
-}
-
-/// A describe answer with `fields` over a minimal running job.
-fn describe_with(fields: Value) -> Fault {
-    let mut data = json!({"jobId": JOB_ID, "state": "Importing", "progress": 10});
-    for (k, v) in fields.as_object().unwrap() {
-        data[k] = v.clone();
-    }
-    Fault::json(200, &ok(data), &[])
 }
 
 /// A server answering every request with the error envelope `code`, `message`.
@@ -98,118 +78,13 @@ async fn a_reason_quoting_a_url_after_chinese_text_decodes_redacted() {
     );
 }
 
-/// A create that succeeded reports its job id on stdout even when the wait
-/// after it fails, so a script does not start a second import.
-#[tokio::test]
-async fn create_wait_json_reports_the_job_id_when_the_wait_fails() {
-    let failed_reason = "正在读取：s3://bucket/a.parquet?X-Amz-Signature=SIG-SENTINEL";
-    for (describe, exit, kind) in [
-        (
-            describe_with(json!({"state": "Failed", "reason": failed_reason})),
-            5,
-            "import_failed",
-        ),
-        (
-            Fault::json(
-                200,
-                &json!({"code": 96026, "message": "job not found"}),
-                &[],
-            ),
-            3,
-            "api",
-        ),
-    ] {
-        let server =
-            FaultyServer::start(vec![Fault::json(200, &created_body(), &[]), describe]).await;
-        let args = [
-            "--output",
-            "json",
-            "create",
-            "--cluster-id",
-            CLUSTER,
-            "--collection",
-            "c",
-            "--object-url",
-            "s3://b/k.parquet",
-            "--wait",
-        ];
-        let out = cli_env::run(cli_at(server.url(), &args)).await;
-        out.assert_code(exit);
-        assert_eq!(out.stdout_json(), json!({"jobId": JOB_ID}), "{out:#?}");
-        let error = out.stderr_error();
-        assert_eq!(error["kind"], kind);
-        assert_eq!(error["jobId"], JOB_ID);
-        assert_no_secrets("stderr", &out.stderr);
-        assert!(!out.stderr.contains("panicked"), "{out:#?}");
-        assert_eq!(server.requests_received(), 2);
-    }
-}
-
-// ---------------------------------------------------------------- finding 2
-
-/// A listener that counts the connections made to it, standing in for a
-/// proxy named by the environment.
-async fn counting_listener() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicUsize::new(0));
-    let seen = count.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            seen.fetch_add(1, Ordering::SeqCst);
-            drop(stream);
-        }
-    });
-    (url, count)
-}
-
-#[tokio::test]
-async fn a_plain_http_base_url_never_goes_through_a_proxy() {
-    let server = FaultyServer::start(vec![Fault::json(200, &progress("Importing", 5), &[])]).await;
-    let (proxy, connections) = counting_listener().await;
-    let mut cmd = cli_at(server.url(), &["describe", "--cluster-id", CLUSTER, JOB_ID]);
-    for var in [
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-    ] {
-        cmd.env(var, &proxy);
-    }
-    let out = cli_env::run(cmd).await;
-    out.assert_code(0);
-    assert_eq!(
-        connections.load(Ordering::SeqCst),
-        0,
-        "the proxy saw the request"
-    );
-    assert_eq!(server.requests_received(), 1);
-    assert_eq!(
-        server.requests()[0].header("authorization"),
-        Some(format!("Bearer {API_KEY}").as_str())
-    );
-}
-
 // ---------------------------------------------------------------- finding 3
 
 /// Every string of a describe answer, and the request id header, pass the
 /// scrubber: an echoed key, a presigned query, terminal escapes.
 #[tokio::test]
 async fn every_server_string_is_scrubbed_before_anyone_sees_it() {
-    let echo = format!("x {API_KEY} \u{1b}[2J");
-    let url = format!("s3://b/a.parquet?{PRESIGNED_QUERY}");
-    let server = FaultyServer::start(vec![Fault::json(
-        200,
-        &ok(json!({
-            "jobId": JOB_ID, "collectionName": echo, "fileName": url, "state": echo,
-            "progress": 100, "completeTime": echo, "reason": format!("{echo} {url}"),
-            "details": [{"fileName": echo, "state": "Failed", "reason": echo, "completeTime": url}],
-        })),
-        &[("requestid", &format!("id-{API_KEY}"))],
-    )])
-    .await;
+    let server = FaultyServer::start(vec![echoes_in_every_string()]).await;
     let p = client(server.url())
         .describe_import_job(CLUSTER, JOB_ID)
         .await
@@ -229,29 +104,6 @@ async fn every_server_string_is_scrubbed_before_anyone_sees_it() {
     assert_eq!(p.details[0].complete_time.as_deref(), Some(clean_url));
     assert_eq!(p.details[0].progress, 0);
     assert_no_secrets("Debug", &format!("{p:?}"));
-
-    // The same answer through the CLI, text and JSON, with every log line.
-    for mode in ["text", "json"] {
-        let args = [
-            "-vvv",
-            "--output",
-            mode,
-            "describe",
-            "--cluster-id",
-            CLUSTER,
-            JOB_ID,
-        ];
-        let out = cli_env::run(cli_at(server.url(), &args)).await;
-        out.assert_code(0);
-        for (what, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
-            assert_no_secrets(what, text);
-            assert!(
-                !text.contains('\u{1b}'),
-                "{what} carries a raw escape: {text}"
-            );
-        }
-        assert!(out.stderr.contains("id-<redacted>"), "{}", out.stderr);
-    }
 }
 
 #[tokio::test]
@@ -355,19 +207,6 @@ async fn a_short_secret_key_is_scrubbed_where_it_stands_alone() {
 
 // ---------------------------------------------------------------- finding 5
 
-/// A list answer of `page_size` jobs never seen before, whatever is asked.
-fn endless_pages(count: Option<i64>) -> Fault {
-    Fault::computed(move |n, seen| {
-        let size = seen.json()["pageSize"].as_u64().unwrap_or(10);
-        let records: Vec<Value> = (0..size)
-            .map(
-                |i| json!({"jobId": format!("job-{n}-{i}"), "state": "Completed", "progress": 100}),
-            )
-            .collect();
-        Fault::json(200, &ok(json!({"count": count, "records": records})), &[])
-    })
-}
-
 #[tokio::test]
 async fn a_walk_over_endless_new_pages_stops_at_its_page_bound() {
     let server = FaultyServer::start(vec![endless_pages(None)]).await;
@@ -420,26 +259,6 @@ async fn a_walk_ends_once_it_passes_the_total_the_server_reported() {
         .collect()
         .await;
     assert_eq!(pages, [10, 10, 10]);
-    assert_eq!(server.requests_received(), 3);
-}
-
-#[tokio::test]
-async fn cli_list_all_stops_at_max_pages_and_prints_what_it_listed() {
-    let server = FaultyServer::start(vec![endless_pages(None)]).await;
-    let args = [
-        "--output",
-        "json",
-        "list",
-        "--cluster-id",
-        CLUSTER,
-        "--all",
-        "--max-pages",
-        "3",
-    ];
-    let out = cli_env::run(cli_at(server.url(), &args)).await;
-    out.assert_code(4);
-    assert_eq!(out.stdout_json()["count"], 30);
-    assert_eq!(out.stderr_error()["kind"], "page_limit_reached");
     assert_eq!(server.requests_received(), 3);
 }
 
@@ -514,46 +333,6 @@ async fn an_operation_timeout_bounds_a_create_and_its_retries() {
     assert_eq!(e.delivery(), Delivery::MaybeSent);
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert_eq!(server.requests_received(), 1);
-}
-
-#[tokio::test]
-async fn cli_wait_and_create_wait_end_at_their_timeout() {
-    let server = FaultyServer::start(vec![Fault::Stall]).await;
-    let started = Instant::now();
-    let out = cli_env::run(cli_at(
-        server.url(),
-        &["wait", "--cluster-id", CLUSTER, JOB_ID, "--timeout", "1s"],
-    ))
-    .await;
-    out.assert_code(6);
-    assert!(
-        started.elapsed() < Duration::from_secs(8),
-        "{:?}",
-        started.elapsed()
-    );
-
-    let started = Instant::now();
-    let args = [
-        "create",
-        "--cluster-id",
-        CLUSTER,
-        "--collection",
-        "c",
-        "--object-url",
-        "s3://b/k",
-        "--wait",
-        "--timeout",
-        "1s",
-    ];
-    let out = cli_env::run(cli_at(server.url(), &args)).await;
-    // The --timeout cut the create short: a timeout, which may have been sent.
-    out.assert_code(6);
-    assert!(out.stderr.contains("may have been sent"), "{}", out.stderr);
-    assert!(
-        started.elapsed() < Duration::from_secs(8),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 // ---------------------------------------------------------------- finding 7
@@ -643,29 +422,9 @@ async fn answers_proving_the_job_cannot_be_followed_end_the_wait_at_once() {
 
 // --------------------------------------------------------------- finding 10
 
+/// A wait timeout past the clock's end means no deadline, not a panic.
 #[tokio::test]
-async fn an_absurd_timeout_is_invalid_input_not_a_panic() {
-    let out = cli_env::run(cli_at(
-        "http://127.0.0.1:9",
-        &[
-            "wait",
-            "--cluster-id",
-            CLUSTER,
-            JOB_ID,
-            "--timeout",
-            "300000000000y",
-        ],
-    ))
-    .await;
-    out.assert_code(2);
-    assert!(
-        out.stderr.contains("longer than 100 years"),
-        "{}",
-        out.stderr
-    );
-    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-
-    // Through the library, a timeout past the clock's end means no deadline.
+async fn a_wait_timeout_past_the_clocks_end_means_no_deadline() {
     let server =
         FaultyServer::start(vec![Fault::json(200, &progress("Completed", 100), &[])]).await;
     let done = client(server.url())
@@ -675,91 +434,6 @@ async fn an_absurd_timeout_is_invalid_input_not_a_panic() {
         .completed()
         .expect("completed");
     assert_eq!(done.progress, 100);
-}
-
-/// `... 2>&1 | head -3` used to panic once the pipe closed; now the program
-/// stops quietly with the code a shell gives a program killed by SIGPIPE.
-#[tokio::test]
-async fn a_closed_pipe_ends_the_program_quietly() {
-    let server = FaultyServer::start(vec![endless_pages(None)]).await;
-    let bin = env!("CARGO_BIN_EXE_zilliz-import");
-    let script = format!(
-        "'{bin}' --api-key {API_KEY} --base-url {} list --cluster-id {CLUSTER} --all --page-size 100 2>&1 | head -3; echo \"status=${{PIPESTATUS[0]}}\"",
-        server.url()
-    );
-    let out = cli_env::bash(script).await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 4, "{stdout}");
-    assert!(lines[0].starts_with("JOB ID"), "{stdout}");
-    assert_eq!(lines[3], "status=141", "{stdout}");
-    assert!(
-        server.requests_received() < DEFAULT_MAX_PAGES as usize,
-        "it stopped early: {}",
-        server.requests_received()
-    );
-}
-
-#[tokio::test]
-async fn config_errors_echo_neither_password_nor_query() {
-    for base in [
-        "http://user:PASSWORD-SENTINEL@example.com",
-        "https://h.example.com/?token=QUERY-SENTINEL",
-        "http://user:PASSWORD-SENTINEL@[::1",
-    ] {
-        let out = cli_env::run(cli_at(base, &["describe", "--cluster-id", CLUSTER, JOB_ID])).await;
-        out.assert_code(2);
-        assert!(out.stderr.contains("base URL"), "{}", out.stderr);
-        for secret in ["PASSWORD-SENTINEL", "QUERY-SENTINEL"] {
-            assert!(!out.stderr.contains(secret), "{}", out.stderr);
-        }
-        let debug = format!("{:?}", Client::builder().base_url(base));
-        assert!(!debug.contains("SENTINEL"), "{debug}");
-    }
-}
-
-/// Issue 19, point 7: a base URL without its scheme (a Milvus token
-/// pasted as `user:password@host`), a password holding a raw `#` or `?`,
-/// and a token given as the user name. What is refused shows no part of
-/// its user-info, in text and JSON, nor in the builder's Debug.
-#[tokio::test]
-async fn a_refused_base_url_never_shows_its_user_info() {
-    let cases = [
-        ("admin:PWA-SENTINEL@host:19530", "`<redacted>@host:19530`"),
-        (
-            "https://admin:PWA#PWB-SENTINEL@host/",
-            "`https://<redacted>`",
-        ),
-        (
-            "https://admin:PWA?PWB-SENTINEL@host/",
-            "`https://<redacted>`",
-        ),
-        ("https://TOKEN-SENTINEL@host/", "`https://<redacted>@host/`"),
-        (
-            "root:PWA-SENTINEL@127.0.0.1:19530/?x=PWB",
-            "`<redacted>@127.0.0.1:19530/?<redacted>`",
-        ),
-    ];
-    for (base, shown) in cases {
-        for json in [false, true] {
-            let mut cmd = cli_at(base, &["describe", "--cluster-id", CLUSTER, JOB_ID]);
-            if json {
-                cmd.args(["--output", "json"]);
-            }
-            let out = cli_env::run(cmd).await;
-            out.assert_code(2);
-            assert!(out.stderr.contains(shown), "{base}: {}", out.stderr);
-            for secret in ["admin", "root", "PWA", "PWB", "SENTINEL"] {
-                assert!(!out.stderr.contains(secret), "{base}: {}", out.stderr);
-                assert!(!out.stdout.contains(secret), "{base}: {}", out.stdout);
-            }
-        }
-        let debug = format!("{:?}", Client::builder().base_url(base));
-        assert!(
-            !debug.contains("SENTINEL") && !debug.contains("PWA"),
-            "{debug}"
-        );
-    }
 }
 
 #[tokio::test]

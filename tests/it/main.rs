@@ -2,32 +2,21 @@
 //! are linked once. Each module was a test target of its own; run one with
 //! a filter, e.g. `cargo test --all-features --test it faults::`.
 //!
-//! The modules that drive the binary need the `cli` feature, and those that
-//! run the emulator need `emulator`; without them they drop out.
+//! The modules that run the emulator need the `emulator` feature; without
+//! it they drop out. The tests that drive the `zilliz-import` binary are
+//! the CLI crate's (`cli/tests/it`).
 
 mod common;
+// Helpers for tests that start the emulator, declared here (not in
+// `common`, which the CLI crate's tests take whole) to be gated with them.
+#[cfg(feature = "emulator")]
+#[path = "common/audit.rs"]
+mod audit;
+#[cfg(feature = "emulator")]
+#[path = "common/emulator_env.rs"]
+mod emulator_env;
 
 mod abort_grace;
-#[cfg(feature = "cli")]
-mod cli;
-#[cfg(feature = "cli")]
-mod cli_deployments;
-#[cfg(feature = "cli")]
-mod cli_list_json;
-#[cfg(feature = "cli")]
-mod cli_signals;
-#[cfg(feature = "cli")]
-mod cli_terminal;
-#[cfg(feature = "cli")]
-mod cli_timeouts;
-#[cfg(feature = "cli")]
-mod cli_tls_files;
-#[cfg(feature = "cli")]
-mod cli_two_phase;
-#[cfg(feature = "cli")]
-mod cli_wait_many;
-#[cfg(feature = "cli")]
-mod cli_wait_many_ids;
 mod create_wire;
 mod deployments;
 #[cfg(feature = "emulator")]
@@ -44,7 +33,6 @@ mod errors;
 mod faults;
 mod fuzz_config;
 mod fuzz_decode;
-#[cfg(feature = "cli")]
 mod hardening;
 mod lifecycle;
 mod live;
@@ -53,9 +41,8 @@ mod load;
 #[cfg(feature = "emulator")]
 mod rate_limit;
 mod retries;
-#[cfg(feature = "cli")]
+#[cfg(feature = "emulator")]
 mod secrets_audit;
-#[cfg(feature = "cli")]
 mod server_text;
 mod spec;
 mod tls;

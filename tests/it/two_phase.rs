@@ -15,9 +15,6 @@ use zilliz_import::{
 use crate::common::faulty_server::{Fault, FaultyServer};
 use crate::common::*;
 
-const COMMIT_PATH: &str = "/v2/vectordb/jobs/import/commit";
-const ABORT_PATH: &str = "/v2/vectordb/jobs/import/abort";
-
 /// What commit and abort answer when they succeed.
 fn settled_ok() -> Fault {
     Fault::json(200, &json!({"code": 0, "data": {}}), &[])

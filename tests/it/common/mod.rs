@@ -1,10 +1,9 @@
 //! Helpers shared by the integration tests: clients with fast retries,
-//! ready-made envelopes and assertions; the scripted loopback server
-//! ([`faulty_server`]) and, with the `cli` feature, the binary's harness
-//! ([`cli_env`]).
+//! ready-made envelopes and assertions, and the scripted loopback server
+//! ([`faulty_server`]). The CLI crate's tests take this module as theirs
+//! too (`cli/tests/it/common`), so its constants and paths are written once.
 
-#[cfg(feature = "cli")]
-pub mod cli_env;
+pub mod config_inputs;
 pub mod faulty_server;
 pub mod properties;
 
@@ -13,6 +12,7 @@ use std::{
     time::Duration,
 };
 
+use faulty_server::Fault;
 use httpmock::{Mock, MockServer, Then, prelude::POST};
 use serde_json::{Value, json};
 use zilliz_import::{Client, CreateImportJob, Error, ImportState, RetryPolicy, WaitOptions};
@@ -32,6 +32,8 @@ pub const SEED_URL: &str = "https://s3.us-west-2.amazonaws.com/publicdataset.zil
 pub const CREATE_PATH: &str = "/v2/vectordb/jobs/import/create";
 pub const DESCRIBE_PATH: &str = "/v2/vectordb/jobs/import/describe";
 pub const LIST_PATH: &str = "/v2/vectordb/jobs/import/list";
+pub const COMMIT_PATH: &str = "/v2/vectordb/jobs/import/commit";
+pub const ABORT_PATH: &str = "/v2/vectordb/jobs/import/abort";
 
 /// The seed's example create.
 pub fn seed_job() -> CreateImportJob {
@@ -115,6 +117,72 @@ pub fn progress(state: &str, percent: i64) -> Value {
 
 pub fn describe_body() -> Value {
     json!({"clusterId": CLUSTER, "jobId": JOB_ID})
+}
+
+// ------------------------------------------------------- scripted answers
+
+/// A describe answer with `fields` over a minimal running job.
+pub fn describe_with(fields: Value) -> Fault {
+    let mut data = json!({"jobId": JOB_ID, "state": "Importing", "progress": 10});
+    for (k, v) in fields.as_object().unwrap() {
+        data[k] = v.clone();
+    }
+    Fault::json(200, &ok(data), &[])
+}
+
+/// A list answer of `page_size` jobs never seen before, whatever is asked.
+pub fn endless_pages(count: Option<i64>) -> Fault {
+    Fault::computed(move |n, seen| {
+        let size = seen.json()["pageSize"].as_u64().unwrap_or(10);
+        let records: Vec<Value> = (0..size)
+            .map(
+                |i| json!({"jobId": format!("job-{n}-{i}"), "state": "Completed", "progress": 100}),
+            )
+            .collect();
+        Fault::json(200, &ok(json!({"count": count, "records": records})), &[])
+    })
+}
+
+/// A describe answer echoing the key, a presigned query and a terminal
+/// escape in every string it has, and the key in its request id header.
+pub fn echoes_in_every_string() -> Fault {
+    let echo = format!("x {API_KEY} \u{1b}[2J");
+    let url = format!("s3://b/a.parquet?{PRESIGNED_QUERY}");
+    Fault::json(
+        200,
+        &ok(json!({
+            "jobId": JOB_ID, "collectionName": echo, "fileName": url, "state": echo,
+            "progress": 100, "completeTime": echo, "reason": format!("{echo} {url}"),
+            "details": [{"fileName": echo, "state": "Failed", "reason": echo, "completeTime": url}],
+        })),
+        &[("requestid", &format!("id-{API_KEY}"))],
+    )
+}
+
+/// A describe answer with a zero-width space in the job id and the state
+/// (`Com\u{200B}pleted`), a soft hyphen in the reason, a word joiner and a
+/// BOM in the collection.
+pub fn invisible_characters() -> Fault {
+    describe_with(json!({
+        "jobId": "4487\u{200B}07",
+        "state": "Com\u{200B}pleted",
+        "progress": 100,
+        "reason": "disk\u{AD}full",
+        "collectionName": "a\u{2060}b\u{FEFF}",
+    }))
+}
+
+/// An error (80001) whose message echoes the key as Go's `%x` prints it,
+/// in upper case too, and with a zero-width space and a soft hyphen inside
+/// it (which a screen shows as the key itself).
+pub fn key_echoes_in_hex_and_broken() -> Fault {
+    let hex: String = API_KEY.bytes().map(|b| format!("{b:02x}")).collect();
+    let (head, tail) = API_KEY.split_at(7);
+    let message = format!(
+        "bad key {hex} / {head}\u{200B}{tail} / {head}\u{AD}{tail} / {}",
+        hex.to_uppercase()
+    );
+    Fault::json(200, &json!({"code": 80001, "message": message}), &[])
 }
 
 // ------------------------------------------------------------ httpmock

@@ -4,7 +4,7 @@
 
 use zilliz_import::{Error, WaitError};
 
-use crate::output::{Failure, WaitEnd};
+use crate::ending::{Failure, WaitEnd};
 
 /// The exit code of a program whose stdout was closed under it, as a shell
 /// reports one killed by SIGPIPE.

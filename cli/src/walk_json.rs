@@ -19,7 +19,7 @@ use std::{
 use serde::Serialize;
 use zilliz_import::Error;
 
-use crate::{json_array, output::Failure};
+use crate::{ending::Failure, json_array};
 
 /// How many bytes of records are held in memory before they go to a file.
 pub const SPILL_AT: usize = 8 << 20;

@@ -12,13 +12,14 @@ use zilliz_import::{
     emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, JobState},
 };
 
-use crate::common::cli_env::{
-    CLUSTER, Run, client, cluster_args, cmd_on, emulator, emulator_builder, expect, run, sent_to,
-    squash, start,
+use crate::{
+    common::{
+        ABORT_PATH, COMMIT_PATH, DESCRIBE_PATH, LIST_PATH,
+        cli_env::{KEY, Run, URL, cli, cluster_args, cmd_on, expect, lib_create, run, squash},
+    },
+    emulator_env::{CLUSTER, emulator, emulator_builder, sent_to, start},
 };
 
-const KEY: &str = "cli-wait-many-key";
-const URL: &str = "s3://bucket/dir/data.parquet";
 /// The emulator of [`emulator`] fails jobs whose URL contains "fail", at
 /// half their duration.
 const FAIL_URL: &str = "s3://bucket/fail/data.parquet";
@@ -29,11 +30,7 @@ const UNKNOWN: &str = "4242";
 
 /// Creates a job of `url` on the emulator's cluster through the library.
 async fn create(h: &EmulatorHandle, url: &str) -> String {
-    client(&h.base_url(), KEY)
-        .create_import_job(CreateImportJob::new(CLUSTER, "c", url))
-        .await
-        .expect("library create")
-        .job_id
+    lib_create(h, "c", url).await
 }
 
 /// `wait --cluster-id CLUSTER`, the ids, then `extra`.
@@ -88,7 +85,7 @@ fn failed_entry(entry: &Value, id: &str, code: i32, kind: &str) -> Value {
 
 /// How many describes of `id` reached the emulator.
 fn describes_of(h: &EmulatorHandle, id: &str) -> usize {
-    sent_to(h, "describe")
+    sent_to(h, DESCRIBE_PATH)
         .into_iter()
         .filter(|r| r.body["jobId"] == json!(id))
         .count()
@@ -191,7 +188,7 @@ async fn a_two_phase_job_among_completed_ones_is_ready_to_commit_exit_0() {
             .job_duration(Duration::from_millis(300)),
     )
     .await;
-    let milvus = client(&h.base_url(), DEFAULT_MILVUS_TOKEN);
+    let milvus = crate::emulator_env::client(&h.base_url(), DEFAULT_MILVUS_TOKEN);
     let mut ids = Vec::new();
     for two_phase in [false, true, false] {
         let job = CreateImportJob::from_files("c", [["a.parquet"]]).auto_commit(!two_phase);
@@ -224,7 +221,7 @@ async fn a_two_phase_job_among_completed_ones_is_ready_to_commit_exit_0() {
     assert_eq!(lines_of(&r.stdout, one), [format!("job {one}: completed")]);
     let held = h.jobs();
     assert_eq!(held[1].state, JobState::Uncommitted, "nothing committed it");
-    assert!(sent_to(&h, "commit").is_empty());
+    assert!(sent_to(&h, COMMIT_PATH).is_empty());
 }
 
 // ---------------------------------------------------------------- the worst wins
@@ -387,7 +384,7 @@ async fn abort_on_timeout_aborts_each_job_still_running() {
             "{e}"
         );
     }
-    let aborts = sent_to(&h, "abort");
+    let aborts = sent_to(&h, ABORT_PATH);
     let mut aborted: Vec<&str> = aborts
         .iter()
         .map(|r| r.body["jobId"].as_str().unwrap())
@@ -446,10 +443,7 @@ async fn usage_errors_of_a_wait_for_several_exit_2_and_send_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rate_limit_is_documented_and_taken_by_every_command() {
-    let out = crate::common::cli_env::cli()
-        .arg("--help")
-        .output()
-        .expect("runs");
+    let out = cli().arg("--help").output().expect("runs");
     let help = squash(&String::from_utf8(out.stdout).expect("utf-8"));
     assert!(
         help.contains(
@@ -487,10 +481,10 @@ async fn rate_limit_is_documented_and_taken_by_every_command() {
     let pages = ["--rate-limit", "1", "list", "--cluster-id", CLUSTER];
     let pages = [&pages[..], &["--all", "--page-size", "1"]].concat();
     let _ = create(&h, URL).await;
-    let before = sent_to(&h, "list").len();
+    let before = sent_to(&h, LIST_PATH).len();
     let started = Instant::now();
     expect(cmd_on(&h, KEY, &pages), 0).await;
     let took = started.elapsed();
-    assert_eq!(sent_to(&h, "list").len(), before + 3);
+    assert_eq!(sent_to(&h, LIST_PATH).len(), before + 3);
     assert!(took >= Duration::from_millis(1900), "took {took:?}");
 }

@@ -1,6 +1,6 @@
-//! Helpers shared by `cli.rs`, `secrets_audit.rs` and `hardening.rs`: running the
-//! real `zilliz-import` binary in a clean environment without blocking the
-//! runtime that serves the emulator, and a guard for a spawned child process.
+//! Running the real `zilliz-import` binary in a clean environment without
+//! blocking the runtime that serves the emulator or a scripted server, the
+//! arguments most runs share, and a guard for a spawned child process.
 
 use std::{
     io::{BufRead, BufReader},
@@ -8,14 +8,16 @@ use std::{
     time::Duration,
 };
 
-use serde_json::Value;
-use zilliz_import::{
-    Client, Error, RetryPolicy,
-    emulator::{Emulator, EmulatorBuilder, EmulatorHandle, RecordedRequest},
-};
+use serde_json::{Value, json};
+use zilliz_import::{CreateImportJob, emulator::EmulatorHandle};
 
-/// The emulator's default cluster id.
-pub const CLUSTER: &str = "in01-emulator";
+use crate::emulator_env::{CLUSTER, client, emulator, emulator_builder, start};
+
+/// The key the emulator takes in these tests.
+pub const KEY: &str = "cli-test-key";
+
+/// An object URL that the emulator's jobs import without failing.
+pub const URL: &str = "s3://bucket/dir/data.parquet";
 
 /// Every variable the binary reads, removed on top of `env_clear` so nothing
 /// from the developer's shell can leak in even if the clearing changes.
@@ -117,61 +119,76 @@ pub async fn expect(c: assert_cmd::Command, code: i32) -> Run {
     r
 }
 
-/// The requests `h` received for `operation` (the path's last segment).
-pub fn sent_to(h: &EmulatorHandle, operation: &str) -> Vec<RecordedRequest> {
-    let path = format!("/v2/vectordb/jobs/import/{operation}");
-    h.requests()
-        .into_iter()
-        .filter(|r| r.path == path)
-        .collect()
+/// The binary pointed at `h` with the right key, then `args`.
+pub fn cmd(h: &EmulatorHandle, args: &[&str]) -> assert_cmd::Command {
+    cmd_on(h, KEY, args)
 }
 
-/// The builder of [`emulator`], for tests that add to it.
-pub fn emulator_builder(key: &str, duration: Duration) -> EmulatorBuilder {
-    Emulator::builder()
-        .api_key(key)
-        .job_duration(duration)
-        .fail_when_url_contains("fail")
+/// `--output json`, then `args`.
+pub fn json_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    [&["--output", "json"][..], args].concat()
 }
 
-/// Starts the emulator `builder` describes.
-pub async fn start(builder: EmulatorBuilder) -> EmulatorHandle {
-    builder.start().await.expect("emulator starts")
+/// [`cmd`] with `--output json` before `args`.
+pub fn jcmd(h: &EmulatorHandle, args: &[&str]) -> assert_cmd::Command {
+    cmd(h, &json_args(args))
 }
 
-/// An emulator with `key`, jobs of `duration`, and URLs containing "fail" failing.
-pub async fn emulator(key: &str, duration: Duration) -> EmulatorHandle {
-    start(emulator_builder(key, duration)).await
+/// `create` of [`URL`] into `c` on the emulator's cluster, then `extra`.
+pub fn create_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    create_args_on(CLUSTER, "c", URL, extra)
 }
 
-/// Retries with millisecond backoff, so failing tests stay quick.
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+/// Runs `c`, checks that it succeeded, and parses its stdout as JSON.
+pub async fn run_json(c: assert_cmd::Command) -> (Run, Value) {
+    let r = expect(c, 0).await;
+    let v = r.stdout_json();
+    (r, v)
 }
 
-/// A library client for the emulator, with quick retries.
-pub fn client(base: &str, key: &str) -> Client {
-    Client::builder()
-        .api_key(key)
-        .base_url(base)
-        .retry(fast_retry())
-        .build()
-        .expect("client builds")
+/// Runs `c`, checks that it exited with `code`, and returns the JSON error on stderr.
+pub async fn run_error(c: assert_cmd::Command, code: i32) -> Value {
+    expect(c, code).await.stderr_error()
 }
 
-/// Asserts `e` is the API's answer to a wrong key: HTTP 401 with code 21119.
-pub fn assert_wrong_key(e: &Error) {
-    assert!(
-        matches!(
-            e,
-            Error::Api {
-                code: 21119,
-                status: 401,
-                ..
-            }
-        ),
-        "{e:?}"
+/// Runs `c` and checks that it exited with `code`, printed nothing on stdout
+/// and reported an error of `kind` and `delivery` (none for how a wait or a
+/// walk ended: that is not one request), which it returns.
+pub async fn failure(
+    c: assert_cmd::Command,
+    code: i32,
+    kind: &str,
+    delivery: Option<&str>,
+) -> Value {
+    let r = expect(c, code).await;
+    assert_eq!(r.stdout, "");
+    let e = r.stderr_error();
+    assert_eq!(e["kind"], json!(kind));
+    assert_eq!(
+        e.get("delivery"),
+        delivery.map(|d| json!(d)).as_ref(),
+        "{e}"
     );
+    e
+}
+
+/// An emulator whose jobs take 300 ms.
+pub async fn quick_emulator() -> EmulatorHandle {
+    emulator(KEY, Duration::from_millis(300)).await
+}
+
+/// An emulator on a clock that only moves when the test says so.
+pub async fn manual_emulator() -> EmulatorHandle {
+    start(emulator_builder(KEY, Duration::from_secs(10)).manual_clock()).await
+}
+
+/// Creates a job through the library (not the CLI under test).
+pub async fn lib_create(h: &EmulatorHandle, collection: &str, url: &str) -> String {
+    client(&h.base_url(), KEY)
+        .create_import_job(CreateImportJob::new(CLUSTER, collection, url))
+        .await
+        .expect("library create")
+        .job_id
 }
 
 /// `command --cluster-id CLUSTER`, then `rest`.
@@ -196,14 +213,6 @@ pub fn create_args_on<'a>(
         url,
     ];
     [&head[..], extra].concat()
-}
-
-/// A loopback URL nothing listens on (bound, then released).
-pub fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
 }
 
 /// Kills and reaps the child when dropped, so a failing test leaves no process behind.

@@ -7,11 +7,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use zilliz_import::emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle};
 
-use crate::common::cli_env::{CLUSTER, cli, cmd_on, expect, run, sent_to, spawn_emulator, start};
-
-const KEY: &str = "cli-deployments-key";
-const PROJECT: &str = "proj-emulator";
-const REGION: &str = "aws-us-west-2";
+use crate::{
+    common::{
+        CREATE_PATH, DESCRIBE_PATH, LIST_PATH,
+        cli_env::{KEY, cli, cmd_on, expect, run, spawn_emulator},
+    },
+    emulator_env::{CLUSTER, PROJECT, REGION, sent_to, start},
+};
 
 async fn milvus() -> EmulatorHandle {
     start(
@@ -51,7 +53,7 @@ async fn milvus_files_options_database_then_wait_describe_and_list() {
     .await;
     let job_id = created.stdout.trim().to_owned();
     assert!(job_id.bytes().all(|b| b.is_ascii_digit()), "{job_id}");
-    let creates = sent_to(&h, "create");
+    let creates = sent_to(&h, CREATE_PATH);
     assert_eq!(creates.len(), 1);
     assert_eq!(
         creates[0].body,
@@ -75,7 +77,7 @@ async fn milvus_files_options_database_then_wait_describe_and_list() {
     assert_eq!(described["state"], "Completed");
     assert_eq!(described["importedRows"], described["totalRows"]);
     // Milvus's describe body is the job id; the database is the header.
-    for r in sent_to(&h, "describe") {
+    for r in sent_to(&h, DESCRIBE_PATH) {
         assert_eq!(r.body, json!({"jobId": job_id}));
         assert_eq!(r.db_name.as_deref(), Some("db1"));
     }
@@ -106,7 +108,7 @@ async fn milvus_files_options_database_then_wait_describe_and_list() {
         .map(|r| &r["jobId"])
         .collect();
     assert_eq!(ids, [&json!(job_id)]);
-    let lists = sent_to(&h, "list");
+    let lists = sent_to(&h, LIST_PATH);
     assert_eq!(lists.len(), 1, "no pages on Milvus: one request");
     assert_eq!(
         lists[0].body,
@@ -142,14 +144,14 @@ async fn a_project_with_a_volume_and_repeated_object_urls() {
         .trim()
         .to_owned();
     assert_eq!(
-        sent_to(&h, "create")[0].body,
+        sent_to(&h, CREATE_PATH)[0].body,
         json!({"projectId": PROJECT, "regionId": REGION, "collectionName": "c",
                "volumeName": "v", "dataPaths": [["dir/"], ["b.parquet"]]})
     );
     let wait = [&["wait", job_id.as_str()][..], &project].concat();
     expect(cmd_on(&h, KEY, &wait), 0).await;
     assert_eq!(
-        sent_to(&h, "describe")[0].body,
+        sent_to(&h, DESCRIBE_PATH)[0].body,
         json!({"projectId": PROJECT, "regionId": REGION, "jobId": job_id})
     );
     let list = [&["--output", "json", "list"][..], &project].concat();
@@ -170,7 +172,7 @@ async fn a_project_with_a_volume_and_repeated_object_urls() {
     ];
     expect(cmd_on(&h, KEY, &urls), 0).await;
     assert_eq!(
-        sent_to(&h, "create")[1].body,
+        sent_to(&h, CREATE_PATH)[1].body,
         json!({"clusterId": CLUSTER, "collectionName": "c",
                "objectUrls": [["s3://b/a.parquet"], ["s3://b/d/"]]})
     );
@@ -317,7 +319,7 @@ async fn a_target_on_the_command_line_wins_over_zilliz_cluster_id() {
     c.env("ZILLIZ_CLUSTER_ID", CLUSTER);
     expect(c, 0).await;
     assert_eq!(
-        sent_to(&h, "create")[0].body,
+        sent_to(&h, CREATE_PATH)[0].body,
         json!({"collectionName": "c", "files": [["a.json"]]})
     );
 
@@ -330,7 +332,7 @@ async fn a_target_on_the_command_line_wins_over_zilliz_cluster_id() {
     c.env("ZILLIZ_CLUSTER_ID", CLUSTER);
     expect(c, 0).await;
     assert_eq!(
-        sent_to(&cloud, "list")[0].body,
+        sent_to(&cloud, LIST_PATH)[0].body,
         json!({"projectId": PROJECT, "regionId": REGION, "pageSize": 10, "currentPage": 1})
     );
 }

@@ -12,87 +12,18 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 use zilliz_import::{
-    AbortOnTimeout, CreatedImportJob, Error, ImportJobPage, ImportJobSummary, ImportProgress,
-    Settled, WaitError, WaitOutcome, WalkError,
+    CreatedImportJob, Error, ImportJobPage, ImportJobSummary, ImportProgress, Settled, WaitError,
+    WaitOutcome,
 };
 
 use crate::{
     args::Output,
+    ending::{Closed, Failure, Printed, WaitEnd},
+    error_json::error_json,
     exit_codes::exit_code,
     json_array,
-    last_words::Interrupted,
     walk_json::{WalkJson, WalkOut},
 };
-
-/// stdout went away (or failed) before everything was printed.
-#[derive(Debug)]
-pub struct Closed;
-
-/// What printing a result gives.
-pub type Printed = Result<(), Closed>;
-
-/// Why a command failed: one call, how a wait or a page walk ended, a
-/// signal, or (reported only when a job was created) a closed stdout.
-#[derive(Debug)]
-pub enum Failure {
-    Call(Error),
-    Wait(WaitError),
-    Walk(WalkError),
-    Interrupted(Interrupted),
-    StdoutClosed,
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Call(e)
-    }
-}
-
-impl From<WaitError> for Failure {
-    fn from(e: WaitError) -> Self {
-        Failure::Wait(e)
-    }
-}
-
-impl From<WalkError> for Failure {
-    fn from(e: WalkError) -> Self {
-        Failure::Walk(e)
-    }
-}
-
-impl Failure {
-    /// The failed call, when one request's failure is what ended the command.
-    pub fn call(&self) -> Option<&Error> {
-        match self {
-            Failure::Call(e) => Some(e),
-            Failure::Wait(e) => e.request_error(),
-            Failure::Walk(e) => e.request_error(),
-            Failure::Interrupted(_) | Failure::StdoutClosed => None,
-        }
-    }
-}
-
-impl Failure {
-    /// The last progress a wait saw, where it saw any.
-    fn wait_progress(&self) -> Option<&ImportProgress> {
-        match self {
-            Failure::Wait(e) => e.last_progress(),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Call(e) => e.fmt(f),
-            Failure::Wait(e) => e.fmt(f),
-            Failure::Walk(e) => e.fmt(f),
-            Failure::Interrupted(e) => e.fmt(f),
-            Failure::StdoutClosed => f.write_str("stdout was closed before the result was printed"),
-        }
-    }
-}
 
 /// A line on stderr; a closed stderr is ignored.
 pub fn note_line(text: &str) {
@@ -320,9 +251,6 @@ impl Printer {
     }
 }
 
-/// How the wait for one of several jobs ended.
-pub type WaitEnd = Result<WaitOutcome, Failure>;
-
 /// What the one-job wait prints in JSON when it ends well: the progress,
 /// with `outcome` (`completed` or `ready_to_commit`).
 fn waited_json(outcome: &WaitOutcome) -> Value {
@@ -416,95 +344,4 @@ fn rows(printer: &Printer, records: &[ImportJobSummary]) -> Printed {
             r.progress
         )
     }))
-}
-
-/// The JSON error document. A call's failure says whether its request may
-/// have been sent (`delivery`) and how often it was tried; how a wait or a
-/// walk ended says neither, as it is not one request.
-fn error_json(failure: &Failure) -> Value {
-    if let Failure::Interrupted(interrupted) = failure {
-        return interrupted.json();
-    }
-    let Some(e) = failure.call() else {
-        let mut v = json!({ "kind": outcome_kind(failure), "message": failure.to_string() });
-        if let Failure::Wait(WaitError::TimedOut {
-            last_error, abort, ..
-        }) = failure
-        {
-            if let Some(last) = last_error {
-                v["lastError"] = call_json(last);
-            }
-            match abort {
-                Some(AbortOnTimeout::Accepted(settled)) => {
-                    v["abort"] = json!({ "accepted": true, "already": settled.already });
-                }
-                Some(AbortOnTimeout::Failed(e)) => {
-                    v["abort"] = json!({ "accepted": false, "error": call_json(e) });
-                }
-                _ => {}
-            }
-        }
-        if let Some(p) = failure.wait_progress() {
-            v["jobId"] = json!(p.job_id);
-            v["state"] = json!(p.state);
-        }
-        return v;
-    };
-    call_json(e)
-}
-
-fn call_json(e: &Error) -> Value {
-    let mut v = json!({
-        "kind": kind(e),
-        "message": e.to_string(),
-        "delivery": format!("{:?}", e.delivery()),
-        "attempts": e.attempts(),
-    });
-    if let Some(code) = e.api_code() {
-        v["code"] = json!(code);
-    }
-    if let Some(status) = e.status() {
-        v["status"] = json!(status);
-    }
-    if let Error::Api {
-        message,
-        request_id,
-        ..
-    } = e
-    {
-        v["apiMessage"] = json!(message);
-        v["requestId"] = json!(request_id);
-    }
-    if let Error::InvalidInput { field, .. } = e {
-        v["field"] = json!(field);
-    }
-    v
-}
-
-fn kind(e: &Error) -> &'static str {
-    match e {
-        Error::InvalidInput { .. } => "invalid_input",
-        Error::InvalidConfig(_) => "invalid_config",
-        Error::Connect { .. } => "connect",
-        Error::Timeout { .. } => "timeout",
-        Error::Transport { .. } => "transport",
-        Error::Api { .. } => "api",
-        Error::Http { .. } => "http",
-        Error::Decode { .. } | Error::BodyTooLarge { .. } => "decode",
-        Error::DeadlineReached => "deadline_reached",
-        _ => "other",
-    }
-}
-
-/// The kind of a wait's or walk's outcome (its failed call has [`kind`]).
-fn outcome_kind(failure: &Failure) -> &'static str {
-    match failure {
-        Failure::Wait(WaitError::JobFailed { .. }) => "import_failed",
-        Failure::Wait(WaitError::Aborted { .. }) => "import_aborted",
-        Failure::Wait(WaitError::TimedOut { .. }) => "wait_timed_out",
-        Failure::Walk(WalkError::PageLimitReached { .. }) => "page_limit_reached",
-        Failure::Walk(WalkError::Stalled { .. }) => "pagination_stalled",
-        Failure::StdoutClosed => "stdout_closed",
-        _ => "other",
-    }
 }

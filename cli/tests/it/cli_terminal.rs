@@ -9,9 +9,10 @@ use std::{
     time::Duration,
 };
 
-use crate::common::cli_env::{CLUSTER, emulator};
-
-const KEY: &str = "cli-terminal-key";
+use crate::{
+    common::cli_env::KEY,
+    emulator_env::{CLUSTER, emulator},
+};
 
 /// The pid of the child of `parent`, if it has one yet.
 fn child_of(parent: u32) -> Option<u32> {

@@ -1,9 +1,14 @@
 //! The command line, as clap sees it.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{path::PathBuf, time::Duration};
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use zilliz_import::DEFAULT_ABORT_GRACE;
+
+use crate::{
+    durations::{Span, parse_timeout},
+    emulator_args::EmulatorArgs,
+};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -264,8 +269,8 @@ pub struct WaitArgs {
 
 /// How long an abort on timeout may take after the deadline: the library's
 /// grace, which the CLI keeps.
-fn grace() -> humantime::FormattedDuration {
-    humantime::format_duration(DEFAULT_ABORT_GRACE)
+fn grace() -> Span {
+    Span(DEFAULT_ABORT_GRACE)
 }
 
 #[derive(Debug, Args)]
@@ -306,110 +311,4 @@ fn parse_file_group(text: &str) -> Result<Vec<String>, String> {
         return Err("a path in the group is empty".into());
     }
     Ok(group)
-}
-
-/// The most a timeout may be: a century is "no deadline" in practice, and
-/// anything larger is a typo that would overflow the clock.
-const MAX_TIMEOUT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
-/// A duration such as `90s`, `10m` or `2h`, at most a century.
-fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
-    if d > MAX_TIMEOUT {
-        return Err("longer than 100 years".into());
-    }
-    Ok(d)
-}
-
-#[derive(Debug, Args)]
-pub struct EmulatorArgs {
-    /// Behave as open-source Milvus: `user:password` tokens (default
-    /// root:Milvus), `files` sources, no cluster ids.
-    #[arg(long)]
-    pub milvus: bool,
-    /// Address to listen on (loopback by default).
-    #[arg(long, default_value = "127.0.0.1:19600")]
-    pub listen: SocketAddr,
-    /// Cluster ids the emulator knows (repeat the flag for more). Its project
-    /// is proj-emulator in region aws-us-west-2.
-    #[arg(long = "cluster-id", default_value = "in01-emulator")]
-    pub cluster_ids: Vec<String>,
-    /// How long an emulated job takes from start to Completed.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "3s")]
-    pub job_duration: Duration,
-    /// Jobs whose object URL or path contains this text fail.
-    #[arg(long)]
-    pub fail_when_url_contains: Option<String>,
-    /// The most memory the emulator's jobs may hold, e.g. 256MiB, 1GiB or
-    /// 500MB (a plain number is bytes). Finished jobs are forgotten, oldest
-    /// first, to stay under it; a create that unfinished jobs leave no room
-    /// for is refused (code 47055; 2100 with --milvus).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = DEFAULT_JOB_MEMORY_LIMIT)]
-    pub job_memory_limit: usize,
-}
-
-/// `--job-memory-limit`'s default: the library's
-/// [`zilliz_import::emulator::DEFAULT_JOB_MEMORY_LIMIT`], as written for help.
-const DEFAULT_JOB_MEMORY_LIMIT: &str = "256MiB";
-
-/// A size such as `256MiB`, `1GiB`, `500MB` or `1048576` (bytes): a whole
-/// number, then optionally a binary (KiB, MiB, GiB) or decimal (KB, MB, GB)
-/// unit, in any case.
-fn parse_size(text: &str) -> Result<usize, String> {
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(digits_end);
-    let number: usize = digits
-        .parse()
-        .map_err(|_| "expected a whole number, then a unit such as MiB".to_owned())?;
-    let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" => 1_000,
-        "kib" => 1 << 10,
-        "mb" => 1_000_000,
-        "mib" => 1 << 20,
-        "gb" => 1_000_000_000,
-        "gib" => 1 << 30,
-        _ => return Err("the unit must be B, KB, KiB, MB, MiB, GB or GiB".to_owned()),
-    };
-    number
-        .checked_mul(scale)
-        .ok_or_else(|| "larger than this machine can address".to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_read_as_written() {
-        assert_eq!(
-            parse_size(DEFAULT_JOB_MEMORY_LIMIT),
-            Ok(zilliz_import::emulator::DEFAULT_JOB_MEMORY_LIMIT)
-        );
-        for (text, bytes) in [
-            ("0", 0),
-            ("1048576", 1_048_576),
-            ("12b", 12),
-            ("4KiB", 4_096),
-            ("4 kb", 4_000),
-            ("3MB", 3_000_000),
-            ("1GiB", 1 << 30),
-            ("2gb", 2_000_000_000),
-        ] {
-            assert_eq!(parse_size(text), Ok(bytes), "{text}");
-        }
-        for text in ["", "MiB", "1.5MiB", "-1", "1 TiB", "1 MiBs", "１MiB"] {
-            assert!(parse_size(text).is_err(), "{text}");
-        }
-        assert_eq!(
-            parse_size("99999999999999999999GiB"),
-            Err("expected a whole number, then a unit such as MiB".to_owned())
-        );
-        assert_eq!(
-            parse_size(&format!("{}GiB", usize::MAX)),
-            Err("larger than this machine can address".to_owned())
-        );
-    }
 }

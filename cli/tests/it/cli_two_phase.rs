@@ -8,9 +8,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use zilliz_import::emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, JobState};
 
-use crate::common::cli_env::{CLUSTER, cmd_on, expect, sent_to, start};
-
-const KEY: &str = "cli-two-phase-key";
+use crate::{
+    common::{
+        ABORT_PATH, COMMIT_PATH, CREATE_PATH, DESCRIBE_PATH,
+        cli_env::{KEY, cmd_on, expect},
+    },
+    emulator_env::{CLUSTER, sent_to, start},
+};
 
 fn state_of(h: &EmulatorHandle, job_id: &str) -> JobState {
     h.jobs()
@@ -52,7 +56,7 @@ async fn create_wait_commit_wait_on_milvus() {
     let h = milvus(Duration::from_millis(300)).await;
     let t = DEFAULT_MILVUS_TOKEN;
     let job = created_two_phase(&h).await;
-    let creates = sent_to(&h, "create");
+    let creates = sent_to(&h, CREATE_PATH);
     assert_eq!(creates.len(), 1);
     assert_eq!(creates[0].body["options"], json!({"auto_commit": "false"}));
 
@@ -81,7 +85,7 @@ async fn create_wait_commit_wait_on_milvus() {
         committed.stdout.trim(),
         format!("job {job}: commit accepted")
     );
-    let commits = sent_to(&h, "commit");
+    let commits = sent_to(&h, COMMIT_PATH);
     assert_eq!(commits.len(), 1);
     assert_eq!(commits[0].body, json!({"jobId": job}));
     assert_eq!(commits[0].code, 0);
@@ -98,7 +102,7 @@ async fn create_wait_commit_wait_on_milvus() {
         again.stdout_json(),
         json!({"jobId": job, "action": "commit", "already": "Completed"})
     );
-    let commits = sent_to(&h, "commit");
+    let commits = sent_to(&h, COMMIT_PATH);
     assert_eq!(commits.len(), 2);
     assert_eq!(commits[1].code, 2100);
 }
@@ -131,7 +135,7 @@ async fn create_abort_wait_on_a_cluster_exits_5_aborted() {
     )
     .await;
     assert_eq!(aborted.stdout.trim(), format!("job {job}: abort accepted"));
-    let aborts = sent_to(&h, "abort");
+    let aborts = sent_to(&h, ABORT_PATH);
     assert_eq!(aborts.len(), 1);
     assert_eq!(aborts[0].body, json!({"clusterId": CLUSTER, "jobId": job}));
     assert_eq!(state_of(&h, &job), JobState::Failed);
@@ -181,13 +185,7 @@ async fn a_refused_commit_exits_3_with_the_code() {
     assert!(message.contains("not Uncommitted"), "{message}");
     // One commit, then one describe that found the job still running.
     let paths: Vec<String> = h.requests().into_iter().map(|r| r.path).collect();
-    assert_eq!(
-        paths[1..],
-        [
-            "/v2/vectordb/jobs/import/commit",
-            "/v2/vectordb/jobs/import/describe"
-        ]
-    );
+    assert_eq!(paths[1..], [COMMIT_PATH, DESCRIBE_PATH]);
 }
 
 #[tokio::test]
@@ -272,5 +270,5 @@ async fn wait_abort_on_timeout_exits_6_and_aborts_the_job() {
     );
     assert_eq!(e["jobId"], json!(job));
     assert_eq!(state_of(&h, &job), JobState::Failed);
-    assert_eq!(sent_to(&h, "abort").len(), 1);
+    assert_eq!(sent_to(&h, ABORT_PATH).len(), 1);
 }

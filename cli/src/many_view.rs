@@ -22,7 +22,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 use zilliz_import::{Error, ImportProgress, WaitError};
 
 use crate::{
-    output::{self, Failure, Printed, Printer, WaitEnd},
+    ending::{Failure, Printed, WaitEnd},
+    output::{self, Printer},
     progress_bar::{TICK, job_bar, on_terminal},
 };
 

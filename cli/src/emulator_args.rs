@@ -1,0 +1,184 @@
+//! The `emulator` command's flags: what the emulator knows (clusters,
+//! projects, a key), how its jobs run, and its limits and timeouts, each
+//! default the emulator's own constant; and the emulator they describe.
+
+use std::{fmt, net::SocketAddr, time::Duration};
+
+use clap::Args;
+use zilliz_import::emulator::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_JOB_LIMIT,
+    DEFAULT_JOB_MEMORY_LIMIT, DEFAULT_REQUEST_LOG_CAPACITY, DEFAULT_WRITE_TIMEOUT, Emulator,
+    EmulatorBuilder,
+};
+
+use crate::durations::{Span, parse_span};
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Behave as open-source Milvus: `user:password` tokens (default
+    /// root:Milvus), `files` sources, no cluster ids.
+    #[arg(long)]
+    pub milvus: bool,
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:19600")]
+    pub listen: SocketAddr,
+    /// Cluster ids the emulator knows (repeat the flag for more); a create
+    /// naming another gets code 96018.
+    #[arg(long = "cluster-id", default_value = "in01-emulator")]
+    pub cluster_ids: Vec<String>,
+    /// Serverless projects the emulator knows, each a project id and its
+    /// region (repeat the flag for more); a create naming another pair gets
+    /// code 80000.
+    #[arg(
+        long = "project",
+        value_name = "ID:REGION",
+        value_parser = parse_project,
+        default_value = "proj-emulator:aws-us-west-2"
+    )]
+    pub projects: Vec<(String, String)>,
+    /// How long an emulated job takes from start to Completed.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "3s")]
+    pub job_duration: Duration,
+    /// Jobs whose object URL or path contains this text fail.
+    #[arg(long)]
+    pub fail_when_url_contains: Option<String>,
+    /// The most jobs the emulator holds: past it, finished jobs are
+    /// forgotten, oldest first (describe then answers code 96026; 2100 with
+    /// --milvus). Jobs not yet finished are never forgotten.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_JOB_LIMIT)]
+    pub job_limit: usize,
+    /// The most memory the emulator's jobs may hold, e.g. 256MiB, 1GiB or
+    /// 500MB (a plain number is bytes). Finished jobs are forgotten, oldest
+    /// first, to stay under it; a create that unfinished jobs leave no room
+    /// for is refused (code 47055; 2100 with --milvus).
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        default_value_t = Bytes(DEFAULT_JOB_MEMORY_LIMIT)
+    )]
+    pub job_memory_limit: Bytes,
+    /// How many of the most recent requests the emulator records in memory
+    /// (0: none); whatever the count, they never hold more than 32 MiB.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_REQUEST_LOG_CAPACITY)]
+    pub request_log_capacity: usize,
+    /// How long a client has to send a request's head, and how long a
+    /// keep-alive connection may sit idle, before the connection is closed.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_span,
+        default_value_t = Span(DEFAULT_HEADER_READ_TIMEOUT)
+    )]
+    pub header_read_timeout: Span,
+    /// How long a client has, once its head is in, to send the whole body
+    /// (then it is answered HTTP 408).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_span,
+        default_value_t = Span(DEFAULT_BODY_READ_TIMEOUT)
+    )]
+    pub body_read_timeout: Span,
+    /// How long writing an answer may make no progress, the client not
+    /// reading, before the connection is closed.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_span,
+        default_value_t = Span(DEFAULT_WRITE_TIMEOUT)
+    )]
+    pub write_timeout: Span,
+}
+
+impl EmulatorArgs {
+    /// The emulator these flags describe, taking `api_key` (or, with
+    /// --milvus, that `user:password` token) when one is given.
+    pub fn builder(&self, api_key: Option<String>) -> EmulatorBuilder {
+        let mut builder = Emulator::builder();
+        if self.milvus {
+            builder = builder.milvus();
+        }
+        let mut builder = builder
+            .listen(self.listen)
+            .cluster_ids(self.cluster_ids.iter().cloned())
+            .projects(self.projects.iter().cloned())
+            .job_duration(self.job_duration)
+            .job_limit(self.job_limit)
+            .job_memory_limit(self.job_memory_limit.0)
+            .request_log_capacity(self.request_log_capacity)
+            .header_read_timeout(self.header_read_timeout.0)
+            .body_read_timeout(self.body_read_timeout.0)
+            .write_timeout(self.write_timeout.0);
+        if let Some(key) = api_key {
+            builder = builder.api_key(key);
+        }
+        if let Some(pattern) = &self.fail_when_url_contains {
+            builder = builder.fail_when_url_contains(pattern);
+        }
+        builder
+    }
+}
+
+/// `ID:REGION`, split at the first `:`; neither part empty or padded.
+fn parse_project(text: &str) -> Result<(String, String), String> {
+    const SHAPE: &str = "expected ID:REGION, e.g. proj-emulator:aws-us-west-2";
+    let Some((id, region)) = text.split_once(':') else {
+        return Err(SHAPE.to_owned());
+    };
+    for part in [id, region] {
+        if part.is_empty() || part.trim() != part {
+            return Err(format!("{SHAPE} (neither part empty or padded)"));
+        }
+    }
+    Ok((id.to_owned(), region.to_owned()))
+}
+
+/// A size in bytes, shown in the largest binary unit that divides it
+/// (`256MiB`), as [`parse_size`] reads it back: a flag's default from a
+/// constant, in its help text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bytes(pub usize);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        match [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
+            .into_iter()
+            .find(|(scale, _)| n != 0 && n.is_multiple_of(*scale))
+        {
+            Some((scale, unit)) => write!(f, "{}{unit}", n / scale),
+            None => write!(f, "{n}B"),
+        }
+    }
+}
+
+/// A size such as `256MiB`, `1GiB`, `500MB` or `1048576` (bytes): a whole
+/// number, then optionally a binary (KiB, MiB, GiB) or decimal (KB, MB, GB)
+/// unit, in any case.
+fn parse_size(text: &str) -> Result<Bytes, String> {
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(digits_end);
+    let number: usize = digits
+        .parse()
+        .map_err(|_| "expected a whole number, then a unit such as MiB".to_owned())?;
+    let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        _ => return Err("the unit must be B, KB, KiB, MB, MiB, GB or GiB".to_owned()),
+    };
+    number
+        .checked_mul(scale)
+        .map(Bytes)
+        .ok_or_else(|| "larger than this machine can address".to_owned())
+}
+
+#[cfg(test)]
+mod tests;

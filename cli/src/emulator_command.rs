@@ -1,0 +1,42 @@
+//! The `emulator` command: the emulator its flags describe, serving until
+//! a signal stops it.
+
+use zilliz_import::Error;
+
+use crate::{
+    args::Output,
+    emulator_args::EmulatorArgs,
+    ending::Ended,
+    output::{self, Printer},
+    signals::{Signal, Signals},
+};
+
+/// Serves until a signal: SIGINT (Ctrl-C, its documented stop) exits 0,
+/// SIGTERM 143; either shuts the server down cleanly first, unless a
+/// second signal comes while it does.
+pub async fn emulator(
+    args: EmulatorArgs,
+    api_key: Option<String>,
+    signals: &mut Signals,
+) -> Result<Ended, Error> {
+    let handle = args
+        .builder(api_key)
+        .start()
+        .await
+        .map_err(|e| Error::InvalidConfig(format!("cannot listen on {}: {e}", args.listen)))?;
+    let printed = Printer::new(Output::Text).line(&handle.base_url());
+    output::note_line("emulator listening; stop with Ctrl-C");
+    if printed.is_err() {
+        handle.shutdown().await;
+        return Ok(Ended::StdoutClosed);
+    }
+    let signal = signals.next().await;
+    tokio::select! {
+        () = handle.shutdown() => {}
+        _ = signals.next() => {}
+    }
+    Ok(match signal {
+        Signal::Interrupt => Ended::Done,
+        Signal::Terminate => Ended::Reported(signal.exit_code()),
+    })
+}

@@ -1,0 +1,99 @@
+//! How a command ends: its result printed ([`Ended`]), or a [`Failure`]
+//! (an error, how a wait or a walk ended, a signal, a closed stdout), and
+//! what printing a result gives ([`Printed`]). The exit code of each is
+//! `exit_codes`'s; what is printed of it, `output`'s and `last_words`'.
+
+use zilliz_import::{Error, ImportProgress, WaitError, WaitOutcome, WalkError};
+
+use crate::interrupted::Interrupted;
+
+/// stdout went away (or failed) before everything was printed.
+#[derive(Debug)]
+pub struct Closed;
+
+/// What printing a result gives.
+pub type Printed = Result<(), Closed>;
+
+/// How a command ended, short of an error: its result printed, or stdout
+/// closed before it could be.
+pub enum Ended {
+    Done,
+    StdoutClosed,
+    /// The program exits with this code: the result, printed, tells of
+    /// failures (a wait for several jobs), or the emulator was stopped by
+    /// SIGTERM.
+    Reported(u8),
+}
+
+impl From<Printed> for Ended {
+    fn from(p: Printed) -> Self {
+        match p {
+            Ok(()) => Ended::Done,
+            Err(Closed) => Ended::StdoutClosed,
+        }
+    }
+}
+
+/// Why a command failed: one call, how a wait or a page walk ended, a
+/// signal, or (reported only when a job was created) a closed stdout.
+#[derive(Debug)]
+pub enum Failure {
+    Call(Error),
+    Wait(WaitError),
+    Walk(WalkError),
+    Interrupted(Interrupted),
+    StdoutClosed,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Call(e)
+    }
+}
+
+impl From<WaitError> for Failure {
+    fn from(e: WaitError) -> Self {
+        Failure::Wait(e)
+    }
+}
+
+impl From<WalkError> for Failure {
+    fn from(e: WalkError) -> Self {
+        Failure::Walk(e)
+    }
+}
+
+impl Failure {
+    /// The failed call, when one request's failure is what ended the command.
+    pub fn call(&self) -> Option<&Error> {
+        match self {
+            Failure::Call(e) => Some(e),
+            Failure::Wait(e) => e.request_error(),
+            Failure::Walk(e) => e.request_error(),
+            Failure::Interrupted(_) | Failure::StdoutClosed => None,
+        }
+    }
+
+    /// The last progress a wait saw, where it saw any.
+    pub fn wait_progress(&self) -> Option<&ImportProgress> {
+        match self {
+            Failure::Wait(e) => e.last_progress(),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Call(e) => e.fmt(f),
+            Failure::Wait(e) => e.fmt(f),
+            Failure::Walk(e) => e.fmt(f),
+            Failure::Interrupted(e) => e.fmt(f),
+            Failure::StdoutClosed => f.write_str("stdout was closed before the result was printed"),
+        }
+    }
+}
+
+/// How the wait for one of several jobs ended.
+pub type WaitEnd = Result<WaitOutcome, Failure>;
