@@ -7,7 +7,10 @@
 
 use std::fmt;
 
-use crate::{generated::types, redact::Scrubber};
+use crate::{
+    generated::types,
+    redact::{Scrubber, escape_controls},
+};
 
 /// The reason open-source Milvus gives a job it ended `Failed` because it
 /// was aborted (since milvus-io/milvus#50692); what tells an abort from a
@@ -119,7 +122,10 @@ impl fmt::Display for ImportState {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedImportJob {
-    /// The new job's id, for describe and wait.
+    /// The new job's id as the server sent it, for describe, wait, commit
+    /// and abort. Shown (and serialized) with control and invisible
+    /// characters escaped: see [`CreatedImportJob::shown_job_id`].
+    #[serde(serialize_with = "shown")]
     pub job_id: String,
     /// The `Idempotency-Key` every attempt carried, if any; keep it to retry
     /// the same logical create later.
@@ -128,6 +134,17 @@ pub struct CreatedImportJob {
     /// The service's `requestid` header, for support tickets.
     #[serde(skip)]
     pub request_id: Option<String>,
+}
+
+impl CreatedImportJob {
+    /// The job id fit to print: control and invisible characters escaped.
+    pub fn shown_job_id(&self) -> String {
+        escape_controls(&self.job_id)
+    }
+}
+
+fn shown<S: serde::Serializer>(id: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&escape_controls(id))
 }
 
 /// A job's progress, as describe reports it.

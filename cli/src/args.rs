@@ -281,7 +281,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub collection: Option<String>,
     /// Jobs per page, 1 to 100 (the control plane; Milvus has no pages).
-    #[arg(long, default_value_t = zilliz_import::limits::DEFAULT_PAGE_SIZE)]
+    #[arg(long, default_value_t = zilliz_import::DEFAULT_PAGE_SIZE)]
     pub page_size: u32,
     /// The page, from 1.
     #[arg(long, default_value_t = 1, conflicts_with = "all")]

@@ -63,14 +63,14 @@ pub async fn create(
     }
     let created = sending(Write::Create, client.create_import_job(job)).await?;
     // What is printed and said in the last words is the id as shown.
-    let shown = &created.job_id;
+    let shown = &created.shown_job_id();
     last_words::created(shown);
     if !args.wait {
         return Ok(printer.created(&created).into());
     }
     printer.note(&format!("created import job {shown}"));
     let options = WaitOptions::default()
-        .timeout(time_left(args.timeout, started))
+        .deadline(time_left(args.timeout, started))
         .max_poll_failures(args.max_poll_failures)
         .abort_on_timeout(args.abort_on_timeout);
     wait(
@@ -85,11 +85,7 @@ pub async fn create(
 }
 
 /// The id the server answered, to poll the job with: the escaped form
-/// names no job. The library hands only `job_id`, the id as scrubbed for
-/// display, so until it hands the raw one beside it (issue 20's types), an
-/// id holding a character the display escapes is polled escaped; the test
-/// `server_text::create_wait_polls_with_the_raw_job_id_and_shows_it_escaped`
-/// (ignored until then) fails on it.
+/// names no job.
 fn polled_id(created: &CreatedImportJob) -> &str {
     &created.job_id
 }

@@ -1,7 +1,7 @@
 //! The `emulator` command: the emulator its flags describe, serving until
 //! a signal stops it.
 
-use zilliz_import::Error;
+use crate::Failure;
 
 use crate::{
     args::Output,
@@ -18,12 +18,12 @@ pub async fn emulator(
     args: EmulatorArgs,
     api_key: Option<String>,
     signals: &mut Signals,
-) -> Result<Ended, Error> {
+) -> Result<Ended, Failure> {
     let handle = args
         .builder(api_key)
         .start()
         .await
-        .map_err(|e| Error::InvalidConfig(format!("cannot listen on {}: {e}", args.listen)))?;
+        .map_err(|e| Failure::config(format!("cannot listen on {}: {e}", args.listen)))?;
     let printed = Printer::new(Output::Text).line(&handle.base_url());
     output::note_line("emulator listening; stop with Ctrl-C");
     if printed.is_err() {

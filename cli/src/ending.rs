@@ -3,7 +3,7 @@
 //! what printing a result gives ([`Printed`]). The exit code of each is
 //! `exit_codes`'s; what is printed of it, `output`'s and `last_words`'.
 
-use zilliz_import::{Error, ImportProgress, WaitError, WaitOutcome, WalkError};
+use zilliz_import::{BuildError, Error, ImportProgress, WaitError, WaitOutcome, WalkError};
 
 use crate::interrupted::Interrupted;
 
@@ -39,6 +39,9 @@ impl From<Printed> for Ended {
 #[derive(Debug)]
 pub enum Failure {
     Call(Error),
+    /// The client, a flag's file or the program's own resources could not
+    /// be set up: nothing was sent. The whole message.
+    Config(String),
     Wait(WaitError),
     Walk(WalkError),
     Interrupted(Interrupted),
@@ -48,6 +51,19 @@ pub enum Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         Failure::Call(e)
+    }
+}
+
+impl From<BuildError> for Failure {
+    fn from(e: BuildError) -> Self {
+        Failure::Config(e.to_string())
+    }
+}
+
+impl Failure {
+    /// A configuration the program cannot run with, told as the client's are.
+    pub fn config(why: impl std::fmt::Display) -> Self {
+        Failure::Config(format!("invalid configuration: {why}"))
     }
 }
 
@@ -70,7 +86,7 @@ impl Failure {
             Failure::Call(e) => Some(e),
             Failure::Wait(e) => e.request_error(),
             Failure::Walk(e) => e.request_error(),
-            Failure::Interrupted(_) | Failure::StdoutClosed => None,
+            Failure::Config(_) | Failure::Interrupted(_) | Failure::StdoutClosed => None,
         }
     }
 
@@ -87,6 +103,7 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Call(e) => e.fmt(f),
+            Failure::Config(message) => f.write_str(message),
             Failure::Wait(e) => e.fmt(f),
             Failure::Walk(e) => e.fmt(f),
             Failure::Interrupted(e) => e.fmt(f),

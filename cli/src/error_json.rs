@@ -4,7 +4,7 @@
 //! was tried, the API's code and status, the request id.
 
 use serde_json::{Value, json};
-use zilliz_import::{AbortOnTimeout, Error, WaitError, WalkError};
+use zilliz_import::{AbortOnTimeout, Error, ErrorKind, WaitError, WalkError};
 
 use crate::ending::Failure;
 
@@ -14,6 +14,10 @@ use crate::ending::Failure;
 pub fn error_json(failure: &Failure) -> Value {
     if let Failure::Interrupted(interrupted) = failure {
         return interrupted.json();
+    }
+    if let Failure::Config(message) = failure {
+        let delivery = "NotSent";
+        return json!({ "kind": "invalid_config", "message": message, "delivery": delivery, "attempts": 0 });
     }
     let Some(e) = failure.call() else {
         let mut v = json!({ "kind": outcome_kind(failure), "message": failure.to_string() });
@@ -56,32 +60,27 @@ fn call_json(e: &Error) -> Value {
     if let Some(status) = e.status() {
         v["status"] = json!(status);
     }
-    if let Error::Api {
-        message,
-        request_id,
-        ..
-    } = e
-    {
-        v["apiMessage"] = json!(message);
-        v["requestId"] = json!(request_id);
-    }
-    if let Error::InvalidInput { field, .. } = e {
-        v["field"] = json!(field);
+    match e.kind() {
+        ErrorKind::Api { message, .. } => {
+            v["apiMessage"] = json!(message);
+            v["requestId"] = json!(e.request_id());
+        }
+        ErrorKind::InvalidInput { field, .. } => v["field"] = json!(field),
+        _ => {}
     }
     v
 }
 
 fn kind(e: &Error) -> &'static str {
-    match e {
-        Error::InvalidInput { .. } => "invalid_input",
-        Error::InvalidConfig(_) => "invalid_config",
-        Error::Connect { .. } => "connect",
-        Error::Timeout { .. } => "timeout",
-        Error::Transport { .. } => "transport",
-        Error::Api { .. } => "api",
-        Error::Http { .. } => "http",
-        Error::Decode { .. } | Error::BodyTooLarge { .. } => "decode",
-        Error::DeadlineReached => "deadline_reached",
+    match e.kind() {
+        ErrorKind::InvalidInput { .. } => "invalid_input",
+        ErrorKind::Connect => "connect",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Transport => "transport",
+        ErrorKind::Api { .. } => "api",
+        ErrorKind::Http { .. } => "http",
+        ErrorKind::Decode { .. } | ErrorKind::BodyTooLarge { .. } => "decode",
+        ErrorKind::DeadlineReached => "deadline_reached",
         _ => "other",
     }
 }

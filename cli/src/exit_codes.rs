@@ -2,7 +2,9 @@
 //! failure ends the program with, and which of several jobs' codes a wait
 //! for all of them takes.
 
-use zilliz_import::{Error, WaitError};
+use std::error::Error as _;
+
+use zilliz_import::{ErrorKind, WaitError};
 
 use crate::ending::{Failure, WaitEnd};
 
@@ -17,13 +19,14 @@ pub fn exit_code(failure: &Failure) -> u8 {
         Failure::Wait(WaitError::TimedOut { .. }) => 6,
         Failure::Interrupted(interrupted) => interrupted.signal.exit_code(),
         Failure::StdoutClosed => STDOUT_CLOSED,
-        _ => match failure.call() {
-            Some(Error::InvalidInput { .. } | Error::InvalidConfig(_)) => 2,
-            Some(Error::Api { .. }) => 3,
+        Failure::Config(_) => 2,
+        _ => match failure.call().map(|e| (e.kind(), e.source().is_none())) {
+            Some((ErrorKind::InvalidInput { .. }, _)) => 2,
+            Some((ErrorKind::Api { .. }, _)) => 3,
             // The command's --timeout passed: before the request could be
             // sent, or while it was on its way (its deadline, not the HTTP
-            // client's own timeout, cut it short: `source` is `None`).
-            Some(Error::DeadlineReached | Error::Timeout { source: None, .. }) => 6,
+            // client's own timeout, cut it short: there is no `source`).
+            Some((ErrorKind::DeadlineReached, _) | (ErrorKind::Timeout, true)) => 6,
             // A walk that stopped short: the server misbehaved.
             _ => 4,
         },

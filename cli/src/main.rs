@@ -119,7 +119,7 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
     match cli.command {
         Command::Create(args) => create::create(&client, *args, started, printer).await,
         Command::Describe { target, job_id } => {
-            let progress = client.describe_import_job(target.target(), &job_id).await?;
+            let progress = client.describe_import_job(&target.target(), &job_id).await?;
             Ok(printer.progress(&progress).into())
         }
         Command::List(args) => list::list(&client, args, printer).await,
@@ -129,7 +129,7 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
             wait: w,
         } => {
             let options = WaitOptions::default()
-                .timeout(w.timeout)
+                .deadline(w.timeout)
                 .max_poll_failures(w.max_poll_failures)
                 .abort_on_timeout(w.abort_on_timeout);
             let target = target.target();
@@ -153,12 +153,13 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
             printer.note(&output::settled_text("commit", &settled));
             // Just committed: a server may show Uncommitted for a moment.
             let options = WaitOptions::default()
-                .timeout(time_left(timeout, started))
+                .deadline(time_left(timeout, started))
                 .through_uncommitted(true);
             wait(&client, &target, &job_id, &job_id, options, printer).await
         }
         Command::Abort { target, job_id, .. } => {
-            let abort = client.abort_import_job(target.target(), &job_id);
+            let target = target.target();
+            let abort = client.abort_import_job(&target, &job_id);
             let settled = sending(Write::Abort, abort).await?;
             Ok(printer.settled("abort", &settled).into())
         }

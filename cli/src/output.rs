@@ -71,7 +71,7 @@ impl Printer {
     pub fn created(&self, created: &CreatedImportJob) -> Printed {
         match self.mode {
             Output::Json => self.json(created),
-            Output::Text => self.out(&created.job_id),
+            Output::Text => self.out(&created.shown_job_id()),
         }
     }
 

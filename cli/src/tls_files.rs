@@ -11,7 +11,9 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use zilliz_import::{ClientBuilder, Error};
+use zilliz_import::ClientBuilder;
+
+use crate::Failure;
 
 /// The most a PEM file may hold. A bundle of every public CA is about
 /// 200 KiB; a certificate or a key, a few KiB.
@@ -23,7 +25,7 @@ pub fn tls(
     ca: &Option<PathBuf>,
     cert: &Option<PathBuf>,
     key: &Option<PathBuf>,
-) -> Result<ClientBuilder, Error> {
+) -> Result<ClientBuilder, Failure> {
     if let Some(ca) = ca {
         builder = builder.ca_certificate_pem(read_pem("--ca-cert", ca)?);
     }
@@ -39,8 +41,8 @@ pub fn tls(
 /// The contents of the file at `path`, given with `flag`. The path is
 /// quoted as Rust quotes a string, so a control character in it cannot
 /// reach the terminal.
-fn read_pem(flag: &str, path: &Path) -> Result<Vec<u8>, Error> {
-    let refuse = |why: String| Error::InvalidConfig(format!("{flag} {path:?}: {why}"));
+fn read_pem(flag: &str, path: &Path) -> Result<Vec<u8>, Failure> {
+    let refuse = |why: String| Failure::config(format!("{flag} {path:?}: {why}"));
     let cannot_read = |e: std::io::Error| refuse(format!("cannot read: {e}"));
     // Looked at before it is opened: opening a FIFO blocks until a writer
     // comes.

@@ -57,7 +57,7 @@ pub async fn wait_many(
     // one-job wait gives: the library's own check, which refuses it before
     // sending.
     if let Some(blank) = job_ids.iter().find(|id| id.trim().is_empty()) {
-        client.describe_import_job(target.clone(), blank).await?;
+        client.describe_import_job(target, blank).await?;
     }
     // Each id once, in the order first given, and where each stands in
     // that order: hashed, so that many ids cost no more than a few.
@@ -72,7 +72,7 @@ pub async fn wait_many(
     let view = many_view::ManyView::new(&ids);
     let mut ends: Vec<Option<WaitEnd>> = std::iter::repeat_with(|| None).take(ids.len()).collect();
     let mut events =
-        std::pin::pin!(client.wait_for_import_jobs(target.clone(), ids.clone(), options));
+        std::pin::pin!(client.wait_for_import_jobs(target, ids.clone(), options));
     while let Some(event) = events.next().await {
         // The stream names each job as it was given.
         let Some(&index) = position.get(event.job_id()) else {

@@ -17,8 +17,6 @@ use std::{
 };
 
 use serde::Serialize;
-use zilliz_import::Error;
-
 use crate::{ending::Failure, json_array};
 
 /// How many bytes of records are held in memory before they go to a file.
@@ -140,10 +138,10 @@ impl WalkJson {
 /// local failure, told as the configuration's (exit 2), as `sort` does.
 pub fn spool_failed(e: &std::io::Error) -> Failure {
     let dir = std::env::temp_dir();
-    Failure::Call(Error::InvalidConfig(format!(
+    Failure::config(format!(
         "the listing's temporary file in {} failed: {e}",
         dir.display()
-    )))
+    ))
 }
 
 /// The first `len` bytes of `file`.

@@ -101,13 +101,7 @@ async fn echoes_of_the_key_in_hex_or_broken_by_invisible_characters_are_scrubbed
 /// A created job whose id holds a zero-width space: `create --wait` polls
 /// with the id as the server answered it (a poll with the escaped form
 /// would name no job: 96026), and shows it escaped, in text and JSON.
-///
-/// Ignored until the library hands the raw id beside the shown one:
-/// `CreatedImportJob::job_id` is the id as scrubbed for display (escaped),
-/// and the CLI has no other. Run it with `--ignored`: it fails today, the
-/// polls carrying `4487\u{200b}07` escaped.
 #[tokio::test]
-#[ignore = "needs the raw job id from the library's create (issue 20's types)"]
 async fn create_wait_polls_with_the_raw_job_id_and_shows_it_escaped() {
     const RAW: &str = "4487\u{200B}07";
     const SHOWN: &str = "4487\\u{200b}07";
