@@ -4,12 +4,15 @@
 
 use serde_json::{Map, Value};
 
-use super::routes::{Call, Endpoint, Handled, Reply, idempotency_key};
-use super::store::{Action, Job, JobTarget, NewJob, Source};
-use super::wire::{self, Decoded, Problem, set};
-use super::{JobState, lock};
-use crate::generated::types;
-use crate::{codes, limits};
+use crate::call::{Call, Endpoint, Handled, idempotency_key};
+use crate::codes;
+use crate::reply::Reply;
+use crate::rules;
+use crate::shared::lock;
+use crate::spec::{limits, types};
+use crate::store::{Action, Job, JobTarget, NewJob, Source};
+use crate::view::JobState;
+use crate::wire::{self, Decoded, Problem, set};
 
 pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
     match endpoint {
@@ -206,11 +209,7 @@ fn describe(call: &Call<'_>) -> Handled {
     };
     let data = progress(call, job);
     drop(store);
-    Ok(Reply::ok(&types::DescribeImportJobResponse {
-        code: 0,
-        data: Some(data),
-        message: None,
-    }))
+    Ok(Reply::ok(&data))
 }
 
 /// Commit and abort of a two-phase import.
@@ -285,8 +284,8 @@ fn list(call: &Call<'_>) -> Handled {
     let b = &d.body;
     let target = target(call, &b.cluster_id, &b.project_id, &b.region_id)?;
     let sizes = limits::PAGE_SIZES;
-    let page_size = opt_int(call.body, "pageSize")?.unwrap_or(limits::DEFAULT_PAGE_SIZE.into());
-    let Some(size) = u32::try_from(page_size).ok().filter(|s| sizes.contains(s)) else {
+    let page_size = opt_int(call.body, "pageSize")?.unwrap_or(rules::DEFAULT_PAGE_SIZE);
+    if !sizes.contains(&page_size) {
         return Err(Reply::err(
             codes::PAGE_SIZE_OUT_OF_RANGE,
             format!(
@@ -295,7 +294,7 @@ fn list(call: &Call<'_>) -> Handled {
                 sizes.end()
             ),
         ));
-    };
+    }
     let current_page = opt_int(call.body, "currentPage")?.unwrap_or(1);
     if current_page < 1 {
         return Err(Reply::err(
@@ -314,7 +313,7 @@ fn list(call: &Call<'_>) -> Handled {
             && collection.is_none_or(|c| j.collection_name == c)
     });
     let count = matching.clone().count();
-    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let size = usize::try_from(page_size).unwrap_or(usize::MAX);
     let skip = usize::try_from(current_page - 1)
         .unwrap_or(usize::MAX)
         .saturating_mul(size);
@@ -333,14 +332,10 @@ fn list(call: &Call<'_>) -> Handled {
         })
         .collect();
     drop(store);
-    Ok(Reply::ok(&types::ListImportJobsResponse {
-        code: 0,
-        data: Some(types::ImportJobListData {
-            count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
-            current_page: Some(current_page),
-            page_size: Some(page_size),
-            records: Some(records),
-        }),
-        message: None,
+    Ok(Reply::ok(&types::ImportJobListData {
+        count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
+        current_page: Some(current_page),
+        page_size: Some(page_size),
+        records: Some(records),
     }))
 }

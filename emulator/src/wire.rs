@@ -22,7 +22,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::generated::types;
+use crate::spec::{limits, types};
 
 /// Why a body cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +120,7 @@ pub(crate) fn create(
     } else {
         CREATE_FIELDS
     };
-    decode(obj, fields, &["collectionName"])
+    decode(obj, fields, limits::CREATE_REQUIRED)
 }
 
 /// A describe (or get-progress) body; commit and abort take the same.
@@ -133,7 +133,7 @@ pub(crate) fn describe(
     } else {
         DESCRIBE_FIELDS
     };
-    decode(obj, fields, &["jobId"])
+    decode(obj, fields, limits::DESCRIBE_REQUIRED)
 }
 
 /// A list body, without its paging.

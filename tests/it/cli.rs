@@ -10,10 +10,8 @@ use crate::common::cli_env::{
 };
 use regex::Regex;
 use serde_json::{Value, json};
-use zilliz_import::{
-    CreateImportJob, ImportState, WaitOptions,
-    emulator::{EmulatorHandle, JobState},
-};
+use zilliz_import::{CreateImportJob, ImportState, WaitOptions};
+use zilliz_import_emulator::{EmulatorHandle, JobState};
 
 const KEY: &str = "cli-test-key";
 const URL: &str = "s3://bucket/dir/data.parquet";

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
-use zilliz_import::emulator::{Emulator, EmulatorBuilder, EmulatorHandle, JobState};
+use zilliz_import_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, JobState};
 
 const KEY: &str = "secret-test-key";
 pub(crate) const CLUSTER: &str = "in01-emulator";
@@ -711,10 +711,7 @@ async fn the_request_log_is_a_ring_of_the_most_recent_requests() {
         post(&h, LIST, json!({"clusterId": CLUSTER})).await;
     }
     assert_eq!(h.requests().len(), 3);
-    assert_eq!(
-        zilliz_import::emulator::DEFAULT_REQUEST_LOG_CAPACITY,
-        16_384
-    );
+    assert_eq!(zilliz_import_emulator::DEFAULT_REQUEST_LOG_CAPACITY, 16_384);
 }
 
 #[tokio::test]
@@ -803,7 +800,7 @@ async fn bodies_are_bounded_in_size_and_time() {
         .start()
         .await
         .expect("emulator starts");
-    let limit = zilliz_import::emulator::MAX_BODY_BYTES;
+    let limit = zilliz_import_emulator::MAX_BODY_BYTES;
     assert_eq!(limit, 2 * 1024 * 1024);
 
     // Declared larger than the limit: 413 without reading it.

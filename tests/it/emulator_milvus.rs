@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use zilliz_import::emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, JobState};
 use zilliz_import::{
     Client, CloudTarget, CreateImportJob, ImportState, ListImportJobs, RetryPolicy, Target,
 };
+use zilliz_import_emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, JobState};
 
 const CREATE: &str = "/v2/vectordb/jobs/import/create";
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use zilliz_import::emulator::EmulatorHandle;
+use zilliz_import_emulator::EmulatorHandle;
 
 use crate::emulator_http::{
     CLUSTER, CREATE, DESCRIBE, LIST, create, describe, manual_builder, post,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use zilliz_import::ABORTED_REASON;
-use zilliz_import::emulator::{Emulator, EmulatorHandle, JobState};
+use zilliz_import_emulator::{Emulator, EmulatorHandle, JobState};
 
 const CREATE: &str = "/v2/vectordb/jobs/import/create";
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";

@@ -2,8 +2,8 @@
 //! are linked once. Each module was a test target of its own; run one with
 //! a filter, e.g. `cargo test --all-features --test it faults::`.
 //!
-//! The modules that drive the binary need the `cli` feature, and those that
-//! run the emulator need `emulator`; without them they drop out.
+//! The modules that drive the binary need the `cli` feature; without it
+//! they drop out. The emulator is a dev-dependency, always there.
 
 mod common;
 
@@ -30,15 +30,10 @@ mod cli_wait_many;
 mod cli_wait_many_ids;
 mod create_wire;
 mod deployments;
-#[cfg(feature = "emulator")]
 mod e2e_emulator;
-#[cfg(feature = "emulator")]
 mod emulator_http;
-#[cfg(feature = "emulator")]
 mod emulator_milvus;
-#[cfg(feature = "emulator")]
 mod emulator_retention;
-#[cfg(feature = "emulator")]
 mod emulator_two_phase;
 mod errors;
 mod faults;
@@ -48,9 +43,7 @@ mod fuzz_decode;
 mod hardening;
 mod lifecycle;
 mod live;
-#[cfg(feature = "emulator")]
 mod load;
-#[cfg(feature = "emulator")]
 mod rate_limit;
 mod retries;
 #[cfg(feature = "cli")]
@@ -60,5 +53,4 @@ mod server_text;
 mod spec;
 mod tls;
 mod two_phase;
-#[cfg(feature = "emulator")]
 mod wait_many;

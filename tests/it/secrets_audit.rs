@@ -15,10 +15,8 @@ use crate::common::cli_env::{
 };
 use httpmock::prelude::*;
 use serde_json::json;
-use zilliz_import::{
-    Client, CreateImportJob, Error, ListImportJobs, WaitError, WaitOptions,
-    emulator::{Emulator, EmulatorHandle},
-};
+use zilliz_import::{Client, CreateImportJob, Error, ListImportJobs, WaitError, WaitOptions};
+use zilliz_import_emulator::{Emulator, EmulatorHandle};
 
 const API_KEY: &str = "APIKEY-SENTINEL-7f3a";
 const SECRET_KEY: &str = "SECRETKEY-SENTINEL-91bc";

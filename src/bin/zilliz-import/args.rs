@@ -349,7 +349,7 @@ pub struct EmulatorArgs {
 }
 
 /// `--job-memory-limit`'s default: the library's
-/// [`zilliz_import::emulator::DEFAULT_JOB_MEMORY_LIMIT`], as written for help.
+/// [`zilliz_import_emulator::DEFAULT_JOB_MEMORY_LIMIT`], as written for help.
 const DEFAULT_JOB_MEMORY_LIMIT: &str = "256MiB";
 
 /// A size such as `256MiB`, `1GiB`, `500MB` or `1048576` (bytes): a whole
@@ -386,7 +386,7 @@ mod tests {
     fn sizes_read_as_written() {
         assert_eq!(
             parse_size(DEFAULT_JOB_MEMORY_LIMIT),
-            Ok(zilliz_import::emulator::DEFAULT_JOB_MEMORY_LIMIT)
+            Ok(zilliz_import_emulator::DEFAULT_JOB_MEMORY_LIMIT)
         );
         for (text, bytes) in [
             ("0", 0),

@@ -18,8 +18,8 @@ use futures::StreamExt;
 use tokio::time::Instant;
 use zilliz_import::{
     Client, CloudTarget, CreateImportJob, Error, JobEvent, ListImportJobs, Target, WaitOptions,
-    emulator::Emulator,
 };
+use zilliz_import_emulator::Emulator;
 
 use args::{Cli, Command, CreateArgs, EmulatorArgs, ListArgs, TargetArgs};
 use last_words::{Interrupted, Write, sending};

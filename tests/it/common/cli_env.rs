@@ -9,10 +9,8 @@ use std::{
 };
 
 use serde_json::Value;
-use zilliz_import::{
-    Client, Error, RetryPolicy,
-    emulator::{Emulator, EmulatorBuilder, EmulatorHandle, RecordedRequest},
-};
+use zilliz_import::{Client, Error, RetryPolicy};
+use zilliz_import_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, RecordedRequest};
 
 /// The emulator's default cluster id.
 pub const CLUSTER: &str = "in01-emulator";
