@@ -1,7 +1,25 @@
 //! A job's files as the service reports them: each file's `fileName`, and
-//! a size and a number of rows derived from its path, so they are stable.
+//! a size and a number of rows derived from its path, so they are stable
+//! from one run to the next and plausible for the file they stand for.
 
 use super::job::JobFile;
+
+/// The smallest file the emulator reports: 4 MiB.
+const MIN_FILE_BYTES: u64 = 4 << 20;
+
+/// Sizes spread from [`MIN_FILE_BYTES`] up to 256 MiB: the size of a
+/// typical import file, well under the documented 10 GB (control plane)
+/// and 16 GB (Milvus) per file (`import-api-deployments.md`, "Documented
+/// limits").
+const FILE_BYTES_SPREAD: u64 = (256 << 20) - MIN_FILE_BYTES;
+
+/// The fewest bytes a row takes: about a 128-dimension float vector with
+/// an id.
+const MIN_ROW_BYTES: u64 = 512;
+
+/// Row sizes spread from [`MIN_ROW_BYTES`] up to 4 KiB (a 1,024-dimension
+/// float vector): a file holds 1,024 to about half a million rows.
+const ROW_BYTES_SPREAD: u64 = 4096 - MIN_ROW_BYTES + 1;
 
 /// The files of a create, flat, each marked where it opens a group; a
 /// path containing one of `fail_substrings` makes its file fail. An object
@@ -42,14 +60,15 @@ pub(crate) fn job_files(
     files
 }
 
-/// The size in bytes and the rows of the file at `path`: 1 MiB to ~4 GiB,
-/// and 1,000 to ~5 billion rows.
+/// The size in bytes and the rows of the file at `path`: 4 MiB to 256 MiB
+/// of rows of 512 B to 4 KiB each, both drawn from a hash of the path.
 fn measure(path: &str) -> (i64, i64) {
     let h = fnv1a(path.as_bytes());
-    (
-        1_048_576 + i64::try_from(h % 4_294_967_296).unwrap_or(0),
-        1_000 + i64::try_from((h >> 20) % 5_000_000_000).unwrap_or(0),
-    )
+    let size = MIN_FILE_BYTES + h % FILE_BYTES_SPREAD;
+    let row_bytes = MIN_ROW_BYTES + (h >> 32) % ROW_BYTES_SPREAD;
+    // Both below 2^28: the conversions cannot fail.
+    let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    (as_i64(size), as_i64(size / row_bytes))
 }
 
 /// Why a failing file failed, naming it.
@@ -107,5 +126,19 @@ mod tests {
         );
         assert_eq!(object_name("s3://bucket/dir/a.parquet"), "dir/a.parquet");
         assert_eq!(object_name("not a url/x.json"), "x.json");
+    }
+
+    #[test]
+    fn sizes_and_rows_are_plausible_and_stable() {
+        let (size, rows) = measure(SEED_URL);
+        assert_eq!(measure(SEED_URL), (size, rows), "the same every time");
+        for i in 0..10_000 {
+            let (size, rows) = measure(&format!("s3://bucket/data/{i}.parquet"));
+            assert!((4 << 20..256 << 20).contains(&size), "{i}: {size} bytes");
+            assert!((1_024..=524_288).contains(&rows), "{i}: {rows} rows");
+            let row_bytes = size / rows;
+            assert!((512..=4_096).contains(&row_bytes), "{i}: {row_bytes} B/row");
+        }
+        assert_ne!(measure("a.parquet"), measure("b.parquet"));
     }
 }
