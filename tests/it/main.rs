@@ -13,6 +13,8 @@ mod cli;
 #[cfg(feature = "cli")]
 mod cli_deployments;
 #[cfg(feature = "cli")]
+mod cli_emulator;
+#[cfg(feature = "cli")]
 mod cli_list_json;
 #[cfg(feature = "cli")]
 mod cli_signals;
@@ -30,11 +32,8 @@ mod cli_wait_many;
 mod cli_wait_many_ids;
 mod create_wire;
 mod deployments;
+mod e2e_deployments;
 mod e2e_emulator;
-mod emulator_http;
-mod emulator_milvus;
-mod emulator_retention;
-mod emulator_two_phase;
 mod errors;
 mod faults;
 mod fuzz_config;

@@ -1105,7 +1105,7 @@ async fn under_a_256_descriptor_limit_300_drippers_do_not_starve_a_normal_reques
     const CHILD: &str = "ZI_EMULATOR_FD_LIMIT_CHILD";
     // The test's name in the `it` binary, for `--exact`.
     const NAME: &str =
-        "emulator_http::under_a_256_descriptor_limit_300_drippers_do_not_starve_a_normal_request";
+        "http::under_a_256_descriptor_limit_300_drippers_do_not_starve_a_normal_request";
     if std::env::var_os(CHILD).is_some() {
         // The child: serve for at most 40 s.
         let h = manual_builder()

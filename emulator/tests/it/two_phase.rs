@@ -8,8 +8,12 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use zilliz_import::ABORTED_REASON;
 use zilliz_import_emulator::{Emulator, EmulatorHandle, JobState};
+
+/// The reason an aborted job fails with, as the spec's abort operation
+/// states it (written here, not taken from the emulator, so the test checks
+/// the emulator against the spec).
+const ABORTED_REASON: &str = "aborted by user";
 
 const CREATE: &str = "/v2/vectordb/jobs/import/create";
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";

@@ -9,9 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use zilliz_import_emulator::EmulatorHandle;
 
-use crate::emulator_http::{
-    CLUSTER, CREATE, DESCRIBE, LIST, create, describe, manual_builder, post,
-};
+use crate::http::{CLUSTER, CREATE, DESCRIBE, LIST, create, describe, manual_builder, post};
 
 /// Job ids of the first list page, in the order listed.
 async fn listed(h: &EmulatorHandle) -> (Value, Vec<String>) {
@@ -139,43 +137,4 @@ async fn milvus_refuses_a_create_past_the_memory_limit_with_2100() {
         "{message}"
     );
     assert_eq!((h.job_count(), h.job_memory()), (0, 0));
-}
-
-#[cfg(feature = "cli")]
-#[tokio::test(flavor = "multi_thread")]
-async fn the_emulator_subcommand_takes_a_job_memory_limit() {
-    use crate::common::cli_env::{cli, expect, spawn_emulator};
-
-    let (guard, base, _rest) = spawn_emulator(&[
-        "emulator",
-        "--listen",
-        "127.0.0.1:0",
-        "--api-key",
-        "k",
-        "--job-memory-limit",
-        "100B",
-    ]);
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{base}{CREATE}"))
-        .bearer_auth("k")
-        .json(&json!({"clusterId": CLUSTER, "collectionName": "c", "objectUrl": "s3://b/a.json"}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON answer");
-    assert_eq!(answer["code"], 47055, "{answer}");
-    drop(guard);
-
-    let mut c = cli();
-    c.args(["emulator", "--job-memory-limit", "1.5MiB"]);
-    let r = expect(c, 2).await;
-    assert!(
-        r.stderr.starts_with(
-            "error: invalid value '1.5MiB' for '--job-memory-limit <SIZE>': the unit must be B, \
-             KB, KiB, MB, MiB, GB or GiB"
-        ),
-        "{r:#?}"
-    );
 }
