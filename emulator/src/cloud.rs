@@ -129,6 +129,10 @@ fn create(call: &Call<'_>) -> Handled {
     if b.collection_name.trim().is_empty() {
         return Err(bad("collectionName is required"));
     }
+    let names = [("partitionName", &b.partition_name), ("dbName", &b.db_name)];
+    if let Some(field) = wire::blank_name(&names) {
+        return Err(bad(format!("{field} must not be blank")));
+    }
     if b.files.iter().flatten().any(|p| !p.trim().is_empty()) {
         return Err(bad(
             "files are for open-source Milvus; on the control plane set objectUrls \
@@ -136,9 +140,13 @@ fn create(call: &Call<'_>) -> Handled {
         ));
     }
     let mut urls = nonblank(&b.object_urls);
-    if urls.is_empty()
-        && let Some(url) = set(&b.object_url)
-    {
+    if let Some(url) = set(&b.object_url) {
+        if !urls.is_empty() {
+            // The spec: "send exactly one of the two".
+            return Err(bad(
+                "objectUrl and objectUrls are both set; send one of them",
+            ));
+        }
         urls.push(vec![url.to_owned()]);
     }
     let volume = set(&b.volume_name);
@@ -173,6 +181,7 @@ fn create(call: &Call<'_>) -> Handled {
             groups.len()
         )));
     }
+    sound_source(call, b, &source)?;
     let idempotency_key = idempotency_key(call.headers)
         .map_err(|problem| bad(format!("Idempotency-Key {problem}")))?;
     let new = NewJob {
@@ -186,6 +195,53 @@ fn create(call: &Call<'_>) -> Handled {
         idempotency_key,
     };
     call.create_job(new)
+}
+
+/// What a create's source must be beyond being there: each group as sent
+/// (empty ones aside, as Milvus's proxy drops them) sound by
+/// [`rules::file_group_problem`], each object URL a URL
+/// ([`rules::object_url_problem`]), and storage credentials as
+/// [`rules::credentials_problem`] has them.
+fn sound_source(
+    call: &Call<'_>,
+    b: &types::CreateImportJobRequest,
+    source: &Source,
+) -> Result<(), Reply> {
+    let by_volume = matches!(source, Source::Volume(_));
+    let (field, groups) = if by_volume {
+        ("dataPaths", &b.data_paths)
+    } else {
+        ("objectUrls", &b.object_urls)
+    };
+    let sent = groups.iter().filter(|g| !g.is_empty()).enumerate();
+    for (n, group) in sent {
+        if let Some(problem) = rules::file_group_problem(group) {
+            return Err(bad(format!("{field} group {}: {problem}", n + 1)));
+        }
+    }
+    if !by_volume {
+        let urls = b.object_urls.iter().flatten().map(String::as_str);
+        for url in urls.chain(set(&b.object_url)) {
+            if let Some(problem) = rules::object_url_problem(url) {
+                return Err(bad(format!("an object URL {problem}")));
+            }
+        }
+    }
+    let sent = |key: &str| {
+        call.body
+            .get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty())
+    };
+    match rules::credentials_problem(
+        by_volume,
+        sent("accessKey"),
+        sent("secretKey"),
+        sent("token"),
+    ) {
+        Some(problem) => Err(bad(problem)),
+        None => Ok(()),
+    }
 }
 
 /// The body of describe, commit and abort: the target, checked, and a

@@ -33,10 +33,14 @@
 //!   [`EmulatorBuilder::cluster_ids`]) or a project (`projectId` with
 //!   `regionId`, one of [`EmulatorBuilder::projects`]); a job is found by
 //!   describe and list only through the target it was created on;
-//! - a create reads object URLs (`objectUrls`, or the single `objectUrl`) or
-//!   a volume (`volumeName` with `dataPaths`), at most as many groups as the
-//!   spec's `maxItems` (1,000), and string `options`; `files` is refused
-//!   (80000);
+//! - a create reads object URLs (`objectUrls`, or the single `objectUrl`,
+//!   not both) or a volume (`volumeName` with `dataPaths`), at most as many
+//!   groups as the spec's `maxItems` (1,000), each group sound (no blank
+//!   path; one file per group for JSON, JSONL, Parquet and CSV; empty groups
+//!   are dropped, as Milvus drops them), each object URL a URL with a host,
+//!   and string `options`; storage credentials (`accessKey` with
+//!   `secretKey`, and `token` with both) only with object URLs; `files` is
+//!   refused; all with code 80000;
 //! - list pages (`pageSize` within the spec's bounds, 1 to 100,
 //!   `currentPage`) and answers `count`, `currentPage`, `pageSize` and
 //!   `records`, naming `Importing` `InProgress`;
@@ -55,9 +59,10 @@
 //! - nothing names the cluster: `clusterId`, `objectUrls` and every other key
 //!   Milvus does not read are ignored, as Go's JSON decoding ignores them;
 //! - a create needs `collectionName` and `files` (1802 without), takes at
-//!   most as many groups as the spec's `maxItems` of `files` (1,024), one file per group for JSON, Parquet and CSV (2100 otherwise),
-//!   and string `options` (1100 otherwise; `null` reads as `""`); a body
-//!   that is not JSON is 1801;
+//!   most as many groups as the spec's `maxItems` of `files` (1,024), empty
+//!   groups dropped, no blank path and one file per group for JSON, JSONL,
+//!   Parquet and CSV (2100 otherwise), and string `options` (1100
+//!   otherwise; `null` reads as `""`); a body that is not JSON is 1801;
 //! - `describe` and `get_progress` take `{jobId}` and answer `importedRows`
 //!   and `totalRows` (the rows to import), `reason` only when there is one,
 //!   and no job-level `fileName`; an unknown job is 2100;
@@ -69,8 +74,14 @@
 //!   2100 for an unknown job).
 //!
 //! Both modes take what the official SDKs send: every key present, with
-//! `""` or `null` for the unset ones, and ids as numbers; both honour
-//! `Idempotency-Key` on create; both record the `DB-Name` header. The
+//! `""` or `null` for the unset ones, and ids as numbers; a `partitionName`
+//! or `dbName` of only spaces is refused as an invalid parameter (80000;
+//! 1100 on Milvus). Both read the option `timeout` as Go's
+//! `time.ParseDuration` does and refuse one that does not parse, as they
+//! refuse an `auto_commit` that does not (see
+//! [Two-phase imports](#two-phase-imports)). Both honour `Idempotency-Key`
+//! on create (printable ASCII, at most the spec's `maxLength`, 256 bytes;
+//! an empty one counts as none); both record the `DB-Name` header. The
 //! fail needle ([`EmulatorBuilder::fail_when_url_contains`]) applies to
 //! every path: URLs, volume paths and files.
 //!

@@ -78,6 +78,10 @@ fn create(call: &Call<'_>) -> Handled {
     if b.collection_name.trim().is_empty() {
         return Err(missing("collectionName"));
     }
+    let names = [("partitionName", &b.partition_name), ("dbName", &b.db_name)];
+    if let Some(field) = wire::blank_name(&names) {
+        return Err(invalid(format!("{field} must not be blank")));
+    }
     if !d.has("files") {
         return Err(missing("files"));
     }

@@ -22,6 +22,8 @@ pub const ABORTED_REASON: &str = "aborted by user";
 pub(crate) mod option_keys {
     /// `"false"` parks the finished job in `Uncommitted` until commit or abort.
     pub(crate) const AUTO_COMMIT: &str = "auto_commit";
+    /// How long the job may run, such as `"300s"` or `"1.5h"`.
+    pub(crate) const TIMEOUT: &str = "timeout";
 }
 
 /// Jobs per list page when the body names none: the page size of the
@@ -104,6 +106,95 @@ pub(crate) fn auto_commit(options: &BTreeMap<String, String>) -> Result<bool, St
     }
 }
 
+/// Why the `timeout` option is refused, or `None` without one. Milvus reads
+/// it with Go's `time.ParseDuration` (deployments: `"300s"`, `"1.5h"`) and
+/// refuses the create, as an import failure, when it does not parse (its
+/// datacoord's `GetTimeoutTs`; read from the source, not tried on a server).
+/// Go's syntax: an optional sign, then one or more decimal numbers each
+/// with a unit (`ns`, `us`, `µs`, `μs`, `ms`, `s`, `m`, `h`), as `1h30m`;
+/// a bare `0` too.
+pub(crate) fn timeout_problem(options: &BTreeMap<String, String>) -> Option<String> {
+    let value = options.get(option_keys::TIMEOUT)?;
+    (!is_go_duration(value)).then(|| {
+        format!(
+            "parse timeout failed, err=time: invalid duration {value:?} (options.{} takes a \
+             duration such as \"300s\" or \"1h30m\")",
+            option_keys::TIMEOUT
+        )
+    })
+}
+
+/// Whether Go's `time.ParseDuration` reads `text`.
+fn is_go_duration(text: &str) -> bool {
+    let text = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if text == "0" {
+        return true;
+    }
+    let mut rest = text;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let number = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        let (digits, tail) = rest.split_at(number);
+        let whole = digits.split_once('.').map_or(digits, |(w, _)| w);
+        let fraction = digits.split_once('.').map_or("", |(_, f)| f);
+        if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
+            return false;
+        }
+        let Some(unit) = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
+            .into_iter()
+            .filter(|u| tail.starts_with(u))
+            .max_by_key(|u| u.len())
+        else {
+            return false;
+        };
+        rest = &tail[unit.len()..];
+    }
+    true
+}
+
+/// Why an object URL is refused, or `None`: it must be a URL that names
+/// a host or bucket (api, "Create": "URL of the object that stores the
+/// data"; the older API answered an invalid one with code 10003). The URL
+/// is not quoted back: a presigned one carries its signature.
+pub(crate) fn object_url_problem(url: &str) -> Option<&'static str> {
+    match url::Url::parse(url.trim()) {
+        Err(_) => Some("is not a URL"),
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => Some("names no bucket or host"),
+        Ok(_) => None,
+    }
+}
+
+/// Why the storage credentials a create carries (each `true` when sent
+/// and not empty) are refused, or `None`. They belong to object URLs
+/// (deployments, "Sources": object URLs take "optional `accessKey` +
+/// `secretKey` (+ `token` for temporary credentials)"; a volume is named
+/// with `volumeName` + `dataPaths` alone), the keys go as a pair, and a
+/// session token goes with the keys it was issued with. The control
+/// plane's answer to a half pair is unverified; open-source Milvus reads
+/// none of them (deployments: its body is exactly five fields).
+pub(crate) fn credentials_problem(
+    by_volume: bool,
+    access_key: bool,
+    secret_key: bool,
+    token: bool,
+) -> Option<&'static str> {
+    if by_volume && (access_key || secret_key || token) {
+        Some(
+            "storage credentials (accessKey, secretKey, token) go with object URLs; a volume needs none",
+        )
+    } else if access_key != secret_key {
+        Some("accessKey and secretKey go together")
+    } else if token && !secret_key {
+        Some("a token goes with the accessKey and secretKey it was issued with")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +268,61 @@ mod tests {
         // Another key does not count.
         let other = BTreeMap::from([("AUTO_COMMIT".to_owned(), "maybe".to_owned())]);
         assert_eq!(auto_commit(&other), Ok(true));
+    }
+
+    #[test]
+    fn timeouts_read_as_go_parse_duration() {
+        for ok in [
+            "300s", "1.5h", "1h30m", "0", "-5s", "+2m", ".5s", "5.s", "10ms", "3us", "3µs", "1ns",
+            "0s",
+        ] {
+            assert!(is_go_duration(ok), "{ok}");
+        }
+        for bad in [
+            "", "soon", "300", "5 s", "s", ".s", "1.2.3s", "1d", "-", "1h30", "é",
+        ] {
+            assert!(!is_go_duration(bad), "{bad}");
+        }
+        let options = |v: &str| BTreeMap::from([(option_keys::TIMEOUT.to_owned(), v.to_owned())]);
+        assert_eq!(timeout_problem(&BTreeMap::new()), None);
+        assert_eq!(timeout_problem(&options("300s")), None);
+        let problem = timeout_problem(&options("soon")).expect("refused");
+        assert!(
+            problem.starts_with("parse timeout failed, err=time: invalid duration \"soon\""),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn object_urls_name_a_host() {
+        assert_eq!(object_url_problem("s3://bucket/a.parquet"), None);
+        assert_eq!(object_url_problem("https://h/b/a.json?sig=1"), None);
+        assert_eq!(object_url_problem("a.parquet"), Some("is not a URL"));
+        assert_eq!(
+            object_url_problem("s3:///a.parquet"),
+            Some("names no bucket or host")
+        );
+        assert_eq!(object_url_problem("é://x"), Some("is not a URL"));
+    }
+
+    #[test]
+    fn credentials_go_together_and_with_object_urls() {
+        assert_eq!(credentials_problem(false, false, false, false), None);
+        assert_eq!(credentials_problem(false, true, true, false), None);
+        assert_eq!(credentials_problem(false, true, true, true), None);
+        assert_eq!(credentials_problem(true, false, false, false), None);
+        for (by_volume, a, s, t) in [
+            (true, true, true, false),
+            (true, false, false, true),
+            (false, true, false, false),
+            (false, false, true, false),
+            (false, false, false, true),
+            (false, true, false, true),
+        ] {
+            assert!(
+                credentials_problem(by_volume, a, s, t).is_some(),
+                "{by_volume} {a} {s} {t}"
+            );
+        }
     }
 }

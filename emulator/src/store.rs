@@ -59,7 +59,8 @@ type IdemKey = (String, JobTarget, String, String);
 /// Why a create stored nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refused {
-    /// The `auto_commit` option does not parse (see [`rules::auto_commit`]).
+    /// The `auto_commit` or the `timeout` option does not parse (see
+    /// [`rules::auto_commit`], [`rules::timeout_problem`]).
     InvalidOption(String),
     /// Unfinished jobs and this one would hold more than the byte budget.
     Full(Full),
@@ -127,6 +128,9 @@ impl Store {
         duration: Duration,
         fail_substrings: &[String],
     ) -> Result<(String, bool), Refused> {
+        if let Some(problem) = rules::timeout_problem(&new.options) {
+            return Err(Refused::InvalidOption(problem));
+        }
         let waits_for_commit = !rules::auto_commit(&new.options).map_err(Refused::InvalidOption)?;
         let idem_key = new.idempotency_key.as_ref().map(|k| {
             (

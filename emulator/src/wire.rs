@@ -243,6 +243,20 @@ pub(crate) fn set(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|s| !s.trim().is_empty())
 }
 
+/// The first of these names (`(field, value)`) that is sent but holds only
+/// white space: `""` means unset, as the official SDKs send it, but `" "`
+/// is no name (Milvus names start with a letter or an underscore); what the
+/// real servers answer for one is unverified.
+pub(crate) fn blank_name<'a>(names: &[(&'a str, &Option<String>)]) -> Option<&'a str> {
+    names
+        .iter()
+        .find(|(_, v)| {
+            v.as_deref()
+                .is_some_and(|s| !s.is_empty() && s.trim().is_empty())
+        })
+        .map(|(field, _)| *field)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -273,10 +273,11 @@ async fn a_client_that_stops_reading_is_cut_after_the_write_timeout() {
         .start()
         .await
         .expect("emulator starts");
-    // One job with 5,000 files: its describe answer is over a megabyte.
+    // One job with a NumPy group of 5,000 files: its describe answer is
+    // over a megabyte.
     let urls: Vec<String> = (0..5_000)
         .map(|i| {
-            format!("s3://bucket/a/rather/long/prefix/to/make/the/answer/large/part-{i:05}.parquet")
+            format!("s3://bucket/a/rather/long/prefix/to/make/the/answer/large/part-{i:05}.npy")
         })
         .collect();
     let (_, created) = post(

@@ -314,13 +314,14 @@ async fn lenient_bodies_are_accepted() {
     )
     .await;
     assert_eq!(a["code"], 0, "{a}");
-    // objectUrls wins over an empty objectUrl; null entries are skipped.
+    // objectUrls wins over an empty objectUrl; null entries are skipped; a
+    // NumPy group holds several files.
     let (_, b) = post(
         &h,
         CREATE,
         json!({
             "clusterId": CLUSTER, "collectionName": "c", "partitionName": null,
-            "objectUrl": "", "objectUrls": [["s3://bucket/x/1.parquet", "s3://bucket/x/2.parquet"], null],
+            "objectUrl": "", "objectUrls": [["s3://bucket/x/id.npy", "s3://bucket/x/vec.npy"], null],
             "accessKey": null, "secretKey": null
         }),
     )
@@ -347,17 +348,17 @@ async fn lenient_bodies_are_accepted() {
     assert_eq!(
         jobs[1].object_urls,
         vec![
-            "s3://bucket/x/1.parquet".to_owned(),
-            "s3://bucket/x/2.parquet".to_owned()
+            "s3://bucket/x/id.npy".to_owned(),
+            "s3://bucket/x/vec.npy".to_owned()
         ]
     );
-    assert_eq!(jobs[1].file_name, "x/1.parquet,x/2.parquet");
+    assert_eq!(jobs[1].file_name, "x/id.npy,x/vec.npy");
     h.advance(Duration::from_secs(10));
     let d = describe(&h, jobs[1].job_id.as_str()).await;
     let details = d["details"].as_array().expect("details");
     assert_eq!(details.len(), 2);
-    assert_eq!(details[0]["fileName"], "x/1.parquet");
-    assert_eq!(details[1]["fileName"], "x/2.parquet");
+    assert_eq!(details[0]["fileName"], "x/id.npy");
+    assert_eq!(details[1]["fileName"], "x/vec.npy");
     let sum_rows: i64 = details
         .iter()
         .map(|x| x["totalRows"].as_i64().expect("i64"))

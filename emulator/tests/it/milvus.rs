@@ -199,6 +199,18 @@ async fn milvus_create_refusals_have_milvus_codes() {
             json!({"code": 2100, "message": "a group of 2 files holds a .parquet file; .json, .jsonl, .parquet, .csv take one file per group (only NumPy groups hold several)"}),
         ),
         (
+            json!({"collectionName": "c", "files": [["a.json"], ["b/id.npy", ""]]}),
+            json!({"code": 2100, "message": "a path is empty"}),
+        ),
+        (
+            json!({"collectionName": "c", "files": [["a.json"]], "dbName": " "}),
+            json!({"code": 1100, "message": "invalid parameter: dbName must not be blank"}),
+        ),
+        (
+            json!({"collectionName": "c", "files": [["a.json"]], "options": {"timeout": "1h30"}}),
+            json!({"code": 1100, "message": "invalid parameter: parse timeout failed, err=time: invalid duration \"1h30\" (options.timeout takes a duration such as \"300s\" or \"1h30m\")"}),
+        ),
+        (
             json!({"collectionName": "c", "files": "a.parquet"}),
             json!({"code": 1801, "message": "can only accept json format request, error: files must be an array of arrays of strings"}),
         ),

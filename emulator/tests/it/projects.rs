@@ -274,6 +274,47 @@ async fn cloud_sources_are_checked() {
             json!({"collectionName": "c", "objectUrl": "s3://b/a.json", "options": {"auto_commit": false}}),
             json!({"code": 80000, "message": "invalid parameter: options.auto_commit must be a string, such as \"false\" rather than false"}),
         ),
+        (
+            json!({"collectionName": "c", "objectUrl": "s3://b/a.json", "objectUrls": [["s3://b/b.json"]]}),
+            json!({"code": 80000, "message": "invalid parameter: objectUrl and objectUrls are both set; send one of them"}),
+        ),
+        (
+            json!({"collectionName": "c", "objectUrls": [["s3://b/a.json"], ["s3://b/1.parquet", "s3://b/2.parquet"]]}),
+            json!({"code": 80000, "message": "invalid parameter: objectUrls group 2: a group of 2 files holds a .parquet file; .json, .jsonl, .parquet, .csv take one file per group (only NumPy groups hold several)"}),
+        ),
+        (
+            json!({"collectionName": "c", "volumeName": "v", "dataPaths": [[], ["a/id.npy", " "]]}),
+            json!({"code": 80000, "message": "invalid parameter: dataPaths group 1: a path is empty"}),
+        ),
+        (
+            json!({"collectionName": "c", "objectUrls": [["bucket/a.json"]]}),
+            json!({"code": 80000, "message": "invalid parameter: an object URL is not a URL"}),
+        ),
+        (
+            json!({"collectionName": "c", "objectUrl": "s3:///a.json"}),
+            json!({"code": 80000, "message": "invalid parameter: an object URL names no bucket or host"}),
+        ),
+        (
+            json!({"collectionName": "c", "objectUrl": "s3://b/a.json", "accessKey": "AK"}),
+            json!({"code": 80000, "message": "invalid parameter: accessKey and secretKey go together"}),
+        ),
+        (
+            json!({"collectionName": "c", "objectUrl": "s3://b/a.json", "token": "T"}),
+            json!({"code": 80000, "message": "invalid parameter: a token goes with the accessKey and secretKey it was issued with"}),
+        ),
+        (
+            json!({"collectionName": "c", "volumeName": "v", "dataPaths": [["a.json"]],
+                   "accessKey": "AK", "secretKey": "SK"}),
+            json!({"code": 80000, "message": "invalid parameter: storage credentials (accessKey, secretKey, token) go with object URLs; a volume needs none"}),
+        ),
+        (
+            json!({"collectionName": "c", "objectUrl": "s3://b/a.json", "partitionName": "  "}),
+            json!({"code": 80000, "message": "invalid parameter: partitionName must not be blank"}),
+        ),
+        (
+            json!({"collectionName": "c", "objectUrl": "s3://b/a.json", "options": {"timeout": "soon"}}),
+            json!({"code": 80000, "message": "invalid parameter: parse timeout failed, err=time: invalid duration \"soon\" (options.timeout takes a duration such as \"300s\" or \"1h30m\")"}),
+        ),
     ];
     for (body, expected) in cases {
         let mut body = body;
