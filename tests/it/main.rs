@@ -8,6 +8,7 @@
 mod common;
 
 mod abort_grace;
+mod agreement;
 #[cfg(feature = "cli")]
 mod cli;
 #[cfg(feature = "cli")]
