@@ -9,8 +9,6 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-#[allow(unused_imports)] // for links
-use crate::EmulatorBuilder;
 use crate::log::RecordedRequest;
 use crate::redact::REDACTED;
 use crate::shared::{Shared, lock};
@@ -81,7 +79,7 @@ impl EmulatorHandle {
         self.shared.clock.now()
     }
 
-    /// Every job still held (see [`EmulatorBuilder::job_limit`]) in creation
+    /// Every job still held (see [`EmulatorBuilder::job_limit`](crate::EmulatorBuilder::job_limit)) in creation
     /// order, with state as of now, so tests can check what the server did
     /// without going through the API.
     pub fn jobs(&self) -> Vec<EmulatedJob> {
@@ -96,13 +94,13 @@ impl EmulatorHandle {
     }
 
     /// Bytes the jobs held take, as the emulator estimates them against
-    /// [`EmulatorBuilder::job_memory_limit`]; never more than that limit.
+    /// [`EmulatorBuilder::job_memory_limit`](crate::EmulatorBuilder::job_memory_limit); never more than that limit.
     pub fn job_memory(&self) -> usize {
         lock(&self.shared.store).bytes()
     }
 
     /// The most recent requests received (all of them until the log's
-    /// capacity is reached; see [`EmulatorBuilder::request_log_capacity`]),
+    /// capacity is reached; see [`EmulatorBuilder::request_log_capacity`](crate::EmulatorBuilder::request_log_capacity)),
     /// in the order they were answered, with credentials redacted.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).to_public()

@@ -4,19 +4,16 @@ use std::collections::VecDeque;
 use std::mem::size_of;
 use std::time::Duration;
 
-#[allow(unused_imports)] // for links
-use crate::{EmulatorBuilder, EmulatorHandle, MAX_RECORDED_BODY_BYTES};
-
 /// One request as received, kept so tests can check what a client sent
 /// without the recording itself becoming a place credentials leak to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedRequest {
     /// When the emulator received the request (its head had been read, its
     /// body not yet), as emulator time since the emulator started: the
-    /// manual time with [`EmulatorBuilder::manual_clock`], else the real
-    /// time elapsed plus any [`EmulatorHandle::advance`], as
-    /// [`EmulatorHandle::elapsed`] reads it. Requests are logged once
-    /// answered, so `at` need not rise through [`EmulatorHandle::requests`].
+    /// manual time with [`EmulatorBuilder::manual_clock`](crate::EmulatorBuilder::manual_clock), else the real
+    /// time elapsed plus any [`EmulatorHandle::advance`](crate::EmulatorHandle::advance), as
+    /// [`EmulatorHandle::elapsed`](crate::EmulatorHandle::elapsed) reads it. Requests are logged once
+    /// answered, so `at` need not rise through [`EmulatorHandle::requests`](crate::EmulatorHandle::requests).
     pub at: Duration,
     /// HTTP method, e.g. `POST`.
     pub method: String,
@@ -35,7 +32,7 @@ pub struct RecordedRequest {
     /// The JSON body with `accessKey`, `secretKey`, `token`, `apiKey` (at any
     /// depth) and any string equal to the API key replaced by `<redacted>`;
     /// `Null` when the body was not JSON, was larger than
-    /// [`MAX_RECORDED_BODY_BYTES`], or was never read: for a request without
+    /// [`MAX_RECORDED_BODY_BYTES`](crate::MAX_RECORDED_BODY_BYTES), or was never read: for a request without
     /// the right bearer token, to an unknown path or with another method than
     /// POST, the body is neither read nor kept.
     pub body: serde_json::Value,

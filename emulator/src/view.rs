@@ -1,10 +1,7 @@
-//! Job states and jobs as tests see them ([`EmulatorHandle::jobs`]).
+//! Job states and jobs as tests see them ([`EmulatorHandle::jobs`](crate::EmulatorHandle::jobs)).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-#[allow(unused_imports)] // for links
-use crate::{EmulatorBuilder, EmulatorHandle, ProgressModel};
 
 /// Job states as `describe` names them; the control plane's `list` uses
 /// [`JobState::list_name`]. Open-source Milvus has more (such as
@@ -19,7 +16,7 @@ use crate::{EmulatorBuilder, EmulatorHandle, ProgressModel};
 pub enum JobState {
     /// Accepted, not started (first tenth of the job duration).
     Pending,
-    /// Rows being loaded; progress as the [`ProgressModel`] has it (rising
+    /// Rows being loaded; progress as the [`ProgressModel`](crate::ProgressModel) has it (rising
     /// linearly by default).
     Importing,
     /// A two-phase import whose rows are all loaded but not yet visible:
