@@ -328,3 +328,44 @@ async fn job_durations_spread_the_ends_of_jobs_created_together() {
         .collect();
     assert!(ends.len() > 10, "ends drawn apart: {ends:?}");
 }
+
+#[tokio::test]
+async fn recorded_requests_hold_no_secrets() {
+    let h = start_manual(Duration::from_secs(10)).await;
+    let (_, created) = post(
+        &h,
+        CREATE,
+        json!({"clusterId": CLUSTER, "collectionName": "c", "objectUrl": "s3://b/k.json",
+               "accessKey": "AKIA-VERY-SECRET", "secretKey": "SK-VERY-SECRET",
+               "token": "SESSION-VERY-SECRET", "apiKey": KEY}),
+    )
+    .await;
+    assert_eq!(created["code"], 0);
+    let recorded = h.requests();
+    assert_eq!(recorded.len(), 1);
+    let r = &recorded[0];
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.path, CREATE);
+    assert!(r.authorized);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        r.body,
+        json!({"clusterId": CLUSTER, "collectionName": "c", "objectUrl": "s3://b/k.json",
+               "accessKey": "<redacted>", "secretKey": "<redacted>",
+               "token": "<redacted>", "apiKey": "<redacted>"})
+    );
+    let dump = format!("{recorded:?}");
+    for secret in [
+        "AKIA-VERY-SECRET",
+        "SK-VERY-SECRET",
+        "SESSION-VERY-SECRET",
+        KEY,
+    ] {
+        assert!(!dump.contains(secret), "{secret} leaked");
+    }
+    let debug = format!("{h:?} {:?}", Emulator::builder().api_key(KEY));
+    assert!(!debug.contains(KEY), "{debug}");
+    assert!(debug.contains("<redacted>"));
+}

@@ -9,7 +9,7 @@ mod bounds; // the request log, bodies, jobs held, hostile values
 mod connections; // drippers, idle and stalled connections, a descriptor limit
 mod http; // the control plane: auth, paths, refusals, jobs over time, lists
 mod milvus; // open-source Milvus mode
-mod projects; // control-plane projects and volumes, the Python SDK's bodies
+mod projects; // control-plane projects and volumes; the Python SDK's bodies
 mod retention; // what is kept and forgotten within the count and byte limits
 mod two_phase; // commit and abort in both modes
 mod two_phase_requests; // what commit and abort take

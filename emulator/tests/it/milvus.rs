@@ -9,7 +9,7 @@ use zilliz_import_emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, Job
 use crate::support::*;
 
 /// A Milvus-mode emulator with the default token, 10 s jobs and a manual clock.
-async fn milvus() -> EmulatorHandle {
+pub(crate) async fn milvus() -> EmulatorHandle {
     Emulator::builder()
         .milvus()
         .job_duration(Duration::from_secs(10))
@@ -512,51 +512,6 @@ async fn milvus_list_answers_records_alone_by_database_and_collection() {
     let db_names: Vec<Option<String>> = h.requests().into_iter().map(|r| r.db_name).collect();
     assert_eq!(db_names[2].as_deref(), Some("analytics"));
     assert_eq!(db_names[5].as_deref(), Some("analytics"));
-}
-
-#[tokio::test]
-async fn milvus_takes_the_python_sdk_bodies_with_every_key() {
-    let h = milvus().await;
-    let (status, answer) = post_with(
-        &h,
-        CREATE,
-        &[("DB-Name", "analytics")],
-        json!({
-            "collectionName": "c", "dbName": "", "partitionName": "",
-            "files": [["a.parquet"]], "objectUrl": "", "objectUrls": null, "clusterId": "",
-            "projectId": "", "regionId": "", "accessKey": "", "secretKey": "", "token": "",
-            "volumeName": "", "dataPaths": null, "options": {}
-        }),
-    )
-    .await;
-    assert_eq!(
-        (status, answer["code"].clone()),
-        (200, json!(0)),
-        "{answer}"
-    );
-    let id = answer["data"]["jobId"].as_str().expect("id").to_owned();
-    assert_eq!(h.jobs()[0].db_name, "analytics");
-    let (_, answer) = post(
-        &h,
-        DESCRIBE,
-        json!({"jobId": id, "clusterId": "", "projectId": "", "regionId": ""}),
-    )
-    .await;
-    assert_eq!(answer["data"]["jobId"], id.as_str(), "{answer}");
-    let (_, answer) = post_with(
-        &h,
-        LIST,
-        &[("DB-Name", "analytics")],
-        json!({"collectionName": "", "dbName": "", "clusterId": "", "projectId": "",
-               "regionId": "", "pageSize": 10, "currentPage": 1}),
-    )
-    .await;
-    assert_eq!(
-        answer,
-        json!({"code": 0, "data": {"records": [
-            {"jobId": id, "collectionName": "c", "state": "Pending", "progress": 0}
-        ]}})
-    );
 }
 
 // ------------------------------------------------------------ control plane

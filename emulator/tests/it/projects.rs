@@ -1,11 +1,13 @@
 //! The control plane's project targets and volume sources, and the
-//! bodies the official Python SDK sends, over real HTTP with plain reqwest.
+//! bodies the official Python SDK sends (to both modes), over real HTTP
+//! with plain reqwest.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use zilliz_import_emulator::{Emulator, EmulatorHandle, JobState};
 
+use crate::milvus::milvus;
 use crate::support::*;
 
 /// The API key of these tests' emulators.
@@ -323,4 +325,49 @@ async fn cloud_sources_are_checked() {
         assert_eq!((status, answer), (200, expected), "{body}");
     }
     assert_eq!(h.job_count(), 0);
+}
+
+#[tokio::test]
+async fn milvus_takes_the_python_sdk_bodies_with_every_key() {
+    let h = milvus().await;
+    let (status, answer) = post_with(
+        &h,
+        CREATE,
+        &[("DB-Name", "analytics")],
+        json!({
+            "collectionName": "c", "dbName": "", "partitionName": "",
+            "files": [["a.parquet"]], "objectUrl": "", "objectUrls": null, "clusterId": "",
+            "projectId": "", "regionId": "", "accessKey": "", "secretKey": "", "token": "",
+            "volumeName": "", "dataPaths": null, "options": {}
+        }),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["code"].clone()),
+        (200, json!(0)),
+        "{answer}"
+    );
+    let id = answer["data"]["jobId"].as_str().expect("id").to_owned();
+    assert_eq!(h.jobs()[0].db_name, "analytics");
+    let (_, answer) = post(
+        &h,
+        DESCRIBE,
+        json!({"jobId": id, "clusterId": "", "projectId": "", "regionId": ""}),
+    )
+    .await;
+    assert_eq!(answer["data"]["jobId"], id.as_str(), "{answer}");
+    let (_, answer) = post_with(
+        &h,
+        LIST,
+        &[("DB-Name", "analytics")],
+        json!({"collectionName": "", "dbName": "", "clusterId": "", "projectId": "",
+               "regionId": "", "pageSize": 10, "currentPage": 1}),
+    )
+    .await;
+    assert_eq!(
+        answer,
+        json!({"code": 0, "data": {"records": [
+            {"jobId": id, "collectionName": "c", "state": "Pending", "progress": 0}
+        ]}})
+    );
 }
