@@ -1,6 +1,6 @@
 //! Request bodies: whatever JSON a client sent, normalised and decoded into
-//! the generated request types, so the emulator reads the same structs the
-//! client writes and a field renamed in `openapi.yaml` is a compile error here.
+//! the request types generated from `openapi.yaml` (see `spec.rs`), so a
+//! field renamed in the spec is a compile error here.
 //!
 //! Clients differ in what they send for "unset" (the Python SDK sends every
 //! key, `""` for strings and `null` for lists) and some send ids as numbers,
