@@ -47,8 +47,8 @@ impl Call<'_> {
     }
 
     /// Stores a validated create (or finds the job its idempotency key
-    /// made) and answers with its id, as both modes do; refuses an
-    /// `auto_commit` option that does not parse with the mode's invalid
+    /// made) and answers with its id, as both modes do; refuses a `timeout`
+    /// or an `auto_commit` option that does not parse with the mode's invalid
     /// parameter code (1100 on Milvus, 80000 on the control plane), and a
     /// job the memory budget has no room for beside the unfinished ones
     /// with the mode's "too many jobs, retry later" code (2100 on Milvus,

@@ -118,9 +118,9 @@ impl Store {
     /// and collection. A job fails when any of its paths contains one of
     /// `fail_substrings`, and waits for a commit when its `auto_commit`
     /// option is false. The bool is true when a new job was created. Refused
-    /// with nothing stored: an `auto_commit` that does not parse, checked
-    /// before anything else, and a job the byte budget has no room for
-    /// beside the unfinished ones.
+    /// with nothing stored: a `timeout` or an `auto_commit` option that does
+    /// not parse, checked before anything else, and a job the byte budget
+    /// has no room for beside the unfinished ones.
     pub(crate) fn create(
         &mut self,
         new: NewJob,
