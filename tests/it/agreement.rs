@@ -24,12 +24,10 @@
 mod rows;
 
 use serde_json::Value;
-use zilliz_import::{
-    Client, CloudTarget, CreateImportJob, Error, ListImportJobs, RetryPolicy, Target,
-};
+use zilliz_import::{Client, CloudTarget, CreateImportJob, Error, ListImportJobs, Target};
 use zilliz_import_emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle};
 
-use crate::common::{CREATE_PATH, DESCRIBE_PATH, LIST_PATH};
+use crate::common::{CREATE_PATH, DESCRIBE_PATH, LIST_PATH, emulator_client};
 use rows::{Deployment, Expect, Op, Row, rows};
 
 /// Whether the client refuses `row` before sending: its types cannot say
@@ -154,15 +152,6 @@ async fn emulator_refuses(h: &EmulatorHandle, row: &Row) -> bool {
     answer["code"] != 0
 }
 
-fn client_for(h: &EmulatorHandle) -> Client {
-    Client::builder()
-        .api_key(h.api_key())
-        .base_url(h.base_url())
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("client builds")
-}
-
 #[tokio::test]
 async fn what_the_client_refuses_the_emulator_refuses_and_the_reverse() {
     let cloud = Emulator::builder().manual_clock().start().await.unwrap();
@@ -180,7 +169,7 @@ async fn what_the_client_refuses_the_emulator_refuses_and_the_reverse() {
             Deployment::Milvus => &milvus,
             Deployment::Cluster | Deployment::Project => &cloud,
         };
-        let by_client = client_refuses(&client_for(h), row).await;
+        let by_client = client_refuses(&emulator_client(h), row).await;
         let by_emulator = emulator_refuses(h, row).await;
         let expected = match row.expect {
             Expect::Accepted => (false, false),

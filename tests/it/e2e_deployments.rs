@@ -7,10 +7,10 @@
 use std::time::Duration;
 
 use serde_json::json;
-use zilliz_import::{
-    Client, CloudTarget, CreateImportJob, ImportState, ListImportJobs, RetryPolicy, Target,
-};
+use zilliz_import::{CloudTarget, CreateImportJob, ImportState, ListImportJobs, Target};
 use zilliz_import_emulator::{Emulator, EmulatorHandle};
+
+use crate::common::emulator_client;
 
 const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
 const CLOUD_KEY: &str = "cloud-test-key";
@@ -40,19 +40,10 @@ async fn cloud() -> EmulatorHandle {
         .expect("emulator starts")
 }
 
-fn client(h: &EmulatorHandle) -> Client {
-    Client::builder()
-        .api_key(h.api_key())
-        .base_url(h.base_url())
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("client builds")
-}
-
 #[tokio::test]
 async fn the_crate_client_drives_milvus_mode() {
     let h = milvus().await;
-    let c = client(&h);
+    let c = emulator_client(&h);
     let job = CreateImportJob::from_files("c", [vec!["a.parquet"], vec!["id.npy", "vec.npy"]])
         .database("analytics")
         .timeout(Duration::from_secs(300))
@@ -102,7 +93,7 @@ async fn the_crate_client_drives_milvus_mode() {
 #[tokio::test]
 async fn the_crate_client_drives_a_project_and_a_volume() {
     let h = cloud().await;
-    let c = client(&h);
+    let c = emulator_client(&h);
     let project = CloudTarget::project(PROJECT, REGION);
     let job = CreateImportJob::from_volume(project, "c", "my_volume", [["folder/1.parquet"]]);
     let created = c.create_import_job(job).await.expect("created");
