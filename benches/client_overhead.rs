@@ -23,7 +23,8 @@ use std::{
 
 use common::*;
 use futures::future::join_all;
-use zilliz_import::{Client, emulator::Emulator, generated::types};
+use zilliz_import::{Client, generated::types};
+use zilliz_import_emulator::Emulator;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Side {

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use zilliz_import::emulator::{Emulator, EmulatorHandle};
+use zilliz_import_emulator::{Emulator, EmulatorHandle};
 
 const KEY: &str = "bench-key";
 const CLUSTER: &str = "in01-bench";

@@ -103,7 +103,7 @@ fn main() {
         let client = crate_client(&emulator.base_url);
         let body = {
             // The crate's exact body, captured by a short-lived in-process emulator.
-            let probe = zilliz_import::emulator::Emulator::builder()
+            let probe = zilliz_import_emulator::Emulator::builder()
                 .api_key(API_KEY)
                 .start()
                 .await

@@ -46,10 +46,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use futures::future::join_all;
-use zilliz_import::{
-    Client, ImportState, PollSchedule, WaitOptions,
-    emulator::{Emulator, EmulatorHandle, JobState, ProgressModel},
-};
+use zilliz_import::{Client, ImportState, PollSchedule, WaitOptions};
+use zilliz_import_emulator::{Emulator, EmulatorHandle, JobState, ProgressModel};
 
 const JOBS: [(&str, f64); 3] = [("5 s", 5.0), ("60 s", 60.0), ("10 min", 600.0)];
 const MIN: f64 = 1.0;

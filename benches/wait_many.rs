@@ -21,10 +21,8 @@ use std::{collections::HashMap, num::NonZeroU32, time::Duration};
 
 use common::*;
 use futures::{StreamExt, future::join_all};
-use zilliz_import::{
-    Client, JobEvent, WaitOptions,
-    emulator::{Emulator, EmulatorHandle},
-};
+use zilliz_import::{Client, JobEvent, WaitOptions};
+use zilliz_import_emulator::{Emulator, EmulatorHandle};
 
 /// The documented limit, and a harder one to show where order matters.
 const LIMITS: [u32; 2] = [20, 10];

@@ -4,14 +4,13 @@
 //! `https://api.cloud.zilliz.com` (and use your API key) for the real one.
 //!
 //! ```text
-//! cargo run --example cluster --features emulator
+//! cargo run --example cluster
 //! ```
 
 use std::time::Duration;
 
-use zilliz_import::{
-    Client, CloudTarget, CreateImportJob, Target, WaitOptions, emulator::Emulator,
-};
+use zilliz_import::{Client, CloudTarget, CreateImportJob, Target, WaitOptions};
+use zilliz_import_emulator::Emulator;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -6,14 +6,13 @@
 //! (e.g. `http://localhost:19530`) for a real one.
 //!
 //! ```text
-//! cargo run --example milvus --features emulator
+//! cargo run --example milvus
 //! ```
 
 use std::time::Duration;
 
-use zilliz_import::{
-    Client, CreateImportJob, ListImportJobs, Target, WaitOptions, WaitOutcome, emulator::Emulator,
-};
+use zilliz_import::{Client, CreateImportJob, ListImportJobs, Target, WaitOptions, WaitOutcome};
+use zilliz_import_emulator::Emulator;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

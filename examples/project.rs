@@ -4,14 +4,13 @@
 //! `proj-emulator` in `aws-us-west-2`.
 //!
 //! ```text
-//! cargo run --example project --features emulator
+//! cargo run --example project
 //! ```
 
 use std::time::Duration;
 
-use zilliz_import::{
-    Client, CloudTarget, CreateImportJob, ListImportJobs, Target, WaitOptions, emulator::Emulator,
-};
+use zilliz_import::{Client, CloudTarget, CreateImportJob, ListImportJobs, Target, WaitOptions};
+use zilliz_import_emulator::Emulator;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -6,12 +6,13 @@
 //! `ZILLIZ_BASE_URL`), the same code talks to Zilliz Cloud.
 //!
 //! ```text
-//! cargo run --example quickstart --features emulator
+//! cargo run --example quickstart
 //! ```
 
 use std::time::Duration;
 
-use zilliz_import::{Client, CreateImportJob, ListImportJobs, WaitOptions, emulator::Emulator};
+use zilliz_import::{Client, CreateImportJob, ListImportJobs, WaitOptions};
+use zilliz_import_emulator::Emulator;
 
 /// The seed's example data set.
 const OBJECT_URL: &str = "https://s3.us-west-2.amazonaws.com/publicdataset.zillizcloud.com/medium_articles_2020_dpr/medium_articles_2020_dpr.json";

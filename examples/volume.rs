@@ -3,12 +3,13 @@
 //! the in-process emulator.
 //!
 //! ```text
-//! cargo run --example volume --features emulator
+//! cargo run --example volume
 //! ```
 
 use std::time::Duration;
 
-use zilliz_import::{Client, CreateImportJob, WaitOptions, emulator::Emulator};
+use zilliz_import::{Client, CreateImportJob, WaitOptions};
+use zilliz_import_emulator::Emulator;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -19,22 +19,12 @@ pub const MILVUS_MISSING_PARAMETERS: i64 = 1802;
 /// groups, several files in a single-file group); also what describe
 /// answers for a job that does not exist.
 pub const MILVUS_IMPORT_FAILED: i64 = 2100;
-/// The cluster is busy with other imports; retry later (v1). The emulator
-/// answers it on the control plane when its unfinished jobs leave no room
-/// for another.
-pub const CLUSTER_BUSY_V1: i64 = 47055;
-/// A parameter is wrong.
-pub const BAD_PARAMETER: i64 = 80000;
 /// Illegal token (v1).
 pub const ILLEGAL_TOKEN: i64 = 80001;
 /// Invalid token (v1).
 pub const INVALID_TOKEN: i64 = 80002;
 /// Invalid cluster id or no permission on it (v1).
 pub const INVALID_CLUSTER_OR_PERMISSION: i64 = 80020;
-/// `pageSize` is out of range.
-pub const PAGE_SIZE_OUT_OF_RANGE: i64 = 96008;
-/// `currentPage` is out of range.
-pub const CURRENT_PAGE_OUT_OF_RANGE: i64 = 96009;
 /// The API key lacks permission for the resource.
 pub const NO_PERMISSION: [i64; 6] = [96012, 96013, 96014, 96015, 96016, 96027];
 /// The cluster does not exist.

@@ -5,9 +5,8 @@
 // Generated from openapi.yaml by build.rs; nothing in it is written by hand.
 pub mod generated;
 
-// Offline helpers: a local emulator of the API and typed httpmock mocks.
-#[cfg(feature = "emulator")]
-pub mod emulator;
+// Offline helpers: typed httpmock mocks (the emulator is a crate of its
+// own, zilliz-import-emulator).
 #[cfg(feature = "mock")]
 pub mod mock;
 

@@ -14,7 +14,8 @@ use std::{
 
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use zilliz_import::{Client, CreateImportJob, emulator::EmulatorHandle};
+use zilliz_import::{Client, CreateImportJob};
+use zilliz_import_emulator::EmulatorHandle;
 
 pub const API_KEY: &str = "bench-api-key";
 pub const CLUSTER: &str = "in01-emulator";

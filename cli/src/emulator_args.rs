@@ -5,7 +5,7 @@
 use std::{fmt, net::SocketAddr, time::Duration};
 
 use clap::Args;
-use zilliz_import::emulator::{
+use zilliz_import_emulator::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_JOB_LIMIT,
     DEFAULT_JOB_MEMORY_LIMIT, DEFAULT_REQUEST_LOG_CAPACITY, DEFAULT_WRITE_TIMEOUT, Emulator,
     EmulatorBuilder,

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use zilliz_import::{
     Client, CreateImportJob, CreatedImportJob, Delivery, Error, ImportJobPage, ImportProgress,
     ImportState, ListImportJobs, RetryPolicy, WaitError, WaitOptions, WalkError,
-    emulator::{Emulator, EmulatorHandle, JobState},
 };
+use zilliz_import_emulator::{Emulator, EmulatorHandle, JobState};
 
 const KEY: &str = "e2e-api-key-0001";
 const CLUSTER: &str = "in01-e2e";

@@ -4,7 +4,8 @@
 use std::{collections::HashSet, time::Instant};
 
 use futures::StreamExt;
-use zilliz_import::{Client, CreateImportJob, RetryPolicy, emulator::Emulator};
+use zilliz_import::{Client, CreateImportJob, RetryPolicy};
+use zilliz_import_emulator::Emulator;
 
 const CREATES: usize = 10_000;
 const CONCURRENCY: usize = 256;

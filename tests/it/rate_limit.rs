@@ -6,10 +6,8 @@
 
 use std::{num::NonZeroU32, time::Duration};
 
-use zilliz_import::{
-    Client, CreateImportJob, RetryPolicy,
-    emulator::{Emulator, EmulatorHandle},
-};
+use zilliz_import::{Client, CreateImportJob, RetryPolicy};
+use zilliz_import_emulator::{Emulator, EmulatorHandle};
 
 const KEY: &str = "rate-limit-key";
 const CLUSTER: &str = "in01-rate-limit";

@@ -11,9 +11,8 @@ use std::{
 
 use httpmock::MockServer;
 use serde_json::json;
-use zilliz_import::{
-    Client, CreateImportJob, Error, ListImportJobs, WaitError, WaitOptions, emulator::Emulator,
-};
+use zilliz_import::{Client, CreateImportJob, Error, ListImportJobs, WaitError, WaitOptions};
+use zilliz_import_emulator::Emulator;
 
 use crate::{
     audit::*,

@@ -453,10 +453,10 @@ async fn without_abort_on_timeout_nothing_is_aborted() {
 /// its manual clock: the wait stops at Uncommitted, a second commit (as a
 /// retry whose first answer was lost would be) is refused by the server and
 /// still reports success, and the wait after the commit follows it through.
-#[cfg(feature = "emulator")]
 #[tokio::test]
 async fn the_flow_against_the_emulator() {
-    use zilliz_import::{CreateImportJob, emulator::Emulator};
+    use zilliz_import::CreateImportJob;
+    use zilliz_import_emulator::Emulator;
     let h = Emulator::builder()
         .milvus()
         .manual_clock()

@@ -14,8 +14,8 @@ use serde_json::json;
 use zilliz_import::{
     AbortOnTimeout, Client, CreateImportJob, Error, ImportState, JobEvent, RetryPolicy, WaitError,
     WaitOptions, WaitOutcome,
-    emulator::{Emulator, EmulatorHandle},
 };
+use zilliz_import_emulator::{Emulator, EmulatorHandle};
 
 use crate::common::{
     API_KEY, CLUSTER, JOB_ID, SEED_URL,
@@ -311,7 +311,7 @@ async fn the_deadline_ends_every_open_job_and_aborts_them_when_asked() {
     for job in &jobs {
         assert!(aborts.contains(job));
         let emulated = h.jobs().into_iter().find(|j| j.job_id == *job).unwrap();
-        assert_eq!(emulated.state, zilliz_import::emulator::JobState::Failed);
+        assert_eq!(emulated.state, zilliz_import_emulator::JobState::Failed);
     }
 }
 

@@ -31,8 +31,8 @@ use std::{
 use milvus::v2::bulk_import::{BulkImport, BulkImportConfig, BulkImportRequest};
 use zilliz_import::{
     Client, CreateImportJob,
-    emulator::{Emulator, EmulatorHandle},
-};
+    };
+use zilliz_import_emulator::{Emulator, EmulatorHandle};
 
 const API_KEY: &str = "peer-bench-key";
 /// The seed's example create (as in the crate's tests/common/mod.rs).

@@ -192,7 +192,7 @@ fn bad_values_are_refused_by_name() {
 
 /// An emulator of `flags` on a free loopback port, with the clock paused:
 /// its timeouts run on tokio's clock, which moves only when all is idle.
-async fn paused_emulator(flags: &[&str]) -> zilliz_import::emulator::EmulatorHandle {
+async fn paused_emulator(flags: &[&str]) -> zilliz_import_emulator::EmulatorHandle {
     let flags = [&["--listen", "127.0.0.1:0"][..], flags].concat();
     emulator_args(&flags)
         .builder(None)

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use zilliz_import::emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle};
+use zilliz_import_emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle};
 
 use crate::{
     common::{

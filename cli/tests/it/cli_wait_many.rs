@@ -7,10 +7,8 @@ use std::time::{Duration, Instant};
 
 use regex::Regex;
 use serde_json::{Value, json};
-use zilliz_import::{
-    CreateImportJob,
-    emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, JobState},
-};
+use zilliz_import::CreateImportJob;
+use zilliz_import_emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle, JobState};
 
 use crate::{
     common::{

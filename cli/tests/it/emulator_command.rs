@@ -7,12 +7,10 @@ use std::time::Duration;
 
 use regex::Regex;
 use serde_json::{Value, json};
-use zilliz_import::{
-    CreateImportJob, ImportState, WaitOptions,
-    emulator::{
-        DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_JOB_LIMIT,
-        DEFAULT_REQUEST_LOG_CAPACITY, DEFAULT_WRITE_TIMEOUT,
-    },
+use zilliz_import::{CreateImportJob, ImportState, WaitOptions};
+use zilliz_import_emulator::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_JOB_LIMIT,
+    DEFAULT_REQUEST_LOG_CAPACITY, DEFAULT_WRITE_TIMEOUT,
 };
 
 use crate::{

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use regex::Regex;
 use serde_json::json;
-use zilliz_import::emulator::JobState;
+use zilliz_import_emulator::JobState;
 
 use crate::{
     common::{

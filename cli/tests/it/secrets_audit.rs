@@ -6,7 +6,8 @@
 use std::{io::Read, time::Duration};
 
 use serde_json::json;
-use zilliz_import::{Client, emulator::Emulator};
+use zilliz_import::Client;
+use zilliz_import_emulator::Emulator;
 
 use crate::{
     audit::*,

@@ -6,10 +6,8 @@
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use zilliz_import::{
-    CreateImportJob,
-    emulator::{Emulator, EmulatorHandle},
-};
+use zilliz_import::CreateImportJob;
+use zilliz_import_emulator::{Emulator, EmulatorHandle};
 
 use crate::{
     common::{CREATE_PATH, DESCRIBE_PATH, LIST_PATH},

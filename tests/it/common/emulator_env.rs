@@ -5,10 +5,8 @@
 
 use std::time::Duration;
 
-use zilliz_import::{
-    Client, Error,
-    emulator::{Emulator, EmulatorBuilder, EmulatorHandle, RecordedRequest},
-};
+use zilliz_import::{Client, Error};
+use zilliz_import_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, RecordedRequest};
 
 use crate::common::fast_retry;
 

@@ -16,6 +16,7 @@ use faulty_server::Fault;
 use httpmock::{Mock, MockServer, Then, prelude::POST};
 use serde_json::{Value, json};
 use zilliz_import::{Client, CreateImportJob, Error, ImportState, RetryPolicy, WaitOptions};
+use zilliz_import_emulator::EmulatorHandle;
 
 /// Recognisable secrets: any of them showing up in output is a leak.
 pub const API_KEY: &str = "APIKEY-SENTINEL-123";
@@ -66,6 +67,16 @@ pub fn client_with(base: &str, retry: RetryPolicy) -> Client {
         .api_key(API_KEY)
         .base_url(base)
         .retry(retry)
+        .build()
+        .expect("client builds")
+}
+
+/// A client for the emulator `h`, with its token and no retries.
+pub fn emulator_client(h: &EmulatorHandle) -> Client {
+    Client::builder()
+        .api_key(h.api_key())
+        .base_url(h.base_url())
+        .retry(RetryPolicy::none())
         .build()
         .expect("client builds")
 }

@@ -9,7 +9,8 @@ use std::{
 };
 
 use serde_json::{Value, json};
-use zilliz_import::{CreateImportJob, emulator::EmulatorHandle};
+use zilliz_import::CreateImportJob;
+use zilliz_import_emulator::EmulatorHandle;
 
 use crate::emulator_env::{CLUSTER, client, emulator, emulator_builder, start};
 

@@ -4,12 +4,15 @@
 
 use serde_json::{Map, Value};
 
-use super::routes::{Call, Endpoint, Handled, Reply, idempotency_key};
-use super::store::{Action, Job, JobTarget, NewJob, Source};
-use super::wire::{self, Decoded, Problem, set};
-use super::{JobState, lock};
-use crate::generated::types;
-use crate::{codes, limits};
+use crate::call::{Call, Endpoint, Handled, idempotency_key};
+use crate::codes;
+use crate::reply::Reply;
+use crate::rules;
+use crate::shared::lock;
+use crate::spec::{limits, types};
+use crate::store::{Action, Job, JobTarget, NewJob, Source};
+use crate::view::JobState;
+use crate::wire::{self, Decoded, Problem, set};
 
 pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
     match endpoint {
@@ -126,6 +129,10 @@ fn create(call: &Call<'_>) -> Handled {
     if b.collection_name.trim().is_empty() {
         return Err(bad("collectionName is required"));
     }
+    let names = [("partitionName", &b.partition_name), ("dbName", &b.db_name)];
+    if let Some(field) = wire::blank_name(&names) {
+        return Err(bad(format!("{field} must not be blank")));
+    }
     if b.files.iter().flatten().any(|p| !p.trim().is_empty()) {
         return Err(bad(
             "files are for open-source Milvus; on the control plane set objectUrls \
@@ -133,9 +140,13 @@ fn create(call: &Call<'_>) -> Handled {
         ));
     }
     let mut urls = nonblank(&b.object_urls);
-    if urls.is_empty()
-        && let Some(url) = set(&b.object_url)
-    {
+    if let Some(url) = set(&b.object_url) {
+        if !urls.is_empty() {
+            // The spec: "send exactly one of the two".
+            return Err(bad(
+                "objectUrl and objectUrls are both set; send one of them",
+            ));
+        }
         urls.push(vec![url.to_owned()]);
     }
     let volume = set(&b.volume_name);
@@ -170,6 +181,7 @@ fn create(call: &Call<'_>) -> Handled {
             groups.len()
         )));
     }
+    sound_source(call, b, &source)?;
     let idempotency_key = idempotency_key(call.headers)
         .map_err(|problem| bad(format!("Idempotency-Key {problem}")))?;
     let new = NewJob {
@@ -183,6 +195,53 @@ fn create(call: &Call<'_>) -> Handled {
         idempotency_key,
     };
     call.create_job(new)
+}
+
+/// What a create's source must be beyond being there: each group as sent
+/// (empty ones aside, as Milvus's proxy drops them) sound by
+/// [`rules::file_group_problem`], each object URL a URL
+/// ([`rules::object_url_problem`]), and storage credentials as
+/// [`rules::credentials_problem`] has them.
+fn sound_source(
+    call: &Call<'_>,
+    b: &types::CreateImportJobRequest,
+    source: &Source,
+) -> Result<(), Reply> {
+    let by_volume = matches!(source, Source::Volume(_));
+    let (field, groups) = if by_volume {
+        ("dataPaths", &b.data_paths)
+    } else {
+        ("objectUrls", &b.object_urls)
+    };
+    let sent = groups.iter().filter(|g| !g.is_empty()).enumerate();
+    for (n, group) in sent {
+        if let Some(problem) = rules::file_group_problem(group) {
+            return Err(bad(format!("{field} group {}: {problem}", n + 1)));
+        }
+    }
+    if !by_volume {
+        let urls = b.object_urls.iter().flatten().map(String::as_str);
+        for url in urls.chain(set(&b.object_url)) {
+            if let Some(problem) = rules::object_url_problem(url) {
+                return Err(bad(format!("an object URL {problem}")));
+            }
+        }
+    }
+    let sent = |key: &str| {
+        call.body
+            .get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty())
+    };
+    match rules::credentials_problem(
+        by_volume,
+        sent("accessKey"),
+        sent("secretKey"),
+        sent("token"),
+    ) {
+        Some(problem) => Err(bad(problem)),
+        None => Ok(()),
+    }
 }
 
 /// The body of describe, commit and abort: the target, checked, and a
@@ -206,11 +265,7 @@ fn describe(call: &Call<'_>) -> Handled {
     };
     let data = progress(call, job);
     drop(store);
-    Ok(Reply::ok(&types::DescribeImportJobResponse {
-        code: 0.into(),
-        data: Some(data),
-        message: None,
-    }))
+    Ok(Reply::ok(&data))
 }
 
 /// Commit and abort of a two-phase import.
@@ -285,8 +340,8 @@ fn list(call: &Call<'_>) -> Handled {
     let b = &d.body;
     let target = target(call, &b.cluster_id, &b.project_id, &b.region_id)?;
     let sizes = limits::PAGE_SIZES;
-    let page_size = opt_int(call.body, "pageSize")?.unwrap_or(limits::DEFAULT_PAGE_SIZE.into());
-    let Some(size) = u32::try_from(page_size).ok().filter(|s| sizes.contains(s)) else {
+    let page_size = opt_int(call.body, "pageSize")?.unwrap_or(rules::DEFAULT_PAGE_SIZE);
+    if !sizes.contains(&page_size) {
         return Err(Reply::err(
             codes::PAGE_SIZE_OUT_OF_RANGE,
             format!(
@@ -295,7 +350,7 @@ fn list(call: &Call<'_>) -> Handled {
                 sizes.end()
             ),
         ));
-    };
+    }
     let current_page = opt_int(call.body, "currentPage")?.unwrap_or(1);
     if current_page < 1 {
         return Err(Reply::err(
@@ -314,7 +369,7 @@ fn list(call: &Call<'_>) -> Handled {
             && collection.is_none_or(|c| j.collection_name == c)
     });
     let count = matching.clone().count();
-    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let size = usize::try_from(page_size).unwrap_or(usize::MAX);
     let skip = usize::try_from(current_page - 1)
         .unwrap_or(usize::MAX)
         .saturating_mul(size);
@@ -333,14 +388,10 @@ fn list(call: &Call<'_>) -> Handled {
         })
         .collect();
     drop(store);
-    Ok(Reply::ok(&types::ListImportJobsResponse {
-        code: 0.into(),
-        data: Some(types::ImportJobListData {
-            count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
-            current_page: Some(current_page),
-            page_size: Some(page_size),
-            records: Some(records),
-        }),
-        message: None,
+    Ok(Reply::ok(&types::ImportJobListData {
+        count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
+        current_page: Some(current_page),
+        page_size: Some(page_size),
+        records: Some(records),
     }))
 }

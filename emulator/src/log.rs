@@ -4,7 +4,43 @@ use std::collections::VecDeque;
 use std::mem::size_of;
 use std::time::Duration;
 
-use super::RecordedRequest;
+/// One request as received, kept so tests can check what a client sent
+/// without the recording itself becoming a place credentials leak to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    /// When the emulator received the request (its head had been read, its
+    /// body not yet), as emulator time since the emulator started: the
+    /// manual time with [`EmulatorBuilder::manual_clock`](crate::EmulatorBuilder::manual_clock), else the real
+    /// time elapsed plus any [`EmulatorHandle::advance`](crate::EmulatorHandle::advance), as
+    /// [`EmulatorHandle::elapsed`](crate::EmulatorHandle::elapsed) reads it. Requests are logged once
+    /// answered, so `at` need not rise through [`EmulatorHandle::requests`](crate::EmulatorHandle::requests).
+    pub at: Duration,
+    /// HTTP method, e.g. `POST`.
+    pub method: String,
+    /// Request path without the query string.
+    pub path: String,
+    /// Whether the bearer token matched; the token itself is never stored.
+    pub authorized: bool,
+    /// The `Idempotency-Key` header, if sent.
+    pub idempotency_key: Option<String>,
+    /// The `Content-Type` header, if sent.
+    pub content_type: Option<String>,
+    /// The `User-Agent` header, if sent.
+    pub user_agent: Option<String>,
+    /// The `DB-Name` header, if sent.
+    pub db_name: Option<String>,
+    /// The JSON body with `accessKey`, `secretKey`, `token`, `apiKey` (at any
+    /// depth) and any string equal to the API key replaced by `<redacted>`;
+    /// `Null` when the body was not JSON, was larger than
+    /// [`MAX_RECORDED_BODY_BYTES`](crate::MAX_RECORDED_BODY_BYTES), or was never read: for a request without
+    /// the right bearer token, to an unknown path or with another method than
+    /// POST, the body is neither read nor kept.
+    pub body: serde_json::Value,
+    /// HTTP status the emulator answered with.
+    pub status: u16,
+    /// Envelope `code` the emulator answered with.
+    pub code: i64,
+}
 
 /// One request as kept in the log: the body as compact redacted JSON text, so
 /// what an entry costs is known exactly and charged against the byte budget.

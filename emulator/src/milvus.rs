@@ -1,15 +1,17 @@
 //! Open-source Milvus's REST v2 import operations
-//! ([`EmulatorBuilder::milvus`](super::EmulatorBuilder::milvus)), as its
+//! ([`EmulatorBuilder::milvus`](crate::EmulatorBuilder::milvus)), as its
 //! `handler_v2.go` and the proxy's import task answer them: `files` as the
 //! source, nothing naming the cluster, the database from the body's `dbName`
 //! or the `DB-Name` header, and Milvus's codes (1100, 1801, 1802, 2100).
 
-use super::lock;
-use super::routes::{Call, DB_NAME_HEADER, Endpoint, Handled, Reply, idempotency_key};
-use super::store::{Action, Job, JobTarget, NewJob, Source};
-use super::wire::{self, Decoded, Problem, set};
-use crate::generated::types;
-use crate::{codes, limits};
+use crate::call::{Call, DB_NAME_HEADER, Endpoint, Handled, idempotency_key};
+use crate::codes;
+use crate::reply::Reply;
+use crate::rules;
+use crate::shared::lock;
+use crate::spec::{limits, types};
+use crate::store::{Action, Job, JobTarget, NewJob, Source};
+use crate::wire::{self, Decoded, Problem, set};
 
 pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
     match endpoint {
@@ -76,6 +78,10 @@ fn create(call: &Call<'_>) -> Handled {
     if b.collection_name.trim().is_empty() {
         return Err(missing("collectionName"));
     }
+    let names = [("partitionName", &b.partition_name), ("dbName", &b.db_name)];
+    if let Some(field) = wire::blank_name(&names) {
+        return Err(invalid(format!("{field} must not be blank")));
+    }
     if !d.has("files") {
         return Err(missing("files"));
     }
@@ -94,7 +100,7 @@ fn create(call: &Call<'_>) -> Handled {
             groups.len()
         )));
     }
-    if let Some(problem) = groups.iter().find_map(|g| limits::file_group_problem(g)) {
+    if let Some(problem) = groups.iter().find_map(|g| rules::file_group_problem(g)) {
         return Err(import_failed(problem));
     }
     let new = NewJob {
@@ -122,11 +128,7 @@ fn describe(call: &Call<'_>) -> Handled {
     };
     let data = progress(call, job);
     drop(store);
-    Ok(Reply::ok(&types::DescribeImportJobResponse {
-        code: 0.into(),
-        data: Some(data),
-        message: None,
-    }))
+    Ok(Reply::ok(&data))
 }
 
 /// 2100: no job with this id, as describe answers it.
@@ -221,12 +223,8 @@ fn list(call: &Call<'_>) -> Handled {
         })
         .collect();
     drop(store);
-    Ok(Reply::ok(&types::ListImportJobsResponse {
-        code: 0.into(),
-        data: Some(types::ImportJobListData {
-            records: Some(records),
-            ..Default::default()
-        }),
-        message: None,
+    Ok(Reply::ok(&types::ImportJobListData {
+        records: Some(records),
+        ..Default::default()
     }))
 }

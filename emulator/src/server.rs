@@ -41,7 +41,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
-use super::{Shared, routes};
+use crate::reply::internal_error;
+use crate::routes;
+use crate::shared::Shared;
 
 /// How long the accept loop waits after an accept error before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -98,7 +100,7 @@ pub(crate) async fn serve(
                     Ok(Err(infallible)) => match infallible {},
                     Err(_panic) => {
                         tracing::error!("emulator handler panicked; answered 500");
-                        routes::internal_error()
+                        internal_error()
                     }
                 };
                 Ok::<_, Infallible>(response)

@@ -1,6 +1,6 @@
 //! Request bodies: whatever JSON a client sent, normalised and decoded into
-//! the generated request types, so the emulator reads the same structs the
-//! client writes and a field renamed in `openapi.yaml` is a compile error here.
+//! the request types generated from `openapi.yaml` (see `spec.rs`), so a
+//! field renamed in the spec is a compile error here.
 //!
 //! Clients differ in what they send for "unset" (the Python SDK sends every
 //! key, `""` for strings and `null` for lists) and some send ids as numbers,
@@ -22,7 +22,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::generated::types;
+use crate::spec::{limits, types};
 
 /// Why a body cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +120,7 @@ pub(crate) fn create(
     } else {
         CREATE_FIELDS
     };
-    decode(obj, fields, &["collectionName"])
+    decode(obj, fields, limits::CREATE_REQUIRED)
 }
 
 /// A describe (or get-progress) body; commit and abort take the same.
@@ -133,7 +133,7 @@ pub(crate) fn describe(
     } else {
         DESCRIBE_FIELDS
     };
-    decode(obj, fields, &["jobId"])
+    decode(obj, fields, limits::DESCRIBE_REQUIRED)
 }
 
 /// A list body, without its paging.
@@ -241,6 +241,20 @@ fn options(value: &Value) -> Result<Value, Problem> {
 /// means unset.
 pub(crate) fn set(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|s| !s.trim().is_empty())
+}
+
+/// The first of these names (`(field, value)`) that is sent but holds only
+/// white space: `""` means unset, as the official SDKs send it, but `" "`
+/// is no name (Milvus names start with a letter or an underscore); what the
+/// real servers answer for one is unverified.
+pub(crate) fn blank_name<'a>(names: &[(&'a str, &Option<String>)]) -> Option<&'a str> {
+    names
+        .iter()
+        .find(|(_, v)| {
+            v.as_deref()
+                .is_some_and(|s| !s.is_empty() && s.trim().is_empty())
+        })
+        .map(|(field, _)| *field)
 }
 
 #[cfg(test)]

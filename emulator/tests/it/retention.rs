@@ -8,11 +8,9 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use zilliz_import::emulator::EmulatorHandle;
+use zilliz_import_emulator::EmulatorHandle;
 
-use crate::emulator_http::{
-    CLUSTER, CREATE, DESCRIBE, LIST, create, describe, manual_builder, post,
-};
+use crate::support::*;
 
 /// Job ids of the first list page, in the order listed.
 async fn listed(h: &EmulatorHandle) -> (Value, Vec<String>) {
