@@ -15,16 +15,16 @@ use std::time::{Duration, Instant};
 use crate::common::faulty_server::{
     Fault, FaultyServer, HTML_502, MID_BODY_SENT, TRUNCATED_JSON, refused_url,
 };
-use crate::common::{assert_decode, assert_http, uuid_regex};
+use crate::common::{
+    API_KEY, CLUSTER, COLLECTION, CREATE_PATH, DESCRIBE_PATH, JOB_ID, OBJECT_URL, assert_decode,
+    assert_http, uuid_regex,
+};
 use zilliz_import::{
     Client, CreateImportJob, CreatedImportJob, DEFAULT_MAX_RESPONSE_BYTES, Delivery, Error,
     ImportProgress, ImportState, RetryPolicy,
 };
 
 const TIMEOUT: Duration = Duration::from_millis(500);
-const CREATE_PATH: &str = "/v2/vectordb/jobs/import/create";
-const DESCRIBE_PATH: &str = "/v2/vectordb/jobs/import/describe";
-const DESCRIBED: &str = r#"{"code":0,"data":{"jobId":"j-1","state":"Completed","progress":100,"totalRows":3000000000}}"#;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -36,7 +36,7 @@ fn policy() -> RetryPolicy {
 
 fn client_with(url: &str, policy: RetryPolicy, max_response_bytes: Option<usize>) -> Client {
     let mut b = Client::builder()
-        .api_key("k")
+        .api_key(API_KEY)
         .base_url(url)
         .timeout(TIMEOUT)
         .retry(policy);
@@ -51,7 +51,7 @@ fn client(url: &str) -> Client {
 }
 
 fn job() -> CreateImportJob {
-    CreateImportJob::new("in01-x", "c", "s3://b/k.json")
+    CreateImportJob::new(CLUSTER, COLLECTION, OBJECT_URL)
 }
 
 async fn create(url: &str) -> Result<CreatedImportJob, Error> {
@@ -59,7 +59,7 @@ async fn create(url: &str) -> Result<CreatedImportJob, Error> {
 }
 
 async fn describe(url: &str) -> Result<ImportProgress, Error> {
-    client(url).describe_import_job("in01-x", "j-1").await
+    client(url).describe_import_job(CLUSTER, JOB_ID).await
 }
 
 /// Runs a create against a fresh server playing `script`; returns the error
@@ -106,7 +106,7 @@ fn assert_every_request_is_a_create(server: &FaultyServer) {
         assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", CREATE_PATH));
         assert_eq!(
             r.json(),
-            serde_json::json!({"clusterId": "in01-x", "collectionName": "c", "objectUrl": "s3://b/k.json"})
+            serde_json::json!({"clusterId": CLUSTER, "collectionName": COLLECTION, "objectUrl": OBJECT_URL})
         );
         assert_eq!(r.header("idempotency-key"), None);
     }
@@ -136,7 +136,7 @@ async fn refused_create_is_retried_and_reports_not_sent() {
 async fn refused_describe_is_retried_max_attempts_times() {
     let url = refused_url();
     let err = client_with(&url, policy().with_max_attempts(5), None)
-        .describe_import_job("in01-x", "j-1")
+        .describe_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap_err();
     assert_variant!(err, Error::Connect { attempts: 5, .. });
@@ -193,7 +193,7 @@ async fn reset_after_read_describe_is_retried_three_times() {
         assert_eq!(r.path, DESCRIBE_PATH);
         assert_eq!(
             r.json(),
-            serde_json::json!({"clusterId": "in01-x", "jobId": "j-1"})
+            serde_json::json!({"clusterId": CLUSTER, "jobId": JOB_ID})
         );
     }
 }
@@ -413,7 +413,7 @@ async fn oversized_chunked_body_is_refused_at_a_configured_limit() {
         let err = if op == "create" {
             c.create_import_job(job()).await.map(drop).unwrap_err()
         } else {
-            c.describe_import_job("in01-x", "j-1")
+            c.describe_import_job(CLUSTER, JOB_ID)
                 .await
                 .map(drop)
                 .unwrap_err()
@@ -579,11 +579,15 @@ async fn describe_recovers_from_transient_faults_within_three_attempts() {
     let server = FaultyServer::start(vec![
         Fault::ResetAfterRead,
         Fault::Html502,
-        Fault::Ok(DESCRIBED.into()),
+        Fault::Ok(
+            serde_json::json!({"code": 0, "data": {"jobId": JOB_ID, "state": "Completed",
+                               "progress": 100, "totalRows": 3000000000i64}})
+            .to_string(),
+        ),
     ])
     .await;
     let progress = describe(server.url()).await.unwrap();
-    assert_eq!(progress.job_id, "j-1");
+    assert_eq!(progress.job_id, JOB_ID);
     assert_eq!(progress.state, ImportState::Completed);
     assert_eq!(progress.progress, 100);
     assert_eq!(progress.total_rows, Some(3_000_000_000));

@@ -18,16 +18,13 @@
 
 use std::fmt::Debug;
 
-use crate::common::properties::run;
+use crate::common::{API_KEY, CLUSTER, UNUSED_HTTPS_BASE_URL, properties::run};
 use proptest::{prelude::*, test_runner::TestCaseError};
 use zilliz_import::{Client, ClientBuilder, Error};
 
 /// Made of characters valid in a URL's user-info and in base64, so a
 /// message that quoted an input line would show it whole.
 const CANARY: &str = "CANARYxPASSWORDx7e2b";
-
-/// An https base URL that `build()` takes and never connects to.
-const HTTPS_BASE: &str = "https://127.0.0.1:9";
 
 /// Up to `max` characters: any Unicode scalar, or one of those that break
 /// parsers, with the characters in `without` left out.
@@ -144,7 +141,7 @@ fn check_build(builder: ClientBuilder, must_fail: bool) -> Result<(), TestCaseEr
 #[test]
 fn a_base_url_never_shows_a_password_token_or_query() {
     run(2000, secret_base_url(), |url| {
-        let builder = Client::builder().api_key("k").base_url(&url.text);
+        let builder = Client::builder().api_key(API_KEY).base_url(&url.text);
         check_build(builder, url.refused)
     });
 }
@@ -152,7 +149,7 @@ fn a_base_url_never_shows_a_password_token_or_query() {
 #[test]
 fn any_base_url_builds_or_is_refused_without_panicking() {
     run(1000, junk(64, ""), |text| {
-        match Client::builder().api_key("k").base_url(&text).build() {
+        match Client::builder().api_key(API_KEY).base_url(&text).build() {
             Ok(_) | Err(Error::InvalidConfig(_)) => Ok(()),
             Err(e) => Err(TestCaseError::fail(format!("{e:?}"))),
         }
@@ -219,8 +216,8 @@ fn a_ca_pem_never_shows_what_it_holds() {
         pem_with_canary(cert, "CERTIFICATE"),
         |(pem, refused)| {
             let builder = Client::builder()
-                .api_key("k")
-                .base_url(HTTPS_BASE)
+                .api_key(API_KEY)
+                .base_url(UNUSED_HTTPS_BASE_URL)
                 .ca_certificate_pem(pem);
             check_build(builder, refused)
         },
@@ -244,8 +241,8 @@ fn a_client_key_or_certificate_never_shows_what_it_holds() {
             None => (cert.clone().into_bytes(), bad_key),
         };
         let builder = Client::builder()
-            .api_key("k")
-            .base_url(HTTPS_BASE)
+            .api_key(API_KEY)
+            .base_url(UNUSED_HTTPS_BASE_URL)
             .client_identity_pem(cert, key);
         check_build(builder, refused)
     });
@@ -263,9 +260,9 @@ mod cli {
     /// Runs `describe` with `setup`, expecting exit 2 and no canary.
     fn refused(setup: impl FnOnce(&mut assert_cmd::Command)) -> Result<(), TestCaseError> {
         let mut cmd = cli_env::cli();
-        cmd.args(["--api-key", "k"]);
+        cmd.args(["--api-key", API_KEY]);
         setup(&mut cmd);
-        cmd.args(["describe", "--cluster-id", "in01-x", "1"]);
+        cmd.args(["describe", "--cluster-id", CLUSTER, "1"]);
         let out = cmd.output().unwrap();
         let (stdout, stderr) = (
             String::from_utf8_lossy(&out.stdout),
@@ -330,7 +327,7 @@ mod cli {
                 ],
             };
             let result = refused(|cmd| {
-                cmd.args(["--base-url", HTTPS_BASE]);
+                cmd.args(["--base-url", UNUSED_HTTPS_BASE_URL]);
                 for (flag, path) in &args {
                     cmd.arg(flag).arg(path);
                 }

@@ -85,7 +85,7 @@ async fn multibyte_text_before_a_url_in_a_message_is_an_api_error_not_a_panic() 
 async fn a_reason_quoting_a_url_after_chinese_text_decodes_redacted() {
     let server = FaultyServer::start(vec![describe_with(json!({
         "state": "Failed",
-        "reason": "正在读取：s3://bucket/a.parquet?X-Amz-Signature=SIG-SENTINEL",
+        "reason": format!("正在读取：s3://bucket/a.parquet?{PRESIGNED_QUERY}"),
     }))])
     .await;
     let p = client(server.url())
@@ -102,7 +102,7 @@ async fn a_reason_quoting_a_url_after_chinese_text_decodes_redacted() {
 /// after it fails, so a script does not start a second import.
 #[tokio::test]
 async fn create_wait_json_reports_the_job_id_when_the_wait_fails() {
-    let failed_reason = "正在读取：s3://bucket/a.parquet?X-Amz-Signature=SIG-SENTINEL";
+    let failed_reason = format!("正在读取：s3://bucket/a.parquet?{PRESIGNED_QUERY}");
     for (describe, exit, kind) in [
         (
             describe_with(json!({"state": "Failed", "reason": failed_reason})),
@@ -128,9 +128,9 @@ async fn create_wait_json_reports_the_job_id_when_the_wait_fails() {
             "--cluster-id",
             CLUSTER,
             "--collection",
-            "c",
+            COLLECTION,
             "--object-url",
-            "s3://b/k.parquet",
+            OBJECT_URL,
             "--wait",
         ];
         let out = cli_env::run(cli_at(server.url(), &args)).await;
@@ -538,9 +538,9 @@ async fn cli_wait_and_create_wait_end_at_their_timeout() {
         "--cluster-id",
         CLUSTER,
         "--collection",
-        "c",
+        COLLECTION,
         "--object-url",
-        "s3://b/k",
+        OBJECT_URL,
         "--wait",
         "--timeout",
         "1s",
@@ -646,7 +646,7 @@ async fn answers_proving_the_job_cannot_be_followed_end_the_wait_at_once() {
 #[tokio::test]
 async fn an_absurd_timeout_is_invalid_input_not_a_panic() {
     let out = cli_env::run(cli_at(
-        "http://127.0.0.1:9",
+        UNUSED_BASE_URL,
         &[
             "wait",
             "--cluster-id",

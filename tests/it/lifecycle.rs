@@ -61,8 +61,8 @@ async fn describe_decodes_every_field_of_the_documented_example() {
                 "code": 0,
                 "data": {
                     "jobId": JOB_ID,
-                    "collectionName": "medium_articles",
-                    "fileName": "medium_articles_2020_dpr/medium_articles_2020_dpr.json",
+                    "collectionName": COLLECTION,
+                    "fileName": SEED_FILE,
                     "fileSize": 3352866,
                     "state": "Completed",
                     "progress": 100,
@@ -70,7 +70,7 @@ async fn describe_decodes_every_field_of_the_documented_example() {
                     "reason": "",
                     "totalRows": 3000000000i64,
                     "details": [{
-                        "fileName": "medium_articles_2020_dpr/medium_articles_2020_dpr.json",
+                        "fileName": SEED_FILE,
                         "fileSize": 3352866,
                         "state": "Completed",
                         "progress": 100,
@@ -89,11 +89,8 @@ async fn describe_decodes_every_field_of_the_documented_example() {
         .unwrap();
 
     assert_eq!(p.job_id, JOB_ID);
-    assert_eq!(p.collection_name.as_deref(), Some("medium_articles"));
-    assert_eq!(
-        p.file_name.as_deref(),
-        Some("medium_articles_2020_dpr/medium_articles_2020_dpr.json")
-    );
+    assert_eq!(p.collection_name.as_deref(), Some(COLLECTION));
+    assert_eq!(p.file_name.as_deref(), Some(SEED_FILE));
     assert_eq!(p.file_size, Some(3352866));
     assert_eq!(p.state, ImportState::Completed);
     assert_eq!(p.progress, 100);
@@ -102,10 +99,7 @@ async fn describe_decodes_every_field_of_the_documented_example() {
     assert_eq!(p.total_rows, Some(3_000_000_000));
     assert_eq!(p.details.len(), 1);
     let d = &p.details[0];
-    assert_eq!(
-        d.file_name.as_deref(),
-        Some("medium_articles_2020_dpr/medium_articles_2020_dpr.json")
-    );
+    assert_eq!(d.file_name.as_deref(), Some(SEED_FILE));
     assert_eq!(d.file_size, Some(3352866));
     assert_eq!(d.state, ImportState::Completed);
     assert_eq!(d.progress, 100);
@@ -150,7 +144,7 @@ async fn describe_tolerates_unknown_states_and_sparse_answers() {
 // ---------------------------------------------------------------------- list
 
 fn record(job_id: &str, state: &str, percent: i64) -> Value {
-    json!({"collectionName": "medium_articles", "jobId": job_id, "state": state, "progress": percent})
+    json!({"collectionName": COLLECTION, "jobId": job_id, "state": state, "progress": percent})
 }
 
 fn page(current: i64, size: i64, records: Vec<Value>) -> Value {
@@ -212,10 +206,10 @@ async fn list_sends_the_page_asked_for_and_decodes_it() {
     assert_eq!(
         got,
         vec![
-            (JOB_ID, Some("medium_articles"), ImportState::Completed, 100),
-            ("job-2", Some("medium_articles"), ImportState::Importing, 35),
-            ("job-3", Some("medium_articles"), ImportState::Pending, 0),
-            ("job-4", Some("medium_articles"), ImportState::Failed, 12),
+            (JOB_ID, Some(COLLECTION), ImportState::Completed, 100),
+            ("job-2", Some(COLLECTION), ImportState::Importing, 35),
+            ("job-3", Some(COLLECTION), ImportState::Pending, 0),
+            ("job-4", Some(COLLECTION), ImportState::Failed, 12),
         ]
     );
 
@@ -496,7 +490,7 @@ async fn wait_never_reports_progress_going_backwards_or_repeating() {
 async fn a_failed_job_ends_the_wait_with_its_reason() {
     let failed = ok(json!({
         "jobId": JOB_ID,
-        "collectionName": "medium_articles",
+        "collectionName": COLLECTION,
         "state": "Failed",
         "progress": 30,
         "reason": "cannot read s3://bucket/a.parquet: access denied",

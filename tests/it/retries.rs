@@ -153,7 +153,7 @@ async fn create_with_a_key_is_retried_with_the_same_key() {
         assert_eq!(s.header("idempotency-key"), Some("nightly-2024-04-01"));
         assert_eq!(
             s.json(),
-            json!({"clusterId": CLUSTER, "collectionName": "medium_articles", "objectUrl": SEED_URL})
+            json!({"clusterId": CLUSTER, "collectionName": COLLECTION, "objectUrl": SEED_URL})
         );
     }
 }

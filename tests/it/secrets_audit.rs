@@ -13,26 +13,16 @@ use crate::common::cli_env::{
     self, CLUSTER, Run, assert_wrong_key, cli, client, closed_port_url, cluster_args,
     create_args_on, emulator, emulator_builder, fast_retry, run, spawn_emulator, start,
 };
+use crate::common::{
+    ACCESS_KEY, API_KEY, CREATE_PATH, DESCRIBE_PATH, LIST_PATH, PRESIGNED_QUERY, SECRET_KEY,
+    SENTINELS, SESSION_TOKEN, SIGNATURE, UNUSED_HTTPS_BASE_URL,
+};
 use httpmock::prelude::*;
 use serde_json::json;
 use zilliz_import::{
     Client, CreateImportJob, Error, ListImportJobs, WaitError, WaitOptions,
     emulator::{Emulator, EmulatorHandle},
 };
-
-const API_KEY: &str = "APIKEY-SENTINEL-7f3a";
-const SECRET_KEY: &str = "SECRETKEY-SENTINEL-91bc";
-const SESSION_TOKEN: &str = "SESSIONTOKEN-SENTINEL-22de";
-const SIGNATURE: &str = "PRESIGNSIG-SENTINEL-5e1c";
-const PRESIGNED_QUERY: &str = "X-Amz-Signature=PRESIGNSIG-SENTINEL-5e1c";
-/// Searched for: the signature value alone is stricter than the whole
-/// `X-Amz-Signature=...` pair (it also catches a partial or re-encoded echo).
-const SENTINELS: [&str; 4] = [API_KEY, SECRET_KEY, SESSION_TOKEN, SIGNATURE];
-
-const ACCESS_KEY: &str = "AKIA-AUDIT-ACCESS";
-const CREATE_PATH: &str = "/v2/vectordb/jobs/import/create";
-const DESCRIBE_PATH: &str = "/v2/vectordb/jobs/import/describe";
-const LIST_PATH: &str = "/v2/vectordb/jobs/import/list";
 
 /// A presigned URL whose only query parameter is the signature sentinel.
 fn presigned(name: &str) -> String {
@@ -1037,7 +1027,7 @@ async fn a_milvus_password_and_a_client_key_never_show() {
         "--api-key",
         API_KEY,
         "--base-url",
-        "https://127.0.0.1:9",
+        UNUSED_HTTPS_BASE_URL,
     ])
     .args([
         "--client-cert",

@@ -25,7 +25,7 @@ use tokio::{
 use tokio_rustls::TlsAcceptor;
 use zilliz_import::{Client, ClientBuilder, Delivery, Error, ImportState, RetryPolicy};
 
-use crate::common::{API_KEY, DESCRIBE_PATH};
+use crate::common::{API_KEY, CLUSTER, DESCRIBE_PATH};
 
 const DESCRIBE_ANSWER: &str =
     r#"{"code":0,"data":{"jobId":"1","state":"Completed","progress":100}}"#;
@@ -243,7 +243,7 @@ fn assert_describe_request(seen: &Seen) {
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert_eq!(requests[0].0, format!("POST {DESCRIBE_PATH} HTTP/1.1"));
     let body: serde_json::Value = serde_json::from_str(&requests[0].1).unwrap();
-    assert_eq!(body["clusterId"], "in01-x");
+    assert_eq!(body["clusterId"], CLUSTER);
     assert_eq!(body["jobId"], "1");
 }
 
@@ -257,7 +257,7 @@ async fn private_ca_is_refused_until_trusted() {
     let e = builder(&url)
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Connect { attempts: 1, .. }), "{e:?}");
@@ -279,7 +279,7 @@ async fn private_ca_is_refused_until_trusted() {
         .ca_certificate_pem(ca.pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap();
     assert_eq!(progress.job_id, "1");
@@ -301,7 +301,7 @@ async fn ca_certificates_add_up_over_calls_and_within_one_pem() {
         .ca_certificate_pem(ca.pem().into_bytes())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap();
     assert_eq!(progress.state, ImportState::Completed);
@@ -312,7 +312,7 @@ async fn ca_certificates_add_up_over_calls_and_within_one_pem() {
         .ca_certificate_pem(bundle)
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap();
     assert_eq!(progress.state, ImportState::Completed);
@@ -323,7 +323,7 @@ async fn ca_certificates_add_up_over_calls_and_within_one_pem() {
         .ca_certificate_pem(other.pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Connect { attempts: 1, .. }), "{e:?}");
@@ -343,7 +343,7 @@ async fn mutual_tls_needs_the_client_identity() {
         .ca_certificate_pem(ca.pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap_err();
     // In TLS 1.3 the client's side of the handshake is done before the
@@ -365,7 +365,7 @@ async fn mutual_tls_needs_the_client_identity() {
         .client_identity_pem(client.cert_pem.clone(), client.key_pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap();
     assert_eq!(progress.job_id, "1");
@@ -387,7 +387,7 @@ async fn mutual_tls_refuses_a_certificate_from_another_ca() {
         .client_identity_pem(stranger.cert_pem.clone(), stranger.key_pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Transport { attempts: 1, .. }), "{e:?}");

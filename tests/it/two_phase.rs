@@ -9,14 +9,11 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use zilliz_import::{
     ABORTED_REASON, AbortOnTimeout, Client, Error, ImportState, Target, WaitError, WaitOptions,
-    WaitOutcome, codes,
+    WaitOutcome,
 };
 
 use crate::common::faulty_server::{Fault, FaultyServer};
 use crate::common::*;
-
-const COMMIT_PATH: &str = "/v2/vectordb/jobs/import/commit";
-const ABORT_PATH: &str = "/v2/vectordb/jobs/import/abort";
 
 /// What commit and abort answer when they succeed.
 fn settled_ok() -> Fault {
@@ -27,7 +24,7 @@ fn settled_ok() -> Fault {
 fn refused(message: &str) -> Fault {
     Fault::json(
         200,
-        &json!({"code": codes::MILVUS_IMPORT_FAILED, "message": message}),
+        &json!({"code": MILVUS_IMPORT_FAILED, "message": message}),
         &[],
     )
 }
@@ -83,8 +80,8 @@ async fn commit_and_abort_bodies_on_the_wire_for_every_target() {
         ),
         (
             "project",
-            Target::project("proj-1", "aws-us-west-2"),
-            json!({"projectId": "proj-1", "regionId": "aws-us-west-2", "jobId": JOB_ID}),
+            Target::project(PROJECT, REGION),
+            json!({"projectId": PROJECT, "regionId": REGION, "jobId": JOB_ID}),
             None,
         ),
     ];
@@ -224,7 +221,7 @@ async fn a_real_refusal_is_reported_with_its_code() {
             c.abort_import_job(Target::milvus(), JOB_ID).await
         }
         .expect_err(what);
-        assert_eq!(api_code(&e), codes::MILVUS_IMPORT_FAILED, "{what}");
+        assert_eq!(api_code(&e), MILVUS_IMPORT_FAILED, "{what}");
         let Error::Api {
             message, attempts, ..
         } = &e
@@ -243,7 +240,7 @@ async fn a_real_refusal_is_reported_with_its_code() {
 async fn a_refusal_that_names_the_request_wrong_is_not_checked() {
     let server = FaultyServer::start(vec![Fault::json(
         200,
-        &json!({"code": codes::JOB_NOT_FOUND, "message": "job not found"}),
+        &json!({"code": JOB_NOT_FOUND, "message": "job not found"}),
         &[],
     )])
     .await;
@@ -251,7 +248,7 @@ async fn a_refusal_that_names_the_request_wrong_is_not_checked() {
         .commit_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap_err();
-    assert_eq!(api_code(&e), codes::JOB_NOT_FOUND);
+    assert_eq!(api_code(&e), JOB_NOT_FOUND);
     assert_eq!(paths(&server), [COMMIT_PATH]);
 }
 
@@ -426,7 +423,7 @@ async fn a_refused_abort_on_timeout_is_reported_and_the_job_goes_on() {
     else {
         panic!("{e:?}")
     };
-    assert_eq!(api_code(refusal), codes::MILVUS_IMPORT_FAILED);
+    assert_eq!(api_code(refusal), MILVUS_IMPORT_FAILED);
     // The abort was refused, then checked with one describe.
     let sent = paths(&server);
     let tail: Vec<&str> = sent.iter().rev().take(2).map(String::as_str).collect();
@@ -463,7 +460,7 @@ async fn the_flow_against_the_emulator() {
     let h = Emulator::builder()
         .milvus()
         .manual_clock()
-        .job_duration(Duration::from_secs(10))
+        .job_duration(JOB_DURATION)
         .start()
         .await
         .unwrap();
@@ -493,7 +490,7 @@ async fn the_flow_against_the_emulator() {
     let answered: Vec<(String, i64)> = h
         .requests()
         .into_iter()
-        .filter(|r| r.path != "/v2/vectordb/jobs/import/create")
+        .filter(|r| r.path != CREATE_PATH)
         .map(|r| (r.path.rsplit('/').next().unwrap().to_owned(), r.code))
         .collect();
     let answered: Vec<(&str, i64)> = answered.iter().map(|(p, c)| (p.as_str(), *c)).collect();

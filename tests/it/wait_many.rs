@@ -18,23 +18,19 @@ use zilliz_import::{
 };
 
 use crate::common::{
-    API_KEY, CLUSTER, JOB_ID, SEED_URL,
+    ABORT_PATH, API_KEY, CLUSTER, COLLECTION, DESCRIBE_PATH, JOB_DURATION, JOB_ID, SEED_URL,
     faulty_server::{Fault, FaultyServer},
     progress, recording,
 };
 
-const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
-const ABORT: &str = "/v2/vectordb/jobs/import/abort";
-/// Jobs take 10 s of emulator time: Pending for the first second; failing
-/// jobs fail at 5 s; a two-phase job awaits commit from 10 s.
-const DURATION: Duration = Duration::from_secs(10);
+/// How far the emulator's clock moves at a time.
 const STEP: Duration = Duration::from_secs(2);
 
 async fn start() -> EmulatorHandle {
     Emulator::builder()
         .api_key(API_KEY)
         .cluster_ids([CLUSTER])
-        .job_duration(DURATION)
+        .job_duration(JOB_DURATION)
         .fail_when_url_contains("broken")
         .manual_clock()
         .start()
@@ -62,7 +58,7 @@ fn fast_wait() -> WaitOptions {
 fn describes_of(h: &EmulatorHandle, job_id: &str) -> usize {
     h.requests()
         .iter()
-        .filter(|r| r.path == DESCRIBE && r.body["jobId"] == job_id)
+        .filter(|r| r.path == DESCRIBE_PATH && r.body["jobId"] == job_id)
         .count()
 }
 
@@ -114,7 +110,7 @@ fn by_job(events: Vec<JobEvent>) -> BTreeMap<String, Seen> {
 async fn each_job_gets_its_own_progress_and_one_end() {
     let h = Arc::new(start().await);
     let c = client(&h.base_url());
-    let create = |url: &str| CreateImportJob::new(CLUSTER, "medium_articles", url);
+    let create = |url: &str| CreateImportJob::new(CLUSTER, COLLECTION, url);
     let done = c.create_import_job(create(SEED_URL)).await.unwrap().job_id;
     let broken = c
         .create_import_job(create("s3://bucket/broken.json"))
@@ -234,11 +230,11 @@ async fn a_job_that_cannot_be_followed_ends_alone_and_the_others_go_on() {
     let h = start().await;
     let c = client(&h.base_url());
     let job = c
-        .create_import_job(CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL))
+        .create_import_job(CreateImportJob::new(CLUSTER, COLLECTION, SEED_URL))
         .await
         .unwrap()
         .job_id;
-    h.advance(DURATION);
+    h.advance(JOB_DURATION);
     let seen = by_job(
         c.wait_for_import_jobs(CLUSTER, [" ", "no-such-job", job.as_str()], fast_wait())
             .collect()
@@ -271,7 +267,7 @@ async fn the_deadline_ends_every_open_job_and_aborts_them_when_asked() {
     let c = client(&h.base_url());
     let mut jobs = vec![];
     for _ in 0..3 {
-        let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL).auto_commit(false);
+        let job = CreateImportJob::new(CLUSTER, COLLECTION, SEED_URL).auto_commit(false);
         jobs.push(c.create_import_job(job).await.unwrap().job_id);
     }
     // The clock never moves: every job stays Pending until the deadline.
@@ -304,7 +300,7 @@ async fn the_deadline_ends_every_open_job_and_aborts_them_when_asked() {
     let aborts: Vec<_> = h
         .requests()
         .into_iter()
-        .filter(|r| r.path == ABORT)
+        .filter(|r| r.path == ABORT_PATH)
         .map(|r| r.body["jobId"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(aborts.len(), 3, "one abort per job");
@@ -370,7 +366,7 @@ async fn a_failed_poll_is_an_event_and_the_wait_goes_on() {
 async fn the_longest_intervals_neither_panic_nor_outlive_the_deadline() {
     let h = start().await;
     let c = client(&h.base_url());
-    let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL);
+    let job = CreateImportJob::new(CLUSTER, COLLECTION, SEED_URL);
     let job_id = c.create_import_job(job).await.unwrap().job_id;
     let options = || {
         WaitOptions::default()
