@@ -55,16 +55,6 @@ fn assert_abort_cut_by_grace(e: &WaitError) {
     );
 }
 
-/// Panics unless `took` is `bound`, give or take the timer wheel's
-/// millisecond (on the paused clock, time moves only from timer to timer).
-#[track_caller]
-fn assert_took(took: Duration, bound: Duration) {
-    assert!(
-        took >= bound && took <= bound + Duration::from_millis(5),
-        "took {took:?}, bound {bound:?}"
-    );
-}
-
 fn waiting(timeout: Duration) -> WaitOptions {
     WaitOptions::default()
         .timeout(timeout)

@@ -8,16 +8,21 @@
 //! the import (no connection, or HTTP 429); describe is sent again after any
 //! transient failure, up to `max_attempts` (3 by default).
 //!
+//! The tests that measure a wait run on tokio's paused clock, with the
+//! server on the same runtime: a wait lasts exactly what the timers say.
+//!
 //! Run: `cargo test --no-default-features --test it faults::`
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::common::faulty_server::{
     Fault, FaultyServer, HTML_502, MID_BODY_SENT, TRUNCATED_JSON, refused_url,
 };
 use crate::common::{
     API_KEY, CLUSTER, COLLECTION, CREATE_PATH, DESCRIBE_PATH, JOB_ID, OBJECT_URL, assert_decode,
-    assert_http, uuid_regex,
+    assert_http, assert_took, uuid_regex,
 };
 use zilliz_import::{
     Client, CreateImportJob, CreatedImportJob, DEFAULT_MAX_RESPONSE_BYTES, Delivery, Error,
@@ -241,7 +246,9 @@ async fn close_mid_body_describe_is_retried_three_times() {
 // Too slow: a body that drips, or no answer at all. The timeout covers the
 // whole exchange, body included.
 
-#[tokio::test]
+/// The drip keeps the connection busy, yet the timeout ends the create at
+/// 500 ms, body included, and it is not sent again.
+#[tokio::test(start_paused = true)]
 async fn drip_create_times_out_once_without_retry() {
     let server = FaultyServer::start(vec![Fault::Drip]).await;
     let started = Instant::now();
@@ -254,21 +261,23 @@ async fn drip_create_times_out_once_without_retry() {
             .starts_with("timed out (request may have been sent) after 1 attempt(s): ")
     );
     assert_eq!(server.requests_received(), 1);
-    assert!(
-        took >= TIMEOUT,
-        "gave up after {took:?}, before the timeout"
-    );
-    assert!(took < ms(1500), "the drip kept the client for {took:?}");
+    assert_took(took, TIMEOUT);
 }
 
-#[tokio::test]
+/// Three attempts, each cut at the timeout; between them only the backoff
+/// (under 1 ms, then under 2 ms).
+#[tokio::test(start_paused = true)]
 async fn drip_describe_times_out_three_times() {
     let server = FaultyServer::start(vec![Fault::Drip]).await;
     let started = Instant::now();
     let err = describe(server.url()).await.unwrap_err();
+    let took = started.elapsed();
     assert_variant!(err, Error::Timeout { attempts: 3, .. });
     assert_eq!(server.requests_received(), 3);
-    assert!(started.elapsed() >= TIMEOUT * 3);
+    assert!(
+        took >= TIMEOUT * 3 && took <= TIMEOUT * 3 + ms(10),
+        "took {took:?}"
+    );
 }
 
 #[tokio::test]
@@ -504,7 +513,9 @@ async fn too_many_requests_create_is_retried_and_reports_retry_after() {
     assert_every_request_is_a_create(&server);
 }
 
-#[tokio::test]
+/// Retry-After asks for 2 s; the policy caps it at 300 ms, and the second
+/// attempt goes then, no sooner.
+#[tokio::test(start_paused = true)]
 async fn too_many_requests_then_success_waits_the_capped_retry_after() {
     let server = FaultyServer::start(vec![
         Fault::TooManyRequests {
@@ -514,17 +525,12 @@ async fn too_many_requests_then_success_waits_the_capped_retry_after() {
     ])
     .await;
     let c = client_with(server.url(), policy().with_max_retry_after(ms(300)), None);
-    let started = Instant::now();
     let created = c.create_import_job(job()).await.unwrap();
-    let took = started.elapsed();
     assert_eq!(created.job_id, "after-429");
     assert_eq!(created.idempotency_key, None);
-    assert_eq!(server.requests_received(), 2);
-    assert!(took >= ms(300), "did not wait for Retry-After: {took:?}");
-    assert!(
-        took < ms(1500),
-        "Retry-After 2 s was not capped at 300 ms: {took:?}"
-    );
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert_took(seen[1].at - seen[0].at, ms(300));
 }
 
 #[tokio::test]

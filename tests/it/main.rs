@@ -50,7 +50,6 @@ mod lifecycle;
 mod live;
 #[cfg(feature = "emulator")]
 mod load;
-#[cfg(feature = "emulator")]
 mod rate_limit;
 mod retries;
 #[cfg(feature = "cli")]

@@ -92,18 +92,22 @@ struct Seen {
     failed_handshakes: AtomicUsize,
     /// Complete HTTP requests: request line and body.
     requests: Mutex<Vec<(String, String)>>,
+    /// Told each time a handshake ends, failed or not.
+    handshake_ended: tokio::sync::Notify,
 }
 
 impl Seen {
-    /// Waits (a bounded while) until the server has finished `n` handshakes,
-    /// failed or not: a client that gives up on one returns before the
-    /// server's side of it has ended.
+    /// Waits until the server has finished `n` handshakes, failed or not: a
+    /// client that gives up on one returns before the server's side of it
+    /// has ended. Each end is told, so no time is guessed.
     async fn settle(&self, n: usize) {
-        for _ in 0..200 {
+        loop {
+            // Registered before the count is read, so no end is missed.
+            let ended = self.handshake_ended.notified();
             if self.handshakes() + self.failed_handshakes() >= n {
                 return;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            ended.await;
         }
     }
     fn handshakes(&self) -> usize {
@@ -164,9 +168,11 @@ async fn tls_server(
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(tcp).await else {
                     seen.failed_handshakes.fetch_add(1, Ordering::SeqCst);
+                    seen.handshake_ended.notify_waiters();
                     return;
                 };
                 seen.handshakes.fetch_add(1, Ordering::SeqCst);
+                seen.handshake_ended.notify_waiters();
                 let Some(request) = read_request(&mut tls).await else {
                     return;
                 };

@@ -2,7 +2,8 @@
 //! every target, their retries (a lost answer whose request took effect is
 //! a success, checked with describe), a wait that stops at `Uncommitted`,
 //! an abort told apart from a failure, and abort-on-deadline. Scripted
-//! servers, so each answer, and each request counted, is exact.
+//! servers, so each answer, and each request counted, is exact; deadlines
+//! on tokio's paused clock, so a poll always answers before one passes.
 
 use std::time::Duration;
 
@@ -358,7 +359,7 @@ async fn an_aborted_job_is_reported_apart_from_a_failed_one() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn abort_on_timeout_aborts_and_says_so() {
     let server = FaultyServer::start(vec![Fault::computed(|_, request| {
         if request.path == ABORT_PATH {
@@ -399,7 +400,7 @@ async fn abort_on_timeout_aborts_and_says_so() {
     assert!(e.to_string().ends_with("; the job was aborted"), "{e}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refused_abort_on_timeout_is_reported_and_the_job_goes_on() {
     let server = FaultyServer::start(vec![Fault::computed(|_, request| {
         if request.path == ABORT_PATH {
@@ -431,7 +432,7 @@ async fn a_refused_abort_on_timeout_is_reported_and_the_job_goes_on() {
     assert!(e.to_string().contains("aborting the job failed"), "{e}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn without_abort_on_timeout_nothing_is_aborted() {
     let server = FaultyServer::start(vec![describes("Importing", 40)]).await;
     let e = client(server.url())

@@ -1,7 +1,8 @@
 //! `Client::wait_for_import_jobs`: many jobs followed through one client as
 //! a stream of events, on the emulator's manual clock (each job's events
 //! are fixed by its progress curve, not by timing) and against scripted
-//! servers.
+//! servers. Tests whose polls, deadlines or waits between steps take time
+//! run on tokio's paused clock, where that time passes without waiting.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -47,8 +48,8 @@ fn client(base: &str) -> Client {
         .expect("client builds")
 }
 
-/// Polls every few milliseconds of real time: the manual clock decides
-/// what each poll sees.
+/// Polls every few milliseconds: the manual clock decides what each poll
+/// sees.
 fn fast_wait() -> WaitOptions {
     WaitOptions::default()
         .interval(Duration::from_millis(1), Duration::from_millis(4))
@@ -64,7 +65,7 @@ fn describes_of(h: &EmulatorHandle, job_id: &str) -> usize {
 
 /// Waits until each of `jobs` has been described twice since the call:
 /// its second describe was sent after the first came back, so after the
-/// clock last moved.
+/// clock last moved. Looks every 2 ms of tokio's (paused) clock.
 async fn each_polled_since(h: &EmulatorHandle, jobs: &[&str]) {
     let before: Vec<usize> = jobs.iter().map(|j| describes_of(h, j)).collect();
     for _ in 0..5_000 {
@@ -106,7 +107,7 @@ fn by_job(events: Vec<JobEvent>) -> BTreeMap<String, Seen> {
     seen
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn each_job_gets_its_own_progress_and_one_end() {
     let h = Arc::new(start().await);
     let c = client(&h.base_url());
@@ -261,7 +262,7 @@ async fn a_job_that_cannot_be_followed_ends_alone_and_the_others_go_on() {
     assert_eq!(describes_of(&h, &job), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_deadline_ends_every_open_job_and_aborts_them_when_asked() {
     let h = start().await;
     let c = client(&h.base_url());
@@ -362,7 +363,7 @@ async fn a_failed_poll_is_an_event_and_the_wait_goes_on() {
 
 /// Intervals as long as a `Duration` goes overflow no clock arithmetic:
 /// one poll each, then the deadline ends the waits, one job or many.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_longest_intervals_neither_panic_nor_outlive_the_deadline() {
     let h = start().await;
     let c = client(&h.base_url());
@@ -391,7 +392,7 @@ async fn the_longest_intervals_neither_panic_nor_outlive_the_deadline() {
 /// for once, and the deadline ends them in the order first given (the
 /// stream keeps its jobs in hashed and heap-ordered structures, so that
 /// 100,000 ids cost no more than a few; BENCHMARKS.md, section 8).
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn many_repeated_ids_are_followed_once_and_time_out_in_the_order_given() {
     let server = FaultyServer::start(vec![Fault::computed(|_, request| {
         let id = request.json()["jobId"].clone();

@@ -268,6 +268,18 @@ pub fn assert_invalid_input(e: &Error, field: &str) {
     );
 }
 
+/// Panics unless `took` is `bound`, give or take the timer wheel's
+/// millisecond: on tokio's paused clock (`start_paused = true`) time moves
+/// only from timer to timer, so a call lasts what its timers say, on any
+/// machine however loaded.
+#[track_caller]
+pub fn assert_took(took: Duration, bound: Duration) {
+    assert!(
+        took >= bound && took <= bound + Duration::from_millis(5),
+        "took {took:?}, bound {bound:?}"
+    );
+}
+
 // ------------------------------------------------------------- progress
 
 /// What `on_progress` reported, as (state, percent).
