@@ -18,7 +18,7 @@
 
 use std::fmt::Debug;
 
-use crate::common::{API_KEY, CLUSTER, UNUSED_HTTPS_BASE_URL, properties::run};
+use crate::common::{API_KEY, UNUSED_HTTPS_BASE_URL, properties::run};
 use proptest::{prelude::*, test_runner::TestCaseError};
 use zilliz_import::{Client, ClientBuilder, Error};
 
@@ -255,7 +255,7 @@ fn a_client_key_or_certificate_never_shows_what_it_holds() {
 #[cfg(feature = "cli")]
 mod cli {
     use super::*;
-    use crate::common::cli_env;
+    use crate::common::{CLUSTER, cli_env};
 
     /// Runs `describe` with `setup`, expecting exit 2 and no canary.
     fn refused(setup: impl FnOnce(&mut assert_cmd::Command)) -> Result<(), TestCaseError> {

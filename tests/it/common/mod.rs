@@ -44,6 +44,7 @@ pub const ACCESS_KEY: &str = "AKIAEXAMPLE";
 /// serves.
 pub const CLUSTER: &str = "inxx-xxxxxxxxxxxxxxx";
 /// A second cluster an emulator serves, whose jobs [`CLUSTER`] must not see.
+#[cfg(feature = "emulator")]
 pub const OTHER_CLUSTER: &str = "inxx-yyyyyyyyyyyyyyy";
 /// A serverless project, the control plane's other target (with [`REGION`]).
 pub const PROJECT: &str = "proj-0123456789abcdef";
@@ -73,6 +74,7 @@ pub const DATA_PATHS: [&[&str]; 2] = [&["json-folder/1.json"], &["f2/"]];
 /// How long a job of the tests' emulators runs, in emulator time: Pending
 /// for the first second; a failing one fails at 5 s; a two-phase one
 /// awaits commit from 10 s.
+#[cfg(feature = "emulator")]
 pub const JOB_DURATION: Duration = Duration::from_secs(10);
 
 /// A loopback base URL for clients that are built but send nothing (port
