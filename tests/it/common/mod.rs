@@ -40,8 +40,8 @@ pub const SENTINELS: [&str; 4] = [API_KEY, SECRET_KEY, SESSION_TOKEN, SIGNATURE]
 /// A storage access key: no secret (Debug shows it), but sent with one.
 pub const ACCESS_KEY: &str = "AKIAEXAMPLE";
 
-/// The seed example's cluster id; the cluster every emulator of the tests
-/// serves.
+/// The seed example's cluster id: the cluster the tests target, save those
+/// that run an emulator on its default one.
 pub const CLUSTER: &str = "inxx-xxxxxxxxxxxxxxx";
 /// A second cluster an emulator serves, whose jobs [`CLUSTER`] must not see.
 #[cfg(feature = "emulator")]
