@@ -70,7 +70,7 @@ async fn seed_example_goes_out_as_documented_and_its_answer_decodes() {
                 // Exact: no partitionName/accessKey/secretKey/objectUrls/... keys.
                 .json_body(json!({
                     "clusterId": CLUSTER,
-                    "collectionName": "medium_articles",
+                    "collectionName": COLLECTION,
                     "objectUrl": SEED_URL,
                 }));
         },
@@ -91,13 +91,13 @@ async fn seed_example_goes_out_as_documented_and_its_answer_decodes() {
 async fn partition_and_storage_credentials_are_sent_when_set() {
     let job = seed_job()
         .partition("p2024")
-        .storage_credentials("AKIAEXAMPLE", SECRET_KEY);
+        .storage_credentials(ACCESS_KEY, SECRET_KEY);
     let body = json!({
         "clusterId": CLUSTER,
-        "collectionName": "medium_articles",
+        "collectionName": COLLECTION,
         "partitionName": "p2024",
         "objectUrl": SEED_URL,
-        "accessKey": "AKIAEXAMPLE",
+        "accessKey": ACCESS_KEY,
         "secretKey": SECRET_KEY,
     });
     let created = sends_exactly(job, body).await;
@@ -109,27 +109,17 @@ async fn partition_and_storage_credentials_are_sent_when_set() {
 async fn object_url_groups_database_and_session_token_are_sent() {
     let body = json!({
         "clusterId": CLUSTER,
-        "collectionName": "medium_articles",
+        "collectionName": COLLECTION,
         "dbName": "analytics",
-        "objectUrls": [
-            ["s3://bucket/g1/id.npy", "s3://bucket/g1/vec.npy"],
-            ["s3://bucket/g2/c.parquet"],
-        ],
-        "accessKey": "AKIAEXAMPLE",
+        "objectUrls": OBJECT_URL_GROUPS,
+        "accessKey": ACCESS_KEY,
         "secretKey": SECRET_KEY,
         "token": SESSION_TOKEN,
     });
-    let job = CreateImportJob::with_object_urls(
-        CLUSTER,
-        "medium_articles",
-        [
-            vec!["s3://bucket/g1/id.npy", "s3://bucket/g1/vec.npy"],
-            vec!["s3://bucket/g2/c.parquet"],
-        ],
-    )
-    .database("analytics")
-    .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
-    .session_token(SESSION_TOKEN);
+    let job = CreateImportJob::with_object_urls(CLUSTER, COLLECTION, owned(&OBJECT_URL_GROUPS))
+        .database("analytics")
+        .storage_credentials(ACCESS_KEY, SECRET_KEY)
+        .session_token(SESSION_TOKEN);
     let created = sends_exactly(job, body).await;
 
     assert_eq!(created.job_id, JOB_ID);
@@ -174,7 +164,7 @@ async fn a_given_idempotency_key_is_sent_and_returned() {
             when.header("idempotency-key", "import-2024-04-01-medium")
                 .json_body(json!({
                     "clusterId": CLUSTER,
-                    "collectionName": "medium_articles",
+                    "collectionName": COLLECTION,
                     "objectUrl": SEED_URL,
                 }));
         },
@@ -264,7 +254,7 @@ fn headers_the_client_owns_cannot_be_overridden() {
 fn regions_pick_their_control_plane() {
     let global = Client::builder().api_key(API_KEY).build().unwrap();
     assert_eq!(global.base_url(), GLOBAL_BASE_URL);
-    assert_eq!(GLOBAL_BASE_URL, "https://api.cloud.zilliz.com");
+    assert_eq!(GLOBAL_BASE_URL, CONTROL_PLANE);
 
     let china = Client::builder()
         .api_key(API_KEY)
@@ -272,8 +262,8 @@ fn regions_pick_their_control_plane() {
         .build()
         .unwrap();
     assert_eq!(china.base_url(), CHINA_BASE_URL);
-    assert_eq!(CHINA_BASE_URL, "https://api.cloud.zilliz.com.cn");
-    assert_eq!(Region::China.base_url(), "https://api.cloud.zilliz.com.cn");
+    assert_eq!(CHINA_BASE_URL, CONTROL_PLANE_CHINA);
+    assert_eq!(Region::China.base_url(), CONTROL_PLANE_CHINA);
 
     // An explicit base URL wins over the region.
     let custom = Client::builder()
@@ -304,7 +294,7 @@ fn plain_http_to_a_remote_host_is_refused() {
     // Loopback over plain http is fine (emulators, tests).
     Client::builder()
         .api_key(API_KEY)
-        .base_url("http://127.0.0.1:9")
+        .base_url(UNUSED_BASE_URL)
         .build()
         .unwrap();
 }

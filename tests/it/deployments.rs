@@ -8,15 +8,11 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{
     Client, CloudTarget, CreateImportJob, Error, GLOBAL_BASE_URL, ImportState, ListImportJobs,
-    Target, WaitOptions, limits,
+    Target, WaitOptions,
 };
 
 use crate::common::faulty_server::{Fault, FaultyServer, ReceivedRequest};
 use crate::common::*;
-
-const PROJECT: &str = "proj-0123456789abcdef";
-const REGION: &str = "aws-us-west-2";
-const GET_PROGRESS_PATH: &str = "/v2/vectordb/jobs/import/get_progress";
 
 fn project() -> CloudTarget {
     CloudTarget::project(PROJECT, REGION)
@@ -50,7 +46,7 @@ async fn every_target_and_source_goes_out_exactly() {
         (
             "cluster, one object URL (the seed)",
             seed_job(),
-            json!({"clusterId": CLUSTER, "collectionName": "medium_articles", "objectUrl": SEED_URL}),
+            json!({"clusterId": CLUSTER, "collectionName": COLLECTION, "objectUrl": SEED_URL}),
             None,
         ),
         (
@@ -63,31 +59,26 @@ async fn every_target_and_source_goes_out_exactly() {
         ),
         (
             "project, one object URL with credentials",
-            CreateImportJob::from_object_url(project(), "c", "s3://b/a.json")
-                .storage_credentials("AKIA", SECRET_KEY)
+            CreateImportJob::from_object_url(project(), "c", OBJECT_URL)
+                .storage_credentials(ACCESS_KEY, SECRET_KEY)
                 .session_token(SESSION_TOKEN),
             json!({"projectId": PROJECT, "regionId": REGION, "collectionName": "c",
-                   "objectUrl": "s3://b/a.json", "accessKey": "AKIA", "secretKey": SECRET_KEY,
+                   "objectUrl": OBJECT_URL, "accessKey": ACCESS_KEY, "secretKey": SECRET_KEY,
                    "token": SESSION_TOKEN}),
             None,
         ),
         (
             "project, a volume",
-            CreateImportJob::from_volume(
-                project(),
-                "c",
-                "my_volume",
-                [["json-folder/1.json"], ["f2/"]],
-            ),
+            CreateImportJob::from_volume(project(), "c", VOLUME, owned(&DATA_PATHS)),
             json!({"projectId": PROJECT, "regionId": REGION, "collectionName": "c",
-                   "volumeName": "my_volume", "dataPaths": [["json-folder/1.json"], ["f2/"]]}),
+                   "volumeName": VOLUME, "dataPaths": DATA_PATHS}),
             None,
         ),
         (
             "cluster, a volume, a partition",
-            CreateImportJob::from_volume(CLUSTER, "c", "v", [["a.parquet"]]).partition("p1"),
+            CreateImportJob::from_volume(CLUSTER, "c", VOLUME, [["a.parquet"]]).partition("p1"),
             json!({"clusterId": CLUSTER, "collectionName": "c", "partitionName": "p1",
-                   "volumeName": "v", "dataPaths": [["a.parquet"]]}),
+                   "volumeName": VOLUME, "dataPaths": [["a.parquet"]]}),
             None,
         ),
         (
@@ -132,24 +123,23 @@ async fn a_wrong_mix_or_a_broken_rule_sends_nothing() {
     let cases: Vec<(&str, CreateImportJob, &str)> = vec![
         (
             "object URLs added to a Milvus job",
-            CreateImportJob::from_files("c", [["a.parquet"]]).object_url("s3://b/a.json"),
+            CreateImportJob::from_files("c", [["a.parquet"]]).object_url(OBJECT_URL),
             "files",
         ),
         (
             "a volume job given object URLs too",
-            CreateImportJob::from_volume(CLUSTER, "c", "v", [["a.json"]])
-                .object_url("s3://b/a.json"),
+            CreateImportJob::from_volume(CLUSTER, "c", VOLUME, [["a.json"]]).object_url(OBJECT_URL),
             "dataPaths",
         ),
         (
             "storage credentials with a volume",
-            CreateImportJob::from_volume(CLUSTER, "c", "v", [["a.json"]])
-                .storage_credentials("AKIA", SECRET_KEY),
+            CreateImportJob::from_volume(CLUSTER, "c", VOLUME, [["a.json"]])
+                .storage_credentials(ACCESS_KEY, SECRET_KEY),
             "accessKey",
         ),
         (
             "a volume without data paths",
-            CreateImportJob::from_volume(CLUSTER, "c", "v", Vec::<Vec<String>>::new()),
+            CreateImportJob::from_volume(CLUSTER, "c", VOLUME, Vec::<Vec<String>>::new()),
             "dataPaths",
         ),
         (
@@ -159,12 +149,12 @@ async fn a_wrong_mix_or_a_broken_rule_sends_nothing() {
         ),
         (
             "a project without a region",
-            CreateImportJob::from_object_url(CloudTarget::project(PROJECT, ""), "c", "s3://b/a"),
+            CreateImportJob::from_object_url(CloudTarget::project(PROJECT, ""), "c", OBJECT_URL),
             "regionId",
         ),
         (
             "a project without an id",
-            CreateImportJob::from_volume(CloudTarget::project("", REGION), "c", "v", [["a"]]),
+            CreateImportJob::from_volume(CloudTarget::project("", REGION), "c", VOLUME, [["a"]]),
             "projectId",
         ),
         (
@@ -179,7 +169,7 @@ async fn a_wrong_mix_or_a_broken_rule_sends_nothing() {
         ),
         (
             "two CSV files in one data path group",
-            CreateImportJob::from_volume(CLUSTER, "c", "v", [["a.csv", "b.csv"]]),
+            CreateImportJob::from_volume(CLUSTER, "c", VOLUME, [["a.csv", "b.csv"]]),
             "dataPaths",
         ),
         (
@@ -199,7 +189,7 @@ async fn a_wrong_mix_or_a_broken_rule_sends_nothing() {
         ),
         (
             "one group more than Milvus takes",
-            CreateImportJob::from_files("c", at_limit(limits::MAX_FILE_GROUPS_MILVUS + 1)),
+            CreateImportJob::from_files("c", at_limit(MAX_FILE_GROUPS_MILVUS + 1)),
             "files",
         ),
         (
@@ -207,7 +197,7 @@ async fn a_wrong_mix_or_a_broken_rule_sends_nothing() {
             CreateImportJob::with_object_urls(
                 CLUSTER,
                 "c",
-                groups(limits::MAX_FILE_GROUPS_CLOUD + 1, "parquet"),
+                groups(MAX_FILE_GROUPS_CLOUD + 1, "parquet"),
             ),
             "objectUrls",
         ),
@@ -250,14 +240,14 @@ async fn a_wrong_mix_or_a_broken_rule_sends_nothing() {
     let c = client(server.url());
     c.create_import_job(CreateImportJob::from_files(
         "c",
-        at_limit(limits::MAX_FILE_GROUPS_MILVUS),
+        at_limit(MAX_FILE_GROUPS_MILVUS),
     ))
     .await
     .unwrap();
     c.create_import_job(CreateImportJob::with_object_urls(
         CLUSTER,
         "c",
-        groups(limits::MAX_FILE_GROUPS_CLOUD, "parquet"),
+        groups(MAX_FILE_GROUPS_CLOUD, "parquet"),
     ))
     .await
     .unwrap();

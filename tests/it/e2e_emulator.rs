@@ -10,10 +10,13 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use crate::{
-    common::{api_fields, assert_invalid_input, recording, recording_then},
-    emulator_env::sent_to,
+use crate::common::{
+    ACCESS_KEY, API_KEY, CLUSTER, COLLECTION, CREATE_PATH, DESCRIBE_PATH, JOB_DURATION, LIST_PATH,
+    OBJECT_URL, OBJECT_URL_GROUPS, OTHER_CLUSTER, PRESIGNED_QUERY, SECRET_KEY, SEED_FILE, SEED_URL,
+    SESSION_TOKEN, SIGNATURE, api_fields, assert_invalid_input, assert_took, owned, recording,
+    recording_then, seed_job,
 };
+use crate::emulator_env::sent_to;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{
@@ -22,23 +25,11 @@ use zilliz_import::{
 };
 use zilliz_import_emulator::{Emulator, EmulatorHandle, JobState};
 
-const KEY: &str = "e2e-api-key-0001";
-const CLUSTER: &str = "in01-e2e";
-const OTHER_CLUSTER: &str = "in01-e2e-other";
-const SEED_URL: &str = "https://s3.us-west-2.amazonaws.com/publicdataset.zillizcloud.com/medium_articles_2020_dpr/medium_articles_2020_dpr.json";
-const SEED_FILE: &str = "medium_articles_2020_dpr/medium_articles_2020_dpr.json";
-const CREATE: &str = "/v2/vectordb/jobs/import/create";
-const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
-const LIST: &str = "/v2/vectordb/jobs/import/list";
-/// Jobs take 10 s of emulator time: Pending for the first second, failing
-/// jobs fail at 5 s.
-const DURATION: Duration = Duration::from_secs(10);
-
 async fn start() -> EmulatorHandle {
     Emulator::builder()
-        .api_key(KEY)
+        .api_key(API_KEY)
         .cluster_ids([CLUSTER, OTHER_CLUSTER])
-        .job_duration(DURATION)
+        .job_duration(JOB_DURATION)
         .fail_when_url_contains("broken")
         .manual_clock()
         .start()
@@ -47,7 +38,7 @@ async fn start() -> EmulatorHandle {
 }
 
 fn client(h: &EmulatorHandle) -> Client {
-    client_with_key(h, KEY)
+    client_with_key(h, API_KEY)
 }
 
 fn client_with_key(h: &EmulatorHandle, key: &str) -> Client {
@@ -63,10 +54,6 @@ fn fast_wait() -> WaitOptions {
     WaitOptions::default()
         .interval(Duration::from_millis(1), Duration::from_millis(4))
         .timeout(Duration::from_secs(20))
-}
-
-fn seed_job() -> CreateImportJob {
-    CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
 }
 
 /// Creates a job importing `url` into collection `coll`, which must succeed.
@@ -126,7 +113,7 @@ async fn create_describe_advance_complete_with_exact_fields() {
     assert_eq!(created.job_id.len(), 18);
     assert!(created.job_id.bytes().all(|b| b.is_ascii_digit()));
     assert_eq!(job.cluster_id, CLUSTER);
-    assert_eq!(job.collection_name, "medium_articles");
+    assert_eq!(job.collection_name, COLLECTION);
     assert_eq!(job.db_name, "default");
     assert_eq!(job.partition_name, "");
     assert_eq!(job.object_urls, vec![SEED_URL.to_owned()]);
@@ -136,7 +123,7 @@ async fn create_describe_advance_complete_with_exact_fields() {
     // t = 0: Pending.
     let p = describe(&c, &created.job_id).await;
     assert_eq!(p.job_id, created.job_id);
-    assert_eq!(p.collection_name.as_deref(), Some("medium_articles"));
+    assert_eq!(p.collection_name.as_deref(), Some(COLLECTION));
     assert_eq!(p.file_name.as_deref(), Some(SEED_FILE));
     assert_eq!(p.file_size, Some(job.file_size));
     assert_eq!(p.state, ImportState::Pending);
@@ -188,12 +175,21 @@ async fn create_describe_advance_complete_with_exact_fields() {
 
     let jobs = h.jobs();
     assert_eq!(jobs[0].state, JobState::Completed);
-    assert_eq!(jobs[0].finished_at, Some(DURATION));
+    assert_eq!(jobs[0].finished_at, Some(JOB_DURATION));
 
     // Exactly one create and four describes went over the wire, all authorised.
     let reqs = h.requests();
     let paths: Vec<&str> = reqs.iter().map(|r| r.path.as_str()).collect();
-    assert_eq!(paths, [CREATE, DESCRIBE, DESCRIBE, DESCRIBE, DESCRIBE]);
+    assert_eq!(
+        paths,
+        [
+            CREATE_PATH,
+            DESCRIBE_PATH,
+            DESCRIBE_PATH,
+            DESCRIBE_PATH,
+            DESCRIBE_PATH
+        ]
+    );
     assert!(
         reqs.iter()
             .all(|r| r.authorized && r.status == 200 && r.code == 0)
@@ -240,13 +236,13 @@ async fn wait_reports_an_exact_non_decreasing_sequence_ending_at_completed_100()
     assert_eq!(done.total_rows, Some(h.jobs()[0].total_rows));
     assert!(done.complete_time.is_some());
     // One describe per report: nothing polled after Completed.
-    assert_eq!(sent_to(&h, DESCRIBE).len(), 6);
+    assert_eq!(sent_to(&h, DESCRIBE_PATH).len(), 6);
 }
 
 #[tokio::test]
 async fn wait_with_a_real_clock_completes_and_reports_monotonically() {
     let h = Emulator::builder()
-        .api_key(KEY)
+        .api_key(API_KEY)
         .cluster_ids([CLUSTER])
         .job_duration(Duration::from_millis(600))
         .start()
@@ -278,7 +274,9 @@ async fn wait_with_a_real_clock_completes_and_reports_monotonically() {
     );
 }
 
-#[tokio::test]
+/// On tokio's paused clock as well as the emulator's manual one: the
+/// deadline always leaves room for many polls.
+#[tokio::test(start_paused = true)]
 async fn wait_times_out_on_a_stuck_job_reporting_once() {
     let h = start().await; // the manual clock never moves
     let c = client(&h);
@@ -302,7 +300,7 @@ async fn wait_times_out_on_a_stuck_job_reporting_once() {
         panic!("expected TimedOut, got {err:?}");
     };
     assert!(last_error.is_none(), "no poll failed: {last_error:?}");
-    assert!(*waited >= Duration::from_millis(150), "{waited:?}");
+    assert_took(*waited, Duration::from_millis(150));
     let last = last.as_deref().expect("a poll succeeded");
     assert_eq!(
         (last.state.clone(), last.progress),
@@ -312,7 +310,7 @@ async fn wait_times_out_on_a_stuck_job_reporting_once() {
     // A wait only reads: its timeout is not a request in doubt.
     assert!(err.request_error().is_none());
     // Many polls, one report: nothing changed after the first.
-    assert!(sent_to(&h, DESCRIBE).len() >= 3);
+    assert!(sent_to(&h, DESCRIBE_PATH).len() >= 3);
     assert_eq!(*calls.lock().unwrap(), [(ImportState::Pending, 0)]);
 }
 
@@ -422,20 +420,17 @@ async fn wait_follows_a_job_to_failure_with_the_manual_clock() {
 async fn a_failed_presigned_import_does_not_leak_the_signature_into_the_error() {
     let h = start().await;
     let c = client(&h);
-    let url = "https://bucket.s3.amazonaws.com/broken/a.parquet?X-Amz-Signature=SIG-SENTINEL-e2e";
-    let created = create_coll(&c, url).await;
-    h.advance(DURATION);
+    let url = format!("https://bucket.s3.amazonaws.com/broken/a.parquet?{PRESIGNED_QUERY}");
+    let created = create_coll(&c, &url).await;
+    h.advance(JOB_DURATION);
     let err = c
         .wait_for_import_job(CLUSTER, &created.job_id, fast_wait())
         .await
         .unwrap_err();
     assert!(matches!(err, WaitError::JobFailed { .. }), "{err:?}");
+    assert!(!err.to_string().contains(SIGNATURE), "Display leaks: {err}");
     assert!(
-        !err.to_string().contains("SIG-SENTINEL"),
-        "Display leaks: {err}"
-    );
-    assert!(
-        !format!("{err:?}").contains("SIG-SENTINEL"),
+        !format!("{err:?}").contains(SIGNATURE),
         "Debug leaks: {err:?}"
     );
 }
@@ -546,7 +541,7 @@ async fn an_unknown_job_is_96026_including_a_job_of_another_cluster() {
         .request_error()
         .expect("a request's failure ended the wait");
     assert_eq!(e.api_code(), Some(96026), "{e:?}");
-    assert_eq!(sent_to(&h, DESCRIBE).len(), 3);
+    assert_eq!(sent_to(&h, DESCRIBE_PATH).len(), 3);
 }
 
 // ------------------------------------------------------------------- listing
@@ -591,7 +586,7 @@ async fn list_pages_have_exact_sizes_and_creation_order() {
     // Default request: page 1 of 10.
     let p = list(&c, ListImportJobs::new(CLUSTER)).await;
     assert_eq!(p.records.len(), 10);
-    let last = sent_to(&h, LIST).pop().unwrap();
+    let last = sent_to(&h, LIST_PATH).pop().unwrap();
     assert_eq!(
         last.body,
         json!({"clusterId": CLUSTER, "pageSize": 10, "currentPage": 1})
@@ -612,7 +607,7 @@ async fn list_pages_have_exact_sizes_and_creation_order() {
             .iter()
             .all(|r| r.state == ImportState::Importing && r.progress == 50)
     );
-    h.advance(DURATION);
+    h.advance(JOB_DURATION);
     let p = list(&c, ListImportJobs::new(CLUSTER)).await;
     assert!(
         p.records
@@ -626,7 +621,7 @@ async fn list_all_walks_3_pages_of_10_10_5_with_every_job_once() {
     let h = start().await;
     let c = client(&h);
     let ids = create_n(&c, 25).await;
-    let before = sent_to(&h, LIST).len();
+    let before = sent_to(&h, LIST_PATH).len();
 
     let pages: Vec<_> = c
         .list_all_import_jobs(ListImportJobs::new(CLUSTER).page_size(10))
@@ -643,7 +638,7 @@ async fn list_all_walks_3_pages_of_10_10_5_with_every_job_once() {
         .collect();
     assert_eq!(listed, ids, "every job exactly once, in creation order");
     // The short third page ends the walk: no fourth request.
-    let sent = sent_to(&h, LIST);
+    let sent = sent_to(&h, LIST_PATH);
     assert_eq!(sent.len() - before, 3);
     let asked: Vec<&Value> = sent[before..]
         .iter()
@@ -672,7 +667,7 @@ async fn list_all_on_an_exact_multiple_stops_at_the_reported_total() {
         .collect();
     assert_eq!(listed, ids);
     // The emulator's `count` is the total (20): no empty third page is asked for.
-    assert_eq!(sent_to(&h, LIST).len(), 2, "pages 1 and 2");
+    assert_eq!(sent_to(&h, LIST_PATH).len(), 2, "pages 1 and 2");
 }
 
 #[tokio::test]
@@ -700,7 +695,7 @@ async fn list_filters_by_database() {
     let h = start().await;
     let c = client(&h);
     let a = c
-        .create_import_job(CreateImportJob::new(CLUSTER, "c", "s3://b/a.json").database("db_a"))
+        .create_import_job(CreateImportJob::new(CLUSTER, "c", OBJECT_URL).database("db_a"))
         .await
         .unwrap();
     c.create_import_job(CreateImportJob::new(CLUSTER, "c", "s3://b/b.json"))
@@ -710,7 +705,7 @@ async fn list_filters_by_database() {
     assert_eq!(p.count, Some(1));
     assert_eq!(p.records.len(), 1);
     assert_eq!(p.records[0].job_id, a.job_id);
-    assert_eq!(sent_to(&h, LIST)[0].body["dbName"], json!("db_a"));
+    assert_eq!(sent_to(&h, LIST_PATH)[0].body["dbName"], json!("db_a"));
     let p = list(&c, ListImportJobs::new(CLUSTER)).await;
     assert_eq!(p.records.len(), 2);
 }
@@ -728,7 +723,7 @@ async fn the_same_explicit_key_twice_returns_the_same_job() {
     assert_eq!(first.idempotency_key.as_deref(), Some("order-42-import"));
     assert_eq!(second.idempotency_key.as_deref(), Some("order-42-import"));
     assert_eq!(h.job_count(), 1);
-    let creates = sent_to(&h, CREATE);
+    let creates = sent_to(&h, CREATE_PATH);
     assert_eq!(creates.len(), 2);
     assert!(
         creates
@@ -773,7 +768,7 @@ async fn a_generated_key_is_sent_and_reported_and_fresh_per_call() {
     assert!(uuid::Uuid::parse_str(&ka).is_ok());
     assert_ne!(ka, kb, "a fresh key per call");
     assert_ne!(a.job_id, b.job_id);
-    let sent: Vec<Option<String>> = sent_to(&h, CREATE)
+    let sent: Vec<Option<String>> = sent_to(&h, CREATE_PATH)
         .into_iter()
         .map(|r| r.idempotency_key)
         .collect();
@@ -784,7 +779,7 @@ async fn a_generated_key_is_sent_and_reported_and_fresh_per_call() {
     // Without a key, no header at all.
     let none = c.create_import_job(seed_job()).await.unwrap();
     assert_eq!(none.idempotency_key, None);
-    assert_eq!(sent_to(&h, CREATE)[2].idempotency_key, None);
+    assert_eq!(sent_to(&h, CREATE_PATH)[2].idempotency_key, None);
     assert_eq!(h.job_count(), 3);
 }
 
@@ -811,22 +806,19 @@ async fn a_key_reused_after_24_hours_starts_a_new_job() {
 async fn object_url_groups_partition_database_and_credentials_round_trip_redacted() {
     let h = start().await;
     let c = client(&h);
-    let groups = vec![
-        vec!["s3://bucket/g1/id.npy", "s3://bucket/g1/vec.npy"],
-        vec!["s3://bucket/g2/c.parquet"],
-    ];
+    let groups = owned(&OBJECT_URL_GROUPS);
     let created = c
         .create_import_job(
             CreateImportJob::with_object_urls(CLUSTER, "coll", groups.clone())
                 .partition("p2024")
                 .database("analytics")
-                .storage_credentials("AKIA-E2E-ACCESS", "SECRET-E2E-VALUE-9876")
-                .session_token("TOKEN-E2E-VALUE-5432"),
+                .storage_credentials(ACCESS_KEY, SECRET_KEY)
+                .session_token(SESSION_TOKEN),
         )
         .await
         .unwrap();
 
-    let creates = sent_to(&h, CREATE);
+    let creates = sent_to(&h, CREATE_PATH);
     assert_eq!(creates.len(), 1);
     assert_eq!(
         creates[0].body,
@@ -842,12 +834,7 @@ async fn object_url_groups_partition_database_and_credentials_round_trip_redacte
         })
     );
     let all = format!("{:?}", h.requests());
-    for secret in [
-        "SECRET-E2E-VALUE-9876",
-        "TOKEN-E2E-VALUE-5432",
-        "AKIA-E2E-ACCESS",
-        KEY,
-    ] {
+    for secret in [SECRET_KEY, SESSION_TOKEN, ACCESS_KEY, API_KEY] {
         assert!(!all.contains(secret), "{secret} recorded: {all}");
     }
 
@@ -855,14 +842,7 @@ async fn object_url_groups_partition_database_and_credentials_round_trip_redacte
     assert_eq!(job.job_id, created.job_id);
     assert_eq!(job.partition_name, "p2024");
     assert_eq!(job.db_name, "analytics");
-    assert_eq!(
-        job.object_urls,
-        [
-            "s3://bucket/g1/id.npy",
-            "s3://bucket/g1/vec.npy",
-            "s3://bucket/g2/c.parquet"
-        ]
-    );
+    assert_eq!(job.object_urls, OBJECT_URL_GROUPS.concat());
     assert_eq!(job.file_name, "g1/id.npy,g1/vec.npy,g2/c.parquet");
 
     let p = describe(&c, &created.job_id).await;
@@ -889,8 +869,8 @@ async fn a_single_object_url_is_sent_as_object_url_without_credentials() {
     c.create_import_job(seed_job()).await.unwrap();
     // Unset optional fields are left out, not sent as null or "".
     assert_eq!(
-        sent_to(&h, CREATE)[0].body,
-        json!({"clusterId": CLUSTER, "collectionName": "medium_articles", "objectUrl": SEED_URL})
+        sent_to(&h, CREATE_PATH)[0].body,
+        json!({"clusterId": CLUSTER, "collectionName": COLLECTION, "objectUrl": SEED_URL})
     );
 }
 
@@ -919,7 +899,7 @@ async fn user_agent_and_content_type_as_the_emulator_recorded_them() {
     }
 
     let custom = Client::builder()
-        .api_key(KEY)
+        .api_key(API_KEY)
         .base_url(h.base_url())
         .user_agent("my-loader/2.1")
         .build()
@@ -955,20 +935,20 @@ async fn invalid_input_sends_nothing() {
             CreateImportJob::new(CLUSTER, "coll", "file:///tmp/x.json"),
             "objectUrl",
         ),
-        (seed_job().object_urls([["s3://b/a.json"]]), "objectUrl"),
+        (seed_job().object_urls([[OBJECT_URL]]), "objectUrl"),
         (
             CreateImportJob::with_object_urls(CLUSTER, "coll", Vec::<Vec<String>>::new()),
             "objectUrls",
         ),
         (
-            CreateImportJob::with_object_urls(CLUSTER, "coll", [vec!["s3://b/a.json"], vec![]]),
+            CreateImportJob::with_object_urls(CLUSTER, "coll", [vec![OBJECT_URL], vec![]]),
             "objectUrls",
         ),
         (
-            CreateImportJob::with_object_urls(CLUSTER, "coll", [["s3://b/a.json", "nope"]]),
+            CreateImportJob::with_object_urls(CLUSTER, "coll", [[OBJECT_URL, "nope"]]),
             "objectUrls",
         ),
-        (seed_job().access_key("AKIA"), "secretKey"),
+        (seed_job().access_key(ACCESS_KEY), "secretKey"),
         (seed_job().secret_key("SECRET-ONLY-1234"), "accessKey"),
         (seed_job().session_token("TOKEN-ONLY-1234"), "token"),
         (seed_job().idempotency_key(""), "Idempotency-Key"),

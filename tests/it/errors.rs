@@ -2,7 +2,7 @@
 //! reached the server, how many attempts were made, and that no secret ever
 //! shows in what an error or a request prints.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::faulty_server::refused_url;
 use crate::common::*;
@@ -71,12 +71,6 @@ fn no_retry(base: &str) -> Client {
     client_with(base, RetryPolicy::none())
 }
 
-fn groups(urls: &[&[&str]]) -> Vec<Vec<String>> {
-    urls.iter()
-        .map(|g| g.iter().map(|u| u.to_string()).collect())
-        .collect()
-}
-
 #[tokio::test]
 async fn invalid_creates_name_the_field_and_send_nothing() {
     let server = MockServer::start_async().await;
@@ -86,12 +80,12 @@ async fn invalid_creates_name_the_field_and_send_nothing() {
     let cases: Vec<(&str, CreateImportJob, &str)> = vec![
         (
             "empty cluster id",
-            CreateImportJob::new("", "medium_articles", SEED_URL),
+            CreateImportJob::new("", COLLECTION, SEED_URL),
             "clusterId",
         ),
         (
             "blank cluster id",
-            CreateImportJob::new("  ", "medium_articles", SEED_URL),
+            CreateImportJob::new("  ", COLLECTION, SEED_URL),
             "clusterId",
         ),
         (
@@ -101,45 +95,45 @@ async fn invalid_creates_name_the_field_and_send_nothing() {
         ),
         (
             "unparsable object URL",
-            CreateImportJob::new(CLUSTER, "medium_articles", "not a url"),
+            CreateImportJob::new(CLUSTER, COLLECTION, "not a url"),
             "objectUrl",
         ),
         (
             "empty object URL",
-            CreateImportJob::new(CLUSTER, "medium_articles", ""),
+            CreateImportJob::new(CLUSTER, COLLECTION, ""),
             "objectUrl",
         ),
         (
             "unparsable URL in a group",
             CreateImportJob::with_object_urls(
                 CLUSTER,
-                "medium_articles",
-                groups(&[&["s3://bucket/a.parquet", "::nope::"]]),
+                COLLECTION,
+                owned(&[&["s3://bucket/a.parquet", "::nope::"]]),
             ),
             "objectUrls",
         ),
         (
             "no groups",
-            CreateImportJob::with_object_urls(CLUSTER, "medium_articles", groups(&[])),
+            CreateImportJob::with_object_urls(CLUSTER, COLLECTION, owned(&[])),
             "objectUrls",
         ),
         (
             "an empty group",
             CreateImportJob::with_object_urls(
                 CLUSTER,
-                "medium_articles",
-                groups(&[&["s3://bucket/a.parquet"], &[]]),
+                COLLECTION,
+                owned(&[&["s3://bucket/a.parquet"], &[]]),
             ),
             "objectUrls",
         ),
         (
             "both objectUrl and objectUrls",
-            seed_job().object_urls(groups(&[&["s3://bucket/a.parquet"]])),
+            seed_job().object_urls(owned(&[&["s3://bucket/a.parquet"]])),
             "objectUrl",
         ),
         (
             "access key without secret key",
-            seed_job().access_key("AKIAEXAMPLE"),
+            seed_job().access_key(ACCESS_KEY),
             "secretKey",
         ),
         (
@@ -376,9 +370,12 @@ async fn a_refused_connection_is_a_connect_error_and_nothing_was_sent() {
     assert_error_redacted(&err);
 }
 
-#[tokio::test]
+/// On tokio's paused clock the call ends at its 200 ms timeout, whatever
+/// the machine: the server's answer, 3 s of real time away, cannot come
+/// first.
+#[tokio::test(start_paused = true)]
 async fn a_server_slower_than_the_timeout_is_a_timeout_and_maybe_sent() {
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     let (err, _) = fails(
         Call::create(seed_job()),
         |base| timing_out(base, 200),
@@ -390,11 +387,7 @@ async fn a_server_slower_than_the_timeout_is_a_timeout_and_maybe_sent() {
     )
     .await;
 
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_took(started.elapsed(), Duration::from_millis(200));
     assert!(matches!(err, Error::Timeout { attempts: 1, .. }), "{err:?}");
     assert_eq!(err.delivery(), Delivery::MaybeSent);
     assert!(err.may_have_been_sent());
@@ -405,7 +398,7 @@ async fn a_server_slower_than_the_timeout_is_a_timeout_and_maybe_sent() {
 
 #[test]
 fn client_debug_shows_no_key() {
-    let base = "http://127.0.0.1:9";
+    let base = UNUSED_BASE_URL;
     let c = Client::builder()
         .api_key(API_KEY)
         .base_url(base)
@@ -437,20 +430,20 @@ fn client_debug_shows_no_key() {
 
 #[test]
 fn create_request_debug_is_redacted_exactly() {
-    let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL)
+    let job = CreateImportJob::new(CLUSTER, COLLECTION, SEED_URL)
         .partition("p2024")
         .database("analytics")
-        .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
+        .storage_credentials(ACCESS_KEY, SECRET_KEY)
         .session_token(SESSION_TOKEN)
         .idempotency_key("key-1");
     assert_eq!(
         format!("{job:?}"),
         format!(
-            "CreateImportJob {{ target: Target {{ cloud: Some(Cluster {{ cluster_id: \"inxx-xxxxxxxxxxxxxxx\" }}), \
-             database: Some(\"analytics\") }}, collection_name: \"medium_articles\", \
+            "CreateImportJob {{ target: Target {{ cloud: Some(Cluster {{ cluster_id: \"{CLUSTER}\" }}), \
+             database: Some(\"analytics\") }}, collection_name: \"{COLLECTION}\", \
              partition_name: Some(\"p2024\"), object_url: Some(\"{SEED_URL}\"), \
              object_urls: None, volume_name: None, data_paths: None, files: None, \
-             access_key: Some(\"AKIAEXAMPLE\"), secret_key: Some(\"<redacted>\"), \
+             access_key: Some(\"{ACCESS_KEY}\"), secret_key: Some(\"<redacted>\"), \
              token: Some(\"<redacted>\"), options: {{}}, idempotency_key: Key(\"key-1\") }}"
         )
     );
@@ -460,8 +453,8 @@ fn create_request_debug_is_redacted_exactly() {
 
 #[test]
 fn create_request_debug_hides_presigned_queries() {
-    let single = CreateImportJob::new(CLUSTER, "medium_articles", presigned_url())
-        .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
+    let single = CreateImportJob::new(CLUSTER, COLLECTION, presigned_url())
+        .storage_credentials(ACCESS_KEY, SECRET_KEY)
         .session_token(SESSION_TOKEN)
         .generate_idempotency_key();
     let debug = format!("{single:?}");
@@ -475,7 +468,7 @@ fn create_request_debug_hides_presigned_queries() {
 
     let grouped = CreateImportJob::with_object_urls(
         CLUSTER,
-        "medium_articles",
+        COLLECTION,
         [vec![presigned_url(), "s3://bucket/b.parquet".to_string()]],
     );
     let debug = format!("{grouped:?}");
@@ -489,7 +482,7 @@ fn create_request_debug_hides_presigned_queries() {
 fn a_presigned_query_prints_as_the_redacted_placeholder() {
     let job = CreateImportJob::with_object_urls(
         CLUSTER,
-        "medium_articles",
+        COLLECTION,
         [vec![presigned_url(), "s3://bucket/b.parquet".to_string()]],
     );
     let debug = format!("{job:?}");
@@ -510,8 +503,8 @@ async fn validation_errors_do_not_print_a_presigned_query() {
         format!("not a url?{PRESIGNED_QUERY}"),
         format!("s3:///no-bucket?{PRESIGNED_QUERY}"),
     ] {
-        let job = CreateImportJob::new(CLUSTER, "medium_articles", url.clone())
-            .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
+        let job = CreateImportJob::new(CLUSTER, COLLECTION, url.clone())
+            .storage_credentials(ACCESS_KEY, SECRET_KEY)
             .session_token(SESSION_TOKEN);
         let err = c.create_import_job(job).await.unwrap_err();
         assert!(
@@ -531,8 +524,8 @@ async fn validation_errors_do_not_print_a_presigned_query() {
 
 /// The secrets a create carries, and a message echoing all of them.
 fn secret_job() -> CreateImportJob {
-    CreateImportJob::new(CLUSTER, "medium_articles", presigned_url())
-        .storage_credentials("AKIAEXAMPLE", SECRET_KEY)
+    CreateImportJob::new(CLUSTER, COLLECTION, presigned_url())
+        .storage_credentials(ACCESS_KEY, SECRET_KEY)
         .session_token(SESSION_TOKEN)
 }
 

@@ -8,23 +8,28 @@
 //! the import (no connection, or HTTP 429); describe is sent again after any
 //! transient failure, up to `max_attempts` (3 by default).
 //!
+//! The tests that measure a wait run on tokio's paused clock, with the
+//! server on the same runtime: a wait lasts exactly what the timers say.
+//!
 //! Run: `cargo test --no-default-features --test it faults::`
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::common::faulty_server::{
     Fault, FaultyServer, HTML_502, MID_BODY_SENT, TRUNCATED_JSON, refused_url,
 };
-use crate::common::{assert_decode, assert_http, uuid_regex};
+use crate::common::{
+    API_KEY, CLUSTER, COLLECTION, CREATE_PATH, DESCRIBE_PATH, JOB_ID, OBJECT_URL, assert_decode,
+    assert_http, assert_took, uuid_regex,
+};
 use zilliz_import::{
     Client, CreateImportJob, CreatedImportJob, DEFAULT_MAX_RESPONSE_BYTES, Delivery, Error,
     ImportProgress, ImportState, RetryPolicy,
 };
 
 const TIMEOUT: Duration = Duration::from_millis(500);
-const CREATE_PATH: &str = "/v2/vectordb/jobs/import/create";
-const DESCRIBE_PATH: &str = "/v2/vectordb/jobs/import/describe";
-const DESCRIBED: &str = r#"{"code":0,"data":{"jobId":"j-1","state":"Completed","progress":100,"totalRows":3000000000}}"#;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -36,7 +41,7 @@ fn policy() -> RetryPolicy {
 
 fn client_with(url: &str, policy: RetryPolicy, max_response_bytes: Option<usize>) -> Client {
     let mut b = Client::builder()
-        .api_key("k")
+        .api_key(API_KEY)
         .base_url(url)
         .timeout(TIMEOUT)
         .retry(policy);
@@ -51,7 +56,7 @@ fn client(url: &str) -> Client {
 }
 
 fn job() -> CreateImportJob {
-    CreateImportJob::new("in01-x", "c", "s3://b/k.json")
+    CreateImportJob::new(CLUSTER, COLLECTION, OBJECT_URL)
 }
 
 async fn create(url: &str) -> Result<CreatedImportJob, Error> {
@@ -59,7 +64,7 @@ async fn create(url: &str) -> Result<CreatedImportJob, Error> {
 }
 
 async fn describe(url: &str) -> Result<ImportProgress, Error> {
-    client(url).describe_import_job("in01-x", "j-1").await
+    client(url).describe_import_job(CLUSTER, JOB_ID).await
 }
 
 /// Runs a create against a fresh server playing `script`; returns the error
@@ -106,7 +111,7 @@ fn assert_every_request_is_a_create(server: &FaultyServer) {
         assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", CREATE_PATH));
         assert_eq!(
             r.json(),
-            serde_json::json!({"clusterId": "in01-x", "collectionName": "c", "objectUrl": "s3://b/k.json"})
+            serde_json::json!({"clusterId": CLUSTER, "collectionName": COLLECTION, "objectUrl": OBJECT_URL})
         );
         assert_eq!(r.header("idempotency-key"), None);
     }
@@ -136,7 +141,7 @@ async fn refused_create_is_retried_and_reports_not_sent() {
 async fn refused_describe_is_retried_max_attempts_times() {
     let url = refused_url();
     let err = client_with(&url, policy().with_max_attempts(5), None)
-        .describe_import_job("in01-x", "j-1")
+        .describe_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap_err();
     assert_variant!(err, Error::Connect { attempts: 5, .. });
@@ -193,7 +198,7 @@ async fn reset_after_read_describe_is_retried_three_times() {
         assert_eq!(r.path, DESCRIBE_PATH);
         assert_eq!(
             r.json(),
-            serde_json::json!({"clusterId": "in01-x", "jobId": "j-1"})
+            serde_json::json!({"clusterId": CLUSTER, "jobId": JOB_ID})
         );
     }
 }
@@ -241,7 +246,9 @@ async fn close_mid_body_describe_is_retried_three_times() {
 // Too slow: a body that drips, or no answer at all. The timeout covers the
 // whole exchange, body included.
 
-#[tokio::test]
+/// The drip keeps the connection busy, yet the timeout ends the create at
+/// 500 ms, body included, and it is not sent again.
+#[tokio::test(start_paused = true)]
 async fn drip_create_times_out_once_without_retry() {
     let server = FaultyServer::start(vec![Fault::Drip]).await;
     let started = Instant::now();
@@ -254,21 +261,23 @@ async fn drip_create_times_out_once_without_retry() {
             .starts_with("timed out (request may have been sent) after 1 attempt(s): ")
     );
     assert_eq!(server.requests_received(), 1);
-    assert!(
-        took >= TIMEOUT,
-        "gave up after {took:?}, before the timeout"
-    );
-    assert!(took < ms(1500), "the drip kept the client for {took:?}");
+    assert_took(took, TIMEOUT);
 }
 
-#[tokio::test]
+/// Three attempts, each cut at the timeout; between them only the backoff
+/// (under 1 ms, then under 2 ms).
+#[tokio::test(start_paused = true)]
 async fn drip_describe_times_out_three_times() {
     let server = FaultyServer::start(vec![Fault::Drip]).await;
     let started = Instant::now();
     let err = describe(server.url()).await.unwrap_err();
+    let took = started.elapsed();
     assert_variant!(err, Error::Timeout { attempts: 3, .. });
     assert_eq!(server.requests_received(), 3);
-    assert!(started.elapsed() >= TIMEOUT * 3);
+    assert!(
+        took >= TIMEOUT * 3 && took <= TIMEOUT * 3 + ms(10),
+        "took {took:?}"
+    );
 }
 
 #[tokio::test]
@@ -413,7 +422,7 @@ async fn oversized_chunked_body_is_refused_at_a_configured_limit() {
         let err = if op == "create" {
             c.create_import_job(job()).await.map(drop).unwrap_err()
         } else {
-            c.describe_import_job("in01-x", "j-1")
+            c.describe_import_job(CLUSTER, JOB_ID)
                 .await
                 .map(drop)
                 .unwrap_err()
@@ -504,7 +513,9 @@ async fn too_many_requests_create_is_retried_and_reports_retry_after() {
     assert_every_request_is_a_create(&server);
 }
 
-#[tokio::test]
+/// Retry-After asks for 2 s; the policy caps it at 300 ms, and the second
+/// attempt goes then, no sooner.
+#[tokio::test(start_paused = true)]
 async fn too_many_requests_then_success_waits_the_capped_retry_after() {
     let server = FaultyServer::start(vec![
         Fault::TooManyRequests {
@@ -514,17 +525,12 @@ async fn too_many_requests_then_success_waits_the_capped_retry_after() {
     ])
     .await;
     let c = client_with(server.url(), policy().with_max_retry_after(ms(300)), None);
-    let started = Instant::now();
     let created = c.create_import_job(job()).await.unwrap();
-    let took = started.elapsed();
     assert_eq!(created.job_id, "after-429");
     assert_eq!(created.idempotency_key, None);
-    assert_eq!(server.requests_received(), 2);
-    assert!(took >= ms(300), "did not wait for Retry-After: {took:?}");
-    assert!(
-        took < ms(1500),
-        "Retry-After 2 s was not capped at 300 ms: {took:?}"
-    );
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert_took(seen[1].at - seen[0].at, ms(300));
 }
 
 #[tokio::test]
@@ -579,11 +585,15 @@ async fn describe_recovers_from_transient_faults_within_three_attempts() {
     let server = FaultyServer::start(vec![
         Fault::ResetAfterRead,
         Fault::Html502,
-        Fault::Ok(DESCRIBED.into()),
+        Fault::Ok(
+            serde_json::json!({"code": 0, "data": {"jobId": JOB_ID, "state": "Completed",
+                               "progress": 100, "totalRows": 3000000000i64}})
+            .to_string(),
+        ),
     ])
     .await;
     let progress = describe(server.url()).await.unwrap();
-    assert_eq!(progress.job_id, "j-1");
+    assert_eq!(progress.job_id, JOB_ID);
     assert_eq!(progress.state, ImportState::Completed);
     assert_eq!(progress.progress, 100);
     assert_eq!(progress.total_rows, Some(3_000_000_000));

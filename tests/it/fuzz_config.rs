@@ -19,7 +19,7 @@
 //! Run longer with
 //! `PROPTEST_CASES=20000 cargo test --all-features --test it fuzz_config::`.
 
-use crate::common::{config_inputs::*, properties::run};
+use crate::common::{API_KEY, UNUSED_HTTPS_BASE_URL, config_inputs::*, properties::run};
 use proptest::{prelude::*, test_runner::TestCaseError};
 use zilliz_import::{Client, ClientBuilder, Error};
 
@@ -42,7 +42,7 @@ fn check_build(builder: ClientBuilder, must_fail: bool) -> Result<(), TestCaseEr
 #[test]
 fn a_base_url_never_shows_a_password_token_or_query() {
     run(2000, secret_base_url(), |url| {
-        let builder = Client::builder().api_key("k").base_url(&url.text);
+        let builder = Client::builder().api_key(API_KEY).base_url(&url.text);
         check_build(builder, url.refused)
     });
 }
@@ -50,7 +50,7 @@ fn a_base_url_never_shows_a_password_token_or_query() {
 #[test]
 fn any_base_url_builds_or_is_refused_without_panicking() {
     run(1000, junk(64, ""), |text| {
-        match Client::builder().api_key("k").base_url(&text).build() {
+        match Client::builder().api_key(API_KEY).base_url(&text).build() {
             Ok(_) | Err(Error::InvalidConfig(_)) => Ok(()),
             Err(e) => Err(TestCaseError::fail(format!("{e:?}"))),
         }
@@ -67,8 +67,8 @@ fn a_ca_pem_never_shows_what_it_holds() {
         pem_with_canary(cert, "CERTIFICATE"),
         |(pem, refused)| {
             let builder = Client::builder()
-                .api_key("k")
-                .base_url(HTTPS_BASE)
+                .api_key(API_KEY)
+                .base_url(UNUSED_HTTPS_BASE_URL)
                 .ca_certificate_pem(pem);
             check_build(builder, refused)
         },
@@ -92,8 +92,8 @@ fn a_client_key_or_certificate_never_shows_what_it_holds() {
             None => (cert.clone().into_bytes(), bad_key),
         };
         let builder = Client::builder()
-            .api_key("k")
-            .base_url(HTTPS_BASE)
+            .api_key(API_KEY)
+            .base_url(UNUSED_HTTPS_BASE_URL)
             .client_identity_pem(cert, key);
         check_build(builder, refused)
     });

@@ -7,15 +7,15 @@ use futures::StreamExt;
 use zilliz_import::{Client, CreateImportJob, RetryPolicy};
 use zilliz_import_emulator::Emulator;
 
+use crate::common::{API_KEY, CLUSTER, CREATE_PATH};
+
 const CREATES: usize = 10_000;
 const CONCURRENCY: usize = 256;
-const CLUSTER: &str = "in01-load";
-const CREATE: &str = "/v2/vectordb/jobs/import/create";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_thousand_concurrent_creates_each_get_their_own_job() {
     let h = Emulator::builder()
-        .api_key("load-key")
+        .api_key(API_KEY)
         .cluster_ids([CLUSTER])
         .manual_clock()
         .start()
@@ -23,7 +23,7 @@ async fn ten_thousand_concurrent_creates_each_get_their_own_job() {
         .expect("emulator starts");
     // No retries: a failure must surface, not be hidden by a second attempt.
     let client = Client::builder()
-        .api_key("load-key")
+        .api_key(API_KEY)
         .base_url(h.base_url())
         .retry(RetryPolicy::none())
         .build()
@@ -90,7 +90,7 @@ async fn ten_thousand_concurrent_creates_each_get_their_own_job() {
     }
 
     let requests = h.requests();
-    let creates: Vec<_> = requests.iter().filter(|r| r.path == CREATE).collect();
+    let creates: Vec<_> = requests.iter().filter(|r| r.path == CREATE_PATH).collect();
     assert_eq!(creates.len(), CREATES, "one request per call: no retries");
     assert_eq!(requests.len(), CREATES);
     assert!(

@@ -5,6 +5,11 @@
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::json;
 
+use crate::common::{
+    ABORT_PATH, CLUSTER, COLLECTION, COMMIT_PATH, CONTROL_PLANE, CONTROL_PLANE_CHINA, CREATE_PATH,
+    DESCRIBE_PATH, GET_PROGRESS_PATH, JOB_ID, LIST_PATH, SEED_URL,
+};
+
 const SPEC: &str = include_str!("../../openapi.yaml");
 
 /// The seed page's request-body table: name and description, verbatim.
@@ -79,13 +84,7 @@ fn spec_is_openapi_3_0_with_both_servers_and_bearer_auth() {
     let spec = spec();
     assert!(spec.openapi.starts_with("3.0."), "{}", spec.openapi);
     let servers: Vec<_> = spec.servers.iter().map(|s| s.url.as_str()).collect();
-    assert_eq!(
-        servers,
-        [
-            "https://api.cloud.zilliz.com",
-            "https://api.cloud.zilliz.com.cn"
-        ]
-    );
+    assert_eq!(servers, [CONTROL_PLANE, CONTROL_PLANE_CHINA]);
     let schemes = &spec.components.as_ref().unwrap().security_schemes;
     match &schemes["bearerAuth"] {
         ReferenceOr::Item(openapiv3::SecurityScheme::HTTP { scheme, .. }) => {
@@ -100,20 +99,12 @@ fn spec_is_openapi_3_0_with_both_servers_and_bearer_auth() {
     assert_eq!(
         ops,
         [
-            ("/v2/vectordb/jobs/import/create", "post", "createImportJob"),
-            (
-                "/v2/vectordb/jobs/import/describe",
-                "post",
-                "describeImportJob"
-            ),
-            (
-                "/v2/vectordb/jobs/import/get_progress",
-                "post",
-                "getImportJobProgress"
-            ),
-            ("/v2/vectordb/jobs/import/list", "post", "listImportJobs"),
-            ("/v2/vectordb/jobs/import/commit", "post", "commitImportJob"),
-            ("/v2/vectordb/jobs/import/abort", "post", "abortImportJob"),
+            (CREATE_PATH, "post", "createImportJob"),
+            (DESCRIBE_PATH, "post", "describeImportJob"),
+            (GET_PROGRESS_PATH, "post", "getImportJobProgress"),
+            (LIST_PATH, "post", "listImportJobs"),
+            (COMMIT_PATH, "post", "commitImportJob"),
+            (ABORT_PATH, "post", "abortImportJob"),
         ]
     );
 }
@@ -211,10 +202,10 @@ fn create_carries_exactly_the_seed_fields_with_the_seed_names() {
     assert_eq!(
         serde_json::to_value(media.example.as_ref().unwrap()).unwrap(),
         json!({
-            "clusterId": "inxx-xxxxxxxxxxxxxxx",
-            "collectionName": "medium_articles",
+            "clusterId": CLUSTER,
+            "collectionName": COLLECTION,
             "partitionName": "",
-            "objectUrl": "https://s3.us-west-2.amazonaws.com/publicdataset.zillizcloud.com/medium_articles_2020_dpr/medium_articles_2020_dpr.json",
+            "objectUrl": SEED_URL,
             "accessKey": "",
             "secretKey": ""
         })
@@ -234,7 +225,7 @@ fn create_carries_exactly_the_seed_fields_with_the_seed_names() {
     };
     assert_eq!(
         serde_json::to_value(success.value.as_ref().unwrap()).unwrap(),
-        json!({"code": 0, "data": {"jobId": "448707763884413158"}})
+        json!({"code": 0, "data": {"jobId": JOB_ID}})
     );
     for envelope in [
         "CreateImportJobResponse",

@@ -25,7 +25,7 @@ use tokio::{
 use tokio_rustls::TlsAcceptor;
 use zilliz_import::{Client, ClientBuilder, Delivery, Error, ImportState, RetryPolicy};
 
-use crate::common::{API_KEY, DESCRIBE_PATH};
+use crate::common::{API_KEY, CLUSTER, DESCRIBE_PATH};
 
 const DESCRIBE_ANSWER: &str =
     r#"{"code":0,"data":{"jobId":"1","state":"Completed","progress":100}}"#;
@@ -92,18 +92,22 @@ struct Seen {
     failed_handshakes: AtomicUsize,
     /// Complete HTTP requests: request line and body.
     requests: Mutex<Vec<(String, String)>>,
+    /// Told each time a handshake ends, failed or not.
+    handshake_ended: tokio::sync::Notify,
 }
 
 impl Seen {
-    /// Waits (a bounded while) until the server has finished `n` handshakes,
-    /// failed or not: a client that gives up on one returns before the
-    /// server's side of it has ended.
+    /// Waits until the server has finished `n` handshakes, failed or not: a
+    /// client that gives up on one returns before the server's side of it
+    /// has ended. Each end is told, so no time is guessed.
     async fn settle(&self, n: usize) {
-        for _ in 0..200 {
+        loop {
+            // Registered before the count is read, so no end is missed.
+            let ended = self.handshake_ended.notified();
             if self.handshakes() + self.failed_handshakes() >= n {
                 return;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            ended.await;
         }
     }
     fn handshakes(&self) -> usize {
@@ -164,9 +168,11 @@ async fn tls_server(
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(tcp).await else {
                     seen.failed_handshakes.fetch_add(1, Ordering::SeqCst);
+                    seen.handshake_ended.notify_waiters();
                     return;
                 };
                 seen.handshakes.fetch_add(1, Ordering::SeqCst);
+                seen.handshake_ended.notify_waiters();
                 let Some(request) = read_request(&mut tls).await else {
                     return;
                 };
@@ -243,7 +249,7 @@ fn assert_describe_request(seen: &Seen) {
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert_eq!(requests[0].0, format!("POST {DESCRIBE_PATH} HTTP/1.1"));
     let body: serde_json::Value = serde_json::from_str(&requests[0].1).unwrap();
-    assert_eq!(body["clusterId"], "in01-x");
+    assert_eq!(body["clusterId"], CLUSTER);
     assert_eq!(body["jobId"], "1");
 }
 
@@ -257,7 +263,7 @@ async fn private_ca_is_refused_until_trusted() {
     let e = builder(&url)
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Connect { attempts: 1, .. }), "{e:?}");
@@ -279,7 +285,7 @@ async fn private_ca_is_refused_until_trusted() {
         .ca_certificate_pem(ca.pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap();
     assert_eq!(progress.job_id, "1");
@@ -301,7 +307,7 @@ async fn ca_certificates_add_up_over_calls_and_within_one_pem() {
         .ca_certificate_pem(ca.pem().into_bytes())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap();
     assert_eq!(progress.state, ImportState::Completed);
@@ -312,7 +318,7 @@ async fn ca_certificates_add_up_over_calls_and_within_one_pem() {
         .ca_certificate_pem(bundle)
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap();
     assert_eq!(progress.state, ImportState::Completed);
@@ -323,7 +329,7 @@ async fn ca_certificates_add_up_over_calls_and_within_one_pem() {
         .ca_certificate_pem(other.pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Connect { attempts: 1, .. }), "{e:?}");
@@ -343,7 +349,7 @@ async fn mutual_tls_needs_the_client_identity() {
         .ca_certificate_pem(ca.pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap_err();
     // In TLS 1.3 the client's side of the handshake is done before the
@@ -365,7 +371,7 @@ async fn mutual_tls_needs_the_client_identity() {
         .client_identity_pem(client.cert_pem.clone(), client.key_pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap();
     assert_eq!(progress.job_id, "1");
@@ -387,7 +393,7 @@ async fn mutual_tls_refuses_a_certificate_from_another_ca() {
         .client_identity_pem(stranger.cert_pem.clone(), stranger.key_pem())
         .build()
         .unwrap()
-        .describe_import_job("in01-x", "1")
+        .describe_import_job(CLUSTER, "1")
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Transport { attempts: 1, .. }), "{e:?}");

@@ -2,14 +2,15 @@
 //! every target, their retries (a lost answer whose request took effect is
 //! a success, checked with describe), a wait that stops at `Uncommitted`,
 //! an abort told apart from a failure, and abort-on-deadline. Scripted
-//! servers, so each answer, and each request counted, is exact.
+//! servers, so each answer, and each request counted, is exact; deadlines
+//! on tokio's paused clock, so a poll always answers before one passes.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use zilliz_import::{
     ABORTED_REASON, AbortOnTimeout, Client, Error, ImportState, Target, WaitError, WaitOptions,
-    WaitOutcome, codes,
+    WaitOutcome,
 };
 
 use crate::common::faulty_server::{Fault, FaultyServer};
@@ -24,7 +25,7 @@ fn settled_ok() -> Fault {
 fn refused(message: &str) -> Fault {
     Fault::json(
         200,
-        &json!({"code": codes::MILVUS_IMPORT_FAILED, "message": message}),
+        &json!({"code": MILVUS_IMPORT_FAILED, "message": message}),
         &[],
     )
 }
@@ -80,8 +81,8 @@ async fn commit_and_abort_bodies_on_the_wire_for_every_target() {
         ),
         (
             "project",
-            Target::project("proj-1", "aws-us-west-2"),
-            json!({"projectId": "proj-1", "regionId": "aws-us-west-2", "jobId": JOB_ID}),
+            Target::project(PROJECT, REGION),
+            json!({"projectId": PROJECT, "regionId": REGION, "jobId": JOB_ID}),
             None,
         ),
     ];
@@ -221,7 +222,7 @@ async fn a_real_refusal_is_reported_with_its_code() {
             c.abort_import_job(Target::milvus(), JOB_ID).await
         }
         .expect_err(what);
-        assert_eq!(api_code(&e), codes::MILVUS_IMPORT_FAILED, "{what}");
+        assert_eq!(api_code(&e), MILVUS_IMPORT_FAILED, "{what}");
         let Error::Api {
             message, attempts, ..
         } = &e
@@ -240,7 +241,7 @@ async fn a_real_refusal_is_reported_with_its_code() {
 async fn a_refusal_that_names_the_request_wrong_is_not_checked() {
     let server = FaultyServer::start(vec![Fault::json(
         200,
-        &json!({"code": codes::JOB_NOT_FOUND, "message": "job not found"}),
+        &json!({"code": JOB_NOT_FOUND, "message": "job not found"}),
         &[],
     )])
     .await;
@@ -248,7 +249,7 @@ async fn a_refusal_that_names_the_request_wrong_is_not_checked() {
         .commit_import_job(CLUSTER, JOB_ID)
         .await
         .unwrap_err();
-    assert_eq!(api_code(&e), codes::JOB_NOT_FOUND);
+    assert_eq!(api_code(&e), JOB_NOT_FOUND);
     assert_eq!(paths(&server), [COMMIT_PATH]);
 }
 
@@ -358,7 +359,7 @@ async fn an_aborted_job_is_reported_apart_from_a_failed_one() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn abort_on_timeout_aborts_and_says_so() {
     let server = FaultyServer::start(vec![Fault::computed(|_, request| {
         if request.path == ABORT_PATH {
@@ -399,7 +400,7 @@ async fn abort_on_timeout_aborts_and_says_so() {
     assert!(e.to_string().ends_with("; the job was aborted"), "{e}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refused_abort_on_timeout_is_reported_and_the_job_goes_on() {
     let server = FaultyServer::start(vec![Fault::computed(|_, request| {
         if request.path == ABORT_PATH {
@@ -423,7 +424,7 @@ async fn a_refused_abort_on_timeout_is_reported_and_the_job_goes_on() {
     else {
         panic!("{e:?}")
     };
-    assert_eq!(api_code(refusal), codes::MILVUS_IMPORT_FAILED);
+    assert_eq!(api_code(refusal), MILVUS_IMPORT_FAILED);
     // The abort was refused, then checked with one describe.
     let sent = paths(&server);
     let tail: Vec<&str> = sent.iter().rev().take(2).map(String::as_str).collect();
@@ -431,7 +432,7 @@ async fn a_refused_abort_on_timeout_is_reported_and_the_job_goes_on() {
     assert!(e.to_string().contains("aborting the job failed"), "{e}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn without_abort_on_timeout_nothing_is_aborted() {
     let server = FaultyServer::start(vec![describes("Importing", 40)]).await;
     let e = client(server.url())
@@ -460,7 +461,7 @@ async fn the_flow_against_the_emulator() {
     let h = Emulator::builder()
         .milvus()
         .manual_clock()
-        .job_duration(Duration::from_secs(10))
+        .job_duration(JOB_DURATION)
         .start()
         .await
         .unwrap();
@@ -490,7 +491,7 @@ async fn the_flow_against_the_emulator() {
     let answered: Vec<(String, i64)> = h
         .requests()
         .into_iter()
-        .filter(|r| r.path != "/v2/vectordb/jobs/import/create")
+        .filter(|r| r.path != CREATE_PATH)
         .map(|r| (r.path.rsplit('/').next().unwrap().to_owned(), r.code))
         .collect();
     let answered: Vec<(&str, i64)> = answered.iter().map(|(p, c)| (p.as_str(), *c)).collect();

@@ -1,7 +1,8 @@
 //! `Client::wait_for_import_jobs`: many jobs followed through one client as
 //! a stream of events, on the emulator's manual clock (each job's events
 //! are fixed by its progress curve, not by timing) and against scripted
-//! servers.
+//! servers. Tests whose polls, deadlines or waits between steps take time
+//! run on tokio's paused clock, where that time passes without waiting.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -18,23 +19,19 @@ use zilliz_import::{
 use zilliz_import_emulator::{Emulator, EmulatorHandle};
 
 use crate::common::{
-    API_KEY, CLUSTER, JOB_ID, SEED_URL,
+    ABORT_PATH, API_KEY, CLUSTER, COLLECTION, DESCRIBE_PATH, JOB_DURATION, JOB_ID, SEED_URL,
     faulty_server::{Fault, FaultyServer},
     progress, recording,
 };
 
-const DESCRIBE: &str = "/v2/vectordb/jobs/import/describe";
-const ABORT: &str = "/v2/vectordb/jobs/import/abort";
-/// Jobs take 10 s of emulator time: Pending for the first second; failing
-/// jobs fail at 5 s; a two-phase job awaits commit from 10 s.
-const DURATION: Duration = Duration::from_secs(10);
+/// How far the emulator's clock moves at a time.
 const STEP: Duration = Duration::from_secs(2);
 
 async fn start() -> EmulatorHandle {
     Emulator::builder()
         .api_key(API_KEY)
         .cluster_ids([CLUSTER])
-        .job_duration(DURATION)
+        .job_duration(JOB_DURATION)
         .fail_when_url_contains("broken")
         .manual_clock()
         .start()
@@ -51,8 +48,8 @@ fn client(base: &str) -> Client {
         .expect("client builds")
 }
 
-/// Polls every few milliseconds of real time: the manual clock decides
-/// what each poll sees.
+/// Polls every few milliseconds: the manual clock decides what each poll
+/// sees.
 fn fast_wait() -> WaitOptions {
     WaitOptions::default()
         .interval(Duration::from_millis(1), Duration::from_millis(4))
@@ -62,13 +59,13 @@ fn fast_wait() -> WaitOptions {
 fn describes_of(h: &EmulatorHandle, job_id: &str) -> usize {
     h.requests()
         .iter()
-        .filter(|r| r.path == DESCRIBE && r.body["jobId"] == job_id)
+        .filter(|r| r.path == DESCRIBE_PATH && r.body["jobId"] == job_id)
         .count()
 }
 
 /// Waits until each of `jobs` has been described twice since the call:
 /// its second describe was sent after the first came back, so after the
-/// clock last moved.
+/// clock last moved. Looks every 2 ms of tokio's (paused) clock.
 async fn each_polled_since(h: &EmulatorHandle, jobs: &[&str]) {
     let before: Vec<usize> = jobs.iter().map(|j| describes_of(h, j)).collect();
     for _ in 0..5_000 {
@@ -110,11 +107,11 @@ fn by_job(events: Vec<JobEvent>) -> BTreeMap<String, Seen> {
     seen
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn each_job_gets_its_own_progress_and_one_end() {
     let h = Arc::new(start().await);
     let c = client(&h.base_url());
-    let create = |url: &str| CreateImportJob::new(CLUSTER, "medium_articles", url);
+    let create = |url: &str| CreateImportJob::new(CLUSTER, COLLECTION, url);
     let done = c.create_import_job(create(SEED_URL)).await.unwrap().job_id;
     let broken = c
         .create_import_job(create("s3://bucket/broken.json"))
@@ -234,11 +231,11 @@ async fn a_job_that_cannot_be_followed_ends_alone_and_the_others_go_on() {
     let h = start().await;
     let c = client(&h.base_url());
     let job = c
-        .create_import_job(CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL))
+        .create_import_job(CreateImportJob::new(CLUSTER, COLLECTION, SEED_URL))
         .await
         .unwrap()
         .job_id;
-    h.advance(DURATION);
+    h.advance(JOB_DURATION);
     let seen = by_job(
         c.wait_for_import_jobs(CLUSTER, [" ", "no-such-job", job.as_str()], fast_wait())
             .collect()
@@ -265,13 +262,13 @@ async fn a_job_that_cannot_be_followed_ends_alone_and_the_others_go_on() {
     assert_eq!(describes_of(&h, &job), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_deadline_ends_every_open_job_and_aborts_them_when_asked() {
     let h = start().await;
     let c = client(&h.base_url());
     let mut jobs = vec![];
     for _ in 0..3 {
-        let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL).auto_commit(false);
+        let job = CreateImportJob::new(CLUSTER, COLLECTION, SEED_URL).auto_commit(false);
         jobs.push(c.create_import_job(job).await.unwrap().job_id);
     }
     // The clock never moves: every job stays Pending until the deadline.
@@ -304,7 +301,7 @@ async fn the_deadline_ends_every_open_job_and_aborts_them_when_asked() {
     let aborts: Vec<_> = h
         .requests()
         .into_iter()
-        .filter(|r| r.path == ABORT)
+        .filter(|r| r.path == ABORT_PATH)
         .map(|r| r.body["jobId"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(aborts.len(), 3, "one abort per job");
@@ -366,11 +363,11 @@ async fn a_failed_poll_is_an_event_and_the_wait_goes_on() {
 
 /// Intervals as long as a `Duration` goes overflow no clock arithmetic:
 /// one poll each, then the deadline ends the waits, one job or many.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_longest_intervals_neither_panic_nor_outlive_the_deadline() {
     let h = start().await;
     let c = client(&h.base_url());
-    let job = CreateImportJob::new(CLUSTER, "medium_articles", SEED_URL);
+    let job = CreateImportJob::new(CLUSTER, COLLECTION, SEED_URL);
     let job_id = c.create_import_job(job).await.unwrap().job_id;
     let options = || {
         WaitOptions::default()
@@ -395,7 +392,7 @@ async fn the_longest_intervals_neither_panic_nor_outlive_the_deadline() {
 /// for once, and the deadline ends them in the order first given (the
 /// stream keeps its jobs in hashed and heap-ordered structures, so that
 /// 100,000 ids cost no more than a few; BENCHMARKS.md, section 8).
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn many_repeated_ids_are_followed_once_and_time_out_in_the_order_given() {
     let server = FaultyServer::start(vec![Fault::computed(|_, request| {
         let id = request.json()["jobId"].clone();

@@ -10,7 +10,9 @@
 
 use proptest::{prelude::*, test_runner::TestCaseError};
 
-use crate::common::{CLUSTER, JOB_ID, cli_env, config_inputs::*, properties::run};
+use crate::common::{
+    CLUSTER, JOB_ID, UNUSED_HTTPS_BASE_URL, cli_env, config_inputs::*, properties::run,
+};
 
 /// Runs `describe` with `setup`, expecting exit 2 and no canary.
 fn refused(setup: impl FnOnce(&mut assert_cmd::Command)) -> Result<(), TestCaseError> {
@@ -82,7 +84,7 @@ fn the_cli_never_shows_what_a_tls_file_holds() {
             ],
         };
         let result = refused(|cmd| {
-            cmd.args(["--base-url", HTTPS_BASE]);
+            cmd.args(["--base-url", UNUSED_HTTPS_BASE_URL]);
             for (flag, path) in &args {
                 cmd.arg(flag).arg(path);
             }

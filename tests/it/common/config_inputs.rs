@@ -10,9 +10,6 @@ use proptest::prelude::*;
 /// message that quoted an input line would show it whole.
 pub const CANARY: &str = "CANARYxPASSWORDx7e2b";
 
-/// An https base URL that `build()` takes and never connects to.
-pub const HTTPS_BASE: &str = "https://127.0.0.1:9";
-
 /// Up to `max` characters: any Unicode scalar, or one of those that break
 /// parsers, with the characters in `without` left out.
 pub fn junk(max: usize, without: &'static str) -> BoxedStrategy<String> {

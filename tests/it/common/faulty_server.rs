@@ -13,7 +13,9 @@
 //! It counts accepted connections and *complete* requests (head plus the
 //! `Content-Length` body), and records every complete request with the
 //! moment its head arrived, so a test can assert exactly how many times a
-//! create reached the server, and how far apart the attempts were.
+//! create reached the server, and how far apart the attempts were. The
+//! server runs on the test's runtime and reads tokio's clock, so on the
+//! paused clock those moments are exact.
 //!
 //! "Connection refused" is not a fault the server plays: use [`refused_url`],
 //! a loopback port nothing listens on.
@@ -23,13 +25,14 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde_json::Value;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
+    time::Instant,
 };
 
 /// The body [`Fault::TruncatedJson`] sends (with a matching Content-Length).
@@ -161,7 +164,7 @@ pub struct ReceivedRequest {
     /// (as RFC 9110 and every HTTP server parse them).
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// When the head was complete.
+    /// When the head was complete, on tokio's clock.
     pub at: Instant,
 }
 
