@@ -56,7 +56,12 @@ async fn main() {
                 .body(body.clone())
                 .send()
                 .await
-                .map(|r| r.into_inner().data.map(|d| d.job_id).unwrap_or_default())
+                .map(|r| {
+                    r.into_inner()
+                        .data
+                        .and_then(|d| d.job_id)
+                        .unwrap_or_default()
+                })
                 .map_err(|e| e.to_string()),
             "reqwest" => raw.create().await,
             "reqwest-configured" => raw_configured.create().await,

@@ -46,6 +46,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use futures::future::join_all;
+use zilliz_import::Target;
 use zilliz_import::{Client, ImportState, PollSchedule, WaitOptions};
 use zilliz_import_emulator::{Emulator, EmulatorHandle, JobState, ProgressModel};
 
@@ -183,7 +184,7 @@ async fn measured_trial(
         Strategy::Predictive => {
             let done = client
                 .wait_for_import_job(
-                    CLUSTER,
+                    &Target::cluster(CLUSTER),
                     &job_id,
                     WaitOptions::default().interval(s(MIN), s(MAX)),
                 )
@@ -196,7 +197,10 @@ async fn measured_trial(
         Strategy::Backoff => {
             let mut interval = MIN;
             loop {
-                let p = client.describe_import_job(CLUSTER, &job_id).await.unwrap();
+                let p = client
+                    .describe_import_job(&Target::cluster(CLUSTER), &job_id)
+                    .await
+                    .unwrap();
                 if completed(&p.state) {
                     break;
                 }
@@ -205,7 +209,10 @@ async fn measured_trial(
             }
         }
         Strategy::Fixed => loop {
-            let p = client.describe_import_job(CLUSTER, &job_id).await.unwrap();
+            let p = client
+                .describe_import_job(&Target::cluster(CLUSTER), &job_id)
+                .await
+                .unwrap();
             if completed(&p.state) {
                 break;
             }
@@ -251,7 +258,10 @@ async fn calibrate(scale: f64) {
     let mut rtts = Vec::new();
     for _ in 0..200 {
         let started = Instant::now();
-        client.describe_import_job(CLUSTER, &job_id).await.unwrap();
+        client
+            .describe_import_job(&Target::cluster(CLUSTER), &job_id)
+            .await
+            .unwrap();
         rtts.push(started.elapsed());
     }
     let mut late = Vec::new();

@@ -21,6 +21,7 @@ use std::{collections::HashMap, num::NonZeroU32, time::Duration};
 
 use common::*;
 use futures::{StreamExt, future::join_all};
+use zilliz_import::Target;
 use zilliz_import::{Client, JobEvent, WaitOptions};
 use zilliz_import_emulator::{Emulator, EmulatorHandle};
 
@@ -119,8 +120,11 @@ async fn one_stream(n: usize, shortest: Duration, longest: Duration, limit: u32)
     let ids = create_all(&emulator, n).await;
     let client = limited(&emulator, limit);
     let mut seen_done = HashMap::new();
-    let mut events =
-        std::pin::pin!(client.wait_for_import_jobs(CLUSTER, ids.clone(), WaitOptions::default()));
+    let mut events = std::pin::pin!(client.wait_for_import_jobs(
+        &Target::cluster(CLUSTER),
+        ids.clone(),
+        WaitOptions::default()
+    ));
     while let Some(event) = events.next().await {
         if let JobEvent::Ended { job_id, outcome } = event {
             assert!(outcome.unwrap().completed().is_some());
@@ -146,7 +150,7 @@ async fn joined_waits(n: usize, shortest: Duration, longest: Duration, limit: u3
         let (client, emulator) = (&client, &emulator);
         async move {
             let done = client
-                .wait_for_import_job(CLUSTER, id, WaitOptions::default())
+                .wait_for_import_job(&Target::cluster(CLUSTER), id, WaitOptions::default())
                 .await
                 .unwrap();
             assert!(done.completed().is_some());

@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options =
         WaitOptions::default().interval(Duration::from_millis(200), Duration::from_secs(1));
     let done = client
-        .wait_for_import_job(Target::cluster("in01-emulator"), &created.job_id, options)
+        .wait_for_import_job(&Target::cluster("in01-emulator"), &created.job_id, options)
         .await?
         .into_progress();
     println!(

@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use zilliz_import::Target;
 use zilliz_import::{Client, CreateImportJob, ListImportJobs, WaitOptions};
 use zilliz_import_emulator::Emulator;
 
@@ -55,10 +56,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let options = WaitOptions::default()
         .interval(Duration::from_millis(250), Duration::from_secs(5))
-        .timeout(Duration::from_secs(3600))
+        .deadline(Duration::from_secs(3600))
         .on_progress(|p| println!("  {:<10} {:>3}%", p.state.as_str(), p.progress));
     let done = client
-        .wait_for_import_job(&cluster_id, &created.job_id, options)
+        .wait_for_import_job(&Target::cluster(&cluster_id), &created.job_id, options)
         .await?
         .into_progress();
     println!(

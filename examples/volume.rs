@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use zilliz_import::Target;
 use zilliz_import::{Client, CreateImportJob, WaitOptions};
 use zilliz_import_emulator::Emulator;
 
@@ -35,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options =
         WaitOptions::default().interval(Duration::from_millis(200), Duration::from_secs(1));
     let done = client
-        .wait_for_import_job(cluster, &created.job_id, options)
+        .wait_for_import_job(&Target::cluster(cluster), &created.job_id, options)
         .await?
         .into_progress();
     for file in &done.details {

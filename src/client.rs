@@ -15,8 +15,8 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::{
-    CreateImportJob, CreatedImportJob, Error, ErrorKind, ImportJobPage, ImportProgress, ListImportJobs,
-    Target,
+    CreateImportJob, CreatedImportJob, Error, ErrorKind, ImportJobPage, ImportProgress,
+    ListImportJobs, Target,
     answer::{Envelope, settle},
     checks::not_blank,
     generated::{self, types},

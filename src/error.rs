@@ -259,3 +259,10 @@ impl StdError for Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid configuration: {0}")]
 pub struct BuildError(pub(crate) String);
+
+impl BuildError {
+    /// What is wrong with the configuration, without the common prefix.
+    pub fn reason(&self) -> &str {
+        &self.0
+    }
+}

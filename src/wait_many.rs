@@ -401,7 +401,7 @@ mod tests {
             .unwrap();
         let ids = (0..40).map(|n| n.to_string());
         let options = WaitOptions::default().abort_on_timeout(true);
-        let mut many = Many::new(client, "c".into(), ids, options);
+        let mut many = Many::new(client, Target::cluster("c"), ids, options);
         for i in many.queue.drain() {
             let timed_out = many.jobs[i].follow.timed_out(Duration::from_secs(1));
             many.finish(i, Err(timed_out));
@@ -421,7 +421,12 @@ mod tests {
             .build()
             .unwrap();
         let ids = ["slow", "fresh", "fast", "stalled"].map(String::from);
-        let mut many = Many::new(client, "c".into(), ids.into_iter(), WaitOptions::default());
+        let mut many = Many::new(
+            client,
+            Target::cluster("c"),
+            ids.into_iter(),
+            WaitOptions::default(),
+        );
         let secs = Duration::from_secs;
         // (job, [(at, percent)], due, pause): slow is to end at 90 s, fast
         // at 22.5 s; stalled was to end at 9 s; fresh has no rate.

@@ -67,7 +67,7 @@ async fn main() -> ExitCode {
     let mut signals = Signals::catch();
     if let Command::Emulator(args) = cli.command {
         let ended = emulator_command::emulator(args, cli.api_key, &mut signals).await;
-        return last_words::exit(&printer, ended.map_err(Failure::from));
+        return last_words::exit(&printer, ended);
     }
     let ended = tokio::select! {
         ended = run(cli, &printer) => ended,
@@ -119,7 +119,9 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
     match cli.command {
         Command::Create(args) => create::create(&client, *args, started, printer).await,
         Command::Describe { target, job_id } => {
-            let progress = client.describe_import_job(&target.target(), &job_id).await?;
+            let progress = client
+                .describe_import_job(&target.target(), &job_id)
+                .await?;
             Ok(printer.progress(&progress).into())
         }
         Command::List(args) => list::list(&client, args, printer).await,

@@ -71,8 +71,7 @@ pub async fn wait_many(
     }
     let view = many_view::ManyView::new(&ids);
     let mut ends: Vec<Option<WaitEnd>> = std::iter::repeat_with(|| None).take(ids.len()).collect();
-    let mut events =
-        std::pin::pin!(client.wait_for_import_jobs(target, ids.clone(), options));
+    let mut events = std::pin::pin!(client.wait_for_import_jobs(target, ids.clone(), options));
     while let Some(event) = events.next().await {
         // The stream names each job as it was given.
         let Some(&index) = position.get(event.job_id()) else {

@@ -16,8 +16,8 @@ use std::{
     io::{self, Read, Seek, Write},
 };
 
-use serde::Serialize;
 use crate::{ending::Failure, json_array};
+use serde::Serialize;
 
 /// How many bytes of records are held in memory before they go to a file.
 pub const SPILL_AT: usize = 8 << 20;

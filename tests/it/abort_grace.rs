@@ -11,13 +11,14 @@ use futures::StreamExt;
 use serde_json::json;
 use tokio::time::Instant;
 use zilliz_import::{
-    AbortOnTimeout, Client, DEFAULT_ABORT_GRACE, Error, JobEvent, WaitError, WaitOptions,
+    AbortOnTimeout, Client, DEFAULT_ABORT_GRACE, JobEvent, WaitError, WaitOptions,
 };
 
 use crate::common::{
     faulty_server::{Fault, FaultyServer},
     *,
 };
+use zilliz_import::{ErrorKind, Target};
 
 /// Answers describe with a running job and stalls every abort.
 async fn unabortable() -> FaultyServer {
@@ -43,21 +44,16 @@ fn assert_abort_cut_by_grace(e: &WaitError) {
         panic!("a timed-out wait whose abort failed: {e:?}");
     };
     assert!(
-        matches!(
-            **abort,
-            Error::Timeout {
-                attempts: 1,
-                source: None,
-                ..
-            }
-        ),
+        matches!(abort.kind(), ErrorKind::Timeout)
+            && abort.attempts() == 1
+            && std::error::Error::source(&**abort).is_none(),
         "{abort:?}"
     );
 }
 
 fn waiting(timeout: Duration) -> WaitOptions {
     WaitOptions::default()
-        .timeout(timeout)
+        .deadline(timeout)
         .abort_on_timeout(true)
 }
 
@@ -75,7 +71,7 @@ async fn the_abort_after_one_jobs_deadline_ends_within_the_grace() {
         }
         let started = Instant::now();
         let e = client(server.url())
-            .wait_for_import_job(CLUSTER, JOB_ID, options)
+            .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, options)
             .await
             .unwrap_err();
         assert_took(started.elapsed(), bound);
@@ -94,7 +90,7 @@ async fn the_aborts_after_many_jobs_deadline_end_within_the_grace() {
     let options = waiting(Duration::from_secs(3)).abort_grace(Duration::from_secs(2));
     let started = Instant::now();
     let events: Vec<JobEvent> = client(server.url())
-        .wait_for_import_jobs(CLUSTER, ["1", "2", "3"], options)
+        .wait_for_import_jobs(&Target::cluster(CLUSTER), ["1", "2", "3"], options)
         .collect()
         .await;
     assert_took(started.elapsed(), Duration::from_secs(5));
@@ -140,7 +136,10 @@ async fn a_commit_and_the_describe_that_checks_its_refusal_share_one_deadline() 
         .build()
         .unwrap();
     let started = Instant::now();
-    let e = c.commit_import_job(CLUSTER, JOB_ID).await.unwrap_err();
+    let e = c
+        .commit_import_job(&Target::cluster(CLUSTER), JOB_ID)
+        .await
+        .unwrap_err();
     assert_took(started.elapsed(), timeout);
     assert_eq!(e.api_code(), Some(code), "the refusal stands: {e:?}");
     let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();

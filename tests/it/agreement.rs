@@ -24,7 +24,9 @@
 mod rows;
 
 use serde_json::Value;
-use zilliz_import::{Client, CloudTarget, CreateImportJob, Error, ListImportJobs, Target};
+use zilliz_import::{
+    Client, CloudTarget, CreateImportJob, Error, ErrorKind, ListImportJobs, Target,
+};
 use zilliz_import_emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle};
 
 use crate::common::{CREATE_PATH, DESCRIBE_PATH, LIST_PATH, emulator_client};
@@ -47,7 +49,7 @@ async fn client_refuses(client: &Client, row: &Row) -> bool {
     let result = match row.op {
         Op::Describe => {
             let job_id = b["jobId"].as_str().unwrap_or_default();
-            client.describe_import_job(target, job_id).await.map(drop)
+            client.describe_import_job(&target, job_id).await.map(drop)
         }
         Op::List => {
             let size = u32::try_from(b["pageSize"].as_u64().unwrap_or(10)).unwrap_or(u32::MAX);
@@ -83,7 +85,10 @@ async fn client_refuses(client: &Client, row: &Row) -> bool {
             client.create_import_job(job).await.map(drop)
         }
     };
-    matches!(result, Err(Error::InvalidInput { .. }))
+    matches!(
+        result.as_ref().map_err(Error::kind),
+        Err(ErrorKind::InvalidInput { .. })
+    )
 }
 
 /// The create's target, collection and source as the client's constructors
@@ -101,27 +106,20 @@ fn create_job(row: &Row) -> Option<CreateImportJob> {
             b["projectId"].as_str().unwrap_or_default(),
             b["regionId"].as_str().unwrap_or_default(),
         ),
+        // A second source beside the files: one `Source` cannot say it.
+        Deployment::Milvus if url.is_some() => return None,
         Deployment::Milvus => {
-            let job = CreateImportJob::from_files(collection, groups("files")?);
-            return Some(match url {
-                Some(url) => job.object_url(url),
-                None => job,
-            });
+            return Some(CreateImportJob::from_files(collection, groups("files")?));
         }
     };
+    // A job has one `Source`: `objectUrl` beside another source cannot be said.
     let job = if let Some(volume) = b["volumeName"].as_str() {
         let paths = groups("dataPaths").unwrap_or_default();
-        let job = CreateImportJob::from_volume(cloud, collection, volume, paths);
-        match url {
-            Some(url) => job.object_url(url),
-            None => job,
-        }
+        url.is_none()
+            .then(|| CreateImportJob::from_volume(cloud, collection, volume, paths))?
     } else if let Some(urls) = groups("objectUrls") {
-        let job = CreateImportJob::from_object_urls(cloud, collection, urls);
-        match url {
-            Some(url) => job.object_url(url),
-            None => job,
-        }
+        url.is_none()
+            .then(|| CreateImportJob::from_object_urls(cloud, collection, urls))?
     } else {
         CreateImportJob::from_object_url(cloud, collection, url?)
     };

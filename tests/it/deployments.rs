@@ -7,12 +7,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use zilliz_import::{
-    Client, CloudTarget, CreateImportJob, Error, GLOBAL_BASE_URL, ImportState, ListImportJobs,
-    Target, WaitOptions,
+    Client, CloudTarget, CreateImportJob, GLOBAL_BASE_URL, ImportState, ListImportJobs, Target,
+    WaitOptions,
 };
 
 use crate::common::faulty_server::{Fault, FaultyServer, ReceivedRequest};
 use crate::common::*;
+use zilliz_import::{ErrorKind, Source};
 
 fn project() -> CloudTarget {
     CloudTarget::project(PROJECT, REGION)
@@ -121,15 +122,25 @@ async fn a_wrong_mix_or_a_broken_rule_sends_nothing() {
     let at_limit =
         |n: usize| -> Vec<Vec<String>> { (0..n).map(|i| vec![format!("{i}.parquet")]).collect() };
     let cases: Vec<(&str, CreateImportJob, &str)> = vec![
+        // Object URLs added to a Milvus job, or to a volume job, no longer
+        // compile: a job has one `Source` (see `CreateImportJob`'s docs).
         (
-            "object URLs added to a Milvus job",
-            CreateImportJob::from_files("c", [["a.parquet"]]).object_url(OBJECT_URL),
-            "files",
+            "object URLs on a Milvus target",
+            CreateImportJob::from_source(
+                Target::milvus(),
+                "c",
+                Source::ObjectUrl(OBJECT_URL.into()),
+            ),
+            "objectUrl",
         ),
         (
-            "a volume job given object URLs too",
-            CreateImportJob::from_volume(CLUSTER, "c", VOLUME, [["a.json"]]).object_url(OBJECT_URL),
-            "dataPaths",
+            "files on a cluster",
+            CreateImportJob::from_source(
+                Target::cluster(CLUSTER),
+                "c",
+                Source::files([["a.json"]]),
+            ),
+            "files",
         ),
         (
             "storage credentials with a volume",
@@ -226,8 +237,8 @@ async fn a_wrong_mix_or_a_broken_rule_sends_nothing() {
     let c = client(server.url());
     for (name, job, field) in cases {
         let e = c.create_import_job(job).await.unwrap_err();
-        match &e {
-            Error::InvalidInput { field: f, .. } => assert_eq!(*f, field, "{name}: {e}"),
+        match e.kind() {
+            ErrorKind::InvalidInput { field: f, .. } => assert_eq!(*f, field, "{name}: {e}"),
             other => panic!("{name}: {other:?}"),
         }
         assert!(!e.may_have_been_sent(), "{name}");
@@ -280,8 +291,8 @@ async fn a_milvus_target_is_refused_by_the_control_plane_before_sending() {
         .unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::InvalidInput {
+            e.kind(),
+            ErrorKind::InvalidInput {
                 field: "clusterId",
                 ..
             }
@@ -289,13 +300,13 @@ async fn a_milvus_target_is_refused_by_the_control_plane_before_sending() {
         "{e:?}"
     );
     let e = c
-        .describe_import_job(Target::milvus(), JOB_ID)
+        .describe_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::InvalidInput {
+            e.kind(),
+            ErrorKind::InvalidInput {
                 field: "clusterId",
                 ..
             }
@@ -308,8 +319,8 @@ async fn a_milvus_target_is_refused_by_the_control_plane_before_sending() {
         .unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::InvalidInput {
+            e.kind(),
+            ErrorKind::InvalidInput {
                 field: "clusterId",
                 ..
             }
@@ -373,7 +384,7 @@ async fn a_milvus_describe_answer_decodes_with_imported_rows() {
     }));
     let server = FaultyServer::start(vec![Fault::json(200, &answer, &[])]).await;
     let p = client(server.url())
-        .describe_import_job(Target::milvus(), JOB_ID)
+        .describe_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap();
     assert_eq!(p.file_name, None);
@@ -388,7 +399,7 @@ async fn a_milvus_describe_answer_decodes_with_imported_rows() {
     let refused = json!({"code": 1800, "message": "user hasn't authenticated"});
     let server = FaultyServer::start(vec![Fault::json(401, &refused, &[])]).await;
     let e = client(server.url())
-        .describe_import_job(Target::milvus(), JOB_ID)
+        .describe_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap_err();
     assert_eq!(
@@ -408,12 +419,12 @@ async fn describe_falls_back_to_get_progress_once_and_remembers() {
     .await;
     let c = client(server.url());
     let first = c
-        .describe_import_job(Target::milvus(), JOB_ID)
+        .describe_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap();
     assert_eq!(first.progress, 10);
     let second = c
-        .describe_import_job(Target::milvus(), JOB_ID)
+        .describe_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap();
     assert_eq!(second.state, ImportState::Completed);
@@ -425,7 +436,7 @@ async fn describe_falls_back_to_get_progress_once_and_remembers() {
     // Clones share what was learnt.
     let clone = c.clone();
     clone
-        .describe_import_job(Target::milvus(), JOB_ID)
+        .describe_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap();
     assert_eq!(server.requests().last().unwrap().path, GET_PROGRESS_PATH);
@@ -436,7 +447,7 @@ async fn describe_falls_back_to_get_progress_once_and_remembers() {
     let c = client(server.url());
     for _ in 0..2 {
         let e = c
-            .describe_import_job(Target::milvus(), JOB_ID)
+            .describe_import_job(&Target::milvus(), JOB_ID)
             .await
             .unwrap_err();
         assert_eq!(e.status(), Some(404), "{e:?}");
@@ -526,7 +537,7 @@ async fn waiting_works_on_a_milvus_target() {
     let options =
         WaitOptions::default().interval(Duration::from_millis(1), Duration::from_millis(2));
     let done = client(server.url())
-        .wait_for_import_job(Target::milvus().database("db1"), JOB_ID, options)
+        .wait_for_import_job(&Target::milvus().database("db1"), JOB_ID, options)
         .await
         .unwrap()
         .completed()
@@ -548,7 +559,7 @@ async fn a_wait_on_a_job_milvus_does_not_know_ends_at_the_first_answer() {
     let options =
         WaitOptions::default().interval(Duration::from_millis(1), Duration::from_millis(2));
     let e = client(server.url())
-        .wait_for_import_job(Target::milvus(), "1", options)
+        .wait_for_import_job(&Target::milvus(), "1", options)
         .await
         .unwrap_err();
     let request = e.request_error().expect("a request's failure");

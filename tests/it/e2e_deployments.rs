@@ -57,7 +57,7 @@ async fn the_crate_client_drives_milvus_mode() {
     h.advance(Duration::from_millis(5_500));
     let target = Target::milvus().database("analytics");
     let progress = c
-        .describe_import_job(target.clone(), &created.job_id)
+        .describe_import_job(&target, &created.job_id)
         .await
         .expect("described");
     assert_eq!(progress.state, ImportState::Importing);
@@ -106,7 +106,7 @@ async fn the_crate_client_drives_a_project_and_a_volume() {
     h.advance(Duration::from_secs(10));
     let target = Target::project(PROJECT, REGION);
     let progress = c
-        .describe_import_job(target.clone(), &created.job_id)
+        .describe_import_job(&target, &created.job_id)
         .await
         .expect("described");
     assert_eq!(progress.state, ImportState::Completed);

@@ -21,7 +21,7 @@
 
 use crate::common::{API_KEY, UNUSED_HTTPS_BASE_URL, config_inputs::*, properties::run};
 use proptest::{prelude::*, test_runner::TestCaseError};
-use zilliz_import::{Client, ClientBuilder, Error};
+use zilliz_import::{Client, ClientBuilder};
 
 /// Builds `builder`, checking its Debug first: an error must be
 /// `InvalidConfig` without the canary, and `must_fail` allows no other end.
@@ -30,7 +30,6 @@ fn check_build(builder: ClientBuilder, must_fail: bool) -> Result<(), TestCaseEr
     prop_assert!(!leaks(&debug), "builder Debug: {}", debug);
     match builder.build() {
         Err(e) => {
-            prop_assert!(matches!(e, Error::InvalidConfig(_)), "{:?}", e);
             let shown = format!("{e}\n{e:?}\n{e:#?}");
             prop_assert!(!leaks(&shown), "error: {}", shown);
         }
@@ -50,10 +49,9 @@ fn a_base_url_never_shows_a_password_token_or_query() {
 #[test]
 fn any_base_url_builds_or_is_refused_without_panicking() {
     run(1000, junk(64, ""), |text| {
-        match Client::builder().api_key(API_KEY).base_url(&text).build() {
-            Ok(_) | Err(Error::InvalidConfig(_)) => Ok(()),
-            Err(e) => Err(TestCaseError::fail(format!("{e:?}"))),
-        }
+        // Built or refused with a BuildError (the type says so): no panic.
+        let _ = Client::builder().api_key(API_KEY).base_url(&text).build();
+        Ok(())
     });
 }
 

@@ -19,9 +19,10 @@ use crate::common::{
 use futures::StreamExt;
 use serde_json::json;
 use zilliz_import::{
-    Client, DEFAULT_MAX_PAGES, Delivery, Error, ImportState, ListImportJobs, RetryPolicy,
-    WaitError, WaitOptions, WalkError,
+    Client, DEFAULT_MAX_PAGES, Delivery, ImportState, ListImportJobs, RetryPolicy, WaitError,
+    WaitOptions, WalkError,
 };
+use zilliz_import::{ErrorKind, Target};
 
 /// Quick polls, so waits over scripted answers take milliseconds.
 fn quick() -> WaitOptions {
@@ -69,7 +70,7 @@ async fn a_reason_quoting_a_url_after_chinese_text_decodes_redacted() {
     }))])
     .await;
     let p = client(server.url())
-        .describe_import_job(CLUSTER, JOB_ID)
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
         .await
         .unwrap();
     assert_eq!(
@@ -86,7 +87,7 @@ async fn a_reason_quoting_a_url_after_chinese_text_decodes_redacted() {
 async fn every_server_string_is_scrubbed_before_anyone_sees_it() {
     let server = FaultyServer::start(vec![echoes_in_every_string()]).await;
     let p = client(server.url())
-        .describe_import_job(CLUSTER, JOB_ID)
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
         .await
         .unwrap();
     let clean = "x <redacted> \\u{1b}[2J";
@@ -115,7 +116,7 @@ async fn the_request_id_of_an_error_is_scrubbed() {
     )])
     .await;
     let e = client(server.url())
-        .describe_import_job(CLUSTER, JOB_ID)
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
         .await
         .unwrap_err();
     assert_eq!(e.request_id(), Some("<redacted>-7"));
@@ -157,7 +158,10 @@ async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
     )])
     .await;
     let c = padded(server.url());
-    let e = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
+    let e = c
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
+        .await
+        .unwrap_err();
     assert_eq!(
         server.requests()[0].header("authorization"),
         Some(format!("Bearer {key}").as_str())
@@ -182,8 +186,11 @@ async fn a_padded_key_is_trimmed_and_its_encoded_echoes_are_scrubbed() {
     )])
     .await;
     let c = padded(server.url());
-    let e = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap_err();
-    let Error::Http { excerpt, .. } = &e else {
+    let e = c
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
+        .await
+        .unwrap_err();
+    let ErrorKind::Http { excerpt, .. } = e.kind() else {
         panic!("expected Http, got {e:?}");
     };
     assert_eq!(excerpt, "upstream said <redacted>");
@@ -273,7 +280,11 @@ async fn a_wait_deadline_bounds_polls_that_never_answer() {
     let c = client(server.url());
     let started = tokio::time::Instant::now();
     let e = c
-        .wait_for_import_job(CLUSTER, JOB_ID, quick().timeout(Duration::from_millis(800)))
+        .wait_for_import_job(
+            &Target::cluster(CLUSTER),
+            JOB_ID,
+            quick().deadline(Duration::from_millis(800)),
+        )
         .await
         .unwrap_err();
     let took = started.elapsed();
@@ -314,14 +325,9 @@ async fn an_operation_timeout_bounds_a_create_and_its_retries() {
     let took = started.elapsed();
     // The call's deadline, not the HTTP client's 30 s, cut the attempt.
     assert!(
-        matches!(
-            e,
-            Error::Timeout {
-                attempts: 1,
-                source: None,
-                ..
-            }
-        ),
+        (matches!(e.kind(), ErrorKind::Timeout)
+            && e.attempts() == 1
+            && std::error::Error::source(&e).is_none()),
         "{e:?}"
     );
     assert!(
@@ -354,7 +360,7 @@ async fn failed_polls_are_reported_and_the_wait_goes_on() {
         sink.lock().unwrap().push((e.status(), e.api_code()));
     }));
     let done = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, options)
         .await
         .unwrap()
         .completed()
@@ -389,7 +395,11 @@ async fn a_wait_gives_up_after_its_consecutive_failure_bound() {
     ])
     .await;
     let e = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, quick().max_poll_failures(3))
+        .wait_for_import_job(
+            &Target::cluster(CLUSTER),
+            JOB_ID,
+            quick().max_poll_failures(3),
+        )
         .await
         .unwrap_err();
     assert_http(e.request_error().expect("the third failed poll"), 500, 1);
@@ -407,11 +417,11 @@ async fn answers_proving_the_job_cannot_be_followed_end_the_wait_at_once() {
         let reply = Fault::json(status, &json!({"code": code, "message": message}), &[]);
         let server = FaultyServer::start(vec![reply]).await;
         let e = client(server.url())
-            .wait_for_import_job(CLUSTER, JOB_ID, quick())
+            .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, quick())
             .await
             .unwrap_err();
         assert!(
-            matches!(e, WaitError::Request(Error::Api { code: c, .. }) if c == code),
+            matches!(&e, WaitError::Request(r) if r.api_code() == Some(code)),
             "{e:?}"
         );
         assert_eq!(server.requests_received(), 1, "{e:?}");
@@ -426,7 +436,11 @@ async fn a_wait_timeout_past_the_clocks_end_means_no_deadline() {
     let server =
         FaultyServer::start(vec![Fault::json(200, &progress("Completed", 100), &[])]).await;
     let done = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, quick().timeout(Duration::MAX))
+        .wait_for_import_job(
+            &Target::cluster(CLUSTER),
+            JOB_ID,
+            quick().deadline(Duration::MAX),
+        )
         .await
         .unwrap()
         .completed()
@@ -443,7 +457,7 @@ async fn a_failed_job_never_reads_100_percent() {
     .await;
     let (options, log) = recording(quick());
     let e = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, options)
         .await
         .unwrap_err();
     let WaitError::JobFailed {

@@ -7,8 +7,10 @@ use crate::common::*;
 use futures::StreamExt;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
+use zilliz_import::ErrorKind;
+use zilliz_import::Target;
 use zilliz_import::{
-    Client, Delivery, Error, ImportJobPage, ImportState, ListImportJobs, RetryPolicy, WaitError,
+    Client, Delivery, ImportJobPage, ImportState, ListImportJobs, RetryPolicy, WaitError,
     WaitOptions, WaitOutcome, WalkError,
 };
 
@@ -19,7 +21,7 @@ fn ms(n: u64) -> Duration {
 fn fast_wait() -> WaitOptions {
     WaitOptions::default()
         .interval(ms(1), ms(5))
-        .timeout(Duration::from_secs(10))
+        .deadline(Duration::from_secs(10))
 }
 
 fn poll(state: &str, percent: i64) -> Fault {
@@ -39,7 +41,7 @@ async fn wait_recorded(
     let server = FaultyServer::start(script).await;
     let (options, log) = recording(fast_wait());
     let outcome = client_with(server.url(), retry)
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, options)
         .await;
     let reports = log.lock().unwrap().clone();
     (outcome, reports, server)
@@ -84,7 +86,7 @@ async fn describe_decodes_every_field_of_the_documented_example() {
         .await;
 
     let p = client(&server.base_url())
-        .describe_import_job(CLUSTER, JOB_ID)
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
         .await
         .unwrap();
 
@@ -125,7 +127,7 @@ async fn describe_tolerates_unknown_states_and_sparse_answers() {
     .await;
 
     let p = client(&server.base_url())
-        .describe_import_job(CLUSTER, JOB_ID)
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
         .await
         .unwrap();
 
@@ -251,7 +253,8 @@ async fn out_of_range_pages_are_refused_before_sending() {
         let walked: Vec<_> = c.list_all_import_jobs(request.clone()).collect().await;
         assert_eq!(walked.len(), 1, "{request:?}");
         assert!(
-            matches!(&walked[0], Err(WalkError::Request(Error::InvalidInput { field, .. })) if *field == expected),
+            matches!(&walked[0], Err(WalkError::Request(e))
+                if matches!(e.kind(), ErrorKind::InvalidInput { field, .. } if *field == expected)),
             "{walked:?}"
         );
     }
@@ -499,7 +502,7 @@ async fn a_failed_job_ends_the_wait_with_its_reason() {
         FaultyServer::start(vec![poll("Importing", 30), Fault::json(200, &failed, &[])]).await;
 
     let err = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, fast_wait())
+        .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, fast_wait())
         .await
         .unwrap_err();
 
@@ -529,11 +532,11 @@ async fn a_deadline_ends_the_wait_with_the_last_progress() {
     let server = FaultyServer::start(vec![poll("Pending", 0)]).await;
     let options = WaitOptions::default()
         .interval(ms(5), ms(20))
-        .timeout(ms(100));
+        .deadline(ms(100));
 
     let started = tokio::time::Instant::now();
     let err = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, options)
         .await
         .unwrap_err();
     let elapsed = started.elapsed();
@@ -606,7 +609,7 @@ async fn a_transient_poll_failure_is_reported_to_on_poll_error() {
         .interval(ms(1), ms(5))
         .on_poll_error(move |e| sink.lock().unwrap().push((e.status(), e.attempts())));
     let done = client_with(server.url(), RetryPolicy::none())
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, options)
         .await
         .unwrap()
         .completed()
@@ -630,7 +633,7 @@ async fn a_lasting_error_while_polling_ends_the_wait() {
     .await;
 
     let err = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, fast_wait())
+        .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, fast_wait())
         .await
         .unwrap_err();
 
@@ -647,7 +650,7 @@ async fn wait_with_a_blank_job_id_sends_nothing() {
         .base_url(server.url())
         .build()
         .unwrap()
-        .wait_for_import_job(CLUSTER, "", fast_wait())
+        .wait_for_import_job(&Target::cluster(CLUSTER), "", fast_wait())
         .await
         .unwrap_err();
     assert_invalid_input(err.request_error().expect("invalid input"), "jobId");
@@ -663,10 +666,10 @@ async fn a_timed_out_wait_carries_its_last_failed_poll() {
     let server = FaultyServer::start(vec![Fault::text(500, "text/plain", "oops", &[])]).await;
     let options = WaitOptions::default()
         .interval(ms(5), ms(10))
-        .timeout(ms(300))
+        .deadline(ms(300))
         .max_poll_failures(1_000);
     let err = client_with(server.url(), RetryPolicy::none())
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, options)
         .await
         .unwrap_err();
     let WaitError::TimedOut {

@@ -17,6 +17,7 @@ use crate::common::{
     API_KEY, CLUSTER, COLLECTION, CREATE_PATH, DESCRIBE_PATH, OBJECT_URL, assert_took,
     faulty_server::{Fault, FaultyServer},
 };
+use zilliz_import::Target;
 
 const LIMIT: usize = 10;
 const CALLS: usize = 30;
@@ -60,7 +61,8 @@ fn client(server: &FaultyServer, limit: Option<usize>) -> Client {
 async fn describe_at_once(server: &FaultyServer, c: &Client) -> Vec<Instant> {
     let job = CreateImportJob::new(CLUSTER, COLLECTION, OBJECT_URL);
     let job_id = c.create_import_job(job).await.unwrap().job_id;
-    let calls = (0..CALLS).map(|_| c.describe_import_job(CLUSTER, &job_id));
+    let target = Target::cluster(CLUSTER);
+    let calls = (0..CALLS).map(|_| c.describe_import_job(&target, &job_id));
     for (i, result) in futures::future::join_all(calls)
         .await
         .into_iter()
@@ -145,9 +147,9 @@ async fn many_jobs_followed_at_once_stay_within_the_limit() {
     }
     let options = WaitOptions::default()
         .interval(Duration::from_millis(50), Duration::from_millis(300))
-        .timeout(Duration::from_secs(30));
+        .deadline(Duration::from_secs(30));
     let events: Vec<JobEvent> = client(&server, Some(LIMIT))
-        .wait_for_import_jobs(CLUSTER, &ids, options)
+        .wait_for_import_jobs(&Target::cluster(CLUSTER), &ids, options)
         .collect()
         .await;
     let completed = events

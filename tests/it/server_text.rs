@@ -19,7 +19,7 @@ use zilliz_import::{ImportState, ListImportJobs, Target, WaitError, WaitOptions}
 fn quick(timeout: Duration) -> WaitOptions {
     WaitOptions::default()
         .interval(Duration::from_millis(1), Duration::from_millis(4))
-        .timeout(timeout)
+        .deadline(timeout)
 }
 
 // ------------------------------------------------------------------ point 10
@@ -31,7 +31,10 @@ fn quick(timeout: Duration) -> WaitOptions {
 async fn invisible_characters_are_escaped_and_no_state_is_read_through_them() {
     let server = FaultyServer::start(vec![invisible_characters()]).await;
     let c = client(server.url());
-    let p = c.describe_import_job(CLUSTER, JOB_ID).await.unwrap();
+    let p = c
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
+        .await
+        .unwrap();
     assert_eq!(p.job_id, "4487\\u{200b}07");
     assert_eq!(p.state, ImportState::Other("Com\\u{200b}pleted".into()));
     assert!(!p.state.is_terminal());
@@ -39,7 +42,11 @@ async fn invisible_characters_are_escaped_and_no_state_is_read_through_them() {
     assert_eq!(p.collection_name.as_deref(), Some("a\\u{2060}b\\u{feff}"));
 
     let e = c
-        .wait_for_import_job(CLUSTER, JOB_ID, quick(Duration::from_millis(300)))
+        .wait_for_import_job(
+            &Target::cluster(CLUSTER),
+            JOB_ID,
+            quick(Duration::from_millis(300)),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, WaitError::TimedOut { .. }), "{e:?}");
@@ -79,13 +86,17 @@ async fn an_abort_is_classified_on_the_reason_the_server_sent() {
     )])
     .await;
     let p = client(server.url())
-        .describe_import_job(CLUSTER, JOB_ID)
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
         .await
         .unwrap();
     assert_eq!(p.reason.as_deref(), Some(" ABORTED BY USER\\u{9}"));
     assert!(p.is_aborted());
     let e = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, quick(Duration::from_secs(30)))
+        .wait_for_import_job(
+            &Target::cluster(CLUSTER),
+            JOB_ID,
+            quick(Duration::from_secs(30)),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, WaitError::Aborted { .. }), "{e:?}");
@@ -105,7 +116,7 @@ async fn an_abort_refused_after_an_abort_with_a_padded_reason_is_settled() {
     ])
     .await;
     let settled = client(server.url())
-        .abort_import_job(Target::milvus(), JOB_ID)
+        .abort_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap();
     assert_eq!(settled.already, Some(ImportState::Failed));
@@ -120,7 +131,11 @@ async fn a_reason_that_only_contains_the_abort_text_is_a_failure() {
     )])
     .await;
     let e = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, quick(Duration::from_secs(30)))
+        .wait_for_import_job(
+            &Target::cluster(CLUSTER),
+            JOB_ID,
+            quick(Duration::from_secs(30)),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, WaitError::JobFailed { .. }), "{e:?}");
@@ -135,7 +150,7 @@ async fn a_reason_that_only_contains_the_abort_text_is_a_failure() {
 async fn echoes_of_the_key_in_hex_or_broken_by_invisible_characters_are_scrubbed() {
     let server = FaultyServer::start(vec![key_echoes_in_hex_and_broken()]).await;
     let e = client(server.url())
-        .describe_import_job(CLUSTER, JOB_ID)
+        .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
         .await
         .unwrap_err();
     let (code, shown, ..) = api_fields(&e);

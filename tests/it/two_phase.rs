@@ -15,6 +15,7 @@ use zilliz_import::{
 
 use crate::common::faulty_server::{Fault, FaultyServer};
 use crate::common::*;
+use zilliz_import::ErrorKind;
 
 /// What commit and abort answer when they succeed.
 fn settled_ok() -> Fault {
@@ -49,7 +50,7 @@ fn paths(server: &FaultyServer) -> Vec<String> {
 fn quick_wait() -> WaitOptions {
     WaitOptions::default()
         .interval(Duration::from_millis(1), Duration::from_millis(4))
-        .timeout(Duration::from_secs(10))
+        .deadline(Duration::from_secs(10))
 }
 
 fn api_code(e: &Error) -> i64 {
@@ -117,7 +118,7 @@ async fn commit_and_abort_bodies_on_the_wire_for_every_target() {
 async fn a_success_without_data_is_a_success() {
     let server = FaultyServer::start(vec![Fault::json(200, &json!({"code": 0}), &[])]).await;
     let settled = client(server.url())
-        .commit_import_job(Target::milvus(), JOB_ID)
+        .commit_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap();
     assert_eq!(settled.already, None);
@@ -136,7 +137,7 @@ async fn a_retried_commit_after_a_dropped_answer_reports_success() {
     ])
     .await;
     let settled = client(server.url())
-        .commit_import_job(Target::milvus(), JOB_ID)
+        .commit_import_job(&Target::milvus(), JOB_ID)
         .await
         .expect("the commit took effect");
     assert_eq!(settled.already, Some(ImportState::Committing));
@@ -163,7 +164,7 @@ async fn a_retried_abort_after_a_dropped_answer_reports_success() {
     ])
     .await;
     let settled = client(server.url())
-        .abort_import_job(CLUSTER, JOB_ID)
+        .abort_import_job(&Target::cluster(CLUSTER), JOB_ID)
         .await
         .expect("the abort took effect");
     assert_eq!(settled.already, Some(ImportState::Failed));
@@ -178,7 +179,7 @@ async fn a_commit_already_completed_is_a_success_too() {
     ])
     .await;
     let settled = client(server.url())
-        .commit_import_job(Target::milvus(), JOB_ID)
+        .commit_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap();
     assert_eq!(settled.already, Some(ImportState::Completed));
@@ -217,20 +218,17 @@ async fn a_real_refusal_is_reported_with_its_code() {
             FaultyServer::start(vec![refused("import failed: not allowed"), describe]).await;
         let c = client(server.url());
         let e = if commit {
-            c.commit_import_job(Target::milvus(), JOB_ID).await
+            c.commit_import_job(&Target::milvus(), JOB_ID).await
         } else {
-            c.abort_import_job(Target::milvus(), JOB_ID).await
+            c.abort_import_job(&Target::milvus(), JOB_ID).await
         }
         .expect_err(what);
         assert_eq!(api_code(&e), MILVUS_IMPORT_FAILED, "{what}");
-        let Error::Api {
-            message, attempts, ..
-        } = &e
-        else {
+        let ErrorKind::Api { message, .. } = e.kind() else {
             unreachable!()
         };
         assert_eq!(message, "import failed: not allowed", "{what}");
-        assert_eq!(*attempts, 1, "{what}: a refusal is not retried");
+        assert_eq!(e.attempts(), 1, "{what}: a refusal is not retried");
         assert_eq!(server.requests_received(), 2, "{what}");
     }
 }
@@ -246,7 +244,7 @@ async fn a_refusal_that_names_the_request_wrong_is_not_checked() {
     )])
     .await;
     let e = client(server.url())
-        .commit_import_job(CLUSTER, JOB_ID)
+        .commit_import_job(&Target::cluster(CLUSTER), JOB_ID)
         .await
         .unwrap_err();
     assert_eq!(api_code(&e), JOB_NOT_FOUND);
@@ -258,18 +256,27 @@ async fn a_blank_job_id_or_a_milvus_target_at_the_control_plane_sends_nothing() 
     let server = FaultyServer::start(vec![settled_ok()]).await;
     let c = client(server.url());
     assert_invalid_input(
-        &c.commit_import_job(CLUSTER, " ").await.unwrap_err(),
+        &c.commit_import_job(&Target::cluster(CLUSTER), " ")
+            .await
+            .unwrap_err(),
         "jobId",
     );
-    assert_invalid_input(&c.abort_import_job(CLUSTER, "").await.unwrap_err(), "jobId");
     assert_invalid_input(
-        &c.commit_import_job("", JOB_ID).await.unwrap_err(),
+        &c.abort_import_job(&Target::cluster(CLUSTER), "")
+            .await
+            .unwrap_err(),
+        "jobId",
+    );
+    assert_invalid_input(
+        &c.commit_import_job(&Target::cluster(""), JOB_ID)
+            .await
+            .unwrap_err(),
         "clusterId",
     );
     assert_eq!(server.requests_received(), 0);
     let cloud = Client::builder().api_key(API_KEY).build().unwrap();
     let e = cloud
-        .abort_import_job(Target::milvus(), JOB_ID)
+        .abort_import_job(&Target::milvus(), JOB_ID)
         .await
         .unwrap_err();
     assert_invalid_input(&e, "clusterId");
@@ -285,7 +292,7 @@ async fn a_wait_stops_at_uncommitted_ready_to_commit() {
     ])
     .await;
     let outcome = client(server.url())
-        .wait_for_import_job(Target::milvus(), JOB_ID, quick_wait())
+        .wait_for_import_job(&Target::milvus(), JOB_ID, quick_wait())
         .await
         .unwrap();
     assert!(outcome.awaits_commit());
@@ -306,7 +313,7 @@ async fn after_a_commit_the_wait_follows_committing_to_completed() {
     .await;
     let (options, log) = recording(quick_wait().through_uncommitted(true));
     let done = client(server.url())
-        .wait_for_import_job(Target::milvus(), JOB_ID, options)
+        .wait_for_import_job(&Target::milvus(), JOB_ID, options)
         .await
         .unwrap()
         .completed()
@@ -334,7 +341,7 @@ async fn an_aborted_job_is_reported_apart_from_a_failed_one() {
         let server =
             FaultyServer::start(vec![describes("Importing", 30), describes_failed(reason)]).await;
         let e = client(server.url())
-            .wait_for_import_job(Target::milvus(), JOB_ID, quick_wait())
+            .wait_for_import_job(&Target::milvus(), JOB_ID, quick_wait())
             .await
             .unwrap_err();
         match (&e, aborted) {
@@ -370,10 +377,10 @@ async fn abort_on_timeout_aborts_and_says_so() {
     })])
     .await;
     let options = quick_wait()
-        .timeout(Duration::from_millis(150))
+        .deadline(Duration::from_millis(150))
         .abort_on_timeout(true);
     let e = client(server.url())
-        .wait_for_import_job(CLUSTER, JOB_ID, options)
+        .wait_for_import_job(&Target::cluster(CLUSTER), JOB_ID, options)
         .await
         .unwrap_err();
     let WaitError::TimedOut {
@@ -411,10 +418,10 @@ async fn a_refused_abort_on_timeout_is_reported_and_the_job_goes_on() {
     })])
     .await;
     let options = quick_wait()
-        .timeout(Duration::from_millis(100))
+        .deadline(Duration::from_millis(100))
         .abort_on_timeout(true);
     let e = client(server.url())
-        .wait_for_import_job(Target::milvus(), JOB_ID, options)
+        .wait_for_import_job(&Target::milvus(), JOB_ID, options)
         .await
         .unwrap_err();
     let WaitError::TimedOut {
@@ -437,9 +444,9 @@ async fn without_abort_on_timeout_nothing_is_aborted() {
     let server = FaultyServer::start(vec![describes("Importing", 40)]).await;
     let e = client(server.url())
         .wait_for_import_job(
-            CLUSTER,
+            &Target::cluster(CLUSTER),
             JOB_ID,
-            quick_wait().timeout(Duration::from_millis(60)),
+            quick_wait().deadline(Duration::from_millis(60)),
         )
         .await
         .unwrap_err();
@@ -474,7 +481,7 @@ async fn the_flow_against_the_emulator() {
     let id = c.create_import_job(job).await.unwrap().job_id;
     h.advance(Duration::from_secs(60));
     let ready = c
-        .wait_for_import_job(Target::milvus(), &id, quick_wait())
+        .wait_for_import_job(&Target::milvus(), &id, quick_wait())
         .await
         .unwrap()
         .ready_to_commit()
@@ -484,9 +491,9 @@ async fn the_flow_against_the_emulator() {
         (ImportState::Uncommitted, 99)
     );
 
-    let first = c.commit_import_job(Target::milvus(), &id).await.unwrap();
+    let first = c.commit_import_job(&Target::milvus(), &id).await.unwrap();
     assert_eq!(first.already, None);
-    let second = c.commit_import_job(Target::milvus(), &id).await.unwrap();
+    let second = c.commit_import_job(&Target::milvus(), &id).await.unwrap();
     assert_eq!(second.already, Some(ImportState::Committing));
     let answered: Vec<(String, i64)> = h
         .requests()
@@ -508,7 +515,7 @@ async fn the_flow_against_the_emulator() {
     h.advance(Duration::from_secs(1));
     let done = c
         .wait_for_import_job(
-            Target::milvus(),
+            &Target::milvus(),
             &id,
             quick_wait().through_uncommitted(true),
         )

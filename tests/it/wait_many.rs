@@ -13,7 +13,7 @@ use std::{
 use futures::StreamExt;
 use serde_json::json;
 use zilliz_import::{
-    AbortOnTimeout, Client, CreateImportJob, Error, ImportState, JobEvent, RetryPolicy, WaitError,
+    AbortOnTimeout, Client, CreateImportJob, ImportState, JobEvent, RetryPolicy, WaitError,
     WaitOptions, WaitOutcome,
 };
 use zilliz_import_emulator::{Emulator, EmulatorHandle};
@@ -23,6 +23,8 @@ use crate::common::{
     faulty_server::{Fault, FaultyServer},
     progress, recording,
 };
+use zilliz_import::ErrorKind;
+use zilliz_import::Target;
 
 /// How far the emulator's clock moves at a time.
 const STEP: Duration = Duration::from_secs(2);
@@ -53,7 +55,7 @@ fn client(base: &str) -> Client {
 fn fast_wait() -> WaitOptions {
     WaitOptions::default()
         .interval(Duration::from_millis(1), Duration::from_millis(4))
-        .timeout(Duration::from_secs(30))
+        .deadline(Duration::from_secs(30))
 }
 
 fn describes_of(h: &EmulatorHandle, job_id: &str) -> usize {
@@ -125,7 +127,7 @@ async fn each_job_gets_its_own_progress_and_one_end() {
         .job_id;
 
     let stream = c.wait_for_import_jobs(
-        CLUSTER,
+        &Target::cluster(CLUSTER),
         [
             done.clone(),
             broken.clone(),
@@ -219,7 +221,7 @@ async fn no_jobs_end_the_stream_at_once_and_send_nothing() {
     let h = start().await;
     let c = client(&h.base_url());
     let events: Vec<JobEvent> = c
-        .wait_for_import_jobs(CLUSTER, Vec::<String>::new(), fast_wait())
+        .wait_for_import_jobs(&Target::cluster(CLUSTER), Vec::<String>::new(), fast_wait())
         .collect()
         .await;
     assert!(events.is_empty());
@@ -237,16 +239,23 @@ async fn a_job_that_cannot_be_followed_ends_alone_and_the_others_go_on() {
         .job_id;
     h.advance(JOB_DURATION);
     let seen = by_job(
-        c.wait_for_import_jobs(CLUSTER, [" ", "no-such-job", job.as_str()], fast_wait())
-            .collect()
-            .await,
+        c.wait_for_import_jobs(
+            &Target::cluster(CLUSTER),
+            [" ", "no-such-job", job.as_str()],
+            fast_wait(),
+        )
+        .collect()
+        .await,
     );
     match seen[" "].ended.as_slice() {
-        [Err(WaitError::Request(Error::InvalidInput { field, .. }))] => assert_eq!(*field, "jobId"),
+        [Err(WaitError::Request(e))] => assert!(
+            matches!(e.kind(), ErrorKind::InvalidInput { field: "jobId", .. }),
+            "{e:?}"
+        ),
         other => panic!("{other:?}"),
     }
     match seen["no-such-job"].ended.as_slice() {
-        [Err(WaitError::Request(Error::Api { code, .. }))] => assert_eq!(*code, 96026),
+        [Err(WaitError::Request(e))] => assert_eq!(e.api_code(), Some(96026)),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
@@ -273,10 +282,10 @@ async fn the_deadline_ends_every_open_job_and_aborts_them_when_asked() {
     }
     // The clock never moves: every job stays Pending until the deadline.
     let options = fast_wait()
-        .timeout(Duration::from_secs(1))
+        .deadline(Duration::from_secs(1))
         .abort_on_timeout(true);
     let seen = by_job(
-        c.wait_for_import_jobs(CLUSTER, &jobs, options)
+        c.wait_for_import_jobs(&Target::cluster(CLUSTER), &jobs, options)
             .collect()
             .await,
     );
@@ -328,7 +337,7 @@ async fn a_failed_poll_is_an_event_and_the_wait_goes_on() {
         sink.lock().unwrap().push(e.status());
     }));
     let events: Vec<JobEvent> = c
-        .wait_for_import_jobs(CLUSTER, [JOB_ID], options)
+        .wait_for_import_jobs(&Target::cluster(CLUSTER), [JOB_ID], options)
         .collect()
         .await;
     // The callbacks are told as the events are: the last answer too.
@@ -372,12 +381,14 @@ async fn the_longest_intervals_neither_panic_nor_outlive_the_deadline() {
     let options = || {
         WaitOptions::default()
             .interval(Duration::MAX, Duration::MAX)
-            .timeout(Duration::from_secs(1))
+            .deadline(Duration::from_secs(1))
     };
-    let one = c.wait_for_import_job(CLUSTER, &job_id, options()).await;
+    let one = c
+        .wait_for_import_job(&Target::cluster(CLUSTER), &job_id, options())
+        .await;
     assert!(matches!(one, Err(WaitError::TimedOut { .. })), "{one:?}");
     let seen = by_job(
-        c.wait_for_import_jobs(CLUSTER, [job_id.as_str()], options())
+        c.wait_for_import_jobs(&Target::cluster(CLUSTER), [job_id.as_str()], options())
             .collect()
             .await,
     );
@@ -410,9 +421,9 @@ async fn many_repeated_ids_are_followed_once_and_time_out_in_the_order_given() {
     // One poll each: the next would be an hour later, past the deadline.
     let options = WaitOptions::default()
         .interval(Duration::from_secs(3_600), Duration::from_secs(3_600))
-        .timeout(Duration::from_secs(3));
+        .deadline(Duration::from_secs(3));
     let events: Vec<JobEvent> = client(server.url())
-        .wait_for_import_jobs(CLUSTER, given, options)
+        .wait_for_import_jobs(&Target::cluster(CLUSTER), given, options)
         .collect()
         .await;
     let ended: Vec<&str> = events

@@ -23,6 +23,7 @@ use crate::{
     },
     emulator_env::{CLUSTER, PROJECT, REGION, assert_wrong_key, client},
 };
+use zilliz_import::Target;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_emulator_subcommand_prints_its_url_and_serves_until_killed() {
@@ -53,11 +54,11 @@ async fn the_emulator_subcommand_prints_its_url_and_serves_until_killed() {
         .expect("create against the spawned emulator");
     let done = c
         .wait_for_import_job(
-            "in01-b",
+            &Target::cluster("in01-b"),
             &created.job_id,
             WaitOptions::default()
                 .interval(Duration::from_millis(20), Duration::from_millis(50))
-                .timeout(Duration::from_secs(10)),
+                .deadline(Duration::from_secs(10)),
         )
         .await
         .expect("the 200 ms job completes")

@@ -17,6 +17,7 @@ use crate::{
     },
     emulator_env::{CLUSTER, client, emulator, start},
 };
+use zilliz_import::Target;
 
 // ---------------------------------------------------------------- CLI
 
@@ -363,11 +364,11 @@ async fn the_emulator_subcommand_does_not_print_its_key() {
             .create_import_job(secret_job(&presigned_full("a.parquet")))
             .await
             .expect("the key given to the emulator is accepted");
-        c.describe_import_job(CLUSTER, &created.job_id)
+        c.describe_import_job(&Target::cluster(CLUSTER), &created.job_id)
             .await
             .expect("describe");
         let e = client(&first, "wrong-key")
-            .describe_import_job(CLUSTER, &created.job_id)
+            .describe_import_job(&Target::cluster(CLUSTER), &created.job_id)
             .await
             .unwrap_err();
         assert_eq!(e.api_code(), Some(21119));

@@ -15,6 +15,7 @@ use std::{
 use faulty_server::Fault;
 use httpmock::{Mock, MockServer, Then, prelude::POST};
 use serde_json::{Value, json};
+use zilliz_import::ErrorKind;
 use zilliz_import::{Client, CreateImportJob, Error, ImportState, RetryPolicy, WaitOptions};
 use zilliz_import_emulator::EmulatorHandle;
 
@@ -176,7 +177,7 @@ pub fn timing_out(base: &str, timeout_ms: u64) -> Client {
         .api_key(API_KEY)
         .base_url(base)
         .retry(fast_retry())
-        .timeout(Duration::from_millis(timeout_ms))
+        .attempt_timeout(Duration::from_millis(timeout_ms))
         .build()
         .expect("client builds")
 }
@@ -293,54 +294,51 @@ pub async fn on_post<'a>(server: &'a MockServer, path: &str, reply: impl FnOnce(
 
 // ------------------------------------------------------------ assertions
 
-/// The fields of an `Error::Api` as (code, message, status, request id,
+/// The fields of an `ErrorKind::Api` as (code, message, status, request id,
 /// attempts); panics on any other variant.
 #[track_caller]
 pub fn api_fields(e: &Error) -> (i64, &str, u16, Option<&str>, u32) {
-    match e {
-        Error::Api {
-            code,
-            message,
-            status,
-            request_id,
-            attempts,
-            ..
-        } => (
+    match e.kind() {
+        ErrorKind::Api { code, message, .. } => (
             *code,
             message.as_str(),
-            *status,
-            request_id.as_deref(),
-            *attempts,
+            e.status().expect("an answer's status"),
+            e.request_id(),
+            e.attempts(),
         ),
         other => panic!("expected Api, got {other:?}"),
     }
 }
 
-/// Panics unless `e` is `Error::Http` with this status after this many
+/// Panics unless `e` is `ErrorKind::Http` with this status after this many
 /// attempts.
 #[track_caller]
 pub fn assert_http(e: &Error, status: u16, attempts: u32) {
     assert!(
-        matches!(e, Error::Http { status: s, attempts: a, .. } if *s == status && *a == attempts),
+        matches!(e.kind(), ErrorKind::Http { .. })
+            && e.status() == Some(status)
+            && e.attempts() == attempts,
         "expected Http {{ status: {status}, attempts: {attempts}, .. }}, got {e:?} ({e})"
     );
 }
 
-/// Panics unless `e` is `Error::Decode` with this status after this many
+/// Panics unless `e` is `ErrorKind::Decode` with this status after this many
 /// attempts.
 #[track_caller]
 pub fn assert_decode(e: &Error, status: u16, attempts: u32) {
     assert!(
-        matches!(e, Error::Decode { status: s, attempts: a, .. } if *s == status && *a == attempts),
+        matches!(e.kind(), ErrorKind::Decode { .. })
+            && e.status() == Some(status)
+            && e.attempts() == attempts,
         "expected Decode {{ status: {status}, attempts: {attempts}, .. }}, got {e:?} ({e})"
     );
 }
 
-/// Panics unless `e` is `Error::InvalidInput` naming `field`.
+/// Panics unless `e` is `ErrorKind::InvalidInput` naming `field`.
 #[track_caller]
 pub fn assert_invalid_input(e: &Error, field: &str) {
     assert!(
-        matches!(e, Error::InvalidInput { field: f, .. } if *f == field),
+        matches!(e.kind(), ErrorKind::InvalidInput { field: f, .. } if *f == field),
         "expected InvalidInput({field}), got {e:?}"
     );
 }

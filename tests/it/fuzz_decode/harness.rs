@@ -12,6 +12,7 @@ use crate::common::{
     API_KEY, CLUSTER, COLLECTION, JOB_ID, OBJECT_URL,
     faulty_server::{Fault, FaultyServer},
 };
+use zilliz_import::Target;
 
 /// One runtime, one server, one client for every case of a property.
 pub struct Harness {
@@ -33,7 +34,7 @@ impl Harness {
             // redacts URLs (what the oracle states).
             .api_key(API_KEY)
             .base_url(server.url())
-            .timeout(Duration::from_secs(5))
+            .attempt_timeout(Duration::from_secs(5))
             .retry(
                 RetryPolicy::default()
                     .with_backoff(Duration::from_millis(1), Duration::from_millis(2))
@@ -55,7 +56,7 @@ impl Harness {
                     .map(|c| Data::Created(c.job_id, c.request_id)),
                 Op::Describe => self
                     .client
-                    .describe_import_job(CLUSTER, JOB_ID)
+                    .describe_import_job(&Target::cluster(CLUSTER), JOB_ID)
                     .await
                     .map(|p| Data::Progress(Box::new(p))),
                 Op::List => self

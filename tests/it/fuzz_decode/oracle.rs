@@ -12,6 +12,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use proptest::{prop_assert, prop_assert_eq, test_runner::TestCaseError};
+use zilliz_import::ErrorKind;
 use zilliz_import::{Delivery, Error};
 
 use super::{
@@ -242,30 +243,27 @@ pub enum Seen<'a> {
 }
 
 pub fn seen(outcome: &Outcome) -> Seen<'_> {
-    match outcome {
-        Ok(data) => Seen::Ok(data),
-        Err(Error::Api {
-            code,
-            message,
-            request_id,
-            ..
-        }) => Seen::Api {
+    let e = match outcome {
+        Ok(data) => return Seen::Ok(data),
+        Err(e) => e,
+    };
+    match e.kind() {
+        ErrorKind::Api { code, message, .. } => Seen::Api {
             code: *code,
             message,
-            request_id: request_id.as_deref(),
+            request_id: e.request_id(),
         },
-        Err(Error::Decode { excerpt, .. }) => Seen::Decode { excerpt },
-        Err(Error::Http {
+        ErrorKind::Decode { excerpt, .. } => Seen::Decode { excerpt },
+        ErrorKind::Http {
             excerpt,
             retry_after,
-            request_id,
             ..
-        }) => Seen::Http {
+        } => Seen::Http {
             excerpt,
             retry_after: *retry_after,
-            request_id: request_id.as_deref(),
+            request_id: e.request_id(),
         },
-        Err(other) => Seen::Other(other),
+        _ => Seen::Other(e),
     }
 }
 

@@ -245,8 +245,10 @@ impl Input {
             Source::Urls(g) => {
                 CreateImportJob::with_object_urls(&self.cluster_id, &self.collection, g.clone())
             }
-            Source::Both(u, g) => {
-                CreateImportJob::new(&self.cluster_id, &self.collection, u).object_urls(g.clone())
+            // Both cannot be said with one `Source`: the job keeps the
+            // URLs; the type, not `validate`, refuses the pair.
+            Source::Both(_, g) => {
+                CreateImportJob::with_object_urls(&self.cluster_id, &self.collection, g.clone())
             }
             Source::Neither => CreateImportJob::with_object_urls(
                 &self.cluster_id,
