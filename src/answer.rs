@@ -8,12 +8,11 @@
 //! and headers in what the hooks noted ([`Seen`]).
 
 use progenitor_client::{Error as Generated, ResponseValue};
-use reqwest::header::HeaderMap;
 
 use crate::{
     error::{Error, ErrorKind},
     generated::types,
-    hooks::{Cut, Seen, request_id},
+    hooks::{Cut, Seen},
     redact::Scrubber,
 };
 
@@ -60,142 +59,122 @@ fn is_success(code: i64) -> bool {
     code == 0 || code == 200
 }
 
-/// The request id of an answer, scrubbed like any server text.
-fn header_request_id(headers: &HeaderMap, scrubber: &Scrubber) -> Option<String> {
-    let id = request_id(headers)?.to_str().ok()?;
-    Some(scrubber.scrub(id))
-}
-
 /// What one call came to: the data and the request id, or an [`Error`].
 /// `scrubber` (the client's secrets and the request's) is made only when
 /// server text is kept.
-pub(crate) async fn settle<R: Envelope + serde::Serialize>(
+pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
     result: Result<ResponseValue<R>, Generated<types::ErrorEnvelope>>,
     seen: Seen,
     scrubber: &(dyn Fn() -> Scrubber + Sync),
 ) -> Result<(R::Data, Option<String>), Error> {
-    let status = seen.head.as_ref().map(|h| h.status.as_u16());
-    let seen_id = || {
-        let id = seen.head.as_ref()?.request_id.as_ref()?.to_str().ok()?;
+    let head = seen.head.as_ref();
+    let status = head.map(|h| h.status.as_u16());
+    let body = head.map(|h| &h.body[..]).unwrap_or_default();
+    let retry_after = head.and_then(|h| h.retry_after);
+    let request_id = || {
+        let id = head?.request_id.as_ref()?.to_str().ok()?;
         Some(scrubber().scrub(id))
     };
-    let failed = |kind| Err(Error::new(kind).with_attempts(seen.attempts));
-    match result {
-        Ok(answer) => {
-            let scrubber = scrubber();
-            let request_id = header_request_id(answer.headers(), &scrubber);
-            let status = answer.status().as_u16();
-            let envelope = answer.into_inner();
-            let error = |kind| {
-                Err(Error::new(kind)
-                    .answered(Some(status), request_id.clone())
-                    .with_attempts(seen.attempts))
-            };
-            match code(envelope.code()) {
-                Some(c) if !is_success(c) => error(api(c, envelope.message(), &scrubber)),
-                Some(_) => {
-                    let excerpt = excerpt_of(&envelope, &scrubber);
-                    match envelope.into_data() {
-                        Some(data) => Ok((data, request_id)),
-                        None => error(ErrorKind::Decode {
-                            reason: "a success envelope without `data`".to_owned(),
-                            excerpt,
-                        }),
-                    }
-                }
-                None => error(ErrorKind::Decode {
-                    reason: "the envelope's `code` is not a number".to_owned(),
-                    excerpt: excerpt_of(&envelope, &scrubber),
-                }),
+    let fail = |kind| {
+        Err(Error::new(kind)
+            .answered(status, request_id())
+            .with_attempts(seen.attempts))
+    };
+    let excerpt = || scrubber().excerpt(body);
+    let refusal = |envelope: Option<types::ErrorEnvelope>| match envelope.and_then(error_code) {
+        Some((c, message)) if !matches!(status, Some(429 | 502..=504)) => {
+            api(c, message.as_deref(), scrubber)
+        }
+        _ => ErrorKind::Http {
+            excerpt: excerpt(),
+            retry_after,
+        },
+    };
+    // A 2xx the operation's envelope does not hold: an error envelope whose
+    // `data` the type cannot hold (a string, say) is still the error its
+    // code names; anything else is not the envelope.
+    let undecoded =
+        |e: serde_json::Error| match serde_json::from_slice(body).ok().and_then(error_code) {
+            Some((c, message)) => api(c, message.as_deref(), scrubber),
+            None => decode(&e.to_string(), excerpt(), scrubber),
+        };
+    let envelope = match result {
+        Ok(answer) => answer.into_inner(),
+        // Another 2xx than the declared 200: the envelope still decides.
+        Err(Generated::UnexpectedResponse(_))
+            if status.is_some_and(|s| (200..300).contains(&s)) =>
+        {
+            match serde_json::from_slice::<R>(body) {
+                Ok(envelope) => envelope,
+                Err(e) => return fail(undecoded(e)),
             }
         }
-        Err(Generated::ErrorResponse(answer)) => {
-            let scrubber = scrubber();
-            let request_id = header_request_id(answer.headers(), &scrubber);
-            let status = answer.status().as_u16();
-            let retry_after = seen.head.as_ref().and_then(|h| h.retry_after);
-            let envelope = answer.into_inner();
-            // Throttling and gateway statuses stay HTTP errors even with an
-            // envelope: they decide retries and carry Retry-After. Others
-            // with an error code are API errors, e.g. 401 with 21119.
-            let kind = match code(&envelope.code) {
-                Some(c) if !is_success(c) && !matches!(status, 429 | 502..=504) => {
-                    api(c, envelope.message.as_deref(), &scrubber)
-                }
-                _ => ErrorKind::Http {
-                    excerpt: excerpt_of(&envelope, &scrubber),
-                    retry_after,
-                },
-            };
-            Err(Error::new(kind)
-                .answered(Some(status), request_id)
-                .with_attempts(seen.attempts))
+        // Throttling and gateway statuses stay HTTP errors even with an
+        // envelope: they decide retries and carry Retry-After. Others with
+        // an error code are API errors, e.g. 401 with 21119. A status the
+        // spec does not declare (a 3xx) is read as the error envelope too.
+        Err(Generated::ErrorResponse(answer)) => return fail(refusal(Some(answer.into_inner()))),
+        Err(Generated::UnexpectedResponse(_)) => {
+            return fail(refusal(serde_json::from_slice(body).ok()));
         }
-        Err(Generated::InvalidResponsePayload(body, e)) => {
-            let excerpt = scrubber().excerpt(&body);
-            let kind = match status {
-                Some(200) => ErrorKind::Decode {
-                    // serde quotes the offending value, which may be anything the server sent.
-                    reason: scrubber().excerpt(e.to_string().as_bytes()),
-                    excerpt,
-                },
-                _ => ErrorKind::Http {
-                    excerpt,
-                    retry_after: seen.head.as_ref().and_then(|h| h.retry_after),
-                },
-            };
-            Err(Error::new(kind)
-                .answered(status, seen_id())
-                .with_attempts(seen.attempts))
+        Err(Generated::InvalidResponsePayload(_, e)) if status == Some(200) => {
+            return fail(undecoded(e));
         }
-        Err(Generated::UnexpectedResponse(answer)) => {
-            // A status the spec does not declare (1xx, 3xx, another 2xx).
-            let scrubber = scrubber();
-            let request_id = header_request_id(answer.headers(), &scrubber);
-            let status = answer.status().as_u16();
-            let body = answer.bytes().await.unwrap_or_default();
-            let kind = ErrorKind::Http {
-                excerpt: scrubber.excerpt(&body),
-                retry_after: seen.head.as_ref().and_then(|h| h.retry_after),
-            };
-            Err(Error::new(kind)
-                .answered(Some(status), request_id)
-                .with_attempts(seen.attempts))
-        }
+        Err(Generated::InvalidResponsePayload(..)) => return fail(refusal(None)),
         // The deadline, not the attempt timeout, cut this attempt short.
         Err(Generated::CommunicationError(e) | Generated::ResponseBodyError(e))
             if e.is_timeout() && seen.deadline_cut =>
         {
-            failed(ErrorKind::Timeout)
+            return Err(Error::new(ErrorKind::Timeout).with_attempts(seen.attempts));
         }
         Err(Generated::CommunicationError(e) | Generated::ResponseBodyError(e)) => {
-            Err(Error::transport(e).with_attempts(seen.attempts))
+            return Err(Error::transport(e).with_attempts(seen.attempts));
         }
-        Err(Generated::InvalidRequest(reason)) => failed(ErrorKind::InvalidInput {
-            field: "body",
-            reason,
-        }),
-        Err(Generated::Custom(_)) => match seen.cut {
-            Some(Cut::TooLarge(limit)) => Err(Error::new(ErrorKind::BodyTooLarge { limit })
-                .answered(status, seen_id())
-                .with_attempts(seen.attempts)),
-            _ => failed(ErrorKind::DeadlineReached),
+        Err(Generated::InvalidRequest(reason)) => {
+            return Err(Error::invalid("body", reason));
+        }
+        Err(Generated::Custom(_)) => {
+            return match seen.cut {
+                Some(Cut::TooLarge(limit)) => fail(ErrorKind::BodyTooLarge { limit }),
+                _ => Err(Error::new(ErrorKind::DeadlineReached)),
+            };
+        }
+        Err(other) => return fail(decode(&other.to_string(), String::new(), scrubber)),
+    };
+    match code(envelope.code()) {
+        Some(c) if !is_success(c) => fail(api(c, envelope.message(), scrubber)),
+        Some(_) => match envelope.into_data() {
+            Some(data) => Ok((data, request_id())),
+            None => fail(ErrorKind::Decode {
+                reason: "a success envelope without `data`".to_owned(),
+                excerpt: excerpt(),
+            }),
         },
-        Err(other) => failed(ErrorKind::Decode {
-            reason: scrubber().excerpt(other.to_string().as_bytes()),
-            excerpt: String::new(),
+        None => fail(ErrorKind::Decode {
+            reason: "the envelope's `code` is not a number".to_owned(),
+            excerpt: excerpt(),
         }),
     }
 }
 
-fn api(code: i64, message: Option<&str>, scrubber: &Scrubber) -> ErrorKind {
+/// An error envelope's code and message, unless its code is success or none.
+fn error_code(envelope: types::ErrorEnvelope) -> Option<(i64, Option<String>)> {
+    let code = code(&envelope.code).filter(|c| !is_success(*c))?;
+    Some((code, envelope.message))
+}
+
+/// A body that is not the envelope; serde quotes the offending value, which
+/// may be anything the server sent.
+fn decode(reason: &str, excerpt: String, scrubber: &(dyn Fn() -> Scrubber + Sync)) -> ErrorKind {
+    ErrorKind::Decode {
+        reason: scrubber().excerpt(reason.as_bytes()),
+        excerpt,
+    }
+}
+
+fn api(code: i64, message: Option<&str>, scrubber: &(dyn Fn() -> Scrubber + Sync)) -> ErrorKind {
     ErrorKind::Api {
         code,
-        message: scrubber.scrub(message.unwrap_or_default()),
+        message: scrubber().scrub(message.unwrap_or_default()),
     }
-}
-
-/// The start of what a decoded envelope said, for an error.
-fn excerpt_of(envelope: &impl serde::Serialize, scrubber: &Scrubber) -> String {
-    scrubber.excerpt(&serde_json::to_vec(envelope).unwrap_or_default())
 }

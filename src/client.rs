@@ -258,7 +258,7 @@ impl Client {
         >,
     ) -> Result<(R::Data, Option<String>), Error>
     where
-        R: Envelope + serde::Serialize,
+        R: Envelope + serde::de::DeserializeOwned,
     {
         let span = tracing::info_span!(
             "zilliz_import",
@@ -273,7 +273,7 @@ impl Client {
             let (result, seen) = within(deadline, call).await;
             let status = seen.head.as_ref().map(|h| h.status.as_u16());
             let attempts = seen.attempts;
-            let outcome = settle(result, seen, scrubber).await;
+            let outcome = settle(result, seen, scrubber);
             // The span's fields describe the call as it ended: recorded once.
             let span = tracing::Span::current();
             span.record("attempt", attempts);

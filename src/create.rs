@@ -186,6 +186,13 @@ impl fmt::Debug for Source {
 }
 
 /// A request to start an import: what to load, into which collection, where.
+///
+/// It reads one [`Source`]; a second one cannot be added:
+///
+/// ```compile_fail
+/// use zilliz_import::CreateImportJob;
+/// let job = CreateImportJob::from_files("c", [["a.parquet"]]).object_url("s3://b/a.json");
+/// ```
 #[derive(Clone)]
 #[must_use]
 pub struct CreateImportJob {

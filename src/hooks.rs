@@ -117,6 +117,8 @@ pub(crate) struct Seen {
 #[derive(Debug, Clone)]
 pub(crate) struct Head {
     pub(crate) status: StatusCode,
+    /// The body as read (shared, not copied): for an error's excerpt.
+    pub(crate) body: Bytes,
     pub(crate) request_id: Option<HeaderValue>,
     pub(crate) retry_after: Option<Duration>,
 }
@@ -264,32 +266,40 @@ impl generated::Client {
     ) -> reqwest::Result<reqwest::Response> {
         let mut response = self.client().execute(request).await?;
         let status = response.status();
-        let headers = response.headers();
-        let head = Head {
+        let head = |body| Head {
             status,
-            request_id: request_id(headers).cloned(),
-            retry_after: retry_after(headers),
+            body,
+            request_id: request_id(response.headers()).cloned(),
+            retry_after: retry_after(response.headers()),
         };
-        record(|c| c.head.set(Some(head)));
-        let announced = response.content_length();
-        match announced {
-            Some(n) if n > limit as u64 => return Ok(cut(Cut::TooLarge(limit))),
-            // The framing guarantees no more than the announced length.
-            Some(_) => return Ok(response),
-            None => {}
-        }
+        record(|c| c.head.set(Some(head(Bytes::new()))));
+        // The body is read here, within the attempt: a connection that
+        // fails mid-answer is retried like one that fails before it.
         let url = response.url().clone();
         let headers = std::mem::take(response.headers_mut());
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            if body.len() + chunk.len() > limit {
-                return Ok(cut(Cut::TooLarge(limit)));
+        let body = match response.content_length() {
+            Some(n) if n > limit as u64 => return Ok(cut(Cut::TooLarge(limit))),
+            // The framing guarantees no more than the announced length.
+            Some(_) => response.bytes().await?,
+            None => {
+                let mut body = Vec::new();
+                while let Some(chunk) = response.chunk().await? {
+                    if body.len() + chunk.len() > limit {
+                        return Ok(cut(Cut::TooLarge(limit)));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Bytes::from(body)
             }
-            body.extend_from_slice(&chunk);
-        }
+        };
+        record(|c| {
+            if let Some(mut h) = c.head.take() {
+                h.body = body.clone();
+                c.head.set(Some(h));
+            }
+        });
         // Setting only the URL cannot fail; if it did, an answer without it
         // serves as well.
-        let body = Bytes::from(body);
         let mut answer = http::Response::builder()
             .url(url)
             .body(body.clone())

@@ -18,8 +18,7 @@ mod codes; // the service's error codes this client acts on
 mod config; // ClientBuilder: base URL, key, timeouts, checked before any request
 mod create; // CreateImportJob: a target, a collection and one Source, checked before sending
 mod error; // Error (one call, and whether it may have been sent), BuildError
-#[doc(hidden)]
-pub mod hooks; // the generated client's hooks: rate limit, retries, deadlines, bounded reads
+mod hooks; // the generated client's hooks: rate limit, retries, deadlines, bounded reads
 mod limits; // the API's limits and key rules
 mod list; // ListImportJobs: one page of a target's jobs
 mod paging; // walking every page of a listing

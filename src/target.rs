@@ -71,12 +71,20 @@ impl From<&String> for CloudTarget {
 ///
 /// ```
 /// use zilliz_import::Target;
-/// let cluster: Target = "in01-0123456789abcdef".into();
+/// let cluster = Target::cluster("in01-0123456789abcdef");
 /// let project = Target::project("proj-0123456789abcdef", "aws-us-west-2");
 /// let milvus = Target::milvus().database("analytics");
-/// assert_eq!(cluster, Target::cluster("in01-0123456789abcdef"));
-/// assert!(milvus.is_milvus() && !project.is_milvus());
+/// assert!(milvus.is_milvus() && !project.is_milvus() && !cluster.is_milvus());
 /// assert_eq!(milvus.database_name(), Some("analytics"));
+/// ```
+///
+/// A bare string is no target, so a job id and a target given in the wrong
+/// order do not compile:
+///
+/// ```compile_fail
+/// # async fn run(client: zilliz_import::Client) {
+/// client.describe_import_job("448707763884413158", "in01-0123456789abcdef").await;
+/// # }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Target {

@@ -64,7 +64,7 @@ impl Client {
     /// because the job is already committing or completed (the answer to an
     /// earlier attempt was lost, or someone else committed it) is checked
     /// with one describe and reported as success, with
-    /// [`Settled::already`] set. Any other refusal is an [`Error::Api`] with
+    /// [`Settled::already`] set. Any other refusal is an [`ErrorKind::Api`](crate::ErrorKind::Api) with
     /// the server's code (open-source Milvus: 2100 for a job that is not
     /// `Uncommitted`).
     ///

@@ -189,7 +189,7 @@ impl WaitOptions {
     /// [`abort_on_timeout`](Self::abort_on_timeout) may take, its retries
     /// and its wait for the rate limiter included (default
     /// [`DEFAULT_ABORT_GRACE`]). An abort cut short by it fails with
-    /// [`Error::Timeout`] (it may have been sent) or
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) (it may have been sent) or
     /// [`ErrorKind::DeadlineReached`](crate::ErrorKind::DeadlineReached) (it was not); for many jobs, the grace
     /// bounds all their aborts together. Without it, the abort would be
     /// bounded only by the client's own timeouts: a server that never

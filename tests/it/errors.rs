@@ -435,8 +435,7 @@ fn create_request_debug_is_redacted_exactly() {
         format!(
             "CreateImportJob {{ target: Target {{ cloud: Some(Cluster {{ cluster_id: \"{CLUSTER}\" }}), \
              database: Some(\"analytics\") }}, collection_name: \"{COLLECTION}\", \
-             partition_name: Some(\"p2024\"), object_url: Some(\"{SEED_URL}\"), \
-             object_urls: None, volume_name: None, data_paths: None, files: None, \
+             partition_name: Some(\"p2024\"), source: ObjectUrl(\"{SEED_URL}\"), \
              access_key: Some(\"{ACCESS_KEY}\"), secret_key: Some(\"<redacted>\"), \
              token: Some(\"<redacted>\"), options: {{}}, idempotency_key: Key(\"key-1\") }}"
         )
@@ -453,7 +452,7 @@ fn create_request_debug_hides_presigned_queries() {
         .generate_idempotency_key();
     let debug = format!("{single:?}");
     assert!(
-        debug.contains("object_url: Some(\"https://bucket.s3.amazonaws.com/data/a.parquet?"),
+        debug.contains("source: ObjectUrl(\"https://bucket.s3.amazonaws.com/data/a.parquet?"),
         "{debug}"
     );
     assert!(debug.contains("idempotency_key: Generate"), "{debug}");
@@ -482,7 +481,7 @@ fn a_presigned_query_prints_as_the_redacted_placeholder() {
     let debug = format!("{job:?}");
     assert!(
         debug.contains(
-            "object_urls: Some([[\"https://bucket.s3.amazonaws.com/data/a.parquet?<redacted>\", \"s3://bucket/b.parquet\"]])"
+            "source: ObjectUrls([[\"https://bucket.s3.amazonaws.com/data/a.parquet?<redacted>\", \"s3://bucket/b.parquet\"]])"
         ),
         "{debug}"
     );

@@ -372,8 +372,10 @@ impl ValidData {
     /// Checks the decoded value against what was sent.
     pub fn check(&self, got: &Data) -> Result<(), TestCaseError> {
         match (self, got) {
+            // A created job's id is handed back as sent: the calls that name
+            // the job need it so (its shown form escapes what it must).
             (ValidData::Created { job_id, .. }, Data::Created(got, _)) => {
-                same_text(got, job_id)?;
+                prop_assert_eq!(got, job_id);
             }
             (
                 ValidData::Progress {

@@ -69,7 +69,6 @@ fn object_url() -> impl Strategy<Value = String> {
 pub enum Source {
     Url(String),
     Urls(Vec<Vec<String>>),
-    Both(String, Vec<Vec<String>>),
     Neither,
 }
 
@@ -81,7 +80,6 @@ fn source() -> impl Strategy<Value = Source> {
     prop_oneof![
         4 => object_url().prop_map(Source::Url),
         3 => groups().prop_map(Source::Urls),
-        1 => (object_url(), groups()).prop_map(|(u, g)| Source::Both(u, g)),
         1 => Just(Source::Neither),
     ]
 }
@@ -245,11 +243,6 @@ impl Input {
             Source::Urls(g) => {
                 CreateImportJob::with_object_urls(&self.cluster_id, &self.collection, g.clone())
             }
-            // Both cannot be said with one `Source`: the job keeps the
-            // URLs; the type, not `validate`, refuses the pair.
-            Source::Both(_, g) => {
-                CreateImportJob::with_object_urls(&self.cluster_id, &self.collection, g.clone())
-            }
             Source::Neither => CreateImportJob::with_object_urls(
                 &self.cluster_id,
                 &self.collection,
@@ -300,11 +293,6 @@ impl Input {
         );
         refuse(self.db.as_deref().is_some_and(blank), "dbName");
         match &self.source {
-            // One source, not both.
-            Source::Both(_, g) => {
-                refuse(true, "objectUrl");
-                refuse(groups_broken(g), "objectUrls");
-            }
             // `with_object_urls` with no groups: nothing to import from.
             Source::Neither => refuse(true, "objectUrls"),
             Source::Url(u) => refuse(!url_is_valid(u), "objectUrl"),
@@ -366,9 +354,6 @@ impl Input {
         let urls = match &self.source {
             Source::Url(u) => vec![u.clone()],
             Source::Urls(g) => g.iter().flatten().cloned().collect(),
-            Source::Both(u, g) => std::iter::once(u.clone())
-                .chain(g.iter().flatten().cloned())
-                .collect(),
             Source::Neither => vec![],
         };
         [self.secret_key.as_deref(), self.token.as_deref()]
