@@ -10,6 +10,16 @@
 //! in rounds (every order in turn) so drift in machine load hits both alike.
 //!
 //! `cargo bench --all-features --bench client_overhead`
+//!
+//! Narrower runs (environment): `ZI_OVERHEAD_SERVERS` (default
+//! `emulator,minimal`), `ZI_OVERHEAD_CONCURRENCY` (default `1,16,128`) and
+//! `ZI_OVERHEAD_LATENCY=0` (no sequential latency part). The issue's check,
+//! throughput at 16 and 128 in flight against the emulator:
+//!
+//! ```text
+//! ZI_OVERHEAD_SERVERS=emulator ZI_OVERHEAD_CONCURRENCY=16,128 ZI_OVERHEAD_LATENCY=0 \
+//!     cargo bench --all-features --bench client_overhead
+//! ```
 
 mod common;
 
@@ -149,7 +159,24 @@ async fn throughput(sides: &Sides, side: Side, concurrency: usize, total: usize)
     total as f64 / elapsed.as_secs_f64()
 }
 
+/// A comma-separated list from the environment, or `default`.
+fn env_list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_owned())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 async fn run_server(name: &str, sides: &Sides, quick: bool) {
+    if std::env::var("ZI_OVERHEAD_LATENCY").as_deref() != Ok("0") {
+        latency_table(name, sides, quick).await;
+    }
+    throughput_table(name, sides, quick).await;
+}
+
+async fn latency_table(name: &str, sides: &Sides, quick: bool) {
     let (rounds, per_round) = if quick { (8, 100) } else { (16, 400) };
     let lat = latency(sides, rounds, per_round).await;
     println!(
@@ -177,7 +204,9 @@ async fn run_server(name: &str, sides: &Sides, quick: bool) {
         p50(Side::Crate) / p50(Side::RawConfigured),
         p50(Side::Generated) / p50(Side::Raw)
     );
+}
 
+async fn throughput_table(name: &str, sides: &Sides, quick: bool) {
     let rounds = if quick { 4 } else { 8 };
     println!("\n## {name}: throughput (calls/s, median of {rounds} rounds)");
     println!(
@@ -185,7 +214,11 @@ async fn run_server(name: &str, sides: &Sides, quick: bool) {
     );
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut results = Vec::new();
-    for concurrency in [1usize, 16, 128] {
+    let levels = env_list("ZI_OVERHEAD_CONCURRENCY", "1,16,128");
+    for concurrency in levels
+        .iter()
+        .map(|c| c.parse::<usize>().expect("a concurrency"))
+    {
         let total = match (quick, concurrency) {
             (true, 1) => 300,
             (true, _) => 2_000,
@@ -253,13 +286,18 @@ fn main() {
             raw: Raw::new(&emulator.base_url(), body.clone()),
             raw_configured: Raw::configured_like_crate(&emulator.base_url(), body.clone()),
         };
-        run_server("emulator", &emu, quick).await;
-        let minimal = Sides {
-            client: crate_client(&minimal_url),
-            raw: Raw::new(&minimal_url, body.clone()),
-            raw_configured: Raw::configured_like_crate(&minimal_url, body),
-        };
-        run_server("minimal server", &minimal, quick).await;
+        let servers = env_list("ZI_OVERHEAD_SERVERS", "emulator,minimal");
+        if servers.iter().any(|s| s == "emulator") {
+            run_server("emulator", &emu, quick).await;
+        }
+        if servers.iter().any(|s| s == "minimal") {
+            let minimal = Sides {
+                client: crate_client(&minimal_url),
+                raw: Raw::new(&minimal_url, body.clone()),
+                raw_configured: Raw::configured_like_crate(&minimal_url, body),
+            };
+            run_server("minimal server", &minimal, quick).await;
+        }
     });
     drop(emulator);
 }
