@@ -13,12 +13,15 @@
 //!
 //! Narrower runs (environment): `ZI_OVERHEAD_SERVERS` (default
 //! `emulator,minimal`), `ZI_OVERHEAD_CONCURRENCY` (default `1,16,128`) and
-//! `ZI_OVERHEAD_LATENCY=0` (no sequential latency part). The issue's check,
-//! throughput at 16 and 128 in flight against the emulator:
+//! `ZI_OVERHEAD_LATENCY=0` (no sequential latency part); `ZI_OVERHEAD_ROUNDS`
+//! (throughput rounds, default 8) and `ZI_OVERHEAD_CALLS` (calls per round at
+//! 16 and 128 in flight, default 6,000: about 0.15 s a round when quiet, too
+//! short on a shared machine). The issue's check, throughput at 16 and 128
+//! in flight against the emulator:
 //!
 //! ```text
 //! ZI_OVERHEAD_SERVERS=emulator ZI_OVERHEAD_CONCURRENCY=16,128 ZI_OVERHEAD_LATENCY=0 \
-//!     cargo bench --all-features --bench client_overhead
+//!     ZI_OVERHEAD_ROUNDS=16 ZI_OVERHEAD_CALLS=30000 cargo bench --all-features --bench client_overhead
 //! ```
 
 mod common;
@@ -207,7 +210,7 @@ async fn latency_table(name: &str, sides: &Sides, quick: bool) {
 }
 
 async fn throughput_table(name: &str, sides: &Sides, quick: bool) {
-    let rounds = if quick { 4 } else { 8 };
+    let rounds = env_usize("ZI_OVERHEAD_ROUNDS", if quick { 4 } else { 8 }).max(1);
     println!("\n## {name}: throughput (calls/s, median of {rounds} rounds)");
     println!(
         "| concurrency | zilliz-import | raw reqwest | raw, configured like the crate | generated layer only | crate/raw | crate/raw-configured | generated/raw |"
@@ -223,7 +226,7 @@ async fn throughput_table(name: &str, sides: &Sides, quick: bool) {
             (true, 1) => 300,
             (true, _) => 2_000,
             (false, 1) => 2_000,
-            (false, _) => 6_000,
+            (false, _) => env_usize("ZI_OVERHEAD_CALLS", 6_000),
         };
         for side in SIDES {
             throughput(sides, side, concurrency, total / 4).await; // warm the pool
