@@ -36,7 +36,7 @@ use std::{
 
 use common::*;
 use futures::future::join_all;
-use zilliz_import::{emulator::Emulator, generated::types};
+use zilliz_import::generated::types;
 
 /// The job id a create answered, or why it failed.
 type Outcome = Result<String, String>;
@@ -77,24 +77,9 @@ impl Clients {
 
     async fn create(&self, mode: &str) -> Outcome {
         match mode {
-            "crate" => self
-                .krate
-                .create_import_job(job())
-                .await
-                .map(|c| c.job_id)
-                .map_err(|e| e.to_string()),
-            "crate-rate-limited" => self
-                .rate_limited
-                .create_import_job(job())
-                .await
-                .map(|c| c.job_id)
-                .map_err(|e| e.to_string()),
-            "crate-idempotent" => self
-                .krate
-                .create_import_job(job().generate_idempotency_key())
-                .await
-                .map(|c| c.job_id)
-                .map_err(|e| e.to_string()),
+            "crate" => created(&self.krate, job()).await,
+            "crate-rate-limited" => created(&self.rate_limited, job()).await,
+            "crate-idempotent" => created(&self.krate, job().generate_idempotency_key()).await,
             "generated" => self
                 .krate
                 .raw()
@@ -132,14 +117,13 @@ async fn creates(base_url: &str, mode: &str, n: usize, concurrency: usize) {
     println!("{mode}: {n} creates, {concurrency} in flight");
 }
 
-/// The emulator the clients call, with the cluster [`job`] names.
-async fn start_emulator() -> zilliz_import::emulator::EmulatorHandle {
-    Emulator::builder()
-        .api_key(API_KEY)
-        .cluster_ids([CLUSTER])
-        .start()
+/// One create through the crate's client: the job id, or the error's text.
+async fn created(client: &zilliz_import::Client, job: zilliz_import::CreateImportJob) -> Outcome {
+    client
+        .create_import_job(job)
         .await
-        .expect("emulator")
+        .map(|c| c.job_id)
+        .map_err(|e| e.to_string())
 }
 
 #[tokio::main(flavor = "current_thread")]

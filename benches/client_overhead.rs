@@ -36,7 +36,7 @@ use std::{
 
 use common::*;
 use futures::future::join_all;
-use zilliz_import::{Client, emulator::Emulator, generated::types};
+use zilliz_import::{Client, generated::types};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Side {
@@ -262,14 +262,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let emulator = server_rt.block_on(async {
-        Emulator::builder()
-            .api_key(API_KEY)
-            .cluster_ids([CLUSTER])
-            .start()
-            .await
-            .expect("emulator")
-    });
+    let emulator = server_rt.block_on(start_emulator());
     let minimal_url = server_rt.block_on(start_minimal_server());
 
     let client_rt = tokio::runtime::Builder::new_current_thread()
