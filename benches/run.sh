@@ -57,33 +57,17 @@ for bench in client_overhead vs_pymilvus load_memory wait_detection wait_many; d
   cargo bench --locked --all-features --bench "$bench" 2>/dev/null | tee "$OUT/$bench.txt"
 done
 
-section "instructions per create (valgrind --tool=callgrind; counted, not timed)"
+section "instructions per create, client process only (valgrind --tool=callgrind; counted, not timed)"
 if command -v valgrind >/dev/null; then
-  BIN=$(cargo bench --locked --all-features --bench call_instructions --no-run --message-format=json 2>/dev/null |
-    python3 -c 'import json,sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "call_instructions" and m.get("executable"):
-        print(m["executable"])')
-  count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$1" "$2" 2>&1 | sed -n 's/.*Collected : //p'; }
-  {
-    for mode in crate generated reqwest reqwest-configured; do
-      lo=$(count "$mode" 300); hi=$(count "$mode" 1300)
-      echo "$mode $(( (hi - lo) / 1000 ))"
-    done
-  } | tee "$OUT/call_instructions.raw"
-  awk '{ n[$1] = $2 } END {
-    printf "RESULT instructions per create (client + minimal server): crate %d, generated %d, reqwest %d, reqwest-configured %d; crate/reqwest = %.3f, crate/generated = %.3f\n",
-      n["crate"], n["generated"], n["reqwest"], n["reqwest-configured"], n["crate"] / n["reqwest"], n["crate"] / n["generated"] }' \
-    "$OUT/call_instructions.raw" | tee "$OUT/call_instructions.txt"
+  ZI_BENCH_OUT="$OUT" bash benches/instructions.sh | tee "$OUT/instructions-run.log"
 else
   echo "valgrind not found (apt-get install valgrind): skipped"
 fi
 
 section "peer: milvus-sdk-rust 3.0.3 (its own crate, benches/peer)"
-# A separate package with its own Cargo.lock (and target dir unless
-# CARGO_TARGET_DIR is set): the gRPC SDK is never part of the main build.
-cargo run --release --manifest-path benches/peer/Cargo.toml 2>/dev/null | tee "$OUT/peer_sdk.txt"
+# A separate package with its own Cargo.lock and target dir (the one
+# benches/instructions.sh uses): the gRPC SDK is never part of the main build.
+CARGO_TARGET_DIR=$TARGET/peer cargo run --release --manifest-path benches/peer/Cargo.toml 2>/dev/null | tee "$OUT/peer_sdk.txt"
 
 if [ "${ZI_BENCH_SKIP_BUILD:-0}" = 0 ]; then
   section "clean build: library vs a bare reqwest+tokio+serde crate (dev profile, interleaved rounds)"

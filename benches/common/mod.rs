@@ -113,6 +113,17 @@ impl Raw {
     }
 }
 
+/// The emulator the benches call, with the cluster [`job`] names, on the
+/// current runtime.
+pub async fn start_emulator() -> EmulatorHandle {
+    zilliz_import_emulator::Emulator::builder()
+        .api_key(API_KEY)
+        .cluster_ids([CLUSTER])
+        .start()
+        .await
+        .expect("emulator")
+}
+
 /// A minimal loopback server: any request gets the documented success
 /// envelope of create, after its body is read. Serves on the current runtime.
 pub async fn start_minimal_server() -> String {
