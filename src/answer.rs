@@ -73,7 +73,7 @@ pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
     let retry_after = head.and_then(|h| h.retry_after);
     let request_id = || {
         let id = head?.request_id.as_ref()?.to_str().ok()?;
-        Some(scrubber().scrub(id))
+        Some(scrubber().id(id))
     };
     let fail = |kind| {
         Err(Error::new(kind)

@@ -72,12 +72,12 @@ pub enum Source {
     Files(Vec<Vec<String>>),
 }
 
-fn groups<G, U>(groups: G) -> Vec<Vec<String>>
-where
-    G: IntoIterator,
-    G::Item: IntoIterator<Item = U>,
-    U: Into<String>,
-{
+/// Groups of paths or URLs, one inner list per group: arrays, vectors or
+/// any iterators of strings.
+pub trait Groups: IntoIterator<Item: IntoIterator<Item: Into<String>>> {}
+impl<G: IntoIterator<Item: IntoIterator<Item: Into<String>>>> Groups for G {}
+
+fn groups(groups: impl Groups) -> Vec<Vec<String>> {
     groups
         .into_iter()
         .map(|g| g.into_iter().map(Into::into).collect())
@@ -86,22 +86,12 @@ where
 
 impl Source {
     /// Object URLs in groups.
-    pub fn object_urls<G, U>(groups_: G) -> Self
-    where
-        G: IntoIterator,
-        G::Item: IntoIterator<Item = U>,
-        U: Into<String>,
-    {
+    pub fn object_urls(groups_: impl Groups) -> Self {
         Source::ObjectUrls(groups(groups_))
     }
 
     /// Paths inside a volume, in groups.
-    pub fn volume<G, U>(name: impl Into<String>, data_paths: G) -> Self
-    where
-        G: IntoIterator,
-        G::Item: IntoIterator<Item = U>,
-        U: Into<String>,
-    {
+    pub fn volume(name: impl Into<String>, data_paths: impl Groups) -> Self {
         Source::Volume {
             name: name.into(),
             data_paths: groups(data_paths),
@@ -109,12 +99,7 @@ impl Source {
     }
 
     /// Milvus files, in groups.
-    pub fn files<G, U>(files: G) -> Self
-    where
-        G: IntoIterator,
-        G::Item: IntoIterator<Item = U>,
-        U: Into<String>,
-    {
+    pub fn files(files: impl Groups) -> Self {
         Source::Files(groups(files))
     }
 
@@ -233,57 +218,37 @@ impl CreateImportJob {
     }
 
     /// Import groups of object URLs into a cluster's collection.
-    pub fn with_object_urls<G, U>(
+    pub fn with_object_urls(
         cluster_id: impl Into<String>,
         collection_name: impl Into<String>,
-        groups: G,
-    ) -> Self
-    where
-        G: IntoIterator,
-        G::Item: IntoIterator<Item = U>,
-        U: Into<String>,
-    {
+        groups: impl Groups,
+    ) -> Self {
         Self::from_object_urls(CloudTarget::cluster(cluster_id), collection_name, groups)
     }
 
     /// Import groups of object URLs into a cluster's or project's collection.
-    pub fn from_object_urls<G, U>(
+    pub fn from_object_urls(
         target: impl Into<CloudTarget>,
         collection_name: impl Into<String>,
-        groups: G,
-    ) -> Self
-    where
-        G: IntoIterator,
-        G::Item: IntoIterator<Item = U>,
-        U: Into<String>,
-    {
+        groups: impl Groups,
+    ) -> Self {
         let source = Source::object_urls(groups);
         Self::from_source(target.into().into(), collection_name, source)
     }
 
     /// Import paths of a volume into a cluster's or project's collection.
-    pub fn from_volume<G, U>(
+    pub fn from_volume(
         target: impl Into<CloudTarget>,
         collection_name: impl Into<String>,
         volume_name: impl Into<String>,
-        data_paths: G,
-    ) -> Self
-    where
-        G: IntoIterator,
-        G::Item: IntoIterator<Item = U>,
-        U: Into<String>,
-    {
+        data_paths: impl Groups,
+    ) -> Self {
         let source = Source::volume(volume_name, data_paths);
         Self::from_source(target.into().into(), collection_name, source)
     }
 
     /// Import files of Milvus's own bucket into a Milvus collection.
-    pub fn from_files<G, U>(collection_name: impl Into<String>, files: G) -> Self
-    where
-        G: IntoIterator,
-        G::Item: IntoIterator<Item = U>,
-        U: Into<String>,
-    {
+    pub fn from_files(collection_name: impl Into<String>, files: impl Groups) -> Self {
         Self::from_source(Target::milvus(), collection_name, Source::files(files))
     }
 

@@ -40,7 +40,7 @@ pub use config::{
     CHINA_BASE_URL, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_API_KEY, ENV_BASE_URL,
     GLOBAL_BASE_URL, Region,
 };
-pub use create::{CreateImportJob, IdempotencyKey, Source, option_keys};
+pub use create::{CreateImportJob, Groups, IdempotencyKey, Source, option_keys};
 pub use error::{BuildError, Delivery, Error, ErrorKind};
 pub use limits::{DEFAULT_PAGE_SIZE, MAX_IDEMPOTENCY_KEY_LEN};
 pub use list::{DEFAULT_MAX_PAGES, ListImportJobs};

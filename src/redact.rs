@@ -287,6 +287,22 @@ impl Scrubber {
         !self.find(text, false).0.is_empty()
     }
 
+    /// An id from a successful answer, fit to keep: a plain token (see
+    /// [`is_plain`]) that holds no secret as given is kept as sent, at the
+    /// cost of a few comparisons; anything else is scrubbed. Scrubbing every
+    /// id cost about 10,000 instructions per create (a tenth of the call),
+    /// spent against an echo that a plain token cannot hide in: it has no
+    /// query, no escapes, no control or invisible characters.
+    pub(crate) fn id(&self, id: &str) -> String {
+        let lower = id.to_ascii_lowercase();
+        let holds = |p: &Arc<Pattern>| memchr::memmem::find(lower.as_bytes(), &p.raw).is_some();
+        if is_plain(id) && !self.patterns.iter().any(holds) {
+            id.to_owned()
+        } else {
+            self.scrub(id)
+        }
+    }
+
     /// The byte ranges of `text` that hold a secret, sorted and merged, and
     /// where the text stops being provably free of a secret's start.
     fn find(&self, text: &str, cut: bool) -> (Vec<(usize, usize)>, usize) {
@@ -344,6 +360,15 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
     !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+/// ASCII letters, digits, `-`, `_`, `.` and `:`, at most 128 bytes: the
+/// shape of every id the services hand out.
+pub(crate) fn is_plain(text: &str) -> bool {
+    text.len() <= 128
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// At most `max` bytes of `text`, cut on a character boundary, and whether
