@@ -294,9 +294,14 @@ impl Scrubber {
     /// spent against an echo that a plain token cannot hide in: it has no
     /// query, no escapes, no control or invisible characters.
     pub(crate) fn id(&self, id: &str) -> String {
-        let lower = id.to_ascii_lowercase();
-        let holds = |p: &Arc<Pattern>| memchr::memmem::find(lower.as_bytes(), &p.raw).is_some();
-        if is_plain(id) && !self.patterns.iter().any(holds) {
+        let mut lower = [0u8; 128];
+        let Some(lower) = lower.get_mut(..id.len()).filter(|_| is_plain(id)) else {
+            return self.scrub(id);
+        };
+        lower.copy_from_slice(id.as_bytes());
+        lower.make_ascii_lowercase();
+        let holds = |p: &Arc<Pattern>| memchr::memmem::find(lower, &p.raw).is_some();
+        if !self.patterns.iter().any(holds) {
             id.to_owned()
         } else {
             self.scrub(id)

@@ -78,7 +78,7 @@ pub(crate) fn redact_urls_in_text(text: &str) -> String {
 /// (as given and decoded: a server may quote only the signature).
 pub(crate) fn url_secrets(raw: &str) -> Vec<String> {
     // A plain URL, the common case, has nothing to hide.
-    if !raw.contains(['?', '@', '#']) {
+    if memchr::memchr3(b'?', b'@', b'#', raw.as_bytes()).is_none() {
         return Vec::new();
     }
     let parts = Parts::of(raw.trim());
