@@ -28,6 +28,7 @@ mod rate_limit; // at most N requests in any one second, bursts included
 mod redact; // keeping secrets out of Debug, errors and logs
 mod retry; // when to retry, and how long to wait
 mod schedule; // when to poll a job next: its predicted finish, or a backoff
+mod source; // Source: object URLs, a volume's paths, or Milvus files
 mod target; // Target: a control-plane cluster or project, or open-source Milvus
 mod tls; // rustls with a compiled-in provider, private CAs, client identities
 mod two_phase; // commit and abort, safe to retry
@@ -40,23 +41,23 @@ pub use config::{
     CHINA_BASE_URL, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_API_KEY, ENV_BASE_URL,
     GLOBAL_BASE_URL, Region,
 };
-pub use create::{CreateImportJob, Groups, IdempotencyKey, Source, option_keys};
+pub use create::{CreateImportJob, IdempotencyKey, option_keys};
 pub use error::{BuildError, Delivery, Error, ErrorKind};
 pub use limits::{DEFAULT_PAGE_SIZE, MAX_IDEMPOTENCY_KEY_LEN};
 pub use list::{DEFAULT_MAX_PAGES, ListImportJobs};
 pub use progress::{
     ABORTED_REASON, CreatedImportJob, FileProgress, ImportJobPage, ImportJobSummary,
-    ImportProgress, ImportState,
+    ImportProgress, ImportState, Settled, WaitOutcome,
 };
 pub use redact::REDACTED;
 pub use retry::RetryPolicy;
 #[doc(hidden)]
 pub use schedule::PollSchedule;
+pub use source::{Groups, Source};
 pub use target::{CloudTarget, Target};
-pub use two_phase::Settled;
 pub use wait::{
     DEFAULT_ABORT_GRACE, DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback,
-    WaitOptions, WaitOutcome,
+    WaitOptions,
 };
 pub use wait_many::JobEvent;
 pub use workflow_error::{AbortOnTimeout, WaitError, WalkError};

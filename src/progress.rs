@@ -368,6 +368,24 @@ impl From<types::ImportJobListData> for ImportJobPage {
 }
 
 /// A bare report of `state` at `progress` %, for unit tests.
+/// A commit or an abort the job has taken.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Settled {
+    /// The job's id.
+    pub job_id: String,
+    /// `None` when the server accepted this call. `Some` when it refused
+    /// it because the job had already moved on (an earlier attempt whose
+    /// answer was lost, or another caller), and describe then found the job
+    /// where the commit or abort leads: the state it found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub already: Option<ImportState>,
+    /// The service's `requestid` header of the answer, for support tickets.
+    #[serde(skip)]
+    pub request_id: Option<String>,
+}
+
 #[cfg(test)]
 pub(crate) fn progress_at(state: ImportState, progress: u8) -> ImportProgress {
     ImportProgress {
@@ -428,5 +446,55 @@ mod tests {
         assert_eq!(percent(Some(f64::NAN), &running), 0);
         assert_eq!(percent(Some(100.0), &ImportState::Failed), 99);
         assert_eq!(percent(Some(100.0), &ImportState::Completed), 100);
+    }
+}
+
+/// How a wait ended well: the job completed, or it imported its data and
+/// awaits a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitOutcome {
+    /// The job is `Completed`: its data is in the collection.
+    Completed(ImportProgress),
+    /// A two-phase import reached `Uncommitted`: its data is imported but
+    /// not visible until [`Client::commit_import_job`](crate::Client::commit_import_job) (or discarded by
+    /// [`Client::abort_import_job`](crate::Client::abort_import_job)).
+    ReadyToCommit(ImportProgress),
+}
+
+impl WaitOutcome {
+    /// The last progress seen.
+    pub fn progress(&self) -> &ImportProgress {
+        match self {
+            WaitOutcome::Completed(p) | WaitOutcome::ReadyToCommit(p) => p,
+        }
+    }
+
+    /// The last progress seen, owned.
+    pub fn into_progress(self) -> ImportProgress {
+        match self {
+            WaitOutcome::Completed(p) | WaitOutcome::ReadyToCommit(p) => p,
+        }
+    }
+
+    /// The progress of a completed job; `None` if it awaits commit.
+    pub fn completed(self) -> Option<ImportProgress> {
+        match self {
+            WaitOutcome::Completed(p) => Some(p),
+            WaitOutcome::ReadyToCommit(_) => None,
+        }
+    }
+
+    /// The progress of a job that awaits commit; `None` if it completed.
+    pub fn ready_to_commit(self) -> Option<ImportProgress> {
+        match self {
+            WaitOutcome::ReadyToCommit(p) => Some(p),
+            WaitOutcome::Completed(_) => None,
+        }
+    }
+
+    /// Whether the job awaits a commit (it has not completed).
+    pub fn awaits_commit(&self) -> bool {
+        matches!(self, WaitOutcome::ReadyToCommit(_))
     }
 }

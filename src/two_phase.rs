@@ -11,27 +11,9 @@
 use tokio::time::Instant;
 
 use crate::{
-    AbortOnTimeout, Client, Error, ErrorKind, ImportState, Target, WaitError,
+    AbortOnTimeout, Client, Error, ErrorKind, ImportState, Settled, Target, WaitError,
     client::with_database, codes,
 };
-
-/// A commit or an abort the job has taken.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct Settled {
-    /// The job's id.
-    pub job_id: String,
-    /// `None` when the server accepted this call. `Some` when it refused
-    /// it because the job had already moved on (an earlier attempt whose
-    /// answer was lost, or another caller), and describe then found the job
-    /// where the commit or abort leads: the state it found.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub already: Option<ImportState>,
-    /// The service's `requestid` header of the answer, for support tickets.
-    #[serde(skip)]
-    pub request_id: Option<String>,
-}
 
 /// What a caller asks of a two-phase job; the emulator's commit and abort
 /// take the same.

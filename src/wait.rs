@@ -13,8 +13,8 @@ use std::{fmt, time::Duration};
 use tokio::time::Instant;
 
 use crate::{
-    Client, Error, ErrorKind, ImportProgress, ImportState, PollSchedule, Target, WaitError, codes,
-    progress::settle,
+    Client, Error, ErrorKind, ImportProgress, ImportState, PollSchedule, Target, WaitError,
+    WaitOutcome, codes, progress::settle,
 };
 
 /// How many polls in a row may fail before a wait gives up, by default.
@@ -43,56 +43,6 @@ pub struct WaitOptions {
     abort_on_timeout: bool,
     abort_grace: Duration,
     through_uncommitted: bool,
-}
-
-/// How a wait ended well: the job completed, or it imported its data and
-/// awaits a commit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WaitOutcome {
-    /// The job is `Completed`: its data is in the collection.
-    Completed(ImportProgress),
-    /// A two-phase import reached `Uncommitted`: its data is imported but
-    /// not visible until [`Client::commit_import_job`] (or discarded by
-    /// [`Client::abort_import_job`]).
-    ReadyToCommit(ImportProgress),
-}
-
-impl WaitOutcome {
-    /// The last progress seen.
-    pub fn progress(&self) -> &ImportProgress {
-        match self {
-            WaitOutcome::Completed(p) | WaitOutcome::ReadyToCommit(p) => p,
-        }
-    }
-
-    /// The last progress seen, owned.
-    pub fn into_progress(self) -> ImportProgress {
-        match self {
-            WaitOutcome::Completed(p) | WaitOutcome::ReadyToCommit(p) => p,
-        }
-    }
-
-    /// The progress of a completed job; `None` if it awaits commit.
-    pub fn completed(self) -> Option<ImportProgress> {
-        match self {
-            WaitOutcome::Completed(p) => Some(p),
-            WaitOutcome::ReadyToCommit(_) => None,
-        }
-    }
-
-    /// The progress of a job that awaits commit; `None` if it completed.
-    pub fn ready_to_commit(self) -> Option<ImportProgress> {
-        match self {
-            WaitOutcome::ReadyToCommit(p) => Some(p),
-            WaitOutcome::Completed(_) => None,
-        }
-    }
-
-    /// Whether the job awaits a commit (it has not completed).
-    pub fn awaits_commit(&self) -> bool {
-        matches!(self, WaitOutcome::ReadyToCommit(_))
-    }
 }
 
 impl Default for WaitOptions {
@@ -500,24 +450,4 @@ fn monotonic(now: &mut ImportProgress, last: Option<&ImportProgress>) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::progress::progress_at as p;
-
-    #[test]
-    fn progress_never_moves_backwards() {
-        let seen = p(ImportState::Importing, 60);
-        let mut now = p(ImportState::Importing, 40);
-        assert!(!monotonic(&mut now, Some(&seen)));
-        assert_eq!(now.progress, 60);
-        let mut done = p(ImportState::Completed, 0);
-        assert!(monotonic(&mut done, Some(&seen)));
-        assert_eq!(done.progress, 100);
-        let mut failed = p(ImportState::Failed, 10);
-        assert!(monotonic(
-            &mut failed,
-            Some(&p(ImportState::Importing, 100))
-        ));
-        assert_eq!(failed.progress, 99, "a failed job never reads 100 %");
-    }
-}
+mod tests;

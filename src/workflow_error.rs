@@ -9,7 +9,10 @@
 
 use std::time::Duration;
 
-use crate::{error::Error, progress::ImportProgress, two_phase::Settled};
+use crate::{
+    error::Error,
+    progress::{ImportProgress, Settled},
+};
 
 /// How a wait ended, when the job did not complete.
 ///
