@@ -24,7 +24,7 @@ use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{
     ResponseBuilderExt, StatusCode,
-    header::{HeaderMap, HeaderValue},
+    header::{HeaderMap, HeaderName, HeaderValue},
 };
 use tokio::time::Instant;
 
@@ -124,10 +124,12 @@ pub(crate) struct Head {
 }
 
 /// The request id header of an answer (the control plane's, or a proxy's).
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<&HeaderValue> {
+fn request_id(headers: &HeaderMap) -> Option<&HeaderValue> {
+    const REQUEST_ID: HeaderName = HeaderName::from_static("requestid");
+    const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
     headers
-        .get("requestid")
-        .or_else(|| headers.get("x-request-id"))
+        .get(REQUEST_ID)
+        .or_else(|| headers.get(X_REQUEST_ID))
 }
 
 /// Why an attempt ended with nothing for progenitor to decode.
@@ -265,26 +267,28 @@ impl generated::Client {
         limit: usize,
     ) -> reqwest::Result<reqwest::Response> {
         let mut response = self.client().execute(request).await?;
-        let status = response.status();
-        let head = |body| Head {
-            status,
-            body,
+        let mut head = Head {
+            status: response.status(),
+            body: Bytes::new(),
             request_id: request_id(response.headers()).cloned(),
             retry_after: retry_after(response.headers()),
         };
-        record(|c| c.head.set(Some(head(Bytes::new()))));
         // The body is read here, within the attempt: a connection that
         // fails mid-answer is retried like one that fails before it.
         let url = response.url().clone();
         let headers = std::mem::take(response.headers_mut());
         let body = match response.content_length() {
-            Some(n) if n > limit as u64 => return Ok(cut(Cut::TooLarge(limit))),
+            Some(n) if n > limit as u64 => {
+                record(|c| c.head.set(Some(head)));
+                return Ok(cut(Cut::TooLarge(limit)));
+            }
             // The framing guarantees no more than the announced length.
             Some(_) => response.bytes().await?,
             None => {
                 let mut body = Vec::new();
                 while let Some(chunk) = response.chunk().await? {
                     if body.len() + chunk.len() > limit {
+                        record(|c| c.head.set(Some(head)));
                         return Ok(cut(Cut::TooLarge(limit)));
                     }
                     body.extend_from_slice(&chunk);
@@ -292,12 +296,9 @@ impl generated::Client {
                 Bytes::from(body)
             }
         };
-        record(|c| {
-            if let Some(mut h) = c.head.take() {
-                h.body = body.clone();
-                c.head.set(Some(h));
-            }
-        });
+        let status = head.status;
+        head.body = body.clone();
+        record(|c| c.head.set(Some(head)));
         // Setting only the URL cannot fail; if it did, an answer without it
         // serves as well.
         let mut answer = http::Response::builder()
