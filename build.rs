@@ -55,6 +55,10 @@ fn generate() -> Result<(), String> {
     let out_dir = env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     write_formatted(&Path::new(&out_dir).join("generated.rs"), client)?;
 
+    let limits = spec_limits(&text)?;
+    fs::write(Path::new(&out_dir).join("spec_limits.rs"), limits)
+        .map_err(|e| format!("cannot write spec_limits.rs: {e}"))?;
+
     if env::var_os("CARGO_FEATURE_MOCK").is_some() {
         let mocks = generator
             .httpmock(&spec, "crate::generated")
@@ -69,4 +73,86 @@ fn write_formatted(path: &Path, tokens: impl ToString) -> Result<(), String> {
         .map_err(|e| format!("generated code does not parse: {e}"))?;
     fs::write(path, prettyplease::unparse(&file))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The rules the spec states as numbers (the most file groups, the key's
+/// length, the page sizes), as constants: the client checks what the spec
+/// says, and an edit of the spec changes the check.
+fn spec_limits(text: &str) -> Result<String, String> {
+    let spec: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(text).map_err(|e| format!("not YAML: {e}"))?;
+    let at = |path: &[&str]| -> Result<u64, String> {
+        let mut node = &spec;
+        for key in path {
+            node = match key.parse::<usize>() {
+                Ok(i) => node.get(i),
+                Err(_) => node.get(key),
+            }
+            .ok_or_else(|| format!("no `{}` in the spec", path.join(".")))?;
+        }
+        node.as_u64()
+            .ok_or_else(|| format!("`{}` is not a whole number", path.join(".")))
+    };
+    let create = [
+        "components",
+        "schemas",
+        "CreateImportJobRequest",
+        "properties",
+    ];
+    let list = [
+        "components",
+        "schemas",
+        "ListImportJobsRequest",
+        "properties",
+        "pageSize",
+    ];
+    // The create's `Idempotency-Key` header, wherever it stands in the list.
+    let key = spec["paths"]["/v2/vectordb/jobs/import/create"]["post"]["parameters"]
+        .as_sequence()
+        .and_then(|ps| ps.iter().position(|p| p["name"] == "Idempotency-Key"))
+        .ok_or("the create has no `Idempotency-Key` header")?
+        .to_string();
+    let header = [
+        "paths",
+        "/v2/vectordb/jobs/import/create",
+        "post",
+        "parameters",
+        &key,
+    ];
+    let consts = [
+        (
+            "MAX_OBJECT_URL_GROUPS",
+            at(&[&create[..], &["objectUrls", "maxItems"]].concat())?,
+            "usize",
+        ),
+        (
+            "MAX_DATA_PATH_GROUPS",
+            at(&[&create[..], &["dataPaths", "maxItems"]].concat())?,
+            "usize",
+        ),
+        (
+            "MAX_FILES_GROUPS",
+            at(&[&create[..], &["files", "maxItems"]].concat())?,
+            "usize",
+        ),
+        (
+            "MAX_IDEMPOTENCY_KEY_LEN",
+            at(&[&header[..], &["schema", "maxLength"]].concat())?,
+            "usize",
+        ),
+        (
+            "MIN_PAGE_SIZE",
+            at(&[&list[..], &["minimum"]].concat())?,
+            "u32",
+        ),
+        (
+            "MAX_PAGE_SIZE",
+            at(&[&list[..], &["maximum"]].concat())?,
+            "u32",
+        ),
+    ];
+    Ok(consts
+        .iter()
+        .map(|(name, value, ty)| format!("pub const {name}: {ty} = {value};\n"))
+        .collect())
 }

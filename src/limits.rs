@@ -1,26 +1,34 @@
-//! The API's limits and key rules, written once: the client refuses what
-//! breaks them before sending, the emulator answers what a server answers,
-//! and the CLI checks its flags against the same numbers.
+//! The API's limits and key rules: the client refuses what breaks them
+//! before sending. The numbers the spec can state come from `openapi.yaml`
+//! (the emulator, an independent witness, reads them from there too); the
+//! rest are stated here.
 //!
 //! The figures are those of `../shared/reference/import-api-deployments.md`
 //! and `zilliz-import-api.md`.
 
 use std::ops::RangeInclusive;
 
-/// The most bytes an `Idempotency-Key` may have.
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 256;
+/// The numbers `openapi.yaml` states (`maxItems`, `maxLength`, `minimum`,
+/// `maximum`), read from it by `build.rs`.
+mod spec {
+    include!(concat!(env!("OUT_DIR"), "/spec_limits.rs"));
+}
 
-/// The most file groups one create may name on open-source Milvus
-/// (`dataCoord.maxFilesPerImportReq`; the server counts groups, so a NumPy
-/// group of one file per field counts once).
-pub const MAX_FILE_GROUPS_MILVUS: usize = 1024;
+/// The longest `Idempotency-Key`, in bytes (the spec's `maxLength`).
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = spec::MAX_IDEMPOTENCY_KEY_LEN;
 
-/// The most files one create may name on the Zilliz Cloud control plane
-/// (serverless and dedicated clusters); counted, as on Milvus, by group.
-pub const MAX_FILE_GROUPS_CLOUD: usize = 1000;
+/// The most file groups open-source Milvus takes in one request.
+pub const MAX_FILE_GROUPS_MILVUS: usize = spec::MAX_FILES_GROUPS;
 
-/// Jobs per page that list accepts (codes 96008 outside it).
-pub const PAGE_SIZES: RangeInclusive<u32> = 1..=100;
+/// The most file groups the control plane takes in one request, of object
+/// URLs and of a volume's paths alike (the spec states both).
+pub const MAX_FILE_GROUPS_CLOUD: usize = {
+    assert!(spec::MAX_OBJECT_URL_GROUPS == spec::MAX_DATA_PATH_GROUPS);
+    spec::MAX_OBJECT_URL_GROUPS
+};
+
+/// The page sizes a listing takes.
+pub const PAGE_SIZES: RangeInclusive<u32> = spec::MIN_PAGE_SIZE..=spec::MAX_PAGE_SIZE;
 
 /// Jobs per page when none is asked for.
 pub const DEFAULT_PAGE_SIZE: u32 = 10;
@@ -32,11 +40,11 @@ pub const SINGLE_FILE_FORMATS: [&str; 4] = [".json", ".jsonl", ".parquet", ".csv
 
 /// Why an `Idempotency-Key` cannot be sent, by the server's rule (printable
 /// ASCII, at most [`MAX_IDEMPOTENCY_KEY_LEN`] bytes), or `None` when it can.
-pub fn idempotency_key_problem(key: &[u8]) -> Option<&'static str> {
+pub fn idempotency_key_problem(key: &[u8]) -> Option<String> {
     if key.len() > MAX_IDEMPOTENCY_KEY_LEN {
-        Some("must be at most 256 bytes")
+        Some(format!("must be at most {MAX_IDEMPOTENCY_KEY_LEN} bytes"))
     } else if !key.iter().all(|b| (0x20..0x7f).contains(b)) {
-        Some("must be printable ASCII")
+        Some("must be printable ASCII".to_owned())
     } else {
         None
     }
