@@ -126,7 +126,7 @@ impl Client {
         // The id is handed back as the server sent it, for the calls that
         // name the job; one that echoes a secret is no id to print or send.
         let scrubber = scrubber();
-        if scrubber.id(&job_id) != job_id && scrubber.finds_secret(&job_id) {
+        if !scrubber.is_clean_token(&job_id) && scrubber.finds_secret(&job_id) {
             let kind = ErrorKind::Decode {
                 reason: "the job id holds a credential of this request".to_owned(),
                 excerpt: REDACTED.to_owned(),

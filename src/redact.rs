@@ -294,18 +294,24 @@ impl Scrubber {
     /// spent against an echo that a plain token cannot hide in: it has no
     /// query, no escapes, no control or invisible characters.
     pub(crate) fn id(&self, id: &str) -> String {
-        let mut lower = [0u8; 128];
-        let Some(lower) = lower.get_mut(..id.len()).filter(|_| is_plain(id)) else {
-            return self.scrub(id);
-        };
-        lower.copy_from_slice(id.as_bytes());
-        lower.make_ascii_lowercase();
-        let holds = |p: &Arc<Pattern>| memchr::memmem::find(lower, &p.raw).is_some();
-        if !self.patterns.iter().any(holds) {
+        if self.is_clean_token(id) {
             id.to_owned()
         } else {
             self.scrub(id)
         }
+    }
+
+    /// Whether `id` is a plain token that holds no secret as given: a few
+    /// comparisons on the stack, no scrub.
+    pub(crate) fn is_clean_token(&self, id: &str) -> bool {
+        let mut lower = [0u8; 128];
+        let Some(lower) = lower.get_mut(..id.len()).filter(|_| is_plain(id)) else {
+            return false;
+        };
+        lower.copy_from_slice(id.as_bytes());
+        lower.make_ascii_lowercase();
+        let holds = |p: &Arc<Pattern>| memchr::memmem::find(lower, &p.raw).is_some();
+        !self.patterns.iter().any(holds)
     }
 
     /// The byte ranges of `text` that hold a secret, sorted and merged, and

@@ -243,11 +243,18 @@ async fn extra_headers_and_a_custom_user_agent_are_sent_on_every_request() {
 #[test]
 fn headers_the_client_owns_cannot_be_overridden() {
     for name in ["Authorization", "content-type"] {
-        let _err = Client::builder()
+        let err = Client::builder()
             .api_key(API_KEY)
             .header(name, "x")
             .build()
             .unwrap_err();
+        assert_eq!(
+            err.reason(),
+            format!(
+                "header `{}` is set by the client and cannot be overridden",
+                name.to_ascii_lowercase()
+            )
+        );
     }
 }
 

@@ -616,3 +616,36 @@ async fn an_untyped_200_error_envelope_keeps_its_request_id() {
         assert_eq!(server.requests_received(), 1);
     }
 }
+
+/// A created job's id is handed back as the server sent it (the calls that
+/// name the job need it so), unless it holds a credential of the request:
+/// then it is no id to print or send, and the create fails with a `Decode`
+/// error that shows none of it. An id that merely looks odd is kept.
+#[tokio::test]
+async fn a_job_id_holding_a_credential_is_refused_and_a_plain_one_kept() {
+    use crate::common::faulty_server::{Fault, FaultyServer};
+    let created = |id: &str| Fault::json(200, &json!({"code": 0, "data": {"jobId": id}}), &[]);
+    for id in [
+        SECRET_KEY.to_owned(),
+        format!("job {SESSION_TOKEN}"),
+        format!("job-{API_KEY}"),
+    ] {
+        let server = FaultyServer::start(vec![created(&id)]).await;
+        let e = client(server.url())
+            .create_import_job(secret_job())
+            .await
+            .unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Decode { .. }), "{id}: {e:?}");
+        assert_eq!(e.delivery(), Delivery::Received, "{id}");
+        assert_no_secrets("Display", &e.to_string());
+        assert_no_secrets("Debug", &format!("{e:?}"));
+    }
+    for id in ["448707763884413158", "job-7f3a.b_c:d", "4487\u{200B}07"] {
+        let server = FaultyServer::start(vec![created(id)]).await;
+        let got = client(server.url())
+            .create_import_job(secret_job())
+            .await
+            .unwrap();
+        assert_eq!(got.job_id, id);
+    }
+}
