@@ -1,4 +1,5 @@
-//! Following a job until it ends, or until it awaits a commit.
+//! What a wait follows a job by: its options, and the rules that read each
+//! poll's answer.
 //!
 //! Polls describe on a [`PollSchedule`]: quick at first, when a job is most
 //! likely to fail, then backing off, and once the progress rate predicts a
@@ -6,15 +7,14 @@
 //! job runs on server-side whatever one answer said. Only the deadline
 //! (which bounds every poll too), a `Failed` job, an answer proving the job
 //! cannot be followed (a refused key, no such job), or too many failed polls
-//! in a row end it.
+//! in a row end it. The waits themselves, of one job or many, are in
+//! `wait_many`.
 
 use std::{fmt, time::Duration};
 
-use tokio::time::Instant;
-
 use crate::{
-    Client, Error, ErrorKind, ImportProgress, ImportState, PollSchedule, Target, WaitError,
-    WaitOutcome, codes, progress::settle,
+    Error, ErrorKind, ImportProgress, ImportState, PollSchedule, WaitError, WaitOutcome, codes,
+    progress::settle,
 };
 
 /// How many polls in a row may fail before a wait gives up, by default.
@@ -31,17 +31,17 @@ pub type ProgressCallback = Box<dyn FnMut(&ImportProgress) + Send>;
 /// A callback told of each poll that failed transiently (the wait goes on).
 pub type PollErrorCallback = Box<dyn FnMut(&Error) + Send>;
 
-/// How [`Client::wait_for_import_job`] polls.
+/// How [`Client::wait_for_import_job`](crate::Client::wait_for_import_job) polls.
 #[must_use]
 pub struct WaitOptions {
     min_interval: Duration,
     max_interval: Duration,
-    timeout: Duration,
+    pub(crate) timeout: Duration,
     on_progress: Option<ProgressCallback>,
     on_poll_error: Option<PollErrorCallback>,
     max_poll_failures: u32,
-    abort_on_timeout: bool,
-    abort_grace: Duration,
+    pub(crate) abort_on_timeout: bool,
+    pub(crate) abort_grace: Duration,
     through_uncommitted: bool,
 }
 
@@ -160,124 +160,9 @@ impl WaitOptions {
     }
 }
 
-impl Client {
-    /// Polls a job until it is `Completed` ([`WaitOutcome::Completed`]), a
-    /// two-phase import reaches `Uncommitted`
-    /// ([`WaitOutcome::ReadyToCommit`]: commit or abort it next), it fails
-    /// ([`WaitError::JobFailed`] with the reason) or is aborted
-    /// ([`WaitError::Aborted`]), or the deadline passes
-    /// ([`WaitError::TimedOut`] with the last progress seen, the last poll's
-    /// failure if it failed, and the abort if
-    /// [`WaitOptions::abort_on_timeout`] asked for one).
-    ///
-    /// Polls are spaced by a [`PollSchedule`]: backing off while the job
-    /// gives no signal, then aimed shortly before the finish its progress
-    /// rate predicts.
-    ///
-    /// A failed poll is reported to [`WaitOptions::on_poll_error`] and the
-    /// wait goes on, unless the answer proves the job cannot be followed (a
-    /// refused key, no such job or cluster) or
-    /// [`WaitOptions::max_poll_failures`] polls in a row have failed: that
-    /// poll's error ends the wait as [`WaitError::Request`].
-    ///
-    /// `target` is where the job runs, as for
-    /// [`describe_import_job`](Client::describe_import_job). To follow many
-    /// jobs at once see [`Client::wait_for_import_jobs`].
-    pub async fn wait_for_import_job(
-        &self,
-        target: &Target,
-        job_id: &str,
-        mut options: WaitOptions,
-    ) -> Result<WaitOutcome, WaitError> {
-        let started = Instant::now();
-        let deadline = started.checked_add(options.timeout);
-        let ended = self
-            .poll_until_end(target, job_id, started, deadline, &mut options)
-            .await;
-        match ended {
-            Err(timed_out) if options.abort_on_timeout => {
-                let by = options.abort_deadline(deadline);
-                Err(self.abort_timed_out(target, job_id, timed_out, by).await)
-            }
-            other => other,
-        }
-    }
-
-    async fn poll_until_end(
-        &self,
-        target: &Target,
-        job_id: &str,
-        started: Instant,
-        deadline: Option<Instant>,
-        options: &mut WaitOptions,
-    ) -> Result<WaitOutcome, WaitError> {
-        let mut follow = Follow::new(options);
-        loop {
-            let answer = self.describe_until(target, job_id, deadline).await;
-            let past_deadline = deadline.is_some_and(|d| Instant::now() >= d);
-            let at = started.elapsed();
-            if let Seen::Ended { outcome, .. } =
-                follow.observe(job_id, answer, at, past_deadline, options)
-            {
-                return outcome;
-            }
-            let pause = follow.next_delay(started.elapsed());
-            let pause = match deadline {
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(follow.timed_out(started.elapsed()));
-                    }
-                    pause.min(left)
-                }
-                None => pause,
-            };
-            tokio::time::sleep(pause).await;
-        }
-    }
-}
-
-impl WaitOptions {
-    fn report_progress(&mut self, progress: &ImportProgress) {
-        if let Some(report) = self.on_progress.as_mut() {
-            report(progress);
-        }
-    }
-
-    fn report_poll_error(&mut self, e: &Error) {
-        if let Some(report) = self.on_poll_error.as_mut() {
-            report(e);
-        }
-    }
-
-    pub(crate) fn timeout_value(&self) -> Duration {
-        self.timeout
-    }
-
-    pub(crate) fn aborts_on_timeout(&self) -> bool {
-        self.abort_on_timeout
-    }
-
-    /// By when the abort on timeout must end: the grace after the wait's
-    /// `deadline` (or after now, without one); `None` past the clock's end.
-    pub(crate) fn abort_deadline(&self, deadline: Option<Instant>) -> Option<Instant> {
-        deadline
-            .unwrap_or_else(Instant::now)
-            .checked_add(self.abort_grace)
-    }
-}
-
-/// The progress a finished wait last saw, where it saw any.
-fn outcome_progress(outcome: &Result<WaitOutcome, WaitError>) -> Option<&ImportProgress> {
-    match outcome {
-        Ok(done) => Some(done.progress()),
-        Err(e) => e.last_progress(),
-    }
-}
-
 /// One job being waited for: what its polls have shown, and when to poll it
-/// next. The one wait and the wait for many jobs both read each poll's
-/// answer through it, so they end a wait on the same rules.
+/// next. Every wait, of one job or of many, reads each poll's answer through
+/// it, so they all end on the same rules.
 pub(crate) struct Follow {
     schedule: PollSchedule,
     last: Option<ImportProgress>,
@@ -285,8 +170,6 @@ pub(crate) struct Follow {
     failures: u32,
     /// The failure of the last poll, while polls keep failing.
     failing: Option<Error>,
-    max_poll_failures: u32,
-    through_uncommitted: bool,
 }
 
 /// What one poll's answer came to.
@@ -297,20 +180,8 @@ pub(crate) enum Seen {
     Moved(ImportProgress),
     /// The poll failed, and the wait goes on.
     PollFailed(Error),
-    /// The wait is over; `moved`: its last answer was news too.
-    Ended {
-        outcome: Result<WaitOutcome, WaitError>,
-        moved: bool,
-    },
-}
-
-impl Seen {
-    fn ended(outcome: Result<WaitOutcome, WaitError>) -> Self {
-        Seen::Ended {
-            outcome,
-            moved: false,
-        }
-    }
+    /// The wait is over.
+    Ended(Result<WaitOutcome, WaitError>),
 }
 
 impl Follow {
@@ -320,15 +191,13 @@ impl Follow {
             last: None,
             failures: 0,
             failing: None,
-            max_poll_failures: options.max_poll_failures,
-            through_uncommitted: options.through_uncommitted,
         }
     }
 
     /// Reads one poll's answer, made `at` into the wait (`past_deadline`:
     /// the wait's deadline had passed when it came back), and tells the
-    /// options' callbacks of news: a move, a failed poll, a last answer
-    /// that moved too.
+    /// options' callbacks of news: a move (the answer that ends the wait
+    /// included), a failed poll the wait goes on after.
     pub(crate) fn observe(
         &mut self,
         job_id: &str,
@@ -337,37 +206,19 @@ impl Follow {
         past_deadline: bool,
         options: &mut WaitOptions,
     ) -> Seen {
-        let seen = self.read(job_id, answer, at, past_deadline);
-        match &seen {
-            Seen::Same => {}
-            Seen::Moved(progress) => options.report_progress(progress),
-            Seen::PollFailed(e) => options.report_poll_error(e),
-            Seen::Ended { outcome, moved } => {
-                if let Some(progress) = outcome_progress(outcome).filter(|_| *moved) {
-                    options.report_progress(progress);
-                }
-            }
-        }
-        seen
-    }
-
-    fn read(
-        &mut self,
-        job_id: &str,
-        answer: Result<ImportProgress, Error>,
-        at: Duration,
-        past_deadline: bool,
-    ) -> Seen {
         let mut now = match answer {
             Ok(now) => now,
-            Err(e) if ends_wait(&e) => return Seen::ended(Err(WaitError::Request(e))),
+            Err(e) if ends_wait(&e) => return Seen::Ended(Err(WaitError::Request(e))),
             // The poll was cut short by the deadline, or never sent.
-            Err(_) if past_deadline => return Seen::ended(Err(self.timed_out(at))),
+            Err(_) if past_deadline => return Seen::Ended(Err(self.timed_out(at))),
             Err(e) => {
                 self.failures += 1;
                 tracing::warn!(error = %e, job_id, failures = self.failures, "poll failed; will poll again");
-                if self.failures >= self.max_poll_failures {
-                    return Seen::ended(Err(WaitError::Request(e)));
+                if self.failures >= options.max_poll_failures {
+                    return Seen::Ended(Err(WaitError::Request(e)));
+                }
+                if let Some(report) = options.on_poll_error.as_mut() {
+                    report(&e);
                 }
                 self.failing = Some(e.clone());
                 return Seen::PollFailed(e);
@@ -376,10 +227,13 @@ impl Follow {
         self.failures = 0;
         self.failing = None;
         let moved = monotonic(&mut now, self.last.as_ref());
+        if let Some(report) = options.on_progress.as_mut().filter(|_| moved) {
+            report(&now);
+        }
         self.schedule.record(at, now.progress);
-        let outcome = match now.state {
+        Seen::Ended(match now.state {
             ImportState::Completed => Ok(WaitOutcome::Completed(now)),
-            ImportState::Uncommitted if !self.through_uncommitted => {
+            ImportState::Uncommitted if !options.through_uncommitted => {
                 Ok(WaitOutcome::ReadyToCommit(now))
             }
             ImportState::Failed if now.is_aborted() => Err(WaitError::Aborted {
@@ -390,16 +244,10 @@ impl Follow {
                 progress: Box::new(now),
             }),
             _ => {
-                let seen = if moved {
-                    Seen::Moved(now.clone())
-                } else {
-                    Seen::Same
-                };
-                self.last = Some(now);
-                return seen;
+                self.last = Some(now.clone());
+                return if moved { Seen::Moved(now) } else { Seen::Same };
             }
-        };
-        Seen::Ended { outcome, moved }
+        })
     }
 
     /// The pause before the next poll, `at` into the wait.

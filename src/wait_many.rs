@@ -1,4 +1,6 @@
-//! Following many jobs at once through one client, as a stream of events.
+//! Following jobs through one client: one until it ends, or many at once
+//! as a stream of events. The wait for one job is the wait for many with a
+//! single id, so both end on the same rules (see `wait`).
 //!
 //! A service that starts many imports follows them together. Each job is
 //! read by the same rules as [`Client::wait_for_import_job`] (its own
@@ -77,6 +79,44 @@ impl JobEvent {
 }
 
 impl Client {
+    /// Polls a job until it is `Completed` ([`WaitOutcome::Completed`]), a
+    /// two-phase import reaches `Uncommitted`
+    /// ([`WaitOutcome::ReadyToCommit`]: commit or abort it next), it fails
+    /// ([`WaitError::JobFailed`] with the reason) or is aborted
+    /// ([`WaitError::Aborted`]), or the deadline passes
+    /// ([`WaitError::TimedOut`] with the last progress seen, the last poll's
+    /// failure if it failed, and the abort if
+    /// [`WaitOptions::abort_on_timeout`] asked for one).
+    ///
+    /// Polls are spaced by a [`PollSchedule`](crate::PollSchedule): backing off while the job
+    /// gives no signal, then aimed shortly before the finish its progress
+    /// rate predicts.
+    ///
+    /// A failed poll is reported to [`WaitOptions::on_poll_error`] and the
+    /// wait goes on, unless the answer proves the job cannot be followed (a
+    /// refused key, no such job or cluster) or
+    /// [`WaitOptions::max_poll_failures`] polls in a row have failed: that
+    /// poll's error ends the wait as [`WaitError::Request`].
+    ///
+    /// `target` is where the job runs, as for
+    /// [`describe_import_job`](Client::describe_import_job). To follow many
+    /// jobs at once see [`Client::wait_for_import_jobs`].
+    pub async fn wait_for_import_job(
+        &self,
+        target: &Target,
+        job_id: &str,
+        options: WaitOptions,
+    ) -> Result<WaitOutcome, WaitError> {
+        let job = std::iter::once(job_id.to_owned());
+        let mut many = Many::new(self.clone(), target.clone(), job, options);
+        while let Some(event) = many.next_event().await {
+            if let JobEvent::Ended { outcome, .. } = event {
+                return outcome;
+            }
+        }
+        unreachable!("a followed job's last event is `Ended`")
+    }
+
     /// Follows every job in `job_ids` (all running at `target`) until each
     /// has ended, as a [`Stream`] of [`JobEvent`]s that ends after the last
     /// job's `Ended`. A repeated id is followed once.
@@ -179,22 +219,20 @@ impl Many {
     ) -> Self {
         let started = Instant::now();
         let mut given = HashSet::new();
-        let mut jobs: Vec<Job> = Vec::new();
+        let jobs: Vec<Job> = job_ids
+            .filter(|job_id| given.insert(job_id.clone()))
+            .map(|job_id| Job {
+                follow: Follow::new(&options),
+                job_id,
+            })
+            .collect();
         let mut queue = PollQueue::default();
-        for job_id in job_ids {
-            if given.insert(job_id.clone()) {
-                // All due at once, needed at once: polled in the order given.
-                queue.push(jobs.len(), started, started);
-                jobs.push(Job {
-                    follow: Follow::new(&options),
-                    job_id,
-                });
-            }
-        }
+        // All due at once, needed at once: polled in the order given.
+        (0..jobs.len()).for_each(|i| queue.push(i, started, started));
         Many {
             client,
             target,
-            deadline: started.checked_add(options.timeout_value()),
+            deadline: started.checked_add(options.timeout),
             options,
             started,
             open: jobs.len(),
@@ -215,7 +253,7 @@ impl Many {
                 return None;
             }
             let now = Instant::now();
-            let past_deadline = self.deadline.is_some_and(|d| now >= d);
+            let past_deadline = self.past_deadline();
             if past_deadline {
                 self.time_out_waiting();
                 if !self.events.is_empty() {
@@ -226,13 +264,8 @@ impl Many {
             let due_now = self.queue.most_needed(now).is_some();
             let can_send = !past_deadline && self.in_flight.len() < MAX_IN_FLIGHT && due_now;
             // A job due now leaves nothing to sleep for.
-            let wake = match (self.queue.next_due(), self.deadline) {
-                (Some(w), Some(d)) => Some(w.min(d)),
-                (w, d) => w.or(d),
-            };
-            let sleep = wake
-                .filter(|_| !past_deadline && !due_now)
-                .filter(|w| *w > now);
+            let wake = self.queue.next_due().into_iter().chain(self.deadline).min();
+            let sleep = wake.filter(|w| !past_deadline && !due_now && *w > now);
             if self.in_flight.is_empty() && !can_send && sleep.is_none() {
                 // Every open job is due or in flight, so this is not reached.
                 return None;
@@ -308,37 +341,23 @@ impl Many {
         }
     }
 
+    fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
     fn settle(&mut self, done: Done) {
-        let (i, seen) = match done {
-            Done::Polled(i, answer) => {
-                let at = self.started.elapsed();
-                let past_deadline = self.deadline.is_some_and(|d| Instant::now() >= d);
-                let job = &mut self.jobs[i];
-                let seen =
-                    job.follow
-                        .observe(&job.job_id, answer, at, past_deadline, &mut self.options);
-                (i, seen)
-            }
-            Done::Aborted(i, ended) => {
-                self.end(i, Err(ended));
-                return;
-            }
+        let (i, answer) = match done {
+            Done::Polled(i, answer) => (i, answer),
+            Done::Aborted(i, ended) => return self.end(i, Err(ended)),
         };
-        let job_id = self.jobs[i].job_id.clone();
-        match seen {
+        let (at, past) = (self.started.elapsed(), self.past_deadline());
+        let (job, events, options) = (&mut self.jobs[i], &mut self.events, &mut self.options);
+        let job_id = job.job_id.clone();
+        match job.follow.observe(&job_id, answer, at, past, options) {
             Seen::Same => {}
-            Seen::Moved(progress) => {
-                self.events
-                    .push_back(JobEvent::Progress { job_id, progress });
-            }
-            Seen::PollFailed(error) => {
-                self.events
-                    .push_back(JobEvent::PollFailed { job_id, error });
-            }
-            Seen::Ended { outcome, .. } => {
-                self.finish(i, outcome);
-                return;
-            }
+            Seen::Moved(progress) => events.push_back(JobEvent::Progress { job_id, progress }),
+            Seen::PollFailed(error) => events.push_back(JobEvent::PollFailed { job_id, error }),
+            Seen::Ended(outcome) => return self.finish(i, outcome),
         }
         let pause = self.jobs[i].follow.next_delay(self.started.elapsed());
         self.schedule(i, later(Instant::now(), pause), pause);
@@ -359,7 +378,7 @@ impl Many {
     /// options ask for that.
     fn finish(&mut self, i: usize, outcome: Result<WaitOutcome, WaitError>) {
         match outcome {
-            Err(ended @ WaitError::TimedOut { .. }) if self.options.aborts_on_timeout() => {
+            Err(ended @ WaitError::TimedOut { .. }) if self.options.abort_on_timeout => {
                 self.aborts.push_back((i, ended));
             }
             outcome => self.end(i, outcome),
@@ -373,7 +392,12 @@ impl Many {
         {
             let (client, target) = (self.client.clone(), self.target.clone());
             let job_id = self.jobs[i].job_id.clone();
-            let by = self.options.abort_deadline(self.deadline);
+            // By when the abort must end: the grace after the wait's
+            // deadline (or after now, without one); `None` past the clock's end.
+            let by = self
+                .deadline
+                .unwrap_or_else(Instant::now)
+                .checked_add(self.options.abort_grace);
             self.in_flight.push(Box::pin(async move {
                 Done::Aborted(i, client.abort_timed_out(&target, &job_id, ended, by).await)
             }));
