@@ -15,8 +15,7 @@ use crate::{
     client::with_database, codes,
 };
 
-/// What a caller asks of a two-phase job; the emulator's commit and abort
-/// take the same.
+/// What a caller asks of a two-phase job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
     /// Make the imported data visible (`/commit`).
@@ -75,28 +74,18 @@ impl Client {
         &self,
         target: &Target,
         job_id: &str,
-        ended: WaitError,
+        mut ended: WaitError,
         by: Option<Instant>,
     ) -> WaitError {
-        let WaitError::TimedOut {
-            waited,
-            last,
-            last_error,
-            abort: None,
-        } = ended
-        else {
-            return ended;
-        };
-        let abort = match self.settle(Action::Abort, target, job_id, by).await {
-            Ok(settled) => AbortOnTimeout::Accepted(settled),
-            Err(e) => AbortOnTimeout::Failed(Box::new(e)),
-        };
-        WaitError::TimedOut {
-            waited,
-            last,
-            last_error,
-            abort: Some(abort),
+        if let WaitError::TimedOut { abort, .. } = &mut ended
+            && abort.is_none()
+        {
+            *abort = Some(match self.settle(Action::Abort, target, job_id, by).await {
+                Ok(settled) => AbortOnTimeout::Accepted(settled),
+                Err(e) => AbortOnTimeout::Failed(Box::new(e)),
+            });
         }
+        ended
     }
 
     /// Sends `action`, and checks a refusal with a describe; both end by
@@ -126,30 +115,26 @@ impl Client {
                 self.send(deadline, &scrubber, send).await
             }
         };
-        let refusal = match answer {
-            Ok(((), request_id)) => {
-                return Ok(Settled {
-                    job_id: job_id.to_owned(),
-                    already: None,
-                    request_id,
-                });
+        let (already, request_id) = match answer {
+            Ok(((), request_id)) => (None, request_id),
+            Err(refusal) if may_be_about_state(&refusal) => {
+                match self.describe_until(target, job_id, deadline).await {
+                    Ok(now) if action.took_effect(&now.state, now.is_aborted()) => {
+                        tracing::info!(job_id, state = %now.state, error = %refusal, "refused, but the job had already moved on: done");
+                        (Some(now.state), refusal.request_id().map(str::to_owned))
+                    }
+                    // The refusal stands; what describe said (or its failure)
+                    // adds nothing the caller can act on.
+                    _ => return Err(refusal),
+                }
             }
-            Err(e) if may_be_about_state(&e) => e,
             Err(e) => return Err(e),
         };
-        match self.describe_until(target, job_id, deadline).await {
-            Ok(now) if action.took_effect(&now.state, now.is_aborted()) => {
-                tracing::info!(job_id, state = %now.state, error = %refusal, "refused, but the job had already moved on: done");
-                Ok(Settled {
-                    job_id: job_id.to_owned(),
-                    request_id: refusal.request_id().map(str::to_owned),
-                    already: Some(now.state),
-                })
-            }
-            // The refusal stands; what describe said (or its failure) adds
-            // nothing the caller can act on.
-            _ => Err(refusal),
-        }
+        Ok(Settled {
+            job_id: job_id.to_owned(),
+            already,
+            request_id,
+        })
     }
 }
 
