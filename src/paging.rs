@@ -26,7 +26,6 @@ struct Walk {
     previous: HashSet<String>,
     pages: u32,
     jobs_seen: u64,
-    done: bool,
 }
 
 impl Client {
@@ -44,43 +43,36 @@ impl Client {
             previous: HashSet::new(),
             pages: 0,
             jobs_seen: 0,
-            done: false,
         };
-        futures::stream::unfold(walk, |mut walk| async move {
-            if walk.done {
-                return None;
-            }
-            let item = walk.next().await;
-            Some((item?, walk))
+        // The state is `None` once the walk is over.
+        futures::stream::unfold(Some(walk), |walk| async move {
+            let mut walk = walk?;
+            let (item, more) = walk.next().await;
+            Some((item?, more.then_some(walk)))
         })
     }
 }
 
 impl Walk {
-    /// The next item, or `None` when the walk ends without one.
-    async fn next(&mut self) -> Option<Result<ImportJobPage, WalkError>> {
+    /// The next item (`None` when the walk ends without one), and whether
+    /// the walk goes on after it.
+    async fn next(&mut self) -> (Option<Result<ImportJobPage, WalkError>>, bool) {
         if self.pages >= self.request.max_pages {
-            self.done = true;
-            return Some(Err(WalkError::PageLimitReached { pages: self.pages }));
+            let pages = self.pages;
+            return (Some(Err(WalkError::PageLimitReached { pages })), false);
         }
         let page = match self.client.list_import_jobs(&self.request).await {
             Ok(page) => page,
-            Err(e) => {
-                self.done = true;
-                return Some(Err(WalkError::Request(e)));
-            }
+            Err(e) => return (Some(Err(WalkError::Request(e))), false),
         };
         self.pages += 1;
         if page.records.is_empty() {
-            self.done = true;
-            return (self.pages == 1).then_some(Ok(page));
+            return ((self.pages == 1).then_some(Ok(page)), false);
         }
         let ids: HashSet<String> = page.records.iter().map(|r| r.job_id.clone()).collect();
         if ids.is_subset(&self.previous) {
-            self.done = true;
-            return Some(Err(WalkError::Stalled {
-                page: self.request.page,
-            }));
+            let page = self.request.page;
+            return (Some(Err(WalkError::Stalled { page })), false);
         }
         let len = page.records.len();
         self.jobs_seen += len as u64;
@@ -89,11 +81,9 @@ impl Walk {
             .and_then(|c| u64::try_from(c).ok())
             .is_some_and(|total| total > len as u64 && self.jobs_seen >= total);
         // Milvus answers every job at once: one page, and the walk is over.
-        if !self.request.is_paged() || len < self.request.page_size as usize || past_total {
-            self.done = true;
-        }
+        let more = self.request.is_paged() && len >= self.request.page_size as usize && !past_total;
         self.previous = ids;
         self.request.page = self.request.page.saturating_add(1);
-        Some(Ok(page))
+        (Some(Ok(page)), more)
     }
 }
