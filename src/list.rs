@@ -87,15 +87,9 @@ impl ListImportJobs {
             return Ok(());
         }
         if !limits::PAGE_SIZES.contains(&self.page_size) {
-            return Err(Error::invalid(
-                "pageSize",
-                format!(
-                    "{} is outside {}..={}",
-                    self.page_size,
-                    limits::PAGE_SIZES.start(),
-                    limits::PAGE_SIZES.end()
-                ),
-            ));
+            // A range's Debug is `1..=100`.
+            let outside = format!("{} is outside {:?}", self.page_size, limits::PAGE_SIZES);
+            return Err(Error::invalid("pageSize", outside));
         }
         if self.page < 1 {
             return Err(Error::invalid("currentPage", "pages count from 1"));

@@ -81,10 +81,9 @@ impl PollSchedule {
         self.polls = self.polls.saturating_add(1);
         let progress = progress.min(100);
         let reading = Reading { at, progress };
-        let rose = match self.current {
-            None => true,
-            Some(current) => progress > current.progress,
-        };
+        let rose = self
+            .current
+            .is_none_or(|current| progress > current.progress);
         if !rose {
             self.since_rise = self.since_rise.saturating_add(1);
             return;
@@ -133,11 +132,8 @@ impl PollSchedule {
     /// - With the predicted finish passed: `min`, doubled for each reading
     ///   since the percent last rose, up to `max`.
     pub fn next_delay(&self, now: Duration, jitter: f64) -> Duration {
-        let jitter = if jitter.is_nan() {
-            0.0
-        } else {
-            jitter.clamp(0.0, 1.0)
-        };
+        // A NaN fails the comparison: it reads as 0, as negatives do.
+        let jitter = if jitter >= 0.0 { jitter.min(1.0) } else { 0.0 };
         let pause = match self.predicted_finish() {
             Some(finish) if finish > now => (finish - now).mul_f64(AIM + JITTER * jitter),
             Some(_) => self.backoff(self.since_rise, jitter),
