@@ -32,13 +32,14 @@ pub type ProgressCallback = Box<dyn FnMut(&ImportProgress) + Send>;
 pub type PollErrorCallback = Box<dyn FnMut(&Error) + Send>;
 
 /// How [`Client::wait_for_import_job`](crate::Client::wait_for_import_job) polls.
+#[derive(Debug)]
 #[must_use]
 pub struct WaitOptions {
     min_interval: Duration,
     max_interval: Duration,
-    pub(crate) timeout: Duration,
-    on_progress: Option<ProgressCallback>,
-    on_poll_error: Option<PollErrorCallback>,
+    pub(crate) deadline: Duration,
+    on_progress: Callback<ProgressCallback>,
+    on_poll_error: Callback<PollErrorCallback>,
     max_poll_failures: u32,
     pub(crate) abort_on_timeout: bool,
     pub(crate) abort_grace: Duration,
@@ -52,9 +53,9 @@ impl Default for WaitOptions {
         WaitOptions {
             min_interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(30),
-            timeout: Duration::from_secs(24 * 3600),
-            on_progress: None,
-            on_poll_error: None,
+            deadline: Duration::from_secs(24 * 3600),
+            on_progress: Callback(None),
+            on_poll_error: Callback(None),
             max_poll_failures: DEFAULT_MAX_POLL_FAILURES,
             abort_on_timeout: false,
             abort_grace: DEFAULT_ABORT_GRACE,
@@ -63,19 +64,12 @@ impl Default for WaitOptions {
     }
 }
 
-impl fmt::Debug for WaitOptions {
+/// A callback, if one was given; Debug output says only whether it was.
+struct Callback<F>(Option<F>);
+
+impl<F> fmt::Debug for Callback<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitOptions")
-            .field("min_interval", &self.min_interval)
-            .field("max_interval", &self.max_interval)
-            .field("deadline", &self.timeout)
-            .field("on_progress", &self.on_progress.is_some())
-            .field("on_poll_error", &self.on_poll_error.is_some())
-            .field("max_poll_failures", &self.max_poll_failures)
-            .field("abort_on_timeout", &self.abort_on_timeout)
-            .field("abort_grace", &self.abort_grace)
-            .field("through_uncommitted", &self.through_uncommitted)
-            .finish()
+        self.0.is_some().fmt(f)
     }
 }
 
@@ -91,7 +85,7 @@ impl WaitOptions {
     /// starts. The deadline bounds the whole wait: a poll under way is cut
     /// off when it passes. One too far to add to the clock means none.
     pub fn deadline(mut self, after: Duration) -> Self {
-        self.timeout = after;
+        self.deadline = after;
         self
     }
 
@@ -104,7 +98,7 @@ impl WaitOptions {
     /// Called with the progress each time its state changes or its percent
     /// rises; never with a percent lower than one already reported.
     pub fn on_progress(mut self, f: impl FnMut(&ImportProgress) + Send + 'static) -> Self {
-        self.on_progress = Some(Box::new(f));
+        self.on_progress = Callback(Some(Box::new(f)));
         self
     }
 
@@ -112,7 +106,7 @@ impl WaitOptions {
     /// a 500, an undecodable answer, a busy code) after which the wait goes
     /// on: without it such a wait is silent until it ends.
     pub fn on_poll_error(mut self, f: impl FnMut(&Error) + Send + 'static) -> Self {
-        self.on_poll_error = Some(Box::new(f));
+        self.on_poll_error = Callback(Some(Box::new(f)));
         self
     }
 
@@ -217,7 +211,7 @@ impl Follow {
                 if self.failures >= options.max_poll_failures {
                     return Seen::Ended(Err(WaitError::Request(e)));
                 }
-                if let Some(report) = options.on_poll_error.as_mut() {
+                if let Some(report) = options.on_poll_error.0.as_mut() {
                     report(&e);
                 }
                 self.failing = Some(e.clone());
@@ -227,7 +221,7 @@ impl Follow {
         self.failures = 0;
         self.failing = None;
         let moved = monotonic(&mut now, self.last.as_ref());
-        if let Some(report) = options.on_progress.as_mut().filter(|_| moved) {
+        if let Some(report) = options.on_progress.0.as_mut().filter(|_| moved) {
             report(&now);
         }
         self.schedule.record(at, now.progress);

@@ -232,7 +232,7 @@ impl Many {
         Many {
             client,
             target,
-            deadline: started.checked_add(options.timeout),
+            deadline: started.checked_add(options.deadline),
             options,
             started,
             open: jobs.len(),
