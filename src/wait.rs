@@ -158,7 +158,8 @@ impl WaitOptions {
 /// next. Every wait, of one job or of many, reads each poll's answer through
 /// it, so they all end on the same rules.
 pub(crate) struct Follow {
-    schedule: PollSchedule,
+    /// When to poll next.
+    pub(crate) schedule: PollSchedule,
     last: Option<ImportProgress>,
     /// Failed polls in a row.
     failures: u32,
@@ -242,16 +243,6 @@ impl Follow {
                 return if moved { Seen::Moved(now) } else { Seen::Same };
             }
         })
-    }
-
-    /// The pause before the next poll, `at` into the wait.
-    pub(crate) fn next_delay(&self, at: Duration) -> Duration {
-        self.schedule.next_delay(at, fastrand::f64())
-    }
-
-    /// When the job should finish at the rate seen, `None` without a rate.
-    pub(crate) fn predicted_finish(&self) -> Option<Duration> {
-        self.schedule.predicted_finish()
     }
 
     /// The wait timed out after `waited`: with the last progress seen and

@@ -173,13 +173,6 @@ fn later(at: Instant, by: Duration) -> Instant {
         .unwrap_or_else(|| at + Duration::from_secs(86_400 * 365 * 30))
 }
 
-/// What woke the stream.
-enum Woke {
-    Answered(Box<Done>),
-    Room,
-    Due,
-}
-
 /// What a task in flight came back with.
 enum Done {
     Polled(usize, Result<ImportProgress, Error>),
@@ -271,37 +264,36 @@ impl Many {
                 return None;
             }
             match self.woken(can_send, sleep).await {
-                Woke::Answered(done) => self.settle(*done),
-                Woke::Room => self.poll_most_needed(),
-                Woke::Due => {}
+                Some(done) => self.settle(done),
+                // Room in the rate limiter (a poll may be sent), or the timer.
+                None if can_send => self.poll_most_needed(),
+                None => {}
             }
         }
     }
 
-    /// Waits for whichever comes first, in this order: a task in flight
-    /// done, room in the rate limiter (if a poll is due and may be sent),
-    /// the instant `sleep` (the next job due, or the deadline).
-    async fn woken(&mut self, can_send: bool, sleep: Option<Instant>) -> Woke {
-        let room = self.client.room_to_describe();
-        let mut room = std::pin::pin!(room);
-        let timer = sleep.map(tokio::time::sleep_until);
-        let mut timer = std::pin::pin!(timer);
+    /// Waits for whichever comes first: a task in flight done (`Some`), or
+    /// else (`None`) room in the rate limiter if a poll is due and may be
+    /// sent, or the instant `sleep` (the next job due, or the deadline) if
+    /// none is.
+    async fn woken(&mut self, can_send: bool, sleep: Option<Instant>) -> Option<Done> {
+        let client = &self.client;
+        let other = async {
+            match sleep {
+                _ if can_send => client.room_to_describe().await,
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        let mut other = std::pin::pin!(other);
         let in_flight = &mut self.in_flight;
         std::future::poll_fn(|cx| {
             if !in_flight.is_empty()
                 && let Poll::Ready(Some(done)) = in_flight.poll_next_unpin(cx)
             {
-                return Poll::Ready(Woke::Answered(Box::new(done)));
+                return Poll::Ready(Some(done));
             }
-            if can_send && room.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Woke::Room);
-            }
-            if let Some(timer) = timer.as_mut().as_pin_mut()
-                && timer.poll(cx).is_ready()
-            {
-                return Poll::Ready(Woke::Due);
-            }
-            Poll::Pending
+            other.as_mut().poll(cx).map(|()| None)
         })
         .await
     }
@@ -315,7 +307,7 @@ impl Many {
     /// step longer. So no job starves behind a crowd of jobs near their
     /// end, and none near its end waits behind a crowd of backoffs.
     fn schedule(&mut self, i: usize, due: Instant, pause: Duration) {
-        let finish = self.jobs[i].follow.predicted_finish();
+        let finish = self.jobs[i].follow.schedule.predicted_finish();
         let needed = match finish.and_then(|f| self.started.checked_add(f)) {
             Some(finish) if finish > due => finish,
             _ => later(due, pause),
@@ -359,7 +351,8 @@ impl Many {
             Seen::PollFailed(error) => events.push_back(JobEvent::PollFailed { job_id, error }),
             Seen::Ended(outcome) => return self.finish(i, outcome),
         }
-        let pause = self.jobs[i].follow.next_delay(self.started.elapsed());
+        let at = self.started.elapsed();
+        let pause = self.jobs[i].follow.schedule.next_delay(at, fastrand::f64());
         self.schedule(i, later(Instant::now(), pause), pause);
     }
 
