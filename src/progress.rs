@@ -261,14 +261,13 @@ pub(crate) fn settle(progress: u8, state: &ImportState) -> u8 {
     }
 }
 
+/// A state as callers see it: one this crate does not know scrubbed, none
+/// as an empty one.
 fn state(s: Option<String>, scrub: &Scrubber) -> ImportState {
-    s.as_deref().map_or(
-        ImportState::Other(String::new()),
-        |s| match ImportState::from(s) {
-            ImportState::Other(other) => ImportState::Other(scrub.scrub(&other)),
-            known => known,
-        },
-    )
+    match ImportState::from(s.as_deref().unwrap_or_default()) {
+        ImportState::Other(other) => ImportState::Other(scrub.scrub(&other)),
+        known => known,
+    }
 }
 
 impl ImportProgress {
@@ -367,7 +366,6 @@ impl From<types::ImportJobListData> for ImportJobPage {
     }
 }
 
-/// A bare report of `state` at `progress` %, for unit tests.
 /// A commit or an abort the job has taken.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -386,6 +384,7 @@ pub struct Settled {
     pub request_id: Option<String>,
 }
 
+/// A bare report of `state` at `progress` %, for unit tests.
 #[cfg(test)]
 pub(crate) fn progress_at(state: ImportState, progress: u8) -> ImportProgress {
     ImportProgress {
