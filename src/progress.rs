@@ -478,18 +478,12 @@ impl WaitOutcome {
 
     /// The progress of a completed job; `None` if it awaits commit.
     pub fn completed(self) -> Option<ImportProgress> {
-        match self {
-            WaitOutcome::Completed(p) => Some(p),
-            WaitOutcome::ReadyToCommit(_) => None,
-        }
+        (!self.awaits_commit()).then(|| self.into_progress())
     }
 
     /// The progress of a job that awaits commit; `None` if it completed.
     pub fn ready_to_commit(self) -> Option<ImportProgress> {
-        match self {
-            WaitOutcome::ReadyToCommit(p) => Some(p),
-            WaitOutcome::Completed(_) => None,
-        }
+        self.awaits_commit().then(|| self.into_progress())
     }
 
     /// Whether the job awaits a commit (it has not completed).
