@@ -88,9 +88,9 @@ impl Client {
     /// failure if it failed, and the abort if
     /// [`WaitOptions::abort_on_timeout`] asked for one).
     ///
-    /// Polls are spaced by a [`PollSchedule`](crate::PollSchedule): backing off while the job
-    /// gives no signal, then aimed shortly before the finish its progress
-    /// rate predicts.
+    /// Polls are spaced by a [`PollSchedule`](crate::PollSchedule): backing
+    /// off while the job gives no signal, then aimed shortly before the
+    /// finish its progress rate predicts.
     ///
     /// A failed poll is reported to [`WaitOptions::on_poll_error`] and the
     /// wait goes on, unless the answer proves the job cannot be followed (a
@@ -246,7 +246,7 @@ impl Many {
                 return None;
             }
             let now = Instant::now();
-            let past_deadline = self.past_deadline();
+            let past_deadline = self.deadline.is_some_and(|d| now >= d);
             if past_deadline {
                 self.time_out_waiting();
                 if !self.events.is_empty() {
