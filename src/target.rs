@@ -45,24 +45,10 @@ impl CloudTarget {
     }
 }
 
-/// A cluster id.
-impl From<&str> for CloudTarget {
-    fn from(cluster_id: &str) -> Self {
+/// A cluster id (a `&str`, a `String`).
+impl<S: Into<String>> From<S> for CloudTarget {
+    fn from(cluster_id: S) -> Self {
         CloudTarget::cluster(cluster_id)
-    }
-}
-
-/// A cluster id.
-impl From<String> for CloudTarget {
-    fn from(cluster_id: String) -> Self {
-        CloudTarget::cluster(cluster_id)
-    }
-}
-
-/// A cluster id.
-impl From<&String> for CloudTarget {
-    fn from(cluster_id: &String) -> Self {
-        CloudTarget::cluster(cluster_id.as_str())
     }
 }
 
@@ -162,43 +148,42 @@ impl Target {
     }
 
     pub(crate) fn validate_ids(&self) -> Result<(), Error> {
-        match &self.cloud {
-            Some(CloudTarget::Cluster { cluster_id }) => not_blank("clusterId", cluster_id)?,
-            Some(CloudTarget::Project {
-                project_id,
-                region_id,
-            }) => {
-                not_blank("projectId", project_id)?;
-                not_blank("regionId", region_id)?;
-            }
-            None => {}
+        for (field, id) in self.ids() {
+            id.map_or(Ok(()), |id| not_blank(field, id))?;
         }
         Ok(())
     }
 
     pub(crate) fn validate_database(&self) -> Result<(), Error> {
-        match &self.database {
-            Some(db) => not_blank("dbName", db),
-            None => Ok(()),
-        }
+        self.database
+            .as_deref()
+            .map_or(Ok(()), |db| not_blank("dbName", db))
+    }
+
+    /// `clusterId`, `projectId` and `regionId`, each with its value here.
+    fn ids(&self) -> [(&'static str, Option<&str>); 3] {
+        let (cluster, project, region) = match &self.cloud {
+            Some(CloudTarget::Cluster { cluster_id }) => (Some(cluster_id.as_str()), None, None),
+            Some(CloudTarget::Project {
+                project_id,
+                region_id,
+            }) => (None, Some(project_id.as_str()), Some(region_id.as_str())),
+            None => (None, None, None),
+        };
+        [
+            ("clusterId", cluster),
+            ("projectId", project),
+            ("regionId", region),
+        ]
     }
 
     /// `clusterId`, `projectId` and `regionId` as the body carries them.
     pub(crate) fn body_ids(&self) -> BodyIds {
-        match &self.cloud {
-            Some(CloudTarget::Cluster { cluster_id }) => BodyIds {
-                cluster_id: Some(cluster_id.clone()),
-                ..BodyIds::default()
-            },
-            Some(CloudTarget::Project {
-                project_id,
-                region_id,
-            }) => BodyIds {
-                cluster_id: None,
-                project_id: Some(project_id.clone()),
-                region_id: Some(region_id.clone()),
-            },
-            None => BodyIds::default(),
+        let [cluster_id, project_id, region_id] = self.ids().map(|(_, id)| id.map(str::to_owned));
+        BodyIds {
+            cluster_id,
+            project_id,
+            region_id,
         }
     }
 
@@ -222,7 +207,6 @@ impl Target {
 }
 
 /// The body fields that name a control-plane target; all `None` on Milvus.
-#[derive(Default)]
 pub(crate) struct BodyIds {
     pub(crate) cluster_id: Option<String>,
     pub(crate) project_id: Option<String>,
