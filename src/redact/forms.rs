@@ -45,7 +45,8 @@ pub(super) fn encoded_forms(secret: &str, min: usize) -> Vec<Vec<u8>> {
 /// as many as there are bit offsets, modulo `bits`, a byte can start at
 /// (base64: 3; base32: 5; hex: 1).
 fn aligned(bytes: &[u8], alphabet: &[u8], bits: usize, min: usize) -> Vec<Vec<u8>> {
-    let alignments = bits / gcd(8, bits);
+    // The fewest bytes whose bits end on a character's edge.
+    let alignments = (1..=bits).find(|k| 8 * k % bits == 0).unwrap_or(bits);
     let mut forms = Vec::new();
     for shift in 0..alignments {
         let mut shifted = vec![0u8; shift];
@@ -79,10 +80,6 @@ fn encode(bytes: &[u8], alphabet: &[u8], bits: usize) -> Vec<u8> {
         acc &= (1 << held) - 1;
     }
     out
-}
-
-fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 #[cfg(test)]
