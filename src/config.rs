@@ -4,7 +4,7 @@
 //! request exists: a missing key, a base URL that would send the bearer token
 //! in clear over a network, a header that would override the auth.
 
-use std::{fmt, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{fmt, num::NonZeroU32, sync::Arc, time::Duration};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
@@ -264,7 +264,8 @@ impl ClientBuilder {
                 ))
             })?;
         let base_url = check_base_url(self.base_url.as_deref().unwrap_or(self.region.base_url()))?;
-        if self.tls.is_set() && !base_url.starts_with("https:") {
+        let tls_set = !self.tls.ca_pems.is_empty() || self.tls.identity.is_some();
+        if tls_set && !base_url.starts_with("https:") {
             // Plain http would silently ignore them: say so instead.
             return Err(BuildError(format!(
                 "a CA certificate or client identity is set, but base URL `{base_url}` is \
@@ -363,9 +364,10 @@ fn check_base_url(raw: &str) -> Result<String, BuildError> {
 
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        // The parser lower-cases the host names of http and https URLs.
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
 }
