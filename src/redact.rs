@@ -55,7 +55,7 @@ pub(crate) fn escape_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if needs_escape(c) {
-            out.push_str(&c.escape_unicode().to_string());
+            out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
@@ -75,8 +75,6 @@ struct Pattern {
     finders: Vec<Finder<'static>>,
     /// Short secrets count only as a whole word.
     whole_word: bool,
-    /// The longest form, in normalised bytes.
-    longest: usize,
 }
 
 impl Pattern {
@@ -95,7 +93,6 @@ impl Pattern {
         forms.sort();
         forms.dedup();
         Some(Pattern {
-            longest: forms.iter().map(Vec::len).max().unwrap_or(0),
             finders: forms
                 .iter()
                 .map(|f| Finder::new(f.as_slice()).into_owned())
@@ -333,7 +330,9 @@ impl Scrubber {
         if self.patterns.is_empty() {
             return (ranges, safe_end);
         }
-        let longest = self.patterns.iter().map(|p| p.longest).max().unwrap_or(0);
+        // The longest form, in normalised bytes.
+        let longest = self.patterns.iter().flat_map(|p| &p.finders);
+        let longest = longest.map(|f| f.needle().len()).max().unwrap_or(0);
         let needs_decoding = text.contains(['%', '\\']);
         for decode in [false, true] {
             if decode && !needs_decoding {
