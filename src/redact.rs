@@ -146,13 +146,7 @@ impl Skeleton {
                 i += 2;
                 continue;
             }
-            if decode && let Some((decoded, used)) = decode_escape(src, i) {
-                let span = (i, i + used);
-                match decoded {
-                    Decoded::Byte(d) if d.is_ascii_whitespace() => {}
-                    Decoded::Byte(d) => sk.push(d.to_ascii_lowercase(), span),
-                    Decoded::Char(c) => sk.push_char(c, span),
-                }
+            if decode && let Some(used) = sk.push_escape(src, i) {
                 i += used;
                 continue;
             }
@@ -160,6 +154,36 @@ impl Skeleton {
             i += 1;
         }
         sk
+    }
+
+    /// The escape at `src[i]` that stands for one byte or character, pushed
+    /// as what it stands for; how many bytes it takes, or `None` where there
+    /// is none (nothing is pushed then).
+    fn push_escape(&mut self, src: &[u8], i: usize) -> Option<usize> {
+        let digits = |at: usize, n: usize, radix: u32| -> Option<u32> {
+            let text = std::str::from_utf8(src.get(at..at + n)?).ok()?;
+            if !text.chars().all(|c| c.is_digit(radix)) {
+                return None;
+            }
+            u32::from_str_radix(text, radix).ok()
+        };
+        let (byte, used) = match (src[i], src.get(i + 1).copied()?) {
+            (b'%', _) => (digits(i + 1, 2, 16)?, 3),
+            (b'\\', c @ (b'/' | b'"' | b'\\')) => (u32::from(c), 2),
+            (b'\\', b'u') => {
+                self.push_char(char::from_u32(digits(i + 2, 4, 16)?)?, (i, i + 6));
+                return Some(6);
+            }
+            (b'\\', b'x') => (digits(i + 2, 2, 16)?, 4),
+            // `\NNN` up to `\377`: one byte, as C and Python write it.
+            (b'\\', b'0'..=b'3') => (digits(i + 1, 3, 8)?, 4),
+            _ => return None,
+        };
+        let byte = u8::try_from(byte).ok()?;
+        if !byte.is_ascii_whitespace() {
+            self.push(byte.to_ascii_lowercase(), (i, i + used));
+        }
+        Some(used)
     }
 
     fn push(&mut self, byte: u8, span: (usize, usize)) {
@@ -182,34 +206,6 @@ impl Skeleton {
         for &b in c.to_ascii_lowercase().encode_utf8(&mut buf).as_bytes() {
             self.push(b, span);
         }
-    }
-}
-
-enum Decoded {
-    Byte(u8),
-    Char(char),
-}
-
-/// The escape at `src[i]` that stands for one byte or character, with how
-/// many bytes it takes; `None` where there is none.
-fn decode_escape(src: &[u8], i: usize) -> Option<(Decoded, usize)> {
-    let digits = |at: usize, n: usize, radix: u32| -> Option<u32> {
-        let digits = src.get(at..at + n)?;
-        let text = std::str::from_utf8(digits).ok()?;
-        if !text.chars().all(|c| c.is_digit(radix)) {
-            return None;
-        }
-        u32::from_str_radix(text, radix).ok()
-    };
-    let byte = |n: u32| u8::try_from(n).ok().map(Decoded::Byte);
-    match (src[i], src.get(i + 1).copied()?) {
-        (b'%', _) => Some((byte(digits(i + 1, 2, 16)?)?, 3)),
-        (b'\\', c @ (b'/' | b'"' | b'\\')) => Some((Decoded::Byte(c), 2)),
-        (b'\\', b'u') => Some((Decoded::Char(char::from_u32(digits(i + 2, 4, 16)?)?), 6)),
-        (b'\\', b'x') => Some((byte(digits(i + 2, 2, 16)?)?, 4)),
-        // `\NNN` up to `\377`: one byte, as C and Python write it.
-        (b'\\', b'0'..=b'3') => Some((byte(digits(i + 1, 3, 8)?)?, 4)),
-        _ => None,
     }
 }
 
