@@ -193,16 +193,13 @@ impl Target {
     /// body is `{jobId}`.
     pub(crate) fn job_reference(&self, job_id: &str) -> types::builder::DescribeImportJobRequest {
         let ids = self.body_ids();
-        let body = types::DescribeImportJobRequest::builder()
+        let db_name = self.database.clone().filter(|_| !self.is_milvus());
+        types::DescribeImportJobRequest::builder()
             .job_id(job_id)
             .cluster_id(ids.cluster_id)
             .project_id(ids.project_id)
-            .region_id(ids.region_id);
-        if self.is_milvus() {
-            body
-        } else {
-            body.db_name(self.database_name().map(str::to_owned))
-        }
+            .region_id(ids.region_id)
+            .db_name(db_name)
     }
 }
 
