@@ -92,6 +92,7 @@ impl Default for ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<_> = self.headers.iter().map(|(n, _)| (n, REDACTED)).collect();
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| REDACTED))
             .field("base_url", &self.base_url.as_deref().map(redact_url))
@@ -99,14 +100,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("user_agent", &self.user_agent)
-            .field(
-                "headers",
-                &self
-                    .headers
-                    .iter()
-                    .map(|(n, _)| (n.as_str(), REDACTED))
-                    .collect::<Vec<_>>(),
-            )
+            .field("headers", &headers)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("max_response_bytes", &self.max_response_bytes)
