@@ -4,7 +4,7 @@
 //! request exists: a missing key, a base URL that would send the bearer token
 //! in clear over a network, a header that would override the auth.
 
-use std::{fmt, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{fmt, num::NonZeroU32, sync::Arc, time::Duration};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
@@ -92,6 +92,7 @@ impl Default for ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<_> = self.headers.iter().map(|(n, _)| (n, REDACTED)).collect();
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| REDACTED))
             .field("base_url", &self.base_url.as_deref().map(redact_url))
@@ -99,14 +100,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("user_agent", &self.user_agent)
-            .field(
-                "headers",
-                &self
-                    .headers
-                    .iter()
-                    .map(|(n, _)| (n.as_str(), REDACTED))
-                    .collect::<Vec<_>>(),
-            )
+            .field("headers", &headers)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("max_response_bytes", &self.max_response_bytes)
@@ -264,7 +258,8 @@ impl ClientBuilder {
                 ))
             })?;
         let base_url = check_base_url(self.base_url.as_deref().unwrap_or(self.region.base_url()))?;
-        if self.tls.is_set() && !base_url.starts_with("https:") {
+        let tls_set = !self.tls.ca_pems.is_empty() || self.tls.identity.is_some();
+        if tls_set && !base_url.starts_with("https:") {
             // Plain http would silently ignore them: say so instead.
             return Err(BuildError(format!(
                 "a CA certificate or client identity is set, but base URL `{base_url}` is \
@@ -363,9 +358,10 @@ fn check_base_url(raw: &str) -> Result<String, BuildError> {
 
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        // The parser lower-cases the host names of http and https URLs.
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
 }

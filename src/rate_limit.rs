@@ -8,15 +8,9 @@
 //! one of N slots from before it is sent until one second after its answer
 //! came, so the second that follows a burst has no room for another.
 
-use std::{
-    collections::VecDeque,
-    num::NonZeroU32,
-    pin::pin,
-    sync::{Mutex, MutexGuard, PoisonError},
-    time::Duration,
-};
+use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
-use tokio::{sync::Notify, time::Instant};
+use tokio::sync::Semaphore;
 
 /// How long a released slot stays used: the length of the window.
 const WINDOW: Duration = Duration::from_secs(1);
@@ -34,47 +28,17 @@ const WINDOW: Duration = Duration::from_secs(1);
 /// in the window holds its slot over `[s, s + 1 s)`, which covers the
 /// instants just before `w + 1 s`. At such an instant every request of the
 /// window holds a slot at once, and no more than N slots are ever used:
-/// granting checks for a free one, and a drop only turns an in-flight slot
-/// into a released one. Half-open windows, that is: a request granted
+/// they are the permits of one semaphore, and a dropped permit goes back to
+/// it only one second later. Half-open windows, that is: a request granted
 /// exactly when a slot frees may fall at `w + 1 s`.
 ///
 /// One case the argument misses: an attempt cut short (a timeout, a dropped
 /// future) may leave bytes in the network, which a server can receive up to
 /// one network delay after the slot began to age.
-///
-/// No fairness: when a slot frees, any waiter may take it.
 #[derive(Debug)]
 pub(crate) struct Window {
-    limit: NonZeroU32,
-    state: Mutex<State>,
-    /// Woken when a permit drops, so waiters that saw every slot in flight
-    /// (no release to time their wait by) learn when one will free.
-    dropped: Notify,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    /// Permits granted and not yet dropped.
-    in_flight: u32,
-    /// When permits dropped, oldest first; entries older than [`WINDOW`]
-    /// are pruned lazily, so these are an upper bound on used slots. Never
-    /// longer than N: a grant needs a free slot after pruning, and a drop
-    /// only moves a slot from `in_flight` to here.
-    released: VecDeque<Instant>,
-}
-
-impl State {
-    /// Forgets releases whose slot is free again: one released at `r` is
-    /// used over `[r, r + 1 s)`.
-    fn prune(&mut self, now: Instant) {
-        while self.released.front().is_some_and(|&r| r + WINDOW <= now) {
-            self.released.pop_front();
-        }
-    }
-
-    fn used(&self) -> u64 {
-        u64::from(self.in_flight) + self.released.len() as u64
-    }
+    /// The free slots; tokio's semaphore wakes its waiters in order.
+    slots: Arc<Semaphore>,
 }
 
 /// One slot of a [`Window`], held while a request is in flight. Dropping it
@@ -85,13 +49,23 @@ pub(crate) struct Permit<'a> {
     window: &'a Window,
 }
 
+/// A used slot, given back to the semaphore when dropped: one second after
+/// its permit dropped, or sooner if the runtime drops the task that waits
+/// out that second (it is shutting down), so no slot is ever lost.
+struct Aging(Arc<Semaphore>);
+
+impl Drop for Aging {
+    fn drop(&mut self) {
+        self.0.add_permits(1);
+    }
+}
+
 impl Window {
     /// A window allowing `per_second` requests in any one second.
     pub(crate) fn new(per_second: NonZeroU32) -> Self {
+        let n = (per_second.get() as usize).min(Semaphore::MAX_PERMITS);
         Window {
-            limit: per_second,
-            state: Mutex::new(State::default()),
-            dropped: Notify::new(),
+            slots: Arc::new(Semaphore::new(n)),
         }
     }
 
@@ -99,7 +73,10 @@ impl Window {
     /// future) takes nothing: the slot is taken in the same step that
     /// returns the permit.
     pub(crate) async fn acquire(&self) -> Permit<'_> {
-        self.wait(true).await;
+        // The semaphore is never closed, so acquiring cannot fail.
+        if let Ok(slot) = self.slots.acquire().await {
+            slot.forget();
+        }
         Permit { window: self }
     }
 
@@ -109,57 +86,20 @@ impl Window {
     /// which job to poll only once a slot is free, so that the job with the
     /// highest priority at that moment gets it.
     pub(crate) async fn room(&self) {
-        self.wait(false).await;
-    }
-
-    /// Waits for a free slot; takes it when `take`. The state is checked
-    /// only with the wake-up already registered, so a permit dropped
-    /// between the check and the wait still wakes this waiter.
-    async fn wait(&self, take: bool) {
-        loop {
-            let mut dropped = pin!(self.dropped.notified());
-            dropped.as_mut().enable();
-            // The guard lives in this block alone: never across an await.
-            let free_at = {
-                let mut state = self.lock();
-                let now = Instant::now();
-                state.prune(now);
-                if state.used() < u64::from(self.limit.get()) {
-                    if take {
-                        state.in_flight += 1;
-                    }
-                    return;
-                }
-                // When the oldest release frees its slot. A drop does not
-                // free one (the slot only starts ageing), but with every
-                // slot in flight it is the first instant to wait for.
-                state.released.front().map(|&r| r + WINDOW)
-            };
-            match free_at {
-                Some(at) => {
-                    let _ = tokio::time::timeout_at(at, dropped).await;
-                }
-                None => dropped.await,
-            }
-        }
-    }
-
-    /// The state, even if a thread panicked holding it: every update leaves
-    /// it consistent, and a rate limiter must not turn one panic into many.
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        let _free = self.slots.acquire().await;
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        {
-            let mut state = self.window.lock();
-            state.in_flight = state.in_flight.saturating_sub(1);
-            // Taken under the lock, so `released` stays in order.
-            state.released.push_back(Instant::now());
+        let aging = Aging(Arc::clone(&self.window.slots));
+        // Outside a runtime nothing could wait on the window anyway.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                tokio::time::sleep(WINDOW).await;
+                drop(aging);
+            });
         }
-        self.window.dropped.notify_waiters();
     }
 }
 
@@ -167,7 +107,7 @@ impl Drop for Permit<'_> {
 mod tests {
     use std::sync::Arc;
 
-    use tokio::time::{sleep, timeout};
+    use tokio::time::{Instant, sleep, timeout};
 
     use super::*;
 
@@ -250,7 +190,7 @@ mod tests {
         let next = timeout(Duration::from_secs(10), w.acquire()).await;
         assert!(next.is_ok(), "the cancelled waiter kept a slot");
         assert_eq!(start.elapsed(), ms(1100));
-        assert_eq!(w.lock().in_flight, 1);
+        assert_eq!(w.slots.available_permits(), 0);
     }
 
     #[tokio::test(start_paused = true)]
@@ -311,7 +251,9 @@ mod tests {
                 .count();
             assert!(used <= N, "{used} slots used at {g:?}");
         }
-        assert_eq!(w.lock().in_flight, 0);
+        // Every slot is free again once the last release has aged.
+        sleep(WINDOW + ms(1)).await;
+        assert_eq!(w.slots.available_permits(), N);
     }
 
     /// Permits dropped at once come N per second, no faster and no slower:

@@ -55,7 +55,7 @@ pub(crate) fn escape_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if needs_escape(c) {
-            out.push_str(&c.escape_unicode().to_string());
+            out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
@@ -75,8 +75,6 @@ struct Pattern {
     finders: Vec<Finder<'static>>,
     /// Short secrets count only as a whole word.
     whole_word: bool,
-    /// The longest form, in normalised bytes.
-    longest: usize,
 }
 
 impl Pattern {
@@ -95,7 +93,6 @@ impl Pattern {
         forms.sort();
         forms.dedup();
         Some(Pattern {
-            longest: forms.iter().map(Vec::len).max().unwrap_or(0),
             finders: forms
                 .iter()
                 .map(|f| Finder::new(f.as_slice()).into_owned())
@@ -149,13 +146,7 @@ impl Skeleton {
                 i += 2;
                 continue;
             }
-            if decode && let Some((decoded, used)) = decode_escape(src, i) {
-                let span = (i, i + used);
-                match decoded {
-                    Decoded::Byte(d) if d.is_ascii_whitespace() => {}
-                    Decoded::Byte(d) => sk.push(d.to_ascii_lowercase(), span),
-                    Decoded::Char(c) => sk.push_char(c, span),
-                }
+            if decode && let Some(used) = sk.push_escape(src, i) {
                 i += used;
                 continue;
             }
@@ -163,6 +154,36 @@ impl Skeleton {
             i += 1;
         }
         sk
+    }
+
+    /// The escape at `src[i]` that stands for one byte or character, pushed
+    /// as what it stands for; how many bytes it takes, or `None` where there
+    /// is none (nothing is pushed then).
+    fn push_escape(&mut self, src: &[u8], i: usize) -> Option<usize> {
+        let digits = |at: usize, n: usize, radix: u32| -> Option<u32> {
+            let text = std::str::from_utf8(src.get(at..at + n)?).ok()?;
+            if !text.chars().all(|c| c.is_digit(radix)) {
+                return None;
+            }
+            u32::from_str_radix(text, radix).ok()
+        };
+        let (byte, used) = match (src[i], src.get(i + 1).copied()?) {
+            (b'%', _) => (digits(i + 1, 2, 16)?, 3),
+            (b'\\', c @ (b'/' | b'"' | b'\\')) => (u32::from(c), 2),
+            (b'\\', b'u') => {
+                self.push_char(char::from_u32(digits(i + 2, 4, 16)?)?, (i, i + 6));
+                return Some(6);
+            }
+            (b'\\', b'x') => (digits(i + 2, 2, 16)?, 4),
+            // `\NNN` up to `\377`: one byte, as C and Python write it.
+            (b'\\', b'0'..=b'3') => (digits(i + 1, 3, 8)?, 4),
+            _ => return None,
+        };
+        let byte = u8::try_from(byte).ok()?;
+        if !byte.is_ascii_whitespace() {
+            self.push(byte.to_ascii_lowercase(), (i, i + used));
+        }
+        Some(used)
     }
 
     fn push(&mut self, byte: u8, span: (usize, usize)) {
@@ -185,34 +206,6 @@ impl Skeleton {
         for &b in c.to_ascii_lowercase().encode_utf8(&mut buf).as_bytes() {
             self.push(b, span);
         }
-    }
-}
-
-enum Decoded {
-    Byte(u8),
-    Char(char),
-}
-
-/// The escape at `src[i]` that stands for one byte or character, with how
-/// many bytes it takes; `None` where there is none.
-fn decode_escape(src: &[u8], i: usize) -> Option<(Decoded, usize)> {
-    let digits = |at: usize, n: usize, radix: u32| -> Option<u32> {
-        let digits = src.get(at..at + n)?;
-        let text = std::str::from_utf8(digits).ok()?;
-        if !text.chars().all(|c| c.is_digit(radix)) {
-            return None;
-        }
-        u32::from_str_radix(text, radix).ok()
-    };
-    let byte = |n: u32| u8::try_from(n).ok().map(Decoded::Byte);
-    match (src[i], src.get(i + 1).copied()?) {
-        (b'%', _) => Some((byte(digits(i + 1, 2, 16)?)?, 3)),
-        (b'\\', c @ (b'/' | b'"' | b'\\')) => Some((Decoded::Byte(c), 2)),
-        (b'\\', b'u') => Some((Decoded::Char(char::from_u32(digits(i + 2, 4, 16)?)?), 6)),
-        (b'\\', b'x') => Some((byte(digits(i + 2, 2, 16)?)?, 4)),
-        // `\NNN` up to `\377`: one byte, as C and Python write it.
-        (b'\\', b'0'..=b'3') => Some((byte(digits(i + 1, 3, 8)?)?, 4)),
-        _ => None,
     }
 }
 
@@ -267,14 +260,19 @@ impl Scrubber {
         let text = redact_urls_in_text(text);
         let (ranges, safe_end) = self.find(&text, cut);
         let mut out = String::with_capacity(text.len());
-        let mut pos = 0;
+        // Up to where `text` is copied or redacted, and whether by a redaction.
+        let (mut pos, mut redacted) = (0, false);
         for (start, end) in ranges {
             if start >= safe_end {
                 break;
             }
-            out.push_str(&text[pos..start]);
-            out.push_str(REDACTED);
-            pos = end;
+            // A range that overlaps or touches the last one extends it.
+            if start > pos || !redacted {
+                out.push_str(&text[pos..start]);
+                out.push_str(REDACTED);
+                redacted = true;
+            }
+            pos = pos.max(end);
         }
         if pos < safe_end {
             out.push_str(&text[pos..safe_end]);
@@ -288,7 +286,7 @@ impl Scrubber {
     }
 
     /// An id from a successful answer, fit to keep: a plain token (see
-    /// [`is_plain`]) that holds no secret as given is kept as sent, at the
+    /// [`is_clean_token`](Self::is_clean_token)) that holds no secret as given is kept as sent, at the
     /// cost of a few comparisons; anything else is scrubbed. Scrubbing every
     /// id cost about 10,000 instructions per create (a tenth of the call),
     /// spent against an echo that a plain token cannot hide in: it has no
@@ -302,19 +300,25 @@ impl Scrubber {
     }
 
     /// Whether `id` is a plain token that holds no secret as given: a few
-    /// comparisons on the stack, no scrub.
+    /// comparisons on the stack, no scrub. Plain: at most 128 ASCII letters,
+    /// digits, `-`, `_`, `.` and `:`, the shape of every id the services
+    /// hand out.
     pub(crate) fn is_clean_token(&self, id: &str) -> bool {
+        let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':');
         let mut lower = [0u8; 128];
-        let Some(lower) = lower.get_mut(..id.len()).filter(|_| is_plain(id)) else {
+        let Some(lower) = lower.get_mut(..id.len()) else {
             return false;
         };
+        if !id.bytes().all(plain) {
+            return false;
+        }
         lower.copy_from_slice(id.as_bytes());
         lower.make_ascii_lowercase();
         let holds = |p: &Arc<Pattern>| memchr::memmem::find(lower, &p.raw).is_some();
         !self.patterns.iter().any(holds)
     }
 
-    /// The byte ranges of `text` that hold a secret, sorted and merged, and
+    /// The byte ranges of `text` that hold a secret, sorted, and
     /// where the text stops being provably free of a secret's start.
     fn find(&self, text: &str, cut: bool) -> (Vec<(usize, usize)>, usize) {
         let mut ranges = Vec::new();
@@ -322,7 +326,9 @@ impl Scrubber {
         if self.patterns.is_empty() {
             return (ranges, safe_end);
         }
-        let longest = self.patterns.iter().map(|p| p.longest).max().unwrap_or(0);
+        // The longest form, in normalised bytes.
+        let longest = self.patterns.iter().flat_map(|p| &p.finders);
+        let longest = longest.map(|f| f.needle().len()).max().unwrap_or(0);
         let needs_decoding = text.contains(['%', '\\']);
         for decode in [false, true] {
             if decode && !needs_decoding {
@@ -354,14 +360,7 @@ impl Scrubber {
             }
         }
         ranges.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
-        for (start, end) in ranges {
-            match merged.last_mut() {
-                Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                _ => merged.push((start, end)),
-            }
-        }
-        (merged, safe_end)
+        (ranges, safe_end)
     }
 }
 
@@ -371,15 +370,6 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
     !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-}
-
-/// ASCII letters, digits, `-`, `_`, `.` and `:`, at most 128 bytes: the
-/// shape of every id the services hand out.
-pub(crate) fn is_plain(text: &str) -> bool {
-    text.len() <= 128
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// At most `max` bytes of `text`, cut on a character boundary, and whether
@@ -393,12 +383,6 @@ pub(crate) fn prefix(text: &str, max: usize) -> (&str, bool) {
         end -= 1;
     }
     (&text[..end], true)
-}
-
-impl std::fmt::Debug for Scrubber {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Scrubber({} secrets)", self.patterns.len())
-    }
 }
 
 #[cfg(test)]

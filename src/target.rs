@@ -45,24 +45,10 @@ impl CloudTarget {
     }
 }
 
-/// A cluster id.
-impl From<&str> for CloudTarget {
-    fn from(cluster_id: &str) -> Self {
+/// A cluster id (a `&str`, a `String`).
+impl<S: Into<String>> From<S> for CloudTarget {
+    fn from(cluster_id: S) -> Self {
         CloudTarget::cluster(cluster_id)
-    }
-}
-
-/// A cluster id.
-impl From<String> for CloudTarget {
-    fn from(cluster_id: String) -> Self {
-        CloudTarget::cluster(cluster_id)
-    }
-}
-
-/// A cluster id.
-impl From<&String> for CloudTarget {
-    fn from(cluster_id: &String) -> Self {
-        CloudTarget::cluster(cluster_id.as_str())
     }
 }
 
@@ -162,43 +148,42 @@ impl Target {
     }
 
     pub(crate) fn validate_ids(&self) -> Result<(), Error> {
-        match &self.cloud {
-            Some(CloudTarget::Cluster { cluster_id }) => not_blank("clusterId", cluster_id)?,
-            Some(CloudTarget::Project {
-                project_id,
-                region_id,
-            }) => {
-                not_blank("projectId", project_id)?;
-                not_blank("regionId", region_id)?;
-            }
-            None => {}
+        for (field, id) in self.ids() {
+            id.map_or(Ok(()), |id| not_blank(field, id))?;
         }
         Ok(())
     }
 
     pub(crate) fn validate_database(&self) -> Result<(), Error> {
-        match &self.database {
-            Some(db) => not_blank("dbName", db),
-            None => Ok(()),
-        }
+        self.database
+            .as_deref()
+            .map_or(Ok(()), |db| not_blank("dbName", db))
+    }
+
+    /// `clusterId`, `projectId` and `regionId`, each with its value here.
+    fn ids(&self) -> [(&'static str, Option<&str>); 3] {
+        let (cluster, project, region) = match &self.cloud {
+            Some(CloudTarget::Cluster { cluster_id }) => (Some(cluster_id.as_str()), None, None),
+            Some(CloudTarget::Project {
+                project_id,
+                region_id,
+            }) => (None, Some(project_id.as_str()), Some(region_id.as_str())),
+            None => (None, None, None),
+        };
+        [
+            ("clusterId", cluster),
+            ("projectId", project),
+            ("regionId", region),
+        ]
     }
 
     /// `clusterId`, `projectId` and `regionId` as the body carries them.
     pub(crate) fn body_ids(&self) -> BodyIds {
-        match &self.cloud {
-            Some(CloudTarget::Cluster { cluster_id }) => BodyIds {
-                cluster_id: Some(cluster_id.clone()),
-                ..BodyIds::default()
-            },
-            Some(CloudTarget::Project {
-                project_id,
-                region_id,
-            }) => BodyIds {
-                cluster_id: None,
-                project_id: Some(project_id.clone()),
-                region_id: Some(region_id.clone()),
-            },
-            None => BodyIds::default(),
+        let [cluster_id, project_id, region_id] = self.ids().map(|(_, id)| id.map(str::to_owned));
+        BodyIds {
+            cluster_id,
+            project_id,
+            region_id,
         }
     }
 
@@ -208,21 +193,17 @@ impl Target {
     /// body is `{jobId}`.
     pub(crate) fn job_reference(&self, job_id: &str) -> types::builder::DescribeImportJobRequest {
         let ids = self.body_ids();
-        let body = types::DescribeImportJobRequest::builder()
+        let db_name = self.database.clone().filter(|_| !self.is_milvus());
+        types::DescribeImportJobRequest::builder()
             .job_id(job_id)
             .cluster_id(ids.cluster_id)
             .project_id(ids.project_id)
-            .region_id(ids.region_id);
-        if self.is_milvus() {
-            body
-        } else {
-            body.db_name(self.database_name().map(str::to_owned))
-        }
+            .region_id(ids.region_id)
+            .db_name(db_name)
     }
 }
 
 /// The body fields that name a control-plane target; all `None` on Milvus.
-#[derive(Default)]
 pub(crate) struct BodyIds {
     pub(crate) cluster_id: Option<String>,
     pub(crate) project_id: Option<String>,

@@ -23,12 +23,6 @@ pub(crate) struct TlsSettings {
     pub(crate) identity: Option<IdentityPem>,
 }
 
-impl TlsSettings {
-    pub(crate) fn is_set(&self) -> bool {
-        !self.ca_pems.is_empty() || self.identity.is_some()
-    }
-}
-
 /// A client certificate chain and its private key, in PEM. The key is a
 /// secret: zeroed when dropped, never printed.
 pub(crate) struct IdentityPem {
@@ -48,23 +42,19 @@ impl fmt::Debug for IdentityPem {
     }
 }
 
-/// rustls' crypto provider, chosen when the crate is compiled: ring, or
-/// aws-lc-rs with the `aws-lc-rs` feature. Never a process-wide default, so
-/// there is always one and another library's choice does not change ours.
-fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
-    #[cfg(feature = "aws-lc-rs")]
-    let provider = rustls::crypto::aws_lc_rs::default_provider();
-    #[cfg(not(feature = "aws-lc-rs"))]
-    let provider = rustls::crypto::ring::default_provider();
-    Arc::new(provider)
-}
-
 /// The TLS settings reqwest makes by default (the platform's certificate
-/// verifier, TLS 1.2 and 1.3, ALPN `h2` then `http/1.1`), on
-/// [`crypto_provider`], with the caller's extra CA certificates and client
+/// verifier, TLS 1.2 and 1.3, ALPN `h2` then `http/1.1`), on the crate's
+/// own crypto provider, with the caller's extra CA certificates and client
 /// identity, each checked here so a wrong one fails the build, not a request.
 pub(crate) fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig, BuildError> {
-    let provider = crypto_provider();
+    // rustls' crypto provider, chosen when the crate is compiled: ring, or
+    // aws-lc-rs with the `aws-lc-rs` feature. Never a process-wide default,
+    // so there is always one and another library's choice does not change
+    // ours.
+    #[cfg(feature = "aws-lc-rs")]
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    #[cfg(not(feature = "aws-lc-rs"))]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls_error = |e: rustls::Error| BuildError(format!("cannot set up TLS: {e}"));
     let extra_roots = ca_certificates(&settings.ca_pems)?;
     let verifier = if extra_roots.is_empty() {
@@ -118,8 +108,7 @@ fn ca_certificates(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, Bui
         } else {
             format!("CA certificate PEM #{} (of {})", i + 1, pems.len())
         };
-        let certs = certificates(pem, &name)?;
-        for cert in certs {
+        for cert in certificates(pem, &name)? {
             // What the verifier would refuse, refused here with the PEM's name.
             rustls::RootCertStore::empty()
                 .add(cert.clone())

@@ -19,7 +19,10 @@ use super::{REDACTED, escape_controls};
 pub(crate) fn redact_url(raw: &str) -> String {
     let parts = Parts::of(raw.trim());
     let mut out = String::from(parts.scheme);
-    if parts.ambiguous() {
+    // The last `@` may stand in a query or fragment, so that what follows it
+    // may be the query's (`?mail=a@b`), and what precedes it may be a
+    // password (`u:p?w@host`): nothing after the scheme is safe.
+    if parts.user_info.is_some_and(|u| u.contains(['?', '#'])) {
         out.push_str(REDACTED);
         return out;
     }
@@ -75,7 +78,8 @@ pub(crate) fn redact_urls_in_text(text: &str) -> String {
 /// The secret parts of a URL, for the scrubber: the user-info (whole, and
 /// the user and the password apart, each as given and percent-decoded: a
 /// token may stand as the user), the whole query, and each of its values
-/// (as given and decoded: a server may quote only the signature).
+/// (as given and decoded: a server may quote only the signature). Decoding
+/// is lossy where the bytes are not UTF-8.
 pub(crate) fn url_secrets(raw: &str) -> Vec<String> {
     // A plain URL, the common case, has nothing to hide.
     if memchr::memchr3(b'?', b'@', b'#', raw.as_bytes()).is_none() {
@@ -85,9 +89,9 @@ pub(crate) fn url_secrets(raw: &str) -> Vec<String> {
     let mut secrets = Vec::new();
     let mut both = |text: &str| {
         secrets.push(text.to_owned());
-        let decoded = percent_decode(text);
+        let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
         if decoded != text {
-            secrets.push(decoded);
+            secrets.push(decoded.into_owned());
         }
     };
     if let Some(user_info) = parts.user_info {
@@ -123,8 +127,6 @@ struct Parts<'a> {
     location: &'a str,
     /// The first `?` or `#` after the user-info, and what follows it.
     query: Option<(char, &'a str)>,
-    /// Whether a `?` or `#` stands before the last `@`.
-    marks_in_user_info: bool,
 }
 
 impl<'a> Parts<'a> {
@@ -148,15 +150,7 @@ impl<'a> Parts<'a> {
             user_info,
             location,
             query,
-            marks_in_user_info: user_info.is_some_and(|u| u.contains(['?', '#'])),
         }
-    }
-
-    /// Whether the last `@` may stand in a query or fragment, so that what
-    /// follows it may be the query's (`?mail=a@b`), and what precedes it
-    /// may be a password (`u:p?w@host`): nothing after the scheme is safe.
-    fn ambiguous(&self) -> bool {
-        self.marks_in_user_info
     }
 }
 
@@ -164,32 +158,20 @@ impl<'a> Parts<'a> {
 /// follow it (`https://`, `s3:/`, `http:\\`); 0 where there is no scheme or
 /// no slash after it.
 fn scheme_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
-        return 0;
-    }
-    let Some(colon) = bytes.iter().position(|&b| !is_scheme_char(char::from(b))) else {
+    let Some((scheme, rest)) = text.split_once(':') else {
         return 0;
     };
-    if bytes[colon] != b':' {
-        return 0;
+    let slashes = rest.len() - rest.trim_start_matches(['/', '\\']).len();
+    let named = scheme.starts_with(|c: char| c.is_ascii_alphabetic());
+    if named && slashes > 0 && scheme.chars().all(is_scheme_char) {
+        scheme.len() + 1 + slashes
+    } else {
+        0
     }
-    let slashes = bytes[colon + 1..]
-        .iter()
-        .take_while(|&&b| b == b'/' || b == b'\\')
-        .count();
-    if slashes == 0 { 0 } else { colon + 1 + slashes }
 }
 
 fn is_scheme_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "+-.".contains(c)
-}
-
-/// `%XX` escapes decoded, lossily where the bytes are not UTF-8.
-fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 #[cfg(test)]
