@@ -258,10 +258,15 @@ async fn each_input_format_is_read_by_its_extension_and_stdin_is_jsonl() {
 
 /// ids 6 and 7, `s` as large_utf8.
 fn write_parquet(path: &Path) {
+    write_parquet_with(path, vec![Some(3.0), Some(4.0)]);
+}
+
+/// ids 6 and 7, the second's vector `second`.
+fn write_parquet_with(path: &Path, second: Vec<Option<f32>>) {
     let ids: ArrayRef = Arc::new(Int64Array::from(vec![6, 7]));
     let v: ArrayRef = Arc::new(ListArray::from_iter_primitive::<Float32Type, _, _>(vec![
         Some(vec![Some(1.0), Some(2.0)]),
-        Some(vec![Some(3.0), Some(4.0)]),
+        Some(second),
     ]));
     let s: ArrayRef = Arc::new(LargeStringArray::from(vec!["f", "g"]));
     let batch = RecordBatch::try_from_iter([("id", ids), ("v", v), ("s", s)]).unwrap();
@@ -532,4 +537,32 @@ async fn the_emulator_refuses_a_collection_schema_it_cannot_answer_with() {
         let r = expect(c, 2).await;
         assert!(r.stderr.contains(needle), "{flag}: {r:?}");
     }
+}
+
+#[tokio::test]
+async fn bad_rows_in_parquet_and_csv_are_named_within_their_input() {
+    let dir = Dir::new();
+    let good = dir.put("good.jsonl", GOOD);
+    let parquet = dir.path("bad.parquet");
+    write_parquet_with(&parquet, vec![Some(1.0), Some(2.0), Some(3.0)]);
+    let parquet = parquet.display().to_string();
+    let r = expect(dir.write(&["--input", &good, &parquet]), 2).await;
+    assert_eq!(
+        r.stderr_error()["message"],
+        format!(
+            "input {parquet}: row 2, field `v`: expected 2 elements, got 3; nothing was written"
+        )
+    );
+    assert_eq!(dir.out_files(), Vec::<String>::new());
+    // CSV: rejected lines are quoted as they are in the file.
+    let csv = dir.put("rows.csv", "id,v,s\n5,\"[1,2]\",e\n6,\"[1]\",f\n");
+    let reject = dir.arg("rejected.jsonl");
+    let r = expect(dir.write(&["--input", &csv, "--reject", &reject]), 0).await;
+    assert_eq!(r.stdout_json()["rows"], 1);
+    let line: Value = serde_json::from_str(fs::read_to_string(&reject).unwrap().trim()).unwrap();
+    assert_eq!(
+        line,
+        json!({"input": csv, "line": 3, "row": 2, "field": "v",
+               "reason": "expected 2 elements, got 1", "text": "6,\"[1]\",f"})
+    );
 }
