@@ -99,16 +99,17 @@ impl Rejects {
                 "field": entry["field"],
                 "reason": entry["reason"],
             });
-            if let Some(line) = entry["line"].as_u64() {
-                shown["line"] = json!(line);
+            let line = entry["line"].as_u64();
+            if let Some(n) = line {
+                shown["line"] = json!(n);
             }
-            let quoted = input.kind.has_lines() && entry["line"].is_u64();
-            if quoted && lines.as_ref().is_none_or(|(at, _)| *at != i) {
-                lines = Some((i, Lines::new(input.reopen()?)));
-            }
-            if let (true, Some((_, reader)), Some(n)) = (quoted, &mut lines, entry["line"].as_u64())
-            {
-                if let Some(text) = reader.line(n)? {
+            if let Some(n) = line.filter(|_| input.kind.has_lines()) {
+                if lines.as_ref().is_none_or(|(at, _)| *at != i) {
+                    lines = Some((i, Lines::new(input.reopen()?)));
+                }
+                if let Some((_, reader)) = &mut lines
+                    && let Some(text) = reader.line(n)?
+                {
                     shown["text"] = json!(text);
                 }
             }
