@@ -49,16 +49,16 @@ impl Dir {
     }
     /// `--output json write --schema schema.json --out out`, then `args`.
     fn write(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut c = self.write_text(args);
+        c.args(["--output", "json"]);
+        c
+    }
+    /// [`Dir::write`] with text output.
+    fn write_text(&self, args: &[&str]) -> assert_cmd::Command {
         let mut c = cli();
-        c.args([
-            "--output",
-            "json",
-            "write",
-            "--schema",
-            &self.arg("schema.json"),
-        ])
-        .args(["--out", &self.arg("out")])
-        .args(args);
+        c.args(["write", "--schema", &self.arg("schema.json")])
+            .args(["--out", &self.arg("out")])
+            .args(args);
         c
     }
     /// Every file under `out`, relative, sorted.
@@ -131,15 +131,7 @@ async fn jsonl_becomes_one_parquet_file_and_the_document_is_exact() {
 async fn text_output_names_rows_bytes_and_the_files() {
     let dir = Dir::new();
     let input = dir.put("rows.jsonl", GOOD);
-    let mut c = cli();
-    c.args([
-        "write",
-        "--schema",
-        &dir.arg("schema.json"),
-        "--input",
-        &input,
-    ])
-    .args(["--out", &dir.arg("out"), "--format", "jsonl"]);
+    let c = dir.write_text(&["--input", &input, "--format", "jsonl"]);
     let r = expect(c, 0).await;
     let bytes = fs::metadata(dir.path("out/1.jsonl")).unwrap().len();
     assert_eq!(
@@ -291,15 +283,7 @@ async fn a_bad_row_exits_2_naming_line_field_and_reason_and_leaves_nothing() {
     assert_eq!(dir.out_files(), Vec::<String>::new());
     // In text, the same on stderr; a second input's lines count from 1.
     let good = dir.put("good.jsonl", GOOD);
-    let mut c = cli();
-    c.args([
-        "write",
-        "--schema",
-        &dir.arg("schema.json"),
-        "--out",
-        &dir.arg("out"),
-    ])
-    .args(["--input", &good, &input]);
+    let c = dir.write_text(&["--input", &good, &input]);
     let r = expect(c, 2).await;
     assert_eq!(
         r.stderr,
@@ -338,15 +322,7 @@ async fn reject_writes_bad_rows_with_reasons_and_the_run_goes_on() {
     // From stdin, the lines are quoted all the same.
     let dir = Dir::new();
     let reject = dir.arg("rejected.jsonl");
-    let mut c = cli();
-    c.args([
-        "write",
-        "--schema",
-        &dir.arg("schema.json"),
-        "--out",
-        &dir.arg("out"),
-    ])
-    .args(["--input", "-", "--reject", &reject]);
+    let mut c = dir.write_text(&["--input", "-", "--reject", &reject]);
     c.write_stdin(BAD);
     let r = expect(c, 0).await;
     assert_eq!(r.stderr, format!("2 rows refused; see {reject}\n"));
