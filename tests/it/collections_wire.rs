@@ -120,3 +120,68 @@ async fn blank_names_and_the_control_plane_are_refused_before_sending() {
         "{e:?}"
     );
 }
+
+/// Any JSON under `data` (mostly the answer's own shape, with values of
+/// every type): describe_collection never panics, ends `Ok` or in a decode
+/// error after one attempt, and an `Ok` keeps every key the server sent
+/// with a value (an empty list aside).
+#[test]
+fn any_data_decodes_to_the_description_or_a_decode_error() {
+    use crate::common::{faulty_server::Fault, faulty_server::FaultyServer, properties::run};
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        "[a-z\u{e9}\u{202e}]{0,6}".prop_map(Value::from),
+    ];
+    let key = prop_oneof![
+        Just("name"),
+        Just("type"),
+        Just("fields"),
+        Just("params"),
+        Just("key"),
+        Just("value"),
+        Just("functions"),
+        Just("defaultValue"),
+        Just("collectionID"),
+        Just("enableDynamicField"),
+        Just("x"),
+    ]
+    .prop_map(str::to_owned);
+    let data = leaf.prop_recursive(4, 48, 5, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(FaultyServer::start(vec![Fault::Empty200]));
+    let c = client(server.url());
+    run(128, data, |data| {
+        server.reset(vec![Fault::json(
+            200,
+            &json!({"code": 0, "data": data}),
+            &[],
+        )]);
+        match rt.block_on(c.describe_collection(None, "books")) {
+            Ok(description) => {
+                let back = serde_json::to_value(&description).unwrap();
+                for (k, v) in data.as_object().into_iter().flatten() {
+                    // An empty list is as good as none: the type skips it.
+                    let nothing = v.is_null() || v.as_array().is_some_and(Vec::is_empty);
+                    prop_assert!(nothing || back.get(k).is_some(), "{k} lost: {back}");
+                }
+            }
+            Err(e) => {
+                prop_assert!(matches!(e.kind(), ErrorKind::Decode { .. }), "{e:?}");
+                prop_assert_eq!(e.attempts(), 1);
+            }
+        }
+        Ok(())
+    });
+}
