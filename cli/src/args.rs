@@ -14,7 +14,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success; a wait also ends 0 when a two-phase import (--no-auto-commit)
      reaches Uncommitted and awaits commit
-  2  bad usage or invalid input (nothing was sent)
+  2  bad usage or invalid input (nothing was sent; `write`: a bad row, schema
+     or input file, and no file left in --out)
   3  the API answered with an error code (e.g. a refused commit or abort)
   4  network, HTTP or decoding failure; a listing the server kept from
      ending (a page repeated, or the page limit reached)
