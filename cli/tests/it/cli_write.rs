@@ -15,40 +15,40 @@ use parquet::arrow::{ArrowWriter, arrow_reader::ParquetRecordBatchReaderBuilder}
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::common::cli_env::{cli, expect, spawn_emulator};
+use crate::common::cli_env::{cli, expect};
 
 /// id (Int64 key), v (FloatVector, dim 2), s (VarChar, at most 4 bytes).
-const SCHEMA: &str = r#"{"code": 0, "data": {"collectionName": "c", "enableDynamicField": false,
+pub(crate) const SCHEMA: &str = r#"{"code": 0, "data": {"collectionName": "c", "enableDynamicField": false,
   "fields": [
     {"name": "id", "type": "Int64", "primaryKey": true, "autoId": false},
     {"name": "v", "type": "FloatVector", "params": [{"key": "dim", "value": "2"}]},
     {"name": "s", "type": "VarChar", "params": [{"key": "max_length", "value": "4"}]}]}}"#;
 
-const GOOD: &str = "{\"id\": 1, \"v\": [1, 2], \"s\": \"ab\"}\n{\"id\": 2, \"v\": [3, 4], \"s\": \"cd\"}\n\n{\"id\": 3, \"v\": [5, 6], \"s\": \"é\"}\n";
+pub(crate) const GOOD: &str = "{\"id\": 1, \"v\": [1, 2], \"s\": \"ab\"}\n{\"id\": 2, \"v\": [3, 4], \"s\": \"cd\"}\n\n{\"id\": 3, \"v\": [5, 6], \"s\": \"é\"}\n";
 
 /// Line 2 has three elements, line 4 a string over 4 bytes.
 const BAD: &str = "{\"id\": 1, \"v\": [1, 2], \"s\": \"ab\"}\n{\"id\": 2, \"v\": [1, 2, 3], \"s\": \"ab\"}\n{\"id\": 3, \"v\": [5, 6], \"s\": \"\"}\n{\"id\": 4, \"v\": [7, 8], \"s\": \"abcde\"}\n";
 
-struct Dir(TempDir);
+pub(crate) struct Dir(TempDir);
 
 impl Dir {
-    fn new() -> Dir {
+    pub(crate) fn new() -> Dir {
         let dir = Dir(tempfile::tempdir().unwrap());
         dir.put("schema.json", SCHEMA);
         dir
     }
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.0.path().join(name)
     }
-    fn arg(&self, name: &str) -> String {
+    pub(crate) fn arg(&self, name: &str) -> String {
         self.path(name).display().to_string()
     }
-    fn put(&self, name: &str, text: &str) -> String {
+    pub(crate) fn put(&self, name: &str, text: &str) -> String {
         fs::write(self.path(name), text).unwrap();
         self.arg(name)
     }
     /// `--output json write --schema schema.json --out out`, then `args`.
-    fn write(&self, args: &[&str]) -> assert_cmd::Command {
+    pub(crate) fn write(&self, args: &[&str]) -> assert_cmd::Command {
         let mut c = self.write_text(args);
         c.args(["--output", "json"]);
         c
@@ -82,7 +82,7 @@ impl Dir {
 }
 
 /// The ids in a Parquet file, read by parquet's Arrow reader.
-fn parquet_ids(path: &Path) -> Vec<i64> {
+pub(crate) fn parquet_ids(path: &Path) -> Vec<i64> {
     let reader = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(path).unwrap())
         .unwrap()
         .build()
@@ -397,122 +397,6 @@ async fn the_schema_and_the_collection_are_one_or_the_other() {
     assert!(r.stderr.contains("--schema"), "{r:?}");
     let r = expect(dir.write(&["--input", &input, "--collection", "c"]), 2).await;
     assert!(r.stderr.contains("cannot be used with"), "{r:?}");
-}
-
-/// A Milvus-mode emulator, spawned, knowing `books` (the schema above) and
-/// the default `medium_articles`.
-fn milvus_emulator(dir: &Dir) -> (crate::common::cli_env::ChildGuard, String) {
-    let collection = format!("books={}", dir.arg("schema.json"));
-    let (guard, base, _rest) = spawn_emulator(&[
-        "emulator",
-        "--milvus",
-        "--listen",
-        "127.0.0.1:0",
-        "--collection",
-        &collection,
-    ]);
-    (guard, base)
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn collection_fetches_the_schema_through_describe() {
-    let dir = Dir::new();
-    let (_guard, base) = milvus_emulator(&dir);
-    let input = dir.put("rows.jsonl", GOOD);
-    let write = |collection: &str, db: Option<&str>| {
-        let mut c = cli();
-        c.args([
-            "--output",
-            "json",
-            "--base-url",
-            &base,
-            "--api-key",
-            "root:Milvus",
-        ])
-        .args(["write", "--collection", collection, "--input", &input])
-        .args(["--out", &dir.arg(&format!("out-{collection}"))]);
-        if let Some(db) = db {
-            c.args(["--db", db]);
-        }
-        c
-    };
-    let r = expect(write("books", None), 0).await;
-    assert_eq!(r.stdout_json()["rows"], 3);
-    assert_eq!(parquet_ids(&dir.path("out-books/1.parquet")), [1, 2, 3]);
-    // The quickstart's collection is there too; these rows do not fit it.
-    let r = expect(write("medium_articles", Some("default")), 2).await;
-    assert!(
-        r.stderr_error()["message"]
-            .as_str()
-            .unwrap()
-            .contains("line 1"),
-        "{r:?}"
-    );
-    // An unknown collection is the API's error: exit 3, its code and text.
-    let r = expect(write("nope", None), 3).await;
-    let e = r.stderr_error();
-    assert_eq!(e["code"], 100);
-    let message = e["message"].as_str().unwrap();
-    assert!(
-        message.ends_with(": can't find collection[database=default][collection=nope]"),
-        "{message}"
-    );
-    assert!(!dir.path("out-nope").exists());
-}
-
-#[tokio::test]
-async fn collection_on_the_control_plane_is_refused_before_sending() {
-    let dir = Dir::new();
-    let input = dir.put("rows.jsonl", GOOD);
-    let mut c = cli();
-    c.args([
-        "--output",
-        "json",
-        "--api-key",
-        "k",
-        "write",
-        "--collection",
-        "c",
-    ])
-    .args(["--input", &input, "--out", &dir.arg("out")]);
-    let r = expect(c, 2).await;
-    assert_eq!(r.stderr_error()["kind"], "invalid_input");
-    assert!(
-        r.stderr_error()["message"]
-            .as_str()
-            .unwrap()
-            .contains("cluster endpoint"),
-        "{r:?}"
-    );
-}
-
-#[tokio::test]
-async fn the_emulator_refuses_a_collection_schema_it_cannot_answer_with() {
-    let dir = Dir::new();
-    dir.put(
-        "bad.json",
-        r#"{"fields": [{"fieldName": "id", "dataType": "Int64"}]}"#,
-    );
-    for (flag, needle) in [
-        (
-            format!("c={}", dir.arg("bad.json")),
-            "collection `c`: not a describe answer",
-        ),
-        (format!("c={}", dir.arg("none.json")), "cannot read it"),
-        ("no-file".to_owned(), "NAME=FILE"),
-    ] {
-        let mut c = cli();
-        c.args([
-            "emulator",
-            "--milvus",
-            "--listen",
-            "127.0.0.1:0",
-            "--collection",
-            &flag,
-        ]);
-        let r = expect(c, 2).await;
-        assert!(r.stderr.contains(needle), "{flag}: {r:?}");
-    }
 }
 
 #[tokio::test]
