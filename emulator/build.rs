@@ -126,6 +126,13 @@ fn limits(spec: &OpenAPI) -> Result<String, String> {
             object(spec, "DescribeImportJobRequest")?.required
         ),
     );
+    line(
+        "`required` of `DescribeCollectionRequest`.",
+        format!(
+            "pub(crate) const DESCRIBE_COLLECTION_REQUIRED: &[&str] = &{:?};",
+            object(spec, "DescribeCollectionRequest")?.required
+        ),
+    );
     Ok(out)
 }
 

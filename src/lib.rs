@@ -15,6 +15,7 @@ mod answer; // what a decoded answer means: data, or the error its code names
 mod checks; // what the caller gives, checked before sending, named as the API names it
 mod client; // Client: each operation checked, sent, and its answer read
 mod codes; // the service's error codes this client acts on
+mod collections; // describing a collection: its schema, from Milvus or a cluster endpoint
 mod config; // ClientBuilder: base URL, key, timeouts, checked before any request
 mod create; // CreateImportJob: a target, a collection and one Source, checked before sending
 mod error; // Error (one call, and whether it may have been sent), BuildError
@@ -43,6 +44,7 @@ pub use config::{
 };
 pub use create::{CreateImportJob, IdempotencyKey, option_keys};
 pub use error::{BuildError, Delivery, Error, ErrorKind};
+pub use generated::types::{CollectionDescription, CollectionField};
 pub use limits::{DEFAULT_PAGE_SIZE, MAX_IDEMPOTENCY_KEY_LEN};
 pub use list::{DEFAULT_MAX_PAGES, ListImportJobs};
 pub use progress::{

@@ -14,7 +14,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success; a wait also ends 0 when a two-phase import (--no-auto-commit)
      reaches Uncommitted and awaits commit
-  2  bad usage or invalid input (nothing was sent)
+  2  bad usage or invalid input (nothing was sent; `write`: a bad row, schema
+     or input file, and no file left in --out)
   3  the API answered with an error code (e.g. a refused commit or abort)
   4  network, HTTP or decoding failure; a listing the server kept from
      ending (a page repeated, or the page limit reached)
@@ -161,6 +162,62 @@ pub enum Command {
     /// --milvus, the `user:password` token) it accepts. Ctrl-C (SIGINT)
     /// stops it, exit 0; SIGTERM too, exit 143.
     Emulator(EmulatorArgs),
+    /// Write the data files an import reads (Parquet by default) from rows
+    /// in JSONL, JSON, CSV or Parquet files, checked against the
+    /// collection's schema. Files appear in --out only once every row is
+    /// written: a bad row exits 2 naming its input, line, field and
+    /// reason, and leaves no file (unless --reject). With --output json,
+    /// one document on stdout: {"files": [[...]], "rows": N, "bytes": B},
+    /// the paths relative to --out.
+    Write(Box<WriteArgs>),
+}
+
+/// What `write` reads, and what it writes.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("schema_source").args(["schema", "collection"]).required(true)))]
+pub struct WriteArgs {
+    /// The collection's schema: the answer of collections/describe (whole,
+    /// or its `data`), or a collections/create `schema`, as a JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Fetch the schema of this collection with collections/describe, from
+    /// --base-url: an open-source Milvus URL or a Zilliz Cloud cluster
+    /// endpoint (not the control plane).
+    #[arg(long, value_name = "NAME")]
+    pub collection: Option<String>,
+    /// With --collection: the collection's database (default: `default`).
+    #[arg(long, requires = "collection")]
+    pub db: Option<String>,
+    /// The rows: JSONL (.jsonl, .ndjson), JSON (.json: an array, or
+    /// {"rows": [...]}), CSV (.csv, with a header) or Parquet (.parquet)
+    /// files, by extension; `-` reads JSONL from standard input.
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub input: Vec<PathBuf>,
+    /// The files' format.
+    #[arg(long, value_enum, default_value_t = WriteFormat::Parquet)]
+    pub format: WriteFormat,
+    /// The directory the files go to (created if missing); files already
+    /// there are never overwritten.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Start a new file (group) past this many bytes (default 1 GiB).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub file_size: Option<u64>,
+    /// Skip bad rows and write each to FILE, one JSON object a line (its
+    /// input, line or row, field, reason, and for text inputs the line
+    /// itself); the run goes on and exits 0.
+    #[arg(long, value_name = "FILE")]
+    pub reject: Option<PathBuf>,
+}
+
+/// The formats `write` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WriteFormat {
+    Parquet,
+    Json,
+    Jsonl,
+    Csv,
+    Numpy,
 }
 
 /// Where jobs run: a cluster (--cluster-id), a serverless project

@@ -2,7 +2,7 @@
 //! projects, a key), how its jobs run, and its limits and timeouts, each
 //! default the emulator's own constant; and the emulator they describe.
 
-use std::{fmt, net::SocketAddr, time::Duration};
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Args;
 use zilliz_import_emulator::{
@@ -89,6 +89,12 @@ pub struct EmulatorArgs {
         default_value_t = Span(DEFAULT_WRITE_TIMEOUT)
     )]
     pub write_timeout: Span,
+    /// A collection collections/describe knows (with --milvus), NAME=FILE:
+    /// FILE holds its schema as describe answers it (the whole answer, or
+    /// its `data`); repeat for more. medium_articles, the quickstart's, is
+    /// known unless replaced.
+    #[arg(long = "collection", value_name = "NAME=FILE", value_parser = parse_collection)]
+    pub collections: Vec<(String, PathBuf)>,
 }
 
 impl EmulatorArgs {
@@ -117,6 +123,37 @@ impl EmulatorArgs {
             builder = builder.fail_when_url_contains(pattern);
         }
         builder
+    }
+}
+
+impl EmulatorArgs {
+    /// [`EmulatorArgs::builder`] with each `--collection`'s schema read from
+    /// its file: a file that cannot be read or is not JSON is refused here,
+    /// one that is not a describe answer when the emulator starts.
+    pub fn builder_with_collections(
+        &self,
+        api_key: Option<String>,
+    ) -> Result<EmulatorBuilder, String> {
+        let mut builder = self.builder(api_key);
+        for (name, path) in &self.collections {
+            let shown = path.display();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--collection {name}={shown}: cannot read it: {e}"))?;
+            let schema = serde_json::from_str(&text)
+                .map_err(|e| format!("--collection {name}={shown}: not JSON: {e}"))?;
+            builder = builder.collection(name, schema);
+        }
+        Ok(builder)
+    }
+}
+
+/// `NAME=FILE`, split at the first `=`; neither part empty.
+fn parse_collection(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, file)) if !name.trim().is_empty() && !file.is_empty() => {
+            Ok((name.to_owned(), PathBuf::from(file)))
+        }
+        _ => Err("expected NAME=FILE, e.g. books=books-schema.json".to_owned()),
     }
 }
 

@@ -19,11 +19,14 @@ pub async fn emulator(
     api_key: Option<String>,
     signals: &mut Signals,
 ) -> Result<Ended, Failure> {
-    let handle = args
-        .builder(api_key)
-        .start()
-        .await
-        .map_err(|e| Failure::config(format!("cannot listen on {}: {e}", args.listen)))?;
+    let builder = args
+        .builder_with_collections(api_key)
+        .map_err(Failure::config)?;
+    let handle = builder.start().await.map_err(|e| match e.kind() {
+        // A `--collection` schema the emulator cannot answer with.
+        std::io::ErrorKind::InvalidInput => Failure::config(e),
+        _ => Failure::config(format!("cannot listen on {}: {e}", args.listen)),
+    })?;
     let printed = Printer::new(Output::Text).line(&handle.base_url());
     output::note_line("emulator listening; stop with Ctrl-C");
     if printed.is_err() {

@@ -42,6 +42,9 @@ pub enum Failure {
     /// The client, a flag's file or the program's own resources could not
     /// be set up: nothing was sent. The whole message.
     Config(String),
+    /// The input (a data file, a row, a schema) cannot be used: nothing
+    /// was written. The whole message.
+    Input(String),
     Wait(WaitError),
     Walk(WalkError),
     Interrupted(Interrupted),
@@ -86,7 +89,10 @@ impl Failure {
             Failure::Call(e) => Some(e),
             Failure::Wait(e) => e.request_error(),
             Failure::Walk(e) => e.request_error(),
-            Failure::Config(_) | Failure::Interrupted(_) | Failure::StdoutClosed => None,
+            Failure::Config(_)
+            | Failure::Input(_)
+            | Failure::Interrupted(_)
+            | Failure::StdoutClosed => None,
         }
     }
 
@@ -103,7 +109,7 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Call(e) => e.fmt(f),
-            Failure::Config(message) => f.write_str(message),
+            Failure::Config(message) | Failure::Input(message) => f.write_str(message),
             Failure::Wait(e) => e.fmt(f),
             Failure::Walk(e) => e.fmt(f),
             Failure::Interrupted(e) => e.fmt(f),

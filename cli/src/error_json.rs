@@ -15,9 +15,13 @@ pub fn error_json(failure: &Failure) -> Value {
     if let Failure::Interrupted(interrupted) = failure {
         return interrupted.json();
     }
-    if let Failure::Config(message) = failure {
+    if let Failure::Config(message) | Failure::Input(message) = failure {
+        let kind = match failure {
+            Failure::Input(_) => "invalid_input",
+            _ => "invalid_config",
+        };
         let delivery = "NotSent";
-        return json!({ "kind": "invalid_config", "message": message, "delivery": delivery, "attempts": 0 });
+        return json!({ "kind": kind, "message": message, "delivery": delivery, "attempts": 0 });
     }
     let Some(e) = failure.call() else {
         let mut v = json!({ "kind": outcome_kind(failure), "message": failure.to_string() });

@@ -19,7 +19,7 @@ pub fn exit_code(failure: &Failure) -> u8 {
         Failure::Wait(WaitError::TimedOut { .. }) => 6,
         Failure::Interrupted(interrupted) => interrupted.signal.exit_code(),
         Failure::StdoutClosed => STDOUT_CLOSED,
-        Failure::Config(_) => 2,
+        Failure::Config(_) | Failure::Input(_) => 2,
         _ => match failure.call().map(|e| (e.kind(), e.source().is_none())) {
             Some((ErrorKind::InvalidInput { .. }, _)) => 2,
             Some((ErrorKind::Api { .. }, _)) => 3,

@@ -17,11 +17,14 @@ mod list;
 mod many_view;
 mod output;
 mod progress_bar;
+mod reject_file;
 mod signals;
 mod target_flags;
 mod tls_files;
 mod waits;
 mod walk_json;
+mod write;
+mod write_inputs;
 
 use std::{num::NonZeroU32, process::ExitCode};
 
@@ -96,26 +99,19 @@ fn init_logging(verbose: u8) {
 
 async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
     let started = Instant::now();
-    let mut builder = Client::builder().api_key(cli.api_key.unwrap_or_default());
-    if let Some(url) = cli.base_url {
-        builder = builder.base_url(url);
+    if let Command::Write(args) = &cli.command {
+        // A schema from a file needs no client (nor an API key).
+        let client = args
+            .collection
+            .is_some()
+            .then(|| client(&cli))
+            .transpose()?;
+        let Command::Write(args) = cli.command else {
+            unreachable!("matched above")
+        };
+        return write::write(*args, client, printer).await;
     }
-    builder = tls_files::tls(builder, &cli.ca_cert, &cli.client_cert, &cli.client_key)?;
-    if let Some(per_second) = NonZeroU32::new(cli.rate_limit) {
-        builder = builder.rate_limit(per_second);
-    }
-    // A `--timeout` bounds its whole command: every call it makes ends by
-    // then (a wait after a create or a commit gets what is left).
-    let timeout = match &cli.command {
-        Command::Create(args) => args.wait.then_some(args.timeout),
-        Command::Commit { timeout, .. } => Some(*timeout),
-        Command::Abort { timeout, .. } => *timeout,
-        _ => None,
-    };
-    if let Some(timeout) = timeout {
-        builder = builder.operation_timeout(timeout);
-    }
-    let client = builder.build()?;
+    let client = client(&cli)?;
     match cli.command {
         Command::Create(args) => create::create(&client, *args, started, printer).await,
         Command::Describe { target, job_id } => {
@@ -165,6 +161,30 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
             let settled = sending(Write::Abort, abort).await?;
             Ok(printer.settled("abort", &settled).into())
         }
-        Command::Emulator(_) => unreachable!("handled above"),
+        Command::Emulator(_) | Command::Write(_) => unreachable!("handled above"),
     }
+}
+
+/// The client the global flags describe.
+fn client(cli: &Cli) -> Result<Client, Failure> {
+    let mut builder = Client::builder().api_key(cli.api_key.clone().unwrap_or_default());
+    if let Some(url) = &cli.base_url {
+        builder = builder.base_url(url);
+    }
+    builder = tls_files::tls(builder, &cli.ca_cert, &cli.client_cert, &cli.client_key)?;
+    if let Some(per_second) = NonZeroU32::new(cli.rate_limit) {
+        builder = builder.rate_limit(per_second);
+    }
+    // A `--timeout` bounds its whole command: every call it makes ends by
+    // then (a wait after a create or a commit gets what is left).
+    let timeout = match &cli.command {
+        Command::Create(args) => args.wait.then_some(args.timeout),
+        Command::Commit { timeout, .. } => Some(*timeout),
+        Command::Abort { timeout, .. } => *timeout,
+        _ => None,
+    };
+    if let Some(timeout) = timeout {
+        builder = builder.operation_timeout(timeout);
+    }
+    Ok(builder.build()?)
 }

@@ -42,6 +42,11 @@ impl Printer {
         Printer { mode }
     }
 
+    /// Whether results are one JSON document.
+    pub fn is_json(&self) -> bool {
+        self.mode == Output::Json
+    }
+
     /// One line of a result on stdout.
     pub fn line(&self, text: &str) -> Printed {
         self.out(text)

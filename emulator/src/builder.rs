@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use crate::clock::Clock;
+use crate::collections::{self, Collections, DEFAULT_COLLECTION};
 use crate::handle::EmulatorHandle;
 use crate::log::RequestLog;
 use crate::redact::REDACTED;
@@ -61,6 +62,8 @@ pub struct EmulatorBuilder {
     header_read_timeout: Duration,
     body_read_timeout: Duration,
     write_timeout: Duration,
+    /// `(name, schema)` for `collections/describe`, later ones winning.
+    collections: Vec<(String, serde_json::Value)>,
 }
 
 impl Default for EmulatorBuilder {
@@ -81,6 +84,7 @@ impl Default for EmulatorBuilder {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
+            collections: vec![(DEFAULT_COLLECTION.to_owned(), collections::default_schema())],
         }
     }
 }
@@ -103,6 +107,10 @@ impl fmt::Debug for EmulatorBuilder {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("write_timeout", &self.write_timeout)
+            .field(
+                "collections",
+                &self.collections.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -272,10 +280,22 @@ impl EmulatorBuilder {
         self
     }
 
+    /// A collection `collections/describe` knows (Milvus mode), in the
+    /// database `default`, with `schema` as the `data` of a describe answer
+    /// (or the whole answer); one of the same name is replaced, the
+    /// default [`DEFAULT_COLLECTION`] included. [`start`](Self::start)
+    /// refuses a schema that is not that shape.
+    pub fn collection(mut self, name: impl Into<String>, schema: serde_json::Value) -> Self {
+        self.collections.push((name.into(), schema));
+        self
+    }
+
     /// Binds and serves in a background task that lives as long as the handle.
     ///
     /// Must be called inside a Tokio runtime.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
+        let collections = Collections::new(self.collections)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = tokio::net::TcpListener::bind(self.listen).await?;
         let local_addr = listener.local_addr()?;
         let (mode, default_key) = if self.milvus {
@@ -292,6 +312,7 @@ impl EmulatorBuilder {
                 job_durations: self.job_durations,
                 fail_substrings: self.fail_substrings,
                 body_read_timeout: self.body_read_timeout,
+                collections,
             },
             clock: Clock::new(self.manual_clock),
             store: Mutex::new(

@@ -28,6 +28,8 @@ pub(crate) enum Endpoint {
     Commit,
     /// A two-phase import's abort.
     Abort,
+    /// `collections/describe`: a collection's schema.
+    DescribeCollection,
 }
 
 /// What an operation answers: `Err` for a refusal, so `?` can end it early.

@@ -2,6 +2,7 @@
 //! cluster (`clusterId`) or a project (`projectId` with `regionId`) in every
 //! body, object URLs or a volume as the source, the service's codes.
 
+use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
 use crate::call::{Call, Endpoint, Handled, idempotency_key};
@@ -21,6 +22,12 @@ pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
         Endpoint::List => list(call),
         Endpoint::Commit => settle(call, Action::Commit),
         Endpoint::Abort => settle(call, Action::Abort),
+        // Served by a cluster's own endpoint, not the control plane (the
+        // docs give `https://${CLUSTER_ENDPOINT}/v2/vectordb/collections/describe`).
+        Endpoint::DescribeCollection => Err(Reply::http(
+            StatusCode::NOT_FOUND,
+            "no such endpoint: collections/describe is served by a cluster's endpoint",
+        )),
     }
 }
 

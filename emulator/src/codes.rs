@@ -34,6 +34,11 @@ pub(crate) const MILVUS_INVALID_PARAMETER: i64 = 1100;
 pub(crate) const MILVUS_INCORRECT_PARAMETER_FORMAT: i64 = 1801;
 /// Milvus: a field its request binding marks required is missing.
 pub(crate) const MILVUS_MISSING_PARAMETERS: i64 = 1802;
+/// Milvus: the collection does not exist (`merr.ErrCollectionNotFound`);
+/// describe says `can't find collection[database=DB][collection=NAME]`.
+pub(crate) const MILVUS_COLLECTION_NOT_FOUND: i64 = 100;
+/// Milvus: the database does not exist (`merr.ErrDatabaseNotFound`).
+pub(crate) const MILVUS_DATABASE_NOT_FOUND: i64 = 800;
 /// Milvus: the import failed or cannot start (too many file groups, a
 /// group of several single-file-format files); also describe's answer for
 /// a job that does not exist, and a refused commit or abort.

@@ -71,7 +71,14 @@
 //! - the database is the body's `dbName`, else the `DB-Name` header, else
 //!   `default`;
 //! - commit and abort take `{jobId}` as describe does (1802 without it,
-//!   2100 for an unknown job).
+//!   2100 for an unknown job);
+//! - `collections/describe` takes `{dbName, collectionName}` (1802 without
+//!   the name) and answers the schema of a collection it knows
+//!   ([`EmulatorBuilder::collection`]; [`DEFAULT_COLLECTION`] unless
+//!   replaced), 800 for a database it has none in, 100 for an unknown
+//!   collection (`can't find collection[database=DB][collection=NAME]`).
+//!   The control plane answers that path HTTP 404: a cluster's own
+//!   endpoint serves it.
 //!
 //! Both modes take what the official SDKs send: every key present, with
 //! `""` or `null` for the unset ones, and ids as numbers; a `partitionName`
@@ -148,6 +155,7 @@ mod call; // one authorized request, and the steps both modes share
 mod clock; // emulator time: real, or a manual clock tests push forward
 mod cloud; // the control plane's operations
 mod codes; // the services' envelope codes
+mod collections; // the collections describe knows, with their schemas
 mod handle; // EmulatorHandle: a running emulator's controls
 mod log; // the request log and RecordedRequest
 mod milvus; // open-source Milvus's operations
@@ -166,6 +174,7 @@ mod wire; // request bodies, normalised and decoded into the spec's types
 use std::time::Duration;
 
 pub use builder::{Emulator, EmulatorBuilder};
+pub use collections::DEFAULT_COLLECTION;
 pub use handle::EmulatorHandle;
 pub use log::RecordedRequest;
 pub use rules::ABORTED_REASON;

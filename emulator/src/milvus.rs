@@ -20,6 +20,7 @@ pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
         Endpoint::List => list(call),
         Endpoint::Commit => settle(call, Action::Commit),
         Endpoint::Abort => settle(call, Action::Abort),
+        Endpoint::DescribeCollection => describe_collection(call),
     }
 }
 
@@ -196,6 +197,35 @@ fn progress(call: &Call<'_>, job: &Job) -> types::ImportJobProgressData {
         file_size: Some(job.file_size()),
         details: Some(details),
         file_name: None,
+    }
+}
+
+/// `collections/describe`, body `{dbName, collectionName}`: the schema as
+/// given, or code 800 for an unknown database and 100 for an unknown
+/// collection, in the proxy's words (`describeCollectionTask`).
+fn describe_collection(call: &Call<'_>) -> Handled {
+    let d = decoded(wire::describe_collection(call.body))?;
+    let name = d.body.collection_name;
+    if name.trim().is_empty() {
+        return Err(missing("collectionName"));
+    }
+    if let Some(field) = wire::blank_name(&[("dbName", &d.body.db_name)]) {
+        return Err(invalid(format!("{field} must not be blank")));
+    }
+    let db = database(call, &d.body.db_name);
+    let collections = &call.shared.config.collections;
+    if !collections.has_database(&db) {
+        return Err(Reply::err(
+            codes::MILVUS_DATABASE_NOT_FOUND,
+            format!("database not found[database={db}]"),
+        ));
+    }
+    match collections.get(&db, &name) {
+        Some(description) => Ok(Reply::ok(description)),
+        None => Err(Reply::err(
+            codes::MILVUS_COLLECTION_NOT_FOUND,
+            format!("can't find collection[database={db}][collection={name}]"),
+        )),
     }
 }
 

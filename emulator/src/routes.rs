@@ -41,6 +41,7 @@ const GET_PROGRESS_SNAKE: &str = "/v2/vectordb/jobs/import/get_progress";
 const LIST: &str = "/v2/vectordb/jobs/import/list";
 const COMMIT: &str = "/v2/vectordb/jobs/import/commit";
 const ABORT: &str = "/v2/vectordb/jobs/import/abort";
+const DESCRIBE_COLLECTION: &str = "/v2/vectordb/collections/describe";
 
 /// The emulator's routes: one per operation path, POST only and behind the
 /// auth check; 405 for another method and 404 for an unknown path, both
@@ -66,6 +67,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(LIST, op(Endpoint::List))
         .route(COMMIT, op(Endpoint::Commit))
         .route(ABORT, op(Endpoint::Abort))
+        .route(DESCRIBE_COLLECTION, op(Endpoint::DescribeCollection))
         .fallback(not_found)
         .layer(from_fn_with_state(Arc::clone(&shared), record))
         .with_state(shared)

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 
 use crate::clock::Clock;
+use crate::collections::Collections;
 use crate::log::RequestLog;
 use crate::routes;
 use crate::store::Store;
@@ -33,6 +34,8 @@ pub(crate) struct Config {
     pub(crate) job_durations: (Duration, Duration),
     pub(crate) fail_substrings: Vec<String>,
     pub(crate) body_read_timeout: Duration,
+    /// The collections `collections/describe` knows.
+    pub(crate) collections: Collections,
 }
 
 impl Config {

@@ -149,6 +149,16 @@ pub(crate) fn list(
     decode(obj, fields, &[])
 }
 
+/// Milvus's `CollectionNameReq`: `dbName` and `collectionName`.
+const COLLECTION_FIELDS: &[(&str, Kind)] = &[("dbName", Text), ("collectionName", Text)];
+
+/// A `collections/describe` body.
+pub(crate) fn describe_collection(
+    obj: &Map<String, Value>,
+) -> Result<Decoded<types::DescribeCollectionRequest>, Problem> {
+    decode(obj, COLLECTION_FIELDS, limits::DESCRIBE_COLLECTION_REQUIRED)
+}
+
 /// Normalises `fields` of `obj` (see the module docs), gives each of
 /// `required` a `""` when absent so the generated type decodes (callers
 /// check for blanks), and decodes.

@@ -51,6 +51,11 @@ async fn client_refuses(client: &Client, row: &Row) -> bool {
             let job_id = b["jobId"].as_str().unwrap_or_default();
             client.describe_import_job(&target, job_id).await.map(drop)
         }
+        Op::DescribeCollection => {
+            let name = b["collectionName"].as_str().unwrap_or_default();
+            let db = b["dbName"].as_str();
+            client.describe_collection(db, name).await.map(drop)
+        }
         Op::List => {
             let size = u32::try_from(b["pageSize"].as_u64().unwrap_or(10)).unwrap_or(u32::MAX);
             let list = ListImportJobs::of(target).page_size(size);
@@ -132,6 +137,7 @@ async fn emulator_refuses(h: &EmulatorHandle, row: &Row) -> bool {
         Op::Create => CREATE_PATH,
         Op::Describe => DESCRIBE_PATH,
         Op::List => LIST_PATH,
+        Op::DescribeCollection => "/v2/vectordb/collections/describe",
     };
     let mut request = reqwest::Client::new()
         .post(format!("{}{path}", h.base_url()))

@@ -16,6 +16,7 @@ mod emulator_env;
 
 mod abort_grace;
 mod agreement;
+mod collections_wire;
 mod create_wire;
 mod deployments;
 mod e2e_deployments;

@@ -105,6 +105,11 @@ fn spec_is_openapi_3_0_with_both_servers_and_bearer_auth() {
             (LIST_PATH, "post", "listImportJobs"),
             (COMMIT_PATH, "post", "commitImportJob"),
             (ABORT_PATH, "post", "abortImportJob"),
+            (
+                "/v2/vectordb/collections/describe",
+                "post",
+                "describeCollection"
+            ),
         ]
     );
 }

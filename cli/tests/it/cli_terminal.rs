@@ -104,3 +104,37 @@ async fn many_jobs_on_a_terminal_run_few_threads_and_a_screenful_of_bars() {
     assert!(shown.contains("job u0: "), "{shown}");
     assert!(shown.contains("job u499: "), "{shown}");
 }
+
+/// `write` on a terminal draws its bar (bytes read, here from a pipe that
+/// pauses), and clears it before the result.
+#[tokio::test(flavor = "multi_thread")]
+async fn write_on_a_terminal_shows_a_bar_of_the_bytes_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"fields": [{"name": "id", "type": "Int64", "primaryKey": true},
+                       {"name": "v", "type": "FloatVector", "params": [{"key": "dim", "value": "1"}]}]}"#,
+    )
+    .unwrap();
+    let script = dir.path().join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "(echo '{{\"id\": 1, \"v\": [1]}}'; sleep 0.6; echo '{{\"id\": 2, \"v\": [2]}}') | \
+             '{}' write --schema '{}' --input - --out '{}'\n",
+            env!("CARGO_BIN_EXE_zilliz-import"),
+            schema.display(),
+            dir.path().join("out").display()
+        ),
+    )
+    .unwrap();
+    let command = format!("bash '{}'", script.display());
+    let (code, shown, _) = tokio::task::spawn_blocking(move || on_terminal(&command))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("writing "), "the bar: {shown}");
+    assert!(shown.contains(" B read"), "bytes read: {shown}");
+    assert!(shown.contains("wrote 2 rows"), "{shown}");
+}

@@ -43,7 +43,7 @@ fn help_lists_the_commands_and_exit_codes() {
     assert_eq!(out.status.code(), Some(0));
     let text = squash(&String::from_utf8(out.stdout).expect("utf-8"));
     for command in [
-        "create", "describe", "list", "wait", "commit", "abort", "emulator",
+        "create", "describe", "list", "wait", "commit", "abort", "emulator", "write",
     ] {
         assert!(
             Regex::new(&format!(r"\b{command}\b"))
@@ -56,7 +56,8 @@ fn help_lists_the_commands_and_exit_codes() {
         text.contains(
             "Exit codes: 0 success; a wait also ends 0 when a two-phase import \
              (--no-auto-commit) reaches Uncommitted and awaits commit \
-             2 bad usage or invalid input (nothing was sent) \
+             2 bad usage or invalid input (nothing was sent; `write`: a bad row, schema \
+             or input file, and no file left in --out) \
              3 the API answered with an error code (e.g. a refused commit or abort) \
              4 network, HTTP or decoding failure; \
              a listing the server kept from ending (a page repeated, or the page limit reached) \

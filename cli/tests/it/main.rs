@@ -18,6 +18,8 @@ mod cli_tls_files;
 mod cli_two_phase;
 mod cli_wait_many;
 mod cli_wait_many_ids;
+mod cli_write;
+mod cli_write_collection;
 mod commands;
 mod emulator_command;
 mod exit_codes;

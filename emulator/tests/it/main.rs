@@ -6,6 +6,7 @@
 mod support; // paths, ids, posting JSON, raw-TCP helpers
 
 mod bounds; // the request log, bodies, jobs held, hostile values
+mod collections; // collections/describe: schemas per collection
 mod connections; // drippers, idle and stalled connections, a descriptor limit
 mod http; // the control plane: auth, paths, refusals, jobs over time, lists
 mod milvus; // open-source Milvus mode

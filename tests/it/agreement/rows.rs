@@ -20,6 +20,8 @@ pub(super) enum Op {
     Create,
     Describe,
     List,
+    /// `collections/describe` (Milvus; a cluster endpoint).
+    DescribeCollection,
 }
 
 /// What a row expects of the two sides.
@@ -389,6 +391,38 @@ pub(super) fn rows() -> Vec<Row> {
             deployment: Cluster,
             op: Op::List,
             body: json!({"clusterId": CLUSTER, "pageSize": size}),
+            key: None,
+            expect,
+        });
+    }
+    for (name, body, expect) in [
+        (
+            "describe collection, a known one",
+            json!({"collectionName": "medium_articles"}),
+            Accepted,
+        ),
+        (
+            "describe collection, in `default` named",
+            json!({"dbName": "default", "collectionName": "medium_articles"}),
+            Accepted,
+        ),
+        ("describe collection, no name", json!({}), Refused),
+        (
+            "describe collection, a blank name",
+            json!({"collectionName": "  "}),
+            Refused,
+        ),
+        (
+            "describe collection, a blank database",
+            json!({"dbName": " ", "collectionName": "medium_articles"}),
+            Refused,
+        ),
+    ] {
+        rows.push(Row {
+            name,
+            deployment: Milvus,
+            op: Op::DescribeCollection,
+            body,
             key: None,
             expect,
         });
