@@ -69,23 +69,24 @@ pub(crate) fn check_object_url(field: &'static str, raw: &str) -> Result<(), Err
 /// `.` up to the first `/`, `?` or `#` (so no user-info and no port): a
 /// URL with a host, whatever else a parser would say of it.
 fn plain_url(raw: &str) -> bool {
-    let Some((scheme, rest)) = raw.split_once("://") else {
+    let raw = raw.as_bytes();
+    let Some(colon) = memchr::memchr(b':', raw) else {
         return false;
     };
-    let host_end = memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
-    let host = &rest.as_bytes()[..host_end];
-    scheme
-        .as_bytes()
-        .first()
-        .is_some_and(u8::is_ascii_alphabetic)
+    let (scheme, rest) = raw.split_at(colon);
+    let Some(rest) = rest.strip_prefix(b"://") else {
+        return false;
+    };
+    let host_end = memchr::memchr3(b'/', b'?', b'#', rest).unwrap_or(rest.len());
+    scheme.first().is_some_and(u8::is_ascii_alphabetic)
         && scheme
-            .bytes()
+            .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-        && !host.is_empty()
-        && host
+        && host_end > 0
+        && rest[..host_end]
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && raw.bytes().all(|b| b.is_ascii_graphic())
+        && rest[host_end..].iter().all(u8::is_ascii_graphic)
 }
 
 pub(crate) fn check_idempotency_key(key: &str) -> Result<(), Error> {

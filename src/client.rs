@@ -109,23 +109,17 @@ impl Client {
     /// every attempt carries the same key and it is retried like describe.
     pub async fn create_import_job(&self, job: CreateImportJob) -> Result<CreatedImportJob, Error> {
         self.check_target(job.target())?;
-        let body = job.to_body()?;
-        let db = job.target().database_name();
-        let key = job.resolve_idempotency_key();
+        let db = job.target().database_name().map(str::to_owned);
+        let (body, key, scrubber) = job.into_body(self.scrubber())?;
         let mut send = self.raw().create_import_job().body(body);
         if let Some(k) = &key {
             send = send.idempotency_key(k.clone());
         }
-        // Built once, when first needed (an id to check, or an error):
-        // parsing URLs costs. Clones share its patterns.
-        let built = std::sync::OnceLock::new();
-        let scrubber = || built.get_or_init(|| job.scrubber(self.scrubber())).clone();
-        let (job_id, request_id) = self
-            .send(None, &scrubber, with_database!(send, db).send())
-            .await?;
+        // Boxed: the call's state moves through the layers below as a pointer.
+        let call = Box::pin(with_database!(send, db).send());
+        let (job_id, request_id) = self.send(None, &|| scrubber.clone(), call).await?;
         // The id is handed back as the server sent it, for the calls that
         // name the job; one that echoes a secret is no id to print or send.
-        let scrubber = scrubber();
         if !scrubber.is_clean_token(&job_id) && scrubber.finds_secret(&job_id) {
             let kind = ErrorKind::Decode {
                 reason: "the job id holds a credential of this request".to_owned(),
@@ -169,11 +163,11 @@ impl Client {
         let scrubber = || self.scrubber();
         let describe = || {
             let send = with_database!(raw.describe_import_job().body(body.clone()), db).send();
-            self.send(deadline, &scrubber, send)
+            self.send(deadline, &scrubber, Box::pin(send))
         };
         let get_progress = || {
             let send = with_database!(raw.get_import_job_progress().body(body.clone()), db).send();
-            self.send(deadline, &scrubber, send)
+            self.send(deadline, &scrubber, Box::pin(send))
         };
         let older = &self.inner.older_describe_path;
         let answer = if older.load(Ordering::Relaxed) {
@@ -183,11 +177,8 @@ impl Client {
                 Err(e) if e.status() == Some(404) => {
                     let answer = get_progress().await;
                     // The path exists if it answered anything but 404.
-                    let found = match &answer {
-                        Ok(_) => true,
-                        Err(e) => e.status().is_some_and(|s| s != 404),
-                    };
-                    if found {
+                    let found = |e: &Error| e.status().is_some_and(|s| s != 404);
+                    if answer.as_ref().err().is_none_or(found) {
                         tracing::info!("describe answered 404; using get_progress from now on");
                         older.store(true, Ordering::Relaxed);
                     }
@@ -209,7 +200,7 @@ impl Client {
         let body = request.to_body()?;
         let db = request.target.database_name();
         let send = with_database!(self.raw().list_import_jobs().body(body), db).send();
-        let (data, _) = self.send(None, &|| self.scrubber(), send).await?;
+        let (data, _) = self.send(None, &|| self.scrubber(), Box::pin(send)).await?;
         Ok(ImportJobPage::from_wire(data, &self.inner.scrubber))
     }
 

@@ -18,7 +18,7 @@
 //! keep (its status and headers, when a body does not decode) is left in a
 //! task-local [`Call`] that [`within`] sets around one call.
 
-use std::{cell::Cell, num::NonZeroU32, time::Duration};
+use std::{cell::RefCell, num::NonZeroU32, time::Duration};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -88,17 +88,6 @@ impl Pipeline {
     }
 }
 
-/// One call's state, shared by its hooks.
-#[derive(Default)]
-struct Call {
-    /// No attempt starts, and none outlives, this instant.
-    deadline: Option<Instant>,
-    attempts: Cell<u32>,
-    deadline_cut: Cell<bool>,
-    head: Cell<Option<Head>>,
-    cut: Cell<Option<Cut>>,
-}
-
 /// What one call's attempts left for its caller.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
@@ -114,10 +103,11 @@ pub(crate) struct Seen {
 }
 
 /// What an error needs of an answer whose body may not decode.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Head {
     pub(crate) status: StatusCode,
-    /// The body as read (shared, not copied): for an error's excerpt.
+    /// The body as read (shared, not copied), where the hooks read it: for
+    /// an error's excerpt.
     pub(crate) body: Bytes,
     pub(crate) request_id: Option<HeaderValue>,
     pub(crate) retry_after: Option<Duration>,
@@ -141,6 +131,13 @@ pub(crate) enum Cut {
     DeadlinePassed,
 }
 
+/// One call's state: its deadline, and what its attempts left.
+struct Call {
+    /// No attempt starts, and none outlives, this instant.
+    deadline: Option<Instant>,
+    seen: RefCell<Seen>,
+}
+
 tokio::task_local! {
     static CALL: Call;
 }
@@ -150,17 +147,11 @@ tokio::task_local! {
 pub(crate) async fn within<F: Future>(deadline: Option<Instant>, call: F) -> (F::Output, Seen) {
     let state = Call {
         deadline,
-        ..Call::default()
+        seen: RefCell::default(),
     };
     CALL.scope(state, async {
         let output = call.await;
-        let seen = CALL.with(|c| Seen {
-            attempts: c.attempts.get(),
-            deadline_cut: c.deadline_cut.get(),
-            head: c.head.take(),
-            cut: c.cut.get(),
-        });
-        (output, seen)
+        (output, CALL.with(|c| c.seen.take()))
     })
     .await
 }
@@ -168,7 +159,7 @@ pub(crate) async fn within<F: Future>(deadline: Option<Instant>, call: F) -> (F:
 impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
     async fn exec(
         &self,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let p = self.inner();
@@ -176,54 +167,47 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
         tracing::Span::current().record("operation", op);
         let repeatable =
             op != "create_import_job" || request.headers().contains_key("idempotency-key");
-        let outer = CALL.try_with(|c| c.deadline).ok().flatten();
-        let deadline = p.deadline(outer);
+        let deadline = p.deadline(CALL.try_with(|c| c.deadline).ok().flatten());
         let limiter = p.limiters.as_ref().map(|l| &l[slot(op)]);
-        let mut n = 0u32;
+        let mut request = Some(request);
         // The failure of the attempt before, should time run out before the next.
         let mut last = None;
-        loop {
+        for n in 1.. {
             let Some((timeout, permit)) = ready(limiter, deadline, p.attempt_timeout).await else {
-                return last.unwrap_or_else(|| Ok(cut(Cut::DeadlinePassed)));
+                break;
             };
-            n += 1;
-            record(|c| {
-                c.attempts.set(n);
-                c.deadline_cut.set(timeout < p.attempt_timeout);
+            record(|s| {
+                s.attempts = n;
+                s.deadline_cut = timeout < p.attempt_timeout;
             });
-            // JSON bodies are bytes and always copy; one that did not would
-            // be sent once.
-            let Some(mut attempt) = request.try_clone() else {
-                *request.timeout_mut() = Some(timeout);
-                return self.read(request, p.max_bytes).await;
+            // A copy is kept only where another attempt may follow; JSON
+            // bodies always copy, and one that did not would be sent once.
+            let copy = (n < p.retry.max_attempts)
+                .then(|| request.as_ref()?.try_clone())
+                .flatten();
+            let again = copy.is_some();
+            let Some(mut attempt) = copy.or_else(|| request.take()) else {
+                break;
             };
             *attempt.timeout_mut() = Some(timeout);
-            let started = std::time::Instant::now();
             let result = self.read(attempt, p.max_bytes).await;
             // The answer is read (or the attempt given up): the slot starts
             // its last second now, not after a backoff.
             drop(permit);
-            let (status, retry_after, retryable) = match &result {
+            let (status, retryable) = match &result {
                 Ok(r) => {
                     let status = r.status().as_u16();
-                    let retry_after = retry_after(r.headers());
-                    (
-                        Some(status),
-                        retry_after,
-                        is_retryable(Some(status), true, repeatable),
-                    )
+                    (Some(status), is_retryable(Some(status), true, repeatable))
                 }
-                Err(e) => (None, None, is_retryable(None, !e.is_connect(), repeatable)),
+                Err(e) => (None, is_retryable(None, !e.is_connect(), repeatable)),
             };
-            tracing::debug!(
-                attempt = n,
-                status,
-                duration_ms = started.elapsed().as_millis() as u64,
-                "attempt answered"
-            );
+            tracing::debug!(attempt = n, status, "attempt answered");
             // No retry whose backoff would end past the deadline.
-            let wait = (retryable && n < p.retry.max_attempts)
-                .then(|| p.retry.delay(n, retry_after))
+            let wait = (retryable && again)
+                .then(|| {
+                    let asked = result.as_ref().ok().and_then(|r| retry_after(r.headers()));
+                    p.retry.delay(n, asked)
+                })
                 .filter(|wait| deadline.is_none_or(|at| Instant::now() + *wait < at));
             let Some(wait) = wait else {
                 return result;
@@ -237,6 +221,7 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
             tokio::time::sleep(wait).await;
             last = Some(result);
         }
+        last.unwrap_or_else(|| Ok(cut(Cut::DeadlinePassed)))
     }
 
     async fn post<E>(
@@ -244,13 +229,9 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        match result
-            .as_ref()
-            .ok()
-            .and_then(|r| r.extensions().get::<Cut>())
-        {
+        match result.as_ref().ok().and_then(|r| r.extensions().get()) {
             Some(why) => {
-                record(|c| c.cut.set(Some(*why)));
+                record(|s| s.cut = Some(*why));
                 Err(progenitor_client::Error::Custom(format!("{why:?}")))
             }
             None => Ok(()),
@@ -259,46 +240,47 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
 }
 
 impl generated::Client {
-    /// Sends one attempt and reads its body within `limit`. The answer
-    /// keeps its status and headers; they are noted for the caller too.
+    /// Sends one attempt and reads its body within `limit`, here within the
+    /// attempt: a connection that fails mid-answer is retried like one that
+    /// fails before it. The answer keeps its status and headers; they are
+    /// noted for the caller too, with the body for an error's excerpt.
     async fn read(
         &self,
         request: reqwest::Request,
         limit: usize,
     ) -> reqwest::Result<reqwest::Response> {
         let mut response = self.client().execute(request).await?;
+        let status = response.status();
         let mut head = Head {
-            status: response.status(),
+            status,
             body: Bytes::new(),
             request_id: request_id(response.headers()).cloned(),
-            retry_after: retry_after(response.headers()),
+            // A success is not retried: its Retry-After means nothing.
+            retry_after: (status != StatusCode::OK)
+                .then(|| retry_after(response.headers()))
+                .flatten(),
         };
-        // The body is read here, within the attempt: a connection that
-        // fails mid-answer is retried like one that fails before it.
         let url = response.url().clone();
         let headers = std::mem::take(response.headers_mut());
         let body = match response.content_length() {
-            Some(n) if n > limit as u64 => {
-                record(|c| c.head.set(Some(head)));
-                return Ok(cut(Cut::TooLarge(limit)));
-            }
+            Some(n) if n > limit as u64 => None,
             // The framing guarantees no more than the announced length.
-            Some(_) => response.bytes().await?,
+            Some(_) => Some(response.bytes().await?),
             None => {
-                let mut body = Vec::new();
+                let mut body = Some(Vec::new());
                 while let Some(chunk) = response.chunk().await? {
-                    if body.len() + chunk.len() > limit {
-                        record(|c| c.head.set(Some(head)));
-                        return Ok(cut(Cut::TooLarge(limit)));
-                    }
-                    body.extend_from_slice(&chunk);
+                    body = body.filter(|b| b.len() + chunk.len() <= limit);
+                    let Some(read) = &mut body else { break };
+                    read.extend_from_slice(&chunk);
                 }
-                Bytes::from(body)
+                body.map(Bytes::from)
             }
         };
-        let status = head.status;
-        head.body = body.clone();
-        record(|c| c.head.set(Some(head)));
+        head.body = body.clone().unwrap_or_default();
+        record(|s| s.head = Some(head));
+        let Some(body) = body else {
+            return Ok(cut(Cut::TooLarge(limit)));
+        };
         // Setting only the URL cannot fail; if it did, an answer without it
         // serves as well.
         let mut answer = http::Response::builder()
@@ -326,8 +308,8 @@ fn cut(why: Cut) -> reqwest::Response {
 
 /// Notes something of the current call, if there is one (a call made
 /// through [`crate::Client::raw`] has none).
-fn record(f: impl FnOnce(&Call)) {
-    let _ = CALL.try_with(f);
+fn record(f: impl FnOnce(&mut Seen)) {
+    let _ = CALL.try_with(|c| f(&mut c.seen.borrow_mut()));
 }
 
 /// Waits until the rate limiter grants a slot, then says how long the next
