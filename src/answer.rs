@@ -67,17 +67,14 @@ pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
     seen: Seen,
     scrubber: &(dyn Fn() -> Scrubber + Sync),
 ) -> Result<(R::Data, Option<String>), Error> {
-    let (status, request_id, retry_after, body) = match seen.head {
-        Some(h) => (Some(h.status.as_u16()), h.request_id, h.retry_after, h.body),
-        None => Default::default(),
-    };
-    let request_id = || Some(scrubber().id(request_id.as_ref()?.to_str().ok()?));
+    let (status, body) = (seen.status, &seen.body);
+    let request_id = || Some(scrubber().id(seen.request_id.as_ref()?.to_str().ok()?));
     let fail = |kind| {
         Err(Error::new(kind)
             .answered(status, request_id())
             .with_attempts(seen.attempts))
     };
-    let excerpt = || scrubber().excerpt(&body);
+    let excerpt = || scrubber().excerpt(body);
     // Throttling and gateway statuses stay HTTP errors even with an
     // envelope: they decide retries and carry Retry-After. Others with an
     // error code are API errors, e.g. 401 with 21119.
@@ -87,7 +84,7 @@ pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
         }
         _ => ErrorKind::Http {
             excerpt: excerpt(),
-            retry_after,
+            retry_after: seen.retry_after,
         },
     };
     let decoded = match result {
@@ -98,12 +95,12 @@ pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
         Err(Generated::UnexpectedResponse(_) | Generated::InvalidResponsePayload(..))
             if status.is_some_and(|s| (200..300).contains(&s)) =>
         {
-            serde_json::from_slice::<R>(&body)
+            serde_json::from_slice::<R>(body)
         }
         // A status the spec does not declare (a 3xx) is read as the error
         // envelope too.
         Err(Generated::UnexpectedResponse(_) | Generated::InvalidResponsePayload(..)) => {
-            return fail(refusal(serde_json::from_slice(&body).ok()));
+            return fail(refusal(serde_json::from_slice(body).ok()));
         }
         Err(Generated::CommunicationError(e) | Generated::ResponseBodyError(e)) => {
             // The deadline, not the attempt timeout, cut this attempt short.
@@ -127,7 +124,7 @@ pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
     // still the error its code names; anything else is not the envelope.
     let envelope = match decoded {
         Ok(envelope) => envelope,
-        Err(e) => match serde_json::from_slice(&body).ok().and_then(error_code) {
+        Err(e) => match serde_json::from_slice(body).ok().and_then(error_code) {
             Some((c, message)) => return fail(api(c, message.as_deref(), scrubber)),
             None => return fail(decode(&e.to_string(), excerpt(), scrubber)),
         },

@@ -86,22 +86,20 @@ fn plain_url(raw: &str) -> bool {
         && rest[..host_end]
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && rest[host_end..].iter().all(u8::is_ascii_graphic)
+        && rest[host_end..]
+            .iter()
+            .fold(true, |ok, b| ok & b.is_ascii_graphic())
 }
 
+/// A key the server reads as sent: not empty, by its rule (see
+/// [`limits::idempotency_key_problem`]), and without spaces at its ends,
+/// which HTTP trims (the server would see another key).
 pub(crate) fn check_idempotency_key(key: &str) -> Result<(), Error> {
-    if key.is_empty() {
-        return Err(Error::invalid("Idempotency-Key", "must not be empty"));
-    }
-    if let Some(problem) = limits::idempotency_key_problem(key.as_bytes()) {
-        return Err(Error::invalid("Idempotency-Key", problem));
-    }
-    if key.trim() != key {
-        // HTTP trims header values: the server would see another key.
-        return Err(Error::invalid(
-            "Idempotency-Key",
-            "must not start or end with a space",
-        ));
-    }
-    Ok(())
+    let problem = match limits::idempotency_key_problem(key.as_bytes()) {
+        _ if key.is_empty() => "must not be empty".to_owned(),
+        Some(problem) => problem,
+        None if key.trim() != key => "must not start or end with a space".to_owned(),
+        None => return Ok(()),
+    };
+    Err(Error::invalid("Idempotency-Key", problem))
 }

@@ -263,36 +263,24 @@ impl Client {
             request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        async {
-            let started = std::time::Instant::now();
-            let (result, seen) = within(deadline, call).await;
-            let status = seen.head.as_ref().map(|h| h.status.as_u16());
-            let attempts = seen.attempts;
-            let outcome = settle(result, seen, scrubber);
-            // The span's fields describe the call as it ended: recorded once.
-            let span = tracing::Span::current();
-            span.record("attempt", attempts);
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            if let Some(status) = status {
-                span.record("status", status);
+        let started = std::time::Instant::now();
+        let (result, seen) = within(deadline, call).instrument(span.clone()).await;
+        // The span's fields describe the call as it ended: recorded once.
+        span.record("attempt", seen.attempts);
+        span.record("status", seen.status);
+        let outcome = settle(result, seen, scrubber);
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        let request_id = match &outcome {
+            Ok((_, id)) => id.as_deref(),
+            Err(e) => e.request_id(),
+        };
+        span.record("request_id", request_id);
+        span.in_scope(|| match &outcome {
+            Ok(_) => tracing::info!("succeeded"),
+            Err(e) => {
+                tracing::warn!(error = %e, may_have_been_sent = e.may_have_been_sent(), "failed")
             }
-            match &outcome {
-                Ok((_, request_id)) => {
-                    if let Some(id) = request_id {
-                        span.record("request_id", id.as_str());
-                    }
-                    tracing::info!("succeeded");
-                }
-                Err(e) => {
-                    if let Some(id) = e.request_id() {
-                        span.record("request_id", id);
-                    }
-                    tracing::warn!(error = %e, may_have_been_sent = e.may_have_been_sent(), "failed");
-                }
-            }
-            outcome
-        }
-        .instrument(span)
-        .await
+        });
+        outcome
     }
 }

@@ -298,33 +298,31 @@ impl CreateImportJob {
 
     /// Storage credentials go with object URLs, and with each other.
     fn check_credentials(&self) -> Result<(), Error> {
-        let has_secret = self
-            .secret_key
-            .as_ref()
-            .is_some_and(|s| !s.expose_secret().is_empty());
-        let has_access = self.access_key.as_deref().is_some_and(|a| !a.is_empty());
-        let any = has_access || has_secret || self.session_token_value().is_some();
-        if any && self.source.object_urls_iter().next().is_none() {
-            return Err(Error::invalid(
-                if has_access { "accessKey" } else { "secretKey" },
+        let secret = self.secret_key.as_ref().map(|s| s.expose_secret());
+        let access = self.access_key.as_deref().is_some_and(|a| !a.is_empty());
+        let secret = secret.is_some_and(|s| !s.is_empty());
+        let token = self.session_token_value().is_some();
+        let (field, reason) = match (access, secret, token) {
+            (false, false, false) => return Ok(()),
+            _ if self.source.object_urls_iter().next().is_none() => (
+                if access { "accessKey" } else { "secretKey" },
                 "storage credentials go with object URLs; volumes and Milvus files need none",
-            ));
-        }
-        match (has_access, has_secret) {
-            (true, false) => Err(Error::invalid(
+            ),
+            (true, false, _) => (
                 "secretKey",
                 "an access key was given without a secret key; they go together",
-            )),
-            (false, true) => Err(Error::invalid(
+            ),
+            (false, true, _) => (
                 "accessKey",
                 "a secret key was given without an access key; they go together",
-            )),
-            _ if self.session_token_value().is_some() && !has_secret => Err(Error::invalid(
+            ),
+            (false, false, true) => (
                 "token",
                 "a session token needs the access key and secret key it belongs to",
-            )),
-            _ => Ok(()),
-        }
+            ),
+            (true, true, _) => return Ok(()),
+        };
+        Err(Error::invalid(field, reason))
     }
 
     /// The session token, when one is set and not empty (empty means unset,

@@ -88,7 +88,9 @@ impl Pipeline {
     }
 }
 
-/// What one call's attempts left for its caller.
+/// What one call's attempts left for its caller: how many were made, and
+/// what the last answer said of itself where one came (progenitor's error
+/// may not keep it, when a body does not decode).
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
     /// Attempts made, the first included.
@@ -96,21 +98,13 @@ pub(crate) struct Seen {
     /// The last attempt was given less than the attempt timeout, for the
     /// call's deadline was nearer: its timeout is the deadline's.
     pub(crate) deadline_cut: bool,
-    /// What the last answer said of itself, where one came.
-    pub(crate) head: Option<Head>,
-    /// Why the last attempt has no answer to decode.
-    pub(crate) cut: Option<Cut>,
-}
-
-/// What an error needs of an answer whose body may not decode.
-#[derive(Debug)]
-pub(crate) struct Head {
-    pub(crate) status: StatusCode,
-    /// The body as read (shared, not copied), where the hooks read it: for
-    /// an error's excerpt.
+    pub(crate) status: Option<u16>,
+    /// The body as read (shared, not copied): for an error's excerpt.
     pub(crate) body: Bytes,
     pub(crate) request_id: Option<HeaderValue>,
     pub(crate) retry_after: Option<Duration>,
+    /// Why the last attempt has no answer to decode.
+    pub(crate) cut: Option<Cut>,
 }
 
 /// The request id header of an answer (the control plane's, or a proxy's).
@@ -229,11 +223,12 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        match result.as_ref().ok().and_then(|r| r.extensions().get()) {
-            Some(why) => {
-                record(|s| s.cut = Some(*why));
-                Err(progenitor_client::Error::Custom(format!("{why:?}")))
-            }
+        match result
+            .as_ref()
+            .ok()
+            .and_then(|r| r.extensions().get::<Cut>())
+        {
+            Some(why) => Err(progenitor_client::Error::Custom(format!("{why:?}"))),
             None => Ok(()),
         }
     }
@@ -251,15 +246,11 @@ impl generated::Client {
     ) -> reqwest::Result<reqwest::Response> {
         let mut response = self.client().execute(request).await?;
         let status = response.status();
-        let mut head = Head {
-            status,
-            body: Bytes::new(),
-            request_id: request_id(response.headers()).cloned(),
-            // A success is not retried: its Retry-After means nothing.
-            retry_after: (status != StatusCode::OK)
-                .then(|| retry_after(response.headers()))
-                .flatten(),
-        };
+        let request_id = request_id(response.headers()).cloned();
+        // A success is not retried: its Retry-After means nothing.
+        let retry_after = (status != StatusCode::OK)
+            .then(|| retry_after(response.headers()))
+            .flatten();
         let url = response.url().clone();
         let headers = std::mem::take(response.headers_mut());
         let body = match response.content_length() {
@@ -276,8 +267,11 @@ impl generated::Client {
                 body.map(Bytes::from)
             }
         };
-        head.body = body.clone().unwrap_or_default();
-        record(|s| s.head = Some(head));
+        record(|s| {
+            (s.status, s.request_id, s.retry_after) =
+                (Some(status.as_u16()), request_id, retry_after);
+            s.body = body.clone().unwrap_or_default();
+        });
         let Some(body) = body else {
             return Ok(cut(Cut::TooLarge(limit)));
         };
@@ -301,6 +295,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// An answer that stands for none: `post` turns it into an error before
 /// progenitor reads it.
 fn cut(why: Cut) -> reqwest::Response {
+    record(|s| s.cut = Some(why));
     let mut answer = http::Response::new(Bytes::new());
     answer.extensions_mut().insert(why);
     reqwest::Response::from(answer)
