@@ -75,10 +75,8 @@ impl Client {
         control_plane: bool,
     ) -> Client {
         let key = api_key.expose_secret();
-        let mut scrubber = Scrubber::default().with(key);
-        if let Some((_, password)) = key.split_once(':') {
-            scrubber = scrubber.with(password);
-        }
+        let password = key.split_once(':').map_or("", |(_, password)| password);
+        let scrubber = Scrubber::default().with(key).with(password);
         Client {
             inner: Arc::new(Inner {
                 generated,
@@ -263,24 +261,29 @@ impl Client {
             request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        let started = std::time::Instant::now();
+        // Without a subscriber the span is disabled: nothing to time or record.
+        let started = (!span.is_disabled()).then(std::time::Instant::now);
         let (result, seen) = within(deadline, call).instrument(span.clone()).await;
-        // The span's fields describe the call as it ended: recorded once.
-        span.record("attempt", seen.attempts);
-        span.record("status", seen.status);
+        let (attempts, status) = (seen.attempts, seen.status);
         let outcome = settle(result, seen, scrubber);
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
-        let request_id = match &outcome {
-            Ok((_, id)) => id.as_deref(),
-            Err(e) => e.request_id(),
-        };
-        span.record("request_id", request_id);
-        span.in_scope(|| match &outcome {
-            Ok(_) => tracing::info!("succeeded"),
+        if let Some(started) = started {
+            // The span's fields describe the call as it ended: recorded once.
+            span.record("attempt", attempts);
+            span.record("status", status);
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            let request_id = match &outcome {
+                Ok((_, id)) => id.as_deref(),
+                Err(e) => e.request_id(),
+            };
+            span.record("request_id", request_id);
+        }
+        match &outcome {
+            Ok(_) => tracing::info!(parent: &span, "succeeded"),
             Err(e) => {
-                tracing::warn!(error = %e, may_have_been_sent = e.may_have_been_sent(), "failed")
+                let sent = e.may_have_been_sent();
+                tracing::warn!(parent: &span, error = %e, may_have_been_sent = sent, "failed");
             }
-        });
+        }
         outcome
     }
 }
