@@ -170,20 +170,21 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
             let Some((timeout, permit)) = ready(limiter, deadline, p.attempt_timeout).await else {
                 break;
             };
-            record(|s| {
-                s.attempts = n;
-                s.deadline_cut = timeout < p.attempt_timeout;
-            });
+            let deadline_cut = timeout < p.attempt_timeout;
+            record(|s| (s.attempts, s.deadline_cut) = (n, deadline_cut));
             // A copy is kept only where another attempt may follow; JSON
             // bodies always copy, and one that did not would be sent once.
             let copy = (n < p.retry.max_attempts)
-                .then(|| request.as_ref()?.try_clone())
+                .then(|| copy(request.as_ref()?))
                 .flatten();
             let again = copy.is_some();
             let Some(mut attempt) = copy.or_else(|| request.take()) else {
                 break;
             };
-            *attempt.timeout_mut() = Some(timeout);
+            // Otherwise the HTTP client's own timeout, the attempt timeout, holds.
+            if deadline_cut {
+                *attempt.timeout_mut() = Some(timeout);
+            }
             let result = self.read(attempt, p.max_bytes).await;
             // The answer is read (or the attempt given up): the slot starts
             // its last second now, not after a backoff.
@@ -285,6 +286,21 @@ impl generated::Client {
         *answer.headers_mut() = headers;
         Ok(reqwest::Response::from(answer))
     }
+}
+
+/// What a request sends, for another attempt: `try_clone` would also copy
+/// the per-request settings, which the hooks set on each attempt anyway
+/// (allocating them only to drop them). `None` for a body that is not
+/// bytes (a stream).
+fn copy(request: &reqwest::Request) -> Option<reqwest::Request> {
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    *copy.body_mut() = match request.body() {
+        Some(body) => Some(body.as_bytes()?.to_vec().into()),
+        None => None,
+    };
+    Some(copy)
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
