@@ -264,10 +264,11 @@ impl Client {
         // Without a subscriber the span is disabled: nothing to time or record.
         let started = (!span.is_disabled()).then(std::time::Instant::now);
         let (result, seen) = within(deadline, call).instrument(span.clone()).await;
-        let (attempts, status) = (seen.attempts, seen.status);
+        let (operation, attempts, status) = (seen.operation, seen.attempts, seen.status);
         let outcome = settle(result, seen, scrubber);
         if let Some(started) = started {
             // The span's fields describe the call as it ended: recorded once.
+            span.record("operation", (!operation.is_empty()).then_some(operation));
             span.record("attempt", attempts);
             span.record("status", status);
             span.record("duration_ms", started.elapsed().as_millis() as u64);

@@ -93,6 +93,8 @@ impl Pipeline {
 /// may not keep it, when a body does not decode).
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
+    /// The operation id progenitor passed the hooks.
+    pub(crate) operation: &'static str,
     /// Attempts made, the first included.
     pub(crate) attempts: u32,
     /// The last attempt was given less than the attempt timeout, for the
@@ -158,7 +160,7 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
     ) -> reqwest::Result<reqwest::Response> {
         let p = self.inner();
         let op = info.operation_id;
-        tracing::Span::current().record("operation", op);
+        record(|s| s.operation = op);
         let repeatable =
             op != "create_import_job" || request.headers().contains_key("idempotency-key");
         let deadline = p.deadline(CALL.try_with(|c| c.deadline).ok().flatten());
