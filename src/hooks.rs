@@ -191,13 +191,9 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
             // The answer is read (or the attempt given up): the slot starts
             // its last second now, not after a backoff.
             drop(permit);
-            let (status, retryable) = match &result {
-                Ok(r) => {
-                    let status = r.status().as_u16();
-                    (Some(status), is_retryable(Some(status), true, repeatable))
-                }
-                Err(e) => (None, is_retryable(None, !e.is_connect(), repeatable)),
-            };
+            let status = result.as_ref().ok().map(|r| r.status().as_u16());
+            let connected = result.as_ref().err().is_none_or(|e| !e.is_connect());
+            let retryable = is_retryable(status, connected, repeatable);
             tracing::debug!(attempt = n, status, "attempt answered");
             // No retry whose backoff would end past the deadline.
             let wait = (retryable && again)
