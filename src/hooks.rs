@@ -161,8 +161,9 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
         let p = self.inner();
         let op = info.operation_id;
         record(|s| s.operation = op);
-        let repeatable =
-            op != "create_import_job" || request.headers().contains_key("idempotency-key");
+        // A name made once: looking a `&str` up parses it on every call.
+        const KEY: HeaderName = HeaderName::from_static("idempotency-key");
+        let repeatable = op != "create_import_job" || request.headers().contains_key(KEY);
         let deadline = p.deadline(CALL.try_with(|c| c.deadline).ok().flatten());
         let limiter = p.limiters.as_ref().map(|l| &l[slot(op)]);
         let mut request = Some(request);
