@@ -61,78 +61,57 @@ fn is_success(code: i64) -> bool {
 
 /// What one call came to: the data and the request id, or an [`Error`].
 /// `scrubber` (the client's secrets and the request's) is made only when
-/// server text is kept.
+/// an id or server text is kept.
 pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
     result: Result<ResponseValue<R>, Generated<types::ErrorEnvelope>>,
     seen: Seen,
     scrubber: &(dyn Fn() -> Scrubber + Sync),
 ) -> Result<(R::Data, Option<String>), Error> {
-    let head = seen.head.as_ref();
-    let status = head.map(|h| h.status.as_u16());
-    let body = head.map(|h| &h.body[..]).unwrap_or_default();
-    let retry_after = head.and_then(|h| h.retry_after);
-    let request_id = || {
-        let id = head?.request_id.as_ref()?.to_str().ok()?;
-        Some(scrubber().id(id))
-    };
+    let (status, body) = (seen.status, &seen.body);
+    let request_id = || Some(scrubber().id(seen.request_id.as_ref()?.to_str().ok()?));
     let fail = |kind| {
         Err(Error::new(kind)
             .answered(status, request_id())
             .with_attempts(seen.attempts))
     };
     let excerpt = || scrubber().excerpt(body);
+    // Throttling and gateway statuses stay HTTP errors even with an
+    // envelope: they decide retries and carry Retry-After. Others with an
+    // error code are API errors, e.g. 401 with 21119.
     let refusal = |envelope: Option<types::ErrorEnvelope>| match envelope.and_then(error_code) {
         Some((c, message)) if !matches!(status, Some(429 | 502..=504)) => {
             api(c, message.as_deref(), scrubber)
         }
         _ => ErrorKind::Http {
             excerpt: excerpt(),
-            retry_after,
+            retry_after: seen.retry_after,
         },
     };
-    // A 2xx the operation's envelope does not hold: an error envelope whose
-    // `data` the type cannot hold (a string, say) is still the error its
-    // code names; anything else is not the envelope.
-    let undecoded =
-        |e: serde_json::Error| match serde_json::from_slice(body).ok().and_then(error_code) {
-            Some((c, message)) => api(c, message.as_deref(), scrubber),
-            None => decode(&e.to_string(), excerpt(), scrubber),
-        };
-    let envelope = match result {
-        Ok(answer) => answer.into_inner(),
-        // Another 2xx than the declared 200: the envelope still decides.
-        Err(Generated::UnexpectedResponse(_))
+    let decoded = match result {
+        Ok(answer) => Ok(answer.into_inner()),
+        Err(Generated::ErrorResponse(answer)) => return fail(refusal(Some(answer.into_inner()))),
+        // Another 2xx than the declared 200, or a 200 its envelope type does
+        // not hold: the envelope still decides.
+        Err(Generated::UnexpectedResponse(_) | Generated::InvalidResponsePayload(..))
             if status.is_some_and(|s| (200..300).contains(&s)) =>
         {
-            match serde_json::from_slice::<R>(body) {
-                Ok(envelope) => envelope,
-                Err(e) => return fail(undecoded(e)),
-            }
+            serde_json::from_slice::<R>(body)
         }
-        // Throttling and gateway statuses stay HTTP errors even with an
-        // envelope: they decide retries and carry Retry-After. Others with
-        // an error code are API errors, e.g. 401 with 21119. A status the
-        // spec does not declare (a 3xx) is read as the error envelope too.
-        Err(Generated::ErrorResponse(answer)) => return fail(refusal(Some(answer.into_inner()))),
-        Err(Generated::UnexpectedResponse(_)) => {
+        // A status the spec does not declare (a 3xx) is read as the error
+        // envelope too.
+        Err(Generated::UnexpectedResponse(_) | Generated::InvalidResponsePayload(..)) => {
             return fail(refusal(serde_json::from_slice(body).ok()));
         }
-        Err(Generated::InvalidResponsePayload(_, e)) if status == Some(200) => {
-            return fail(undecoded(e));
-        }
-        Err(Generated::InvalidResponsePayload(..)) => return fail(refusal(None)),
-        // The deadline, not the attempt timeout, cut this attempt short.
-        Err(Generated::CommunicationError(e) | Generated::ResponseBodyError(e))
-            if e.is_timeout() && seen.deadline_cut =>
-        {
-            return Err(Error::new(ErrorKind::Timeout).with_attempts(seen.attempts));
-        }
         Err(Generated::CommunicationError(e) | Generated::ResponseBodyError(e)) => {
-            return Err(Error::transport(e).with_attempts(seen.attempts));
+            // The deadline, not the attempt timeout, cut this attempt short.
+            let error = if e.is_timeout() && seen.deadline_cut {
+                Error::new(ErrorKind::Timeout)
+            } else {
+                Error::transport(e)
+            };
+            return Err(error.with_attempts(seen.attempts));
         }
-        Err(Generated::InvalidRequest(reason)) => {
-            return Err(Error::invalid("body", reason));
-        }
+        Err(Generated::InvalidRequest(reason)) => return Err(Error::invalid("body", reason)),
         Err(Generated::Custom(_)) => {
             return match seen.cut {
                 Some(Cut::TooLarge(limit)) => fail(ErrorKind::BodyTooLarge { limit }),
@@ -141,20 +120,27 @@ pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
         }
         Err(other) => return fail(decode(&other.to_string(), String::new(), scrubber)),
     };
-    match code(envelope.code()) {
-        Some(c) if !is_success(c) => fail(api(c, envelope.message(), scrubber)),
-        Some(_) => match envelope.into_data() {
-            Some(data) => Ok((data, request_id())),
-            None => fail(ErrorKind::Decode {
-                reason: "a success envelope without `data`".to_owned(),
-                excerpt: excerpt(),
-            }),
+    // An error envelope whose `data` the type cannot hold (a string, say) is
+    // still the error its code names; anything else is not the envelope.
+    let envelope = match decoded {
+        Ok(envelope) => envelope,
+        Err(e) => match serde_json::from_slice(body).ok().and_then(error_code) {
+            Some((c, message)) => return fail(api(c, message.as_deref(), scrubber)),
+            None => return fail(decode(&e.to_string(), excerpt(), scrubber)),
         },
-        None => fail(ErrorKind::Decode {
-            reason: "the envelope's `code` is not a number".to_owned(),
-            excerpt: excerpt(),
-        }),
-    }
+    };
+    let reason = match code(envelope.code()) {
+        Some(c) if !is_success(c) => return fail(api(c, envelope.message(), scrubber)),
+        Some(_) => match envelope.into_data() {
+            Some(data) => return Ok((data, request_id())),
+            None => "a success envelope without `data`",
+        },
+        None => "the envelope's `code` is not a number",
+    };
+    fail(ErrorKind::Decode {
+        reason: reason.to_owned(),
+        excerpt: excerpt(),
+    })
 }
 
 /// An error envelope's code and message, unless its code is success or none.

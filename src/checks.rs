@@ -69,38 +69,37 @@ pub(crate) fn check_object_url(field: &'static str, raw: &str) -> Result<(), Err
 /// `.` up to the first `/`, `?` or `#` (so no user-info and no port): a
 /// URL with a host, whatever else a parser would say of it.
 fn plain_url(raw: &str) -> bool {
-    let Some((scheme, rest)) = raw.split_once("://") else {
+    let raw = raw.as_bytes();
+    let Some(colon) = memchr::memchr(b':', raw) else {
         return false;
     };
-    let host_end = memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
-    let host = &rest.as_bytes()[..host_end];
-    scheme
-        .as_bytes()
-        .first()
-        .is_some_and(u8::is_ascii_alphabetic)
+    let (scheme, rest) = raw.split_at(colon);
+    let Some(rest) = rest.strip_prefix(b"://") else {
+        return false;
+    };
+    let host_end = memchr::memchr3(b'/', b'?', b'#', rest).unwrap_or(rest.len());
+    scheme.first().is_some_and(u8::is_ascii_alphabetic)
         && scheme
-            .bytes()
+            .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-        && !host.is_empty()
-        && host
+        && host_end > 0
+        && rest[..host_end]
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && raw.bytes().all(|b| b.is_ascii_graphic())
+        && rest[host_end..]
+            .iter()
+            .fold(true, |ok, b| ok & b.is_ascii_graphic())
 }
 
+/// A key the server reads as sent: not empty, by its rule (see
+/// [`limits::idempotency_key_problem`]), and without spaces at its ends,
+/// which HTTP trims (the server would see another key).
 pub(crate) fn check_idempotency_key(key: &str) -> Result<(), Error> {
-    if key.is_empty() {
-        return Err(Error::invalid("Idempotency-Key", "must not be empty"));
-    }
-    if let Some(problem) = limits::idempotency_key_problem(key.as_bytes()) {
-        return Err(Error::invalid("Idempotency-Key", problem));
-    }
-    if key.trim() != key {
-        // HTTP trims header values: the server would see another key.
-        return Err(Error::invalid(
-            "Idempotency-Key",
-            "must not start or end with a space",
-        ));
-    }
-    Ok(())
+    let problem = match limits::idempotency_key_problem(key.as_bytes()) {
+        _ if key.is_empty() => "must not be empty".to_owned(),
+        Some(problem) => problem,
+        None if key.trim() != key => "must not start or end with a space".to_owned(),
+        None => return Ok(()),
+    };
+    Err(Error::invalid("Idempotency-Key", problem))
 }

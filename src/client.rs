@@ -75,10 +75,8 @@ impl Client {
         control_plane: bool,
     ) -> Client {
         let key = api_key.expose_secret();
-        let mut scrubber = Scrubber::default().with(key);
-        if let Some((_, password)) = key.split_once(':') {
-            scrubber = scrubber.with(password);
-        }
+        let password = key.split_once(':').map_or("", |(_, password)| password);
+        let scrubber = Scrubber::default().with(key).with(password);
         Client {
             inner: Arc::new(Inner {
                 generated,
@@ -109,23 +107,17 @@ impl Client {
     /// every attempt carries the same key and it is retried like describe.
     pub async fn create_import_job(&self, job: CreateImportJob) -> Result<CreatedImportJob, Error> {
         self.check_target(job.target())?;
-        let body = job.to_body()?;
-        let db = job.target().database_name();
-        let key = job.resolve_idempotency_key();
+        let db = job.target().database_name().map(str::to_owned);
+        let (body, key, scrubber) = job.into_body(self.scrubber())?;
         let mut send = self.raw().create_import_job().body(body);
         if let Some(k) = &key {
             send = send.idempotency_key(k.clone());
         }
-        // Built once, when first needed (an id to check, or an error):
-        // parsing URLs costs. Clones share its patterns.
-        let built = std::sync::OnceLock::new();
-        let scrubber = || built.get_or_init(|| job.scrubber(self.scrubber())).clone();
-        let (job_id, request_id) = self
-            .send(None, &scrubber, with_database!(send, db).send())
-            .await?;
+        // Boxed: the call's state moves through the layers below as a pointer.
+        let call = Box::pin(with_database!(send, db).send());
+        let (job_id, request_id) = self.send(None, &|| scrubber.clone(), call).await?;
         // The id is handed back as the server sent it, for the calls that
         // name the job; one that echoes a secret is no id to print or send.
-        let scrubber = scrubber();
         if !scrubber.is_clean_token(&job_id) && scrubber.finds_secret(&job_id) {
             let kind = ErrorKind::Decode {
                 reason: "the job id holds a credential of this request".to_owned(),
@@ -169,11 +161,11 @@ impl Client {
         let scrubber = || self.scrubber();
         let describe = || {
             let send = with_database!(raw.describe_import_job().body(body.clone()), db).send();
-            self.send(deadline, &scrubber, send)
+            self.send(deadline, &scrubber, Box::pin(send))
         };
         let get_progress = || {
             let send = with_database!(raw.get_import_job_progress().body(body.clone()), db).send();
-            self.send(deadline, &scrubber, send)
+            self.send(deadline, &scrubber, Box::pin(send))
         };
         let older = &self.inner.older_describe_path;
         let answer = if older.load(Ordering::Relaxed) {
@@ -183,11 +175,8 @@ impl Client {
                 Err(e) if e.status() == Some(404) => {
                     let answer = get_progress().await;
                     // The path exists if it answered anything but 404.
-                    let found = match &answer {
-                        Ok(_) => true,
-                        Err(e) => e.status().is_some_and(|s| s != 404),
-                    };
-                    if found {
+                    let found = |e: &Error| e.status().is_some_and(|s| s != 404);
+                    if answer.as_ref().err().is_none_or(found) {
                         tracing::info!("describe answered 404; using get_progress from now on");
                         older.store(true, Ordering::Relaxed);
                     }
@@ -209,7 +198,7 @@ impl Client {
         let body = request.to_body()?;
         let db = request.target.database_name();
         let send = with_database!(self.raw().list_import_jobs().body(body), db).send();
-        let (data, _) = self.send(None, &|| self.scrubber(), send).await?;
+        let (data, _) = self.send(None, &|| self.scrubber(), Box::pin(send)).await?;
         Ok(ImportJobPage::from_wire(data, &self.inner.scrubber))
     }
 
@@ -272,36 +261,30 @@ impl Client {
             request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        async {
-            let started = std::time::Instant::now();
-            let (result, seen) = within(deadline, call).await;
-            let status = seen.head.as_ref().map(|h| h.status.as_u16());
-            let attempts = seen.attempts;
-            let outcome = settle(result, seen, scrubber);
+        // Without a subscriber the span is disabled: nothing to time or record.
+        let started = (!span.is_disabled()).then(std::time::Instant::now);
+        let (result, seen) = within(deadline, call).instrument(span.clone()).await;
+        let (operation, attempts, status) = (seen.operation, seen.attempts, seen.status);
+        let outcome = settle(result, seen, scrubber);
+        if let Some(started) = started {
             // The span's fields describe the call as it ended: recorded once.
-            let span = tracing::Span::current();
+            span.record("operation", (!operation.is_empty()).then_some(operation));
             span.record("attempt", attempts);
+            span.record("status", status);
             span.record("duration_ms", started.elapsed().as_millis() as u64);
-            if let Some(status) = status {
-                span.record("status", status);
-            }
-            match &outcome {
-                Ok((_, request_id)) => {
-                    if let Some(id) = request_id {
-                        span.record("request_id", id.as_str());
-                    }
-                    tracing::info!("succeeded");
-                }
-                Err(e) => {
-                    if let Some(id) = e.request_id() {
-                        span.record("request_id", id);
-                    }
-                    tracing::warn!(error = %e, may_have_been_sent = e.may_have_been_sent(), "failed");
-                }
-            }
-            outcome
+            let request_id = match &outcome {
+                Ok((_, id)) => id.as_deref(),
+                Err(e) => e.request_id(),
+            };
+            span.record("request_id", request_id);
         }
-        .instrument(span)
-        .await
+        match &outcome {
+            Ok(_) => tracing::info!(parent: &span, "succeeded"),
+            Err(e) => {
+                let sent = e.may_have_been_sent();
+                tracing::warn!(parent: &span, error = %e, may_have_been_sent = sent, "failed");
+            }
+        }
+        outcome
     }
 }

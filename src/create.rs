@@ -9,11 +9,7 @@
 //! storage credentials, so it keeps them in secret types and prints a
 //! placeholder in their place; a presigned URL prints without its query.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    fmt,
-    time::Duration,
-};
+use std::{collections::BTreeMap, fmt, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -302,33 +298,31 @@ impl CreateImportJob {
 
     /// Storage credentials go with object URLs, and with each other.
     fn check_credentials(&self) -> Result<(), Error> {
-        let has_secret = self
-            .secret_key
-            .as_ref()
-            .is_some_and(|s| !s.expose_secret().is_empty());
-        let has_access = self.access_key.as_deref().is_some_and(|a| !a.is_empty());
-        let any = has_access || has_secret || self.session_token_value().is_some();
-        if any && self.source.object_urls_iter().next().is_none() {
-            return Err(Error::invalid(
-                if has_access { "accessKey" } else { "secretKey" },
+        let secret = self.secret_key.as_ref().map(|s| s.expose_secret());
+        let access = self.access_key.as_deref().is_some_and(|a| !a.is_empty());
+        let secret = secret.is_some_and(|s| !s.is_empty());
+        let token = self.session_token_value().is_some();
+        let (field, reason) = match (access, secret, token) {
+            (false, false, false) => return Ok(()),
+            _ if self.source.object_urls_iter().next().is_none() => (
+                if access { "accessKey" } else { "secretKey" },
                 "storage credentials go with object URLs; volumes and Milvus files need none",
-            ));
-        }
-        match (has_access, has_secret) {
-            (true, false) => Err(Error::invalid(
+            ),
+            (true, false, _) => (
                 "secretKey",
                 "an access key was given without a secret key; they go together",
-            )),
-            (false, true) => Err(Error::invalid(
+            ),
+            (false, true, _) => (
                 "accessKey",
                 "a secret key was given without an access key; they go together",
-            )),
-            _ if self.session_token_value().is_some() && !has_secret => Err(Error::invalid(
+            ),
+            (false, false, true) => (
                 "token",
                 "a session token needs the access key and secret key it belongs to",
-            )),
-            _ => Ok(()),
-        }
+            ),
+            (true, true, _) => return Ok(()),
+        };
+        Err(Error::invalid(field, reason))
     }
 
     /// The session token, when one is set and not empty (empty means unset,
@@ -340,62 +334,63 @@ impl CreateImportJob {
             .filter(|t| !t.is_empty())
     }
 
-    /// The key to send on every attempt of this call, made now if asked for.
-    pub(crate) fn resolve_idempotency_key(&self) -> Option<String> {
-        match &self.idempotency_key {
-            IdempotencyKey::None => None,
-            IdempotencyKey::Key(k) => Some(k.clone()),
-            IdempotencyKey::Generate => Some(uuid::Uuid::new_v4().to_string()),
-        }
-    }
-
     /// The secrets this request carries, for scrubbing server text.
-    pub(crate) fn scrubber(&self, base: Scrubber) -> Scrubber {
-        let mut s = base;
-        for secret in self.source.object_urls_iter().flat_map(|u| url_secrets(u)) {
-            s = s.with(secret);
-        }
-        for secret in self.secret_key.iter().chain(&self.token) {
-            s = s.with(secret.expose_secret());
-        }
-        s
+    fn scrubber(&self, base: Scrubber) -> Scrubber {
+        let urls = self.source.object_urls_iter().flat_map(|u| url_secrets(u));
+        let keys = self.secret_key.iter().chain(&self.token);
+        let s = urls.fold(base, |s, secret| s.with(secret));
+        keys.fold(s, |s, secret| s.with(secret.expose_secret()))
     }
 
-    /// The generated body, once the request is checked. Built through the
-    /// generated builder, so a field added to `openapi.yaml` does not break
-    /// this code.
-    pub(crate) fn to_body(&self) -> Result<types::CreateImportJobRequest, Error> {
+    /// The request as sent, once checked: the generated body (the job's
+    /// fields moved into it), the `Idempotency-Key` of every attempt (made
+    /// now if asked for), and `base` with the secrets the request carries.
+    pub(crate) fn into_body(
+        self,
+        base: Scrubber,
+    ) -> Result<(types::CreateImportJobRequest, Option<String>, Scrubber), Error> {
         self.validate()?;
-        let ids = self.target.body_ids();
-        let options: HashMap<String, String> = self.options.clone().into_iter().collect();
-        let mut b = types::CreateImportJobRequest::builder()
-            .cluster_id(ids.cluster_id)
-            .project_id(ids.project_id)
-            .region_id(ids.region_id)
-            .collection_name(self.collection_name.clone())
-            .partition_name(self.partition_name.clone())
-            .db_name(self.target.database_name().map(str::to_owned))
-            .options(options);
-        b = match &self.source {
-            Source::ObjectUrl(url) => b.object_url(Some(url.clone())),
-            Source::ObjectUrls(groups) => b.object_urls(groups.clone()),
-            Source::Volume { name, data_paths } => b
-                .volume_name(Some(name.clone()))
-                .data_paths(data_paths.clone()),
-            Source::Files(files) => b.files(files.clone()),
+        let scrubber = self.scrubber(base);
+        let token = self.session_token_value().map(str::to_owned);
+        let key = match self.idempotency_key {
+            IdempotencyKey::None => None,
+            IdempotencyKey::Key(k) => Some(k),
+            IdempotencyKey::Generate => Some(uuid::Uuid::new_v4().to_string()),
         };
-        if let (Some(ak), Some(sk)) = (&self.access_key, &self.secret_key)
-            && !ak.is_empty()
-        {
-            b = b
-                .access_key(Some(ak.clone()))
-                .secret_key(Some(sk.expose_secret().to_owned()));
+        let ids = self.target.body_ids();
+        let (access_key, secret_key) = match (self.access_key, self.secret_key) {
+            (Some(ak), Some(sk)) if !ak.is_empty() => (Some(ak), Some(sk.expose_secret().into())),
+            _ => (None, None),
+        };
+        let (mut object_url, mut object_urls, mut volume_name, mut data_paths, mut files) =
+            Default::default();
+        match self.source {
+            Source::ObjectUrl(url) => object_url = Some(url),
+            Source::ObjectUrls(groups) => object_urls = groups,
+            Source::Volume {
+                name,
+                data_paths: d,
+            } => (volume_name, data_paths) = (Some(name), d),
+            Source::Files(groups) => files = groups,
         }
-        if let Some(token) = self.session_token_value() {
-            b = b.token(Some(token.to_owned()));
-        }
-        b.try_into()
-            .map_err(|e: types::error::ConversionError| Error::invalid("body", e.to_string()))
+        let body = types::CreateImportJobRequest {
+            access_key,
+            cluster_id: ids.cluster_id,
+            collection_name: self.collection_name,
+            data_paths,
+            db_name: self.target.database_name().map(str::to_owned),
+            files,
+            object_url,
+            object_urls,
+            options: self.options.into_iter().collect(),
+            partition_name: self.partition_name,
+            project_id: ids.project_id,
+            region_id: ids.region_id,
+            secret_key,
+            token,
+            volume_name,
+        };
+        Ok((body, key, scrubber))
     }
 }
 

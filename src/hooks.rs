@@ -18,7 +18,7 @@
 //! keep (its status and headers, when a body does not decode) is left in a
 //! task-local [`Call`] that [`within`] sets around one call.
 
-use std::{cell::Cell, num::NonZeroU32, time::Duration};
+use std::{cell::RefCell, num::NonZeroU32, time::Duration};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -88,39 +88,25 @@ impl Pipeline {
     }
 }
 
-/// One call's state, shared by its hooks.
-#[derive(Default)]
-struct Call {
-    /// No attempt starts, and none outlives, this instant.
-    deadline: Option<Instant>,
-    attempts: Cell<u32>,
-    deadline_cut: Cell<bool>,
-    head: Cell<Option<Head>>,
-    cut: Cell<Option<Cut>>,
-}
-
-/// What one call's attempts left for its caller.
+/// What one call's attempts left for its caller: how many were made, and
+/// what the last answer said of itself where one came (progenitor's error
+/// may not keep it, when a body does not decode).
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
+    /// The operation id progenitor passed the hooks.
+    pub(crate) operation: &'static str,
     /// Attempts made, the first included.
     pub(crate) attempts: u32,
     /// The last attempt was given less than the attempt timeout, for the
     /// call's deadline was nearer: its timeout is the deadline's.
     pub(crate) deadline_cut: bool,
-    /// What the last answer said of itself, where one came.
-    pub(crate) head: Option<Head>,
-    /// Why the last attempt has no answer to decode.
-    pub(crate) cut: Option<Cut>,
-}
-
-/// What an error needs of an answer whose body may not decode.
-#[derive(Debug, Clone)]
-pub(crate) struct Head {
-    pub(crate) status: StatusCode,
+    pub(crate) status: Option<u16>,
     /// The body as read (shared, not copied): for an error's excerpt.
     pub(crate) body: Bytes,
     pub(crate) request_id: Option<HeaderValue>,
     pub(crate) retry_after: Option<Duration>,
+    /// Why the last attempt has no answer to decode.
+    pub(crate) cut: Option<Cut>,
 }
 
 /// The request id header of an answer (the control plane's, or a proxy's).
@@ -141,6 +127,13 @@ pub(crate) enum Cut {
     DeadlinePassed,
 }
 
+/// One call's state: its deadline, and what its attempts left.
+struct Call {
+    /// No attempt starts, and none outlives, this instant.
+    deadline: Option<Instant>,
+    seen: RefCell<Seen>,
+}
+
 tokio::task_local! {
     static CALL: Call;
 }
@@ -150,17 +143,11 @@ tokio::task_local! {
 pub(crate) async fn within<F: Future>(deadline: Option<Instant>, call: F) -> (F::Output, Seen) {
     let state = Call {
         deadline,
-        ..Call::default()
+        seen: RefCell::default(),
     };
     CALL.scope(state, async {
         let output = call.await;
-        let seen = CALL.with(|c| Seen {
-            attempts: c.attempts.get(),
-            deadline_cut: c.deadline_cut.get(),
-            head: c.head.take(),
-            cut: c.cut.get(),
-        });
-        (output, seen)
+        (output, CALL.with(|c| c.seen.take()))
     })
     .await
 }
@@ -168,62 +155,53 @@ pub(crate) async fn within<F: Future>(deadline: Option<Instant>, call: F) -> (F:
 impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
     async fn exec(
         &self,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let p = self.inner();
         let op = info.operation_id;
-        tracing::Span::current().record("operation", op);
-        let repeatable =
-            op != "create_import_job" || request.headers().contains_key("idempotency-key");
-        let outer = CALL.try_with(|c| c.deadline).ok().flatten();
-        let deadline = p.deadline(outer);
+        record(|s| s.operation = op);
+        // A name made once: looking a `&str` up parses it on every call.
+        const KEY: HeaderName = HeaderName::from_static("idempotency-key");
+        let repeatable = op != "create_import_job" || request.headers().contains_key(KEY);
+        let deadline = p.deadline(CALL.try_with(|c| c.deadline).ok().flatten());
         let limiter = p.limiters.as_ref().map(|l| &l[slot(op)]);
-        let mut n = 0u32;
+        let mut request = Some(request);
         // The failure of the attempt before, should time run out before the next.
         let mut last = None;
-        loop {
+        for n in 1.. {
             let Some((timeout, permit)) = ready(limiter, deadline, p.attempt_timeout).await else {
-                return last.unwrap_or_else(|| Ok(cut(Cut::DeadlinePassed)));
+                break;
             };
-            n += 1;
-            record(|c| {
-                c.attempts.set(n);
-                c.deadline_cut.set(timeout < p.attempt_timeout);
-            });
-            // JSON bodies are bytes and always copy; one that did not would
-            // be sent once.
-            let Some(mut attempt) = request.try_clone() else {
-                *request.timeout_mut() = Some(timeout);
-                return self.read(request, p.max_bytes).await;
+            let deadline_cut = timeout < p.attempt_timeout;
+            record(|s| (s.attempts, s.deadline_cut) = (n, deadline_cut));
+            // A copy is kept only where another attempt may follow; JSON
+            // bodies always copy, and one that did not would be sent once.
+            let copy = (n < p.retry.max_attempts)
+                .then(|| copy(request.as_ref()?))
+                .flatten();
+            let again = copy.is_some();
+            let Some(mut attempt) = copy.or_else(|| request.take()) else {
+                break;
             };
-            *attempt.timeout_mut() = Some(timeout);
-            let started = std::time::Instant::now();
+            // Otherwise the HTTP client's own timeout, the attempt timeout, holds.
+            if deadline_cut {
+                *attempt.timeout_mut() = Some(timeout);
+            }
             let result = self.read(attempt, p.max_bytes).await;
             // The answer is read (or the attempt given up): the slot starts
             // its last second now, not after a backoff.
             drop(permit);
-            let (status, retry_after, retryable) = match &result {
-                Ok(r) => {
-                    let status = r.status().as_u16();
-                    let retry_after = retry_after(r.headers());
-                    (
-                        Some(status),
-                        retry_after,
-                        is_retryable(Some(status), true, repeatable),
-                    )
-                }
-                Err(e) => (None, None, is_retryable(None, !e.is_connect(), repeatable)),
-            };
-            tracing::debug!(
-                attempt = n,
-                status,
-                duration_ms = started.elapsed().as_millis() as u64,
-                "attempt answered"
-            );
+            let status = result.as_ref().ok().map(|r| r.status().as_u16());
+            let connected = result.as_ref().err().is_none_or(|e| !e.is_connect());
+            let retryable = is_retryable(status, connected, repeatable);
+            tracing::debug!(attempt = n, status, "attempt answered");
             // No retry whose backoff would end past the deadline.
-            let wait = (retryable && n < p.retry.max_attempts)
-                .then(|| p.retry.delay(n, retry_after))
+            let wait = (retryable && again)
+                .then(|| {
+                    let asked = result.as_ref().ok().and_then(|r| retry_after(r.headers()));
+                    p.retry.delay(n, asked)
+                })
                 .filter(|wait| deadline.is_none_or(|at| Instant::now() + *wait < at));
             let Some(wait) = wait else {
                 return result;
@@ -237,6 +215,7 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
             tokio::time::sleep(wait).await;
             last = Some(result);
         }
+        last.unwrap_or_else(|| Ok(cut(Cut::DeadlinePassed)))
     }
 
     async fn post<E>(
@@ -249,56 +228,53 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
             .ok()
             .and_then(|r| r.extensions().get::<Cut>())
         {
-            Some(why) => {
-                record(|c| c.cut.set(Some(*why)));
-                Err(progenitor_client::Error::Custom(format!("{why:?}")))
-            }
+            Some(why) => Err(progenitor_client::Error::Custom(format!("{why:?}"))),
             None => Ok(()),
         }
     }
 }
 
 impl generated::Client {
-    /// Sends one attempt and reads its body within `limit`. The answer
-    /// keeps its status and headers; they are noted for the caller too.
+    /// Sends one attempt and reads its body within `limit`, here within the
+    /// attempt: a connection that fails mid-answer is retried like one that
+    /// fails before it. The answer keeps its status and headers; they are
+    /// noted for the caller too, with the body for an error's excerpt.
     async fn read(
         &self,
         request: reqwest::Request,
         limit: usize,
     ) -> reqwest::Result<reqwest::Response> {
         let mut response = self.client().execute(request).await?;
-        let mut head = Head {
-            status: response.status(),
-            body: Bytes::new(),
-            request_id: request_id(response.headers()).cloned(),
-            retry_after: retry_after(response.headers()),
-        };
-        // The body is read here, within the attempt: a connection that
-        // fails mid-answer is retried like one that fails before it.
+        let status = response.status();
+        let request_id = request_id(response.headers()).cloned();
+        // A success is not retried: its Retry-After means nothing.
+        let retry_after = (status != StatusCode::OK)
+            .then(|| retry_after(response.headers()))
+            .flatten();
         let url = response.url().clone();
         let headers = std::mem::take(response.headers_mut());
         let body = match response.content_length() {
-            Some(n) if n > limit as u64 => {
-                record(|c| c.head.set(Some(head)));
-                return Ok(cut(Cut::TooLarge(limit)));
-            }
+            Some(n) if n > limit as u64 => None,
             // The framing guarantees no more than the announced length.
-            Some(_) => response.bytes().await?,
+            Some(_) => Some(response.bytes().await?),
             None => {
-                let mut body = Vec::new();
+                let mut body = Some(Vec::new());
                 while let Some(chunk) = response.chunk().await? {
-                    if body.len() + chunk.len() > limit {
-                        record(|c| c.head.set(Some(head)));
-                        return Ok(cut(Cut::TooLarge(limit)));
-                    }
-                    body.extend_from_slice(&chunk);
+                    body = body.filter(|b| b.len() + chunk.len() <= limit);
+                    let Some(read) = &mut body else { break };
+                    read.extend_from_slice(&chunk);
                 }
-                Bytes::from(body)
+                body.map(Bytes::from)
             }
         };
-        let status = head.status;
-        head.body = body.clone();
-        record(|c| c.head.set(Some(head)));
+        record(|s| {
+            (s.status, s.request_id, s.retry_after) =
+                (Some(status.as_u16()), request_id, retry_after);
+            s.body = body.clone().unwrap_or_default();
+        });
+        let Some(body) = body else {
+            return Ok(cut(Cut::TooLarge(limit)));
+        };
         // Setting only the URL cannot fail; if it did, an answer without it
         // serves as well.
         let mut answer = http::Response::builder()
@@ -311,6 +287,21 @@ impl generated::Client {
     }
 }
 
+/// What a request sends, for another attempt: `try_clone` would also copy
+/// the per-request settings, which the hooks set on each attempt anyway
+/// (allocating them only to drop them). `None` for a body that is not
+/// bytes (a stream).
+fn copy(request: &reqwest::Request) -> Option<reqwest::Request> {
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    *copy.body_mut() = match request.body() {
+        Some(body) => Some(body.as_bytes()?.to_vec().into()),
+        None => None,
+    };
+    Some(copy)
+}
+
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     parse_retry_after(value, std::time::SystemTime::now())
@@ -319,6 +310,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// An answer that stands for none: `post` turns it into an error before
 /// progenitor reads it.
 fn cut(why: Cut) -> reqwest::Response {
+    record(|s| s.cut = Some(why));
     let mut answer = http::Response::new(Bytes::new());
     answer.extensions_mut().insert(why);
     reqwest::Response::from(answer)
@@ -326,8 +318,8 @@ fn cut(why: Cut) -> reqwest::Response {
 
 /// Notes something of the current call, if there is one (a call made
 /// through [`crate::Client::raw`] has none).
-fn record(f: impl FnOnce(&Call)) {
-    let _ = CALL.try_with(f);
+fn record(f: impl FnOnce(&mut Seen)) {
+    let _ = CALL.try_with(|c| f(&mut c.seen.borrow_mut()));
 }
 
 /// Waits until the rate limiter grants a slot, then says how long the next
