@@ -25,6 +25,7 @@ mod waits;
 mod walk_json;
 mod write;
 mod write_inputs;
+mod write_stop;
 
 use std::{num::NonZeroU32, process::ExitCode};
 
@@ -72,6 +73,11 @@ async fn main() -> ExitCode {
         let ended = emulator_command::emulator(args, cli.api_key, &mut signals).await;
         return last_words::exit(&printer, ended);
     }
+    if let Command::Write(_) = &cli.command {
+        // A signal stops the writing, which then removes its files.
+        let ended = write_command(cli, &printer, &mut signals).await;
+        return last_words::exit(&printer, ended);
+    }
     let ended = tokio::select! {
         ended = run(cli, &printer) => ended,
         signal = signals.next() => Err(Failure::Interrupted(Interrupted::by(signal))),
@@ -99,18 +105,6 @@ fn init_logging(verbose: u8) {
 
 async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
     let started = Instant::now();
-    if let Command::Write(args) = &cli.command {
-        // A schema from a file needs no client (nor an API key).
-        let client = args
-            .collection
-            .is_some()
-            .then(|| client(&cli))
-            .transpose()?;
-        let Command::Write(args) = cli.command else {
-            unreachable!("matched above")
-        };
-        return write::write(*args, client, printer).await;
-    }
     let client = client(&cli)?;
     match cli.command {
         Command::Create(args) => create::create(&client, *args, started, printer).await,
@@ -163,6 +157,26 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
         }
         Command::Emulator(_) | Command::Write(_) => unreachable!("handled above"),
     }
+}
+
+/// `write`: a schema from a file needs no client (nor an API key).
+async fn write_command(
+    cli: Cli,
+    printer: &Printer,
+    signals: &mut Signals,
+) -> Result<Ended, Failure> {
+    let Command::Write(args) = &cli.command else {
+        unreachable!("called for write only")
+    };
+    let client = args
+        .collection
+        .is_some()
+        .then(|| client(&cli))
+        .transpose()?;
+    let Command::Write(args) = cli.command else {
+        unreachable!("called for write only")
+    };
+    write::write(*args, client, printer, signals).await
 }
 
 /// The client the global flags describe.

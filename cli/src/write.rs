@@ -3,9 +3,9 @@
 //! writer crate. Its inputs are `write_inputs`'s, its reject file
 //! `reject_file`'s.
 //!
-//! The writing is blocking work: it runs on a blocking thread, so a
-//! signal still ends the run at once (the writer's files are then still
-//! named `*.partial`, never mistaken for finished ones).
+//! The writing is blocking work: it runs on a blocking thread. A signal
+//! stops it (`write_stop`): the writer, dropped, removes the `*.partial`
+//! files it had begun, and the run ends as interrupted (130 or 143).
 
 use std::path::Path;
 
@@ -17,10 +17,13 @@ use zilliz_import_writer::{Format, RowError, Schema, Summary, WriteError, Writer
 use crate::{
     args::{WriteArgs, WriteFormat},
     ending::{Ended, Failure},
+    interrupted::Interrupted,
     output::Printer,
     progress_bar::{TICK, on_terminal},
     reject_file::{self, Rejects},
+    signals::Signals,
     write_inputs::{Failed, Input},
+    write_stop::Stop,
 };
 
 /// Runs `write`: the schema (from its file, or from describe through
@@ -29,12 +32,32 @@ pub async fn write(
     args: WriteArgs,
     client: Option<Client>,
     printer: &Printer,
+    signals: &mut Signals,
 ) -> Result<Ended, Failure> {
-    let schema = schema(&args, client).await?;
+    let interrupted = |signal| Failure::Interrupted(Interrupted::by(signal));
+    let schema = tokio::select! {
+        schema = schema(&args, client) => schema?,
+        signal = signals.next() => return Err(interrupted(signal)),
+    };
     let out = args.out.display().to_string();
-    let (summary, rejected) = tokio::task::spawn_blocking(move || write_files(schema, args))
-        .await
-        .map_err(|_| Failure::Input("the writer stopped unexpectedly".to_owned()))??;
+    let stop = Stop::default();
+    let stopping = stop.clone();
+    let mut writing = tokio::task::spawn_blocking(move || write_files(schema, args, &stopping));
+    let written = tokio::select! {
+        written = &mut writing => written,
+        signal = signals.next() => {
+            // The writer sees the stop at its next read and removes its
+            // files as it ends; a second signal does not wait for that.
+            stop.set();
+            tokio::select! {
+                _ = writing => {}
+                _ = signals.next() => {}
+            }
+            return Err(interrupted(signal));
+        }
+    };
+    let (summary, rejected) =
+        written.map_err(|_| Failure::Input("the writer stopped unexpectedly".to_owned()))??;
     if let Some((count, path)) = rejected.filter(|(count, _)| *count > 0) {
         printer.note(&format!("{count} rows refused; see {path}"));
     }
@@ -79,6 +102,7 @@ async fn schema(args: &WriteArgs, client: Option<Client>) -> Result<Schema, Fail
 fn write_files(
     schema: Schema,
     args: WriteArgs,
+    stop: &Stop,
 ) -> Result<(Summary, Option<(u64, String)>), Failure> {
     let mut inputs: Vec<Input> = args
         .input
@@ -116,7 +140,7 @@ fn write_files(
             rejects.at_input(i, rows_before);
         }
         let rows = input
-            .write_to(&mut writer, &bar, rejects.is_some())
+            .write_to(&mut writer, &bar, rejects.is_some(), stop)
             .map_err(|failed| {
                 bar.abandon();
                 failure(&input.name, rows_before, failed)

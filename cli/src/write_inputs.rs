@@ -11,7 +11,7 @@ use indicatif::ProgressBar;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use zilliz_import_writer::{WriteError, Writer};
 
-use crate::ending::Failure;
+use crate::{ending::Failure, write_stop::Stop};
 
 /// What an input holds, as its extension says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,9 +87,10 @@ impl Input {
         writer: &mut Writer,
         bar: &ProgressBar,
         keep_copy: bool,
+        stop: &Stop,
     ) -> Result<u64, Failed> {
         let Some(path) = &self.path else {
-            let stdin = io::stdin().lock();
+            let stdin = stop.reader(io::stdin(), false);
             if !keep_copy {
                 return Ok(writer.write_jsonl(bar.wrap_read(stdin))?);
             }
@@ -105,24 +106,36 @@ impl Input {
             return Ok(rows);
         };
         let file = File::open(path).map_err(|e| Failed::Read(e.to_string()))?;
-        match self.kind {
-            Kind::Jsonl => Ok(writer.write_jsonl(bar.wrap_read(file))?),
-            Kind::Json => Ok(writer.write_json_rows(bar.wrap_read(file))?),
-            Kind::Csv => Ok(writer.write_csv(bar.wrap_read(file), b',', "")?),
-            Kind::Parquet => {
-                let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-                    .and_then(|b| b.build())
-                    .map_err(|e| Failed::Read(format!("not a Parquet file it can read: {e}")))?;
-                let mut rows = 0;
-                for batch in reader {
-                    let batch = batch.map_err(|e| Failed::Read(e.to_string()))?;
-                    writer.write_batch(&batch)?;
-                    rows += batch.num_rows() as u64;
-                }
-                bar.inc(self.len().unwrap_or(0));
-                Ok(rows)
-            }
+        let regular = Stop::is_regular(&file);
+        let text = |file| bar.wrap_read(stop.reader(file, regular));
+        Ok(match self.kind {
+            Kind::Parquet => self.write_parquet(file, writer, bar, stop)?,
+            Kind::Jsonl => writer.write_jsonl(text(file))?,
+            Kind::Json => writer.write_json_rows(text(file))?,
+            Kind::Csv => writer.write_csv(text(file), b',', "")?,
+        })
+    }
+
+    /// A Parquet input's batches into the writer's Arrow path.
+    fn write_parquet(
+        &self,
+        file: File,
+        writer: &mut Writer,
+        bar: &ProgressBar,
+        stop: &Stop,
+    ) -> Result<u64, Failed> {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| b.build())
+            .map_err(|e| Failed::Read(format!("not a Parquet file it can read: {e}")))?;
+        let mut rows = 0;
+        for batch in reader {
+            stop.check().map_err(|e| Failed::Read(e.to_string()))?;
+            let batch = batch.map_err(|e| Failed::Read(e.to_string()))?;
+            writer.write_batch(&batch)?;
+            rows += batch.num_rows() as u64;
         }
+        bar.inc(self.len().unwrap_or(0));
+        Ok(rows)
     }
 
     /// The input again, from its start, to quote rejected lines from.

@@ -20,6 +20,7 @@ mod cli_wait_many;
 mod cli_wait_many_ids;
 mod cli_write;
 mod cli_write_collection;
+mod cli_write_signals;
 mod commands;
 mod emulator_command;
 mod exit_codes;
