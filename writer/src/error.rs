@@ -212,6 +212,14 @@ pub enum WriteError {
     Exists { path: PathBuf },
     #[error("the writer failed earlier and takes no more rows")]
     Failed,
+    /// The rows need more file groups than one import takes (Milvus: 1,024
+    /// files per request by default). Raised before the group past `max`
+    /// is started; the write is then abandoned like any failure.
+    #[error(
+        "file group {} would start after {rows} rows, but one import takes at most {max} groups: raise the file size",
+        max + 1
+    )]
+    TooManyGroups { max: u32, rows: u64 },
     #[error("{0}")]
     Config(&'static str),
 }

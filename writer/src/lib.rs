@@ -31,5 +31,6 @@ pub use schema::{
 };
 pub use sink::{LocalDir, Sink, SinkFile};
 pub use writer::{
-    BadRows, DEFAULT_FILE_SIZE, DEFAULT_ROW_GROUP_BYTES, FileGroup, Summary, Writer, WriterBuilder,
+    BadRows, DEFAULT_FILE_SIZE, DEFAULT_MAX_GROUPS, DEFAULT_ROW_GROUP_BYTES, FileGroup, Summary,
+    Writer, WriterBuilder,
 };

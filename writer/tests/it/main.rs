@@ -5,6 +5,7 @@ mod arrow_input;
 mod common;
 mod formats;
 mod fuzz;
+mod group_limit;
 #[cfg(feature = "object-store")]
 mod object_store;
 mod outcome;
