@@ -109,6 +109,12 @@ pub enum Reason {
     DuplicateKey,
     /// A string given for a JSON field that is not JSON text.
     InvalidJson(String),
+    /// A string that is not valid for its field's type: WKT for Geometry,
+    /// ISO-8601 for Timestamptz.
+    Malformed {
+        expected: &'static str,
+        detail: String,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -151,6 +157,7 @@ impl fmt::Display for Reason {
             Reason::MetaNotObject => f.write_str("`$meta` must be a JSON object"),
             Reason::DuplicateKey => f.write_str("given both as a key and inside `$meta`"),
             Reason::InvalidJson(m) => write!(f, "not JSON text: {m}"),
+            Reason::Malformed { expected, detail } => write!(f, "not {expected}: {detail}"),
         }
     }
 }

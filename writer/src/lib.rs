@@ -12,6 +12,7 @@ mod csv_rows;
 mod json_rows;
 mod jsonl;
 mod rows;
+mod strings;
 
 // Files out: the formats, where they go, and the writer that drives both.
 mod format;

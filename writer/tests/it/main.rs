@@ -12,3 +12,4 @@ mod outcome;
 mod pyarrow;
 mod rows;
 mod schema;
+mod string_types;
