@@ -26,7 +26,7 @@ mod object_store_sink;
 pub use error::{Reason, RowError, SchemaError, WriteError};
 pub use format::{Compression, Format};
 #[cfg(feature = "object-store")]
-pub use object_store_sink::{DEFAULT_PART_SIZE, ObjectStoreSink};
+pub use object_store_sink::{DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, ObjectStoreSink};
 pub use schema::{
     BinaryDim, DataType, DefaultValue, Dim, ElementType, Field, Schema, SchemaBuilder,
 };

@@ -8,6 +8,8 @@ mod fuzz;
 mod group_limit;
 #[cfg(feature = "object-store")]
 mod object_store;
+#[cfg(feature = "object-store")]
+mod object_store_parts;
 mod outcome;
 mod pyarrow;
 mod rows;
