@@ -199,6 +199,22 @@ fn row(id: i64) -> Value {
     json!({"id": id, "s": format!("{id:>4000}")})
 }
 
+/// A JSONL writer into `store` under `prefix`, parts of 5 MiB, `concurrency`
+/// of them at once.
+fn writer(store: &Arc<Watched>, prefix: &str, rt: &Runtime, concurrency: usize) -> Writer {
+    let sink = ObjectStoreSink::new(
+        store.clone() as Arc<dyn ObjectStore>,
+        prefix,
+        rt.handle().clone(),
+    )
+    .part_size(PART)
+    .concurrency(concurrency);
+    Writer::builder(schema())
+        .format(Format::Jsonl)
+        .create(Box::new(sink))
+        .unwrap()
+}
+
 /// About 31 MiB of JSONL: six full parts of 5 MiB and a short one.
 const ROWS: i64 = 8_000;
 
@@ -206,17 +222,7 @@ const ROWS: i64 = 8_000;
 fn parts_go_up_together_up_to_the_bound() {
     for (flavor, rt) in runtimes() {
         let (store, seen) = watched(2, None);
-        let sink = ObjectStoreSink::new(
-            store.clone() as Arc<dyn ObjectStore>,
-            "up",
-            rt.handle().clone(),
-        )
-        .part_size(PART)
-        .concurrency(3);
-        let mut w = Writer::builder(schema())
-            .format(Format::Jsonl)
-            .create(Box::new(sink))
-            .unwrap();
+        let mut w = writer(&store, "up", &rt, 3);
         for id in 0..ROWS {
             w.push_json(&row(id)).unwrap();
         }
@@ -268,13 +274,7 @@ fn one_part_at_a_time_when_asked() {
         .build()
         .unwrap();
     let (store, seen) = watched(0, None);
-    let sink = ObjectStoreSink::new(store as Arc<dyn ObjectStore>, "one", rt.handle().clone())
-        .part_size(PART)
-        .concurrency(1);
-    let mut w = Writer::builder(schema())
-        .format(Format::Jsonl)
-        .create(Box::new(sink))
-        .unwrap();
+    let mut w = writer(&store, "one", &rt, 1);
     for id in 0..2_700 {
         w.push_json(&row(id)).unwrap();
     }
@@ -287,17 +287,7 @@ fn one_part_at_a_time_when_asked() {
 fn a_failed_part_fails_the_write_and_aborts_the_upload() {
     for (flavor, rt) in runtimes() {
         let (store, seen) = watched(2, Some(1));
-        let sink = ObjectStoreSink::new(
-            store.clone() as Arc<dyn ObjectStore>,
-            "bad",
-            rt.handle().clone(),
-        )
-        .part_size(PART)
-        .concurrency(3);
-        let mut w = Writer::builder(schema())
-            .format(Format::Jsonl)
-            .create(Box::new(sink))
-            .unwrap();
+        let mut w = writer(&store, "bad", &rt, 3);
         let mut failed = None;
         for id in 0..ROWS {
             if let Err(e) = w.push_json(&row(id)) {
