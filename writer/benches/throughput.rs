@@ -5,6 +5,7 @@
 //!     cargo bench --bench throughput -- --rows 20000
 //!     cargo bench --bench throughput -- --only jsonl->parquet   # for a profiler
 //!     cargo bench --bench throughput -- --rss [BYTES] # peak RSS, 1,000,000 rows, file size target
+//!     cargo bench --bench throughput --features object-store -- --rss-store   # same, into an object store
 //!
 //! The JSONL lines are what Python's `json.dumps` makes of float32
 //! vectors (the shortest f64 digits of each f32, about 18 characters a
@@ -226,6 +227,48 @@ fn rss(rows: u64, file_size: u64) {
     );
 }
 
+/// Peak memory for a million rows into an `ObjectStoreSink` (a local
+/// directory behind object_store's `LocalFileSystem`, so the bytes go to
+/// disk): the parts in flight add at most `(concurrency + 1) * part_size`.
+#[cfg(feature = "object-store")]
+fn rss_store(rows: u64) {
+    use std::sync::Arc;
+    use zilliz_import_writer::{DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, ObjectStoreSink};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = object_store::local::LocalFileSystem::new_with_prefix(dir.path()).expect("store");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("runtime");
+    let before = peak_rss_mb();
+    let started = Instant::now();
+    let sink = ObjectStoreSink::new(Arc::new(store), "out", runtime.handle().clone());
+    let mut writer = Writer::builder(schema())
+        .create(Box::new(sink))
+        .expect("writer");
+    let lines = Lines {
+        rng: Rng(1),
+        next: 0,
+        rows,
+        line: String::new(),
+        at: 0,
+    };
+    writer
+        .write_jsonl(std::io::BufReader::with_capacity(1 << 20, lines))
+        .expect("rows");
+    let summary = writer.finish().expect("finish");
+    println!(
+        "rss-store: {rows} rows of {DIM}-d to Parquet in an object store ({} MiB parts, {} at once): {} files, \
+         {:.0} MB, {:.1} s, peak RSS {:.0} MB (before writing: {before:.0} MB)",
+        DEFAULT_PART_SIZE >> 20,
+        DEFAULT_UPLOAD_CONCURRENCY,
+        summary.groups.len(),
+        summary.bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        peak_rss_mb()
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let rows: u64 = args
@@ -240,6 +283,11 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(1 << 30);
         rss(1_000_000, file_size);
+        return;
+    }
+    #[cfg(feature = "object-store")]
+    if args.iter().any(|a| a == "--rss-store") {
+        rss_store(1_000_000);
         return;
     }
     let only = args

@@ -78,7 +78,12 @@ impl Shape {
             DataType::Int64 => Shape::Int64,
             DataType::Float => Shape::Float,
             DataType::Double => Shape::Double,
-            DataType::VarChar { .. } | DataType::Json | DataType::SparseFloatVector => Shape::Utf8,
+            DataType::VarChar { .. }
+            | DataType::Text
+            | DataType::Geometry
+            | DataType::Timestamptz
+            | DataType::Json
+            | DataType::SparseFloatVector => Shape::Utf8,
             DataType::Array { element, .. } => Shape::List(match element {
                 ElementType::Bool => Element::Bool,
                 ElementType::Int8 => Element::Int8,

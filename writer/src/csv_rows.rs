@@ -56,7 +56,12 @@ pub(crate) fn for_each_row<R: Read>(
                     Column::Int
                 }
                 Some(DataType::Float | DataType::Double) => Column::Float,
-                Some(DataType::VarChar { .. }) => Column::Text,
+                Some(
+                    DataType::VarChar { .. }
+                    | DataType::Text
+                    | DataType::Geometry
+                    | DataType::Timestamptz,
+                ) => Column::Text,
                 Some(_) => Column::Json,
                 None if name == META_FIELD => Column::Meta,
                 None => Column::Extra,

@@ -109,6 +109,12 @@ pub enum Reason {
     DuplicateKey,
     /// A string given for a JSON field that is not JSON text.
     InvalidJson(String),
+    /// A string that is not valid for its field's type: WKT for Geometry,
+    /// ISO-8601 for Timestamptz.
+    Malformed {
+        expected: &'static str,
+        detail: String,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -151,6 +157,7 @@ impl fmt::Display for Reason {
             Reason::MetaNotObject => f.write_str("`$meta` must be a JSON object"),
             Reason::DuplicateKey => f.write_str("given both as a key and inside `$meta`"),
             Reason::InvalidJson(m) => write!(f, "not JSON text: {m}"),
+            Reason::Malformed { expected, detail } => write!(f, "not {expected}: {detail}"),
         }
     }
 }
@@ -212,6 +219,14 @@ pub enum WriteError {
     Exists { path: PathBuf },
     #[error("the writer failed earlier and takes no more rows")]
     Failed,
+    /// The rows need more file groups than one import takes (Milvus: 1,024
+    /// files per request by default). Raised before the group past `max`
+    /// is started; the write is then abandoned like any failure.
+    #[error(
+        "file group {} would start after {rows} rows, but one import takes at most {max} groups: raise the file size",
+        max + 1
+    )]
+    TooManyGroups { max: u32, rows: u64 },
     #[error("{0}")]
     Config(&'static str),
 }

@@ -12,6 +12,7 @@ mod csv_rows;
 mod json_rows;
 mod jsonl;
 mod rows;
+mod strings;
 
 // Files out: the formats, where they go, and the writer that drives both.
 mod format;
@@ -25,11 +26,12 @@ mod object_store_sink;
 pub use error::{Reason, RowError, SchemaError, WriteError};
 pub use format::{Compression, Format};
 #[cfg(feature = "object-store")]
-pub use object_store_sink::{DEFAULT_PART_SIZE, ObjectStoreSink};
+pub use object_store_sink::{DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, ObjectStoreSink};
 pub use schema::{
     BinaryDim, DataType, DefaultValue, Dim, ElementType, Field, Schema, SchemaBuilder,
 };
 pub use sink::{LocalDir, Sink, SinkFile};
 pub use writer::{
-    BadRows, DEFAULT_FILE_SIZE, DEFAULT_ROW_GROUP_BYTES, FileGroup, Summary, Writer, WriterBuilder,
+    BadRows, DEFAULT_FILE_SIZE, DEFAULT_MAX_GROUPS, DEFAULT_ROW_GROUP_BYTES, FileGroup, Summary,
+    Writer, WriterBuilder,
 };

@@ -1,8 +1,10 @@
 //! Files into any `object_store::ObjectStore` (S3, GCS, Azure, a local
 //! directory, memory), behind the feature `object-store`.
 //!
-//! Each file is a multipart upload: parts go up as they fill, so memory
-//! stays at one part per open file, and nothing is visible until
+//! Each file is a multipart upload: parts go up as they fill, several at
+//! once up to a bound ([`ObjectStoreSink::concurrency`]), so memory stays
+//! at `(concurrency + 1) * part_size` for the file being written; nothing
+//! is visible until
 //! [`Sink::commit`] completes every upload (an upload never completed is
 //! never an object). [`Sink::abort`] aborts them. So the guarantee of
 //! [`crate::LocalDir`] holds in a bucket too: a failed or interrupted write
@@ -13,13 +15,19 @@
 //! `tokio::runtime::Handle::block_on`, so call it from a thread that is not
 //! running async tasks (`tokio::task::spawn_blocking`, or a plain thread).
 
+use std::future::Future;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use object_store::path::Path;
-use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt};
-use tokio::runtime::Handle;
+use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, UploadPart};
+use tokio::runtime::{Handle, RuntimeFlavor};
+use tokio::task::JoinHandle;
 
 use crate::error::WriteError;
 use crate::sink::{Sink, SinkFile};
@@ -27,6 +35,11 @@ use crate::sink::{Sink, SinkFile};
 /// Default part size: 16 MiB (S3 takes parts of 5 MiB to 5 GiB, and at most
 /// 10,000 of them: 16 MiB parts allow files up to 156 GiB).
 pub const DEFAULT_PART_SIZE: usize = 16 << 20;
+
+/// Default number of parts of a file uploaded at once (pymilvus's uploaders
+/// use 4 to 5). With the part filling meanwhile, a file holds at most
+/// `(concurrency + 1) * part_size` bytes: 80 MiB by default.
+pub const DEFAULT_UPLOAD_CONCURRENCY: usize = 4;
 
 /// An upload shared by its file and the sink (which completes or aborts
 /// it); `None` once either happened.
@@ -38,6 +51,7 @@ pub struct ObjectStoreSink {
     prefix: Path,
     runtime: Handle,
     part_size: usize,
+    concurrency: usize,
     started: Vec<(Path, Slot)>,
 }
 
@@ -50,6 +64,7 @@ impl ObjectStoreSink {
             prefix: prefix.into(),
             runtime,
             part_size: DEFAULT_PART_SIZE,
+            concurrency: DEFAULT_UPLOAD_CONCURRENCY,
             started: Vec::new(),
         }
     }
@@ -58,6 +73,18 @@ impl ObjectStoreSink {
     /// part but the last).
     pub fn part_size(mut self, bytes: usize) -> Self {
         self.part_size = bytes.max(5 << 20);
+        self
+    }
+
+    /// Parts of one file in flight at once (at least 1;
+    /// [`DEFAULT_UPLOAD_CONCURRENCY`] by default). On a multi-thread
+    /// runtime they are spawned and go up while the writer encodes the next
+    /// part; on a current-thread runtime they go up together whenever the
+    /// writer waits for one. Either way the writer waits for a part to
+    /// finish before it starts one past the bound, so memory stays at
+    /// `(concurrency + 1) * part_size` for the file being written.
+    pub fn concurrency(mut self, parts: usize) -> Self {
+        self.concurrency = parts.max(1);
         self
     }
 
@@ -73,20 +100,50 @@ fn store_error(key: &Path, e: object_store::Error) -> WriteError {
     WriteError::io(PathBuf::from(key.as_ref()), io::Error::other(e))
 }
 
+/// A part spawned on a multi-thread runtime; dropping it (a failed write)
+/// stops the upload of that part.
+struct Spawned(JoinHandle<object_store::Result<()>>);
+
+impl Future for Spawned {
+    type Output = io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
+            Ok(result) => result.map_err(io::Error::other),
+            Err(e) => Err(io::Error::other(e)),
+        })
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+type InFlight = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
 struct StoreFile {
     key: Path,
     slot: Slot,
     runtime: Handle,
     buf: Vec<u8>,
     part_size: usize,
+    concurrency: usize,
+    in_flight: FuturesUnordered<InFlight>,
     parts: usize,
     bytes: u64,
 }
 
 impl StoreFile {
+    /// Starts the upload of the buffered bytes as the next part, once fewer
+    /// than `concurrency` parts are in flight.
     fn upload_part(&mut self) -> io::Result<()> {
+        while self.in_flight.len() >= self.concurrency {
+            self.wait_one()?;
+        }
         let part = std::mem::replace(&mut self.buf, Vec::with_capacity(self.part_size));
-        let upload = {
+        let upload: UploadPart = {
             let mut slot = self
                 .slot
                 .lock()
@@ -96,19 +153,40 @@ impl StoreFile {
                 .ok_or_else(|| io::Error::other("the upload was aborted"))?;
             upload.put_part(part.into())
         };
-        self.runtime.block_on(upload).map_err(io::Error::other)?;
+        let part: InFlight = match self.runtime.runtime_flavor() {
+            RuntimeFlavor::CurrentThread => {
+                Box::pin(async move { upload.await.map_err(io::Error::other) })
+            }
+            _ => Box::pin(Spawned(self.runtime.spawn(upload))),
+        };
+        self.in_flight.push(part);
         self.parts += 1;
         Ok(())
+    }
+
+    /// Waits for one part in flight to finish; its error, if it failed.
+    fn wait_one(&mut self) -> io::Result<()> {
+        match self.runtime.block_on(self.in_flight.next()) {
+            Some(result) => result,
+            None => Ok(()),
+        }
     }
 }
 
 impl Write for StoreFile {
+    /// Cuts parts of exactly `part_size` bytes (some stores, R2 for one,
+    /// want every part but the last of one size).
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        self.bytes += data.len() as u64;
-        if self.buf.len() >= self.part_size {
-            self.upload_part()?;
+        let mut rest = data;
+        while !rest.is_empty() {
+            let take = (self.part_size - self.buf.len()).min(rest.len());
+            self.buf.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.buf.len() == self.part_size {
+                self.upload_part()?;
+            }
         }
+        self.bytes += data.len() as u64;
         Ok(data.len())
     }
 
@@ -119,10 +197,13 @@ impl Write for StoreFile {
 
 impl SinkFile for StoreFile {
     fn close(mut self: Box<Self>) -> Result<u64, WriteError> {
+        let key = PathBuf::from(self.key.as_ref());
         // The last part may be short; an empty file is one empty part.
         if !self.buf.is_empty() || self.parts == 0 {
-            let key = PathBuf::from(self.key.as_ref());
-            self.upload_part().map_err(|e| WriteError::io(key, e))?;
+            self.upload_part().map_err(|e| WriteError::io(&key, e))?;
+        }
+        while !self.in_flight.is_empty() {
+            self.wait_one().map_err(|e| WriteError::io(&key, e))?;
         }
         Ok(self.bytes)
     }
@@ -152,6 +233,8 @@ impl Sink for ObjectStoreSink {
             runtime: self.runtime.clone(),
             buf: Vec::with_capacity(self.part_size),
             part_size: self.part_size,
+            concurrency: self.concurrency,
+            in_flight: FuturesUnordered::new(),
             parts: 0,
             bytes: 0,
         }))

@@ -37,6 +37,14 @@ pub(super) fn check_values(field: &Field, array: &ArrayRef, refusals: &mut Refus
         DataType::VarChar { max_length } => {
             check_lengths(array.as_string::<i32>(), *max_length, name, refusals)
         }
+        DataType::Geometry | DataType::Timestamptz => {
+            let strings = array.as_string::<i32>();
+            for (row, value) in strings.iter().enumerate() {
+                if let Some(Err(reason)) = value.map(|v| field.data_type().check_text(v)) {
+                    refusals.add(row, name, reason);
+                }
+            }
+        }
         DataType::Json => {
             // Checked and minified in one pass, in `json_column`.
         }

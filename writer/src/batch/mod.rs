@@ -184,7 +184,15 @@ fn convert(
         (DataType::SparseFloatVector, ArrowType::Struct(_)) => {
             return sparse_struct_as_text(given, name, refusals);
         }
-        (DataType::VarChar { .. } | DataType::Json | DataType::SparseFloatVector, t) => {
+        (
+            DataType::VarChar { .. }
+            | DataType::Text
+            | DataType::Geometry
+            | DataType::Timestamptz
+            | DataType::Json
+            | DataType::SparseFloatVector,
+            t,
+        ) => {
             matches!(t, ArrowType::LargeUtf8 | ArrowType::Utf8View)
         }
         (

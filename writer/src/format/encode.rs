@@ -44,7 +44,15 @@ impl<'a> Cell<'a> {
             (Shape::Int64, _) => Cell::I64(array.as_primitive()),
             (Shape::Float, _) => Cell::F32(array.as_primitive()),
             (Shape::Double, _) => Cell::F64(array.as_primitive()),
-            (Shape::Utf8, Some(DataType::VarChar { .. })) => Cell::Str(array.as_string()),
+            (
+                Shape::Utf8,
+                Some(
+                    DataType::VarChar { .. }
+                    | DataType::Text
+                    | DataType::Geometry
+                    | DataType::Timestamptz,
+                ),
+            ) => Cell::Str(array.as_string()),
             (Shape::Utf8, _) => Cell::Raw(array.as_string()),
             (Shape::List(_), Some(DataType::Float16Vector { .. })) => {
                 Cell::Half(array.as_list(), false)

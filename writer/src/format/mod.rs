@@ -81,6 +81,9 @@ impl Format {
             let reason = match field.data_type() {
                 DataType::Array { .. } => "Milvus reads no Array field from NumPy files",
                 DataType::SparseFloatVector => "NumPy has no sparse vectors",
+                DataType::Text | DataType::Geometry | DataType::Timestamptz => {
+                    "Milvus's NumPy reader takes strings for VarChar and JSON fields only"
+                }
                 _ if field.is_nullable() => "Milvus reads no nullable field from NumPy files",
                 _ => continue,
             };

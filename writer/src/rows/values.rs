@@ -64,7 +64,9 @@ pub(crate) fn expected(data_type: &DataType) -> &'static str {
         DataType::Bool => "a boolean",
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => "an integer",
         DataType::Float | DataType::Double => "a number",
-        DataType::VarChar { .. } => "a string",
+        DataType::VarChar { .. } | DataType::Text => "a string",
+        DataType::Geometry => "WKT text",
+        DataType::Timestamptz => "an ISO-8601 timestamp string",
         DataType::Json => "JSON",
         DataType::Array { .. } => "an array",
         DataType::FloatVector { .. }
@@ -316,15 +318,15 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
         match (self.field.data_type(), self.column) {
-            (DataType::VarChar { max_length }, Column::Str(c)) => {
-                if v.len() > *max_length as usize {
-                    return fail(
-                        self.fault,
-                        Reason::TooLong {
-                            bytes: v.len(),
-                            max_length: *max_length,
-                        },
-                    );
+            (
+                data_type @ (DataType::VarChar { .. }
+                | DataType::Text
+                | DataType::Geometry
+                | DataType::Timestamptz),
+                Column::Str(c),
+            ) => {
+                if let Err(reason) = data_type.check_text(v) {
+                    return fail(self.fault, reason);
                 }
                 match c.values.push(v) {
                     Ok(()) => {

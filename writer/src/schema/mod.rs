@@ -11,6 +11,7 @@
 //! way of making a [`Schema`] goes through.
 
 mod parse;
+mod text;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -103,6 +104,16 @@ pub enum DataType {
     },
     /// Any JSON document, stored as its text.
     Json,
+    /// Text of any length (Milvus 2.6 and later): a string with no
+    /// `max_length`.
+    Text,
+    /// A geometry given as WKT (`POINT (1 2)`), written as that text; the
+    /// server turns it into WKB.
+    Geometry,
+    /// A point in time given as ISO-8601 text (`2025-01-02T00:00:00+08:00`),
+    /// written as that text; without an offset the server applies the
+    /// collection's time zone.
+    Timestamptz,
     /// A list of at most `max_capacity` scalars of one type.
     Array {
         element: ElementType,
@@ -139,6 +150,9 @@ impl DataType {
             DataType::Double => "Double",
             DataType::VarChar { .. } => "VarChar",
             DataType::Json => "JSON",
+            DataType::Text => "Text",
+            DataType::Geometry => "Geometry",
+            DataType::Timestamptz => "Timestamptz",
             DataType::Array { .. } => "Array",
             DataType::FloatVector { .. } => "FloatVector",
             DataType::BinaryVector { .. } => "BinaryVector",
@@ -180,7 +194,8 @@ pub enum DefaultValue {
     Int(i64),
     /// For Float and Double fields (must be finite).
     Float(f64),
-    /// For VarChar fields (byte length checked at build).
+    /// For VarChar, Text, Geometry and Timestamptz fields (byte length,
+    /// WKT and ISO-8601 checked at build).
     String(String),
 }
 
@@ -452,6 +467,12 @@ fn check_field(field: &Field) -> Result<(), SchemaError> {
             bad("longer than max_length")
         }
         (DataType::VarChar { .. }, DefaultValue::String(_)) => Ok(()),
+        (DataType::Text | DataType::Geometry | DataType::Timestamptz, DefaultValue::String(s)) => {
+            match field.data_type.check_text(s) {
+                Ok(()) => Ok(()),
+                Err(_) => bad("not a valid value of the field's type"),
+            }
+        }
         (DataType::Json | DataType::Array { .. }, _) => {
             bad("JSON and Array fields take no default")
         }

@@ -302,6 +302,9 @@ fn data_type(
             max_length: max_length()?,
         },
         "json" => DataType::Json,
+        "text" => DataType::Text,
+        "geometry" => DataType::Geometry,
+        "timestamptz" => DataType::Timestamptz,
         "array" => {
             let element_text = element.ok_or_else(|| SchemaError::MissingParam {
                 field: field.to_owned(),
@@ -328,7 +331,7 @@ fn data_type(
             dim: Dim::new(dim()?).map_err(with)?,
         },
         "sparsefloatvector" => DataType::SparseFloatVector,
-        "string" | "text" | "geometry" | "timestamptz" | "arrayofvector" | "arrayofstruct" => {
+        "string" | "arrayofvector" | "arrayofstruct" => {
             return Err(SchemaError::UnsupportedType {
                 field: field.to_owned(),
                 type_name: text.to_owned(),
@@ -414,7 +417,9 @@ fn default_value(
             Value::String(s) => s.parse().ok().map(DefaultValue::Float),
             _ => None,
         },
-        DataType::VarChar { .. } => scalar.as_str().map(|s| DefaultValue::String(s.to_owned())),
+        DataType::VarChar { .. } | DataType::Text | DataType::Geometry | DataType::Timestamptz => {
+            scalar.as_str().map(|s| DefaultValue::String(s.to_owned()))
+        }
         _ => {
             return Err(SchemaError::BadDefault {
                 field: field.to_owned(),

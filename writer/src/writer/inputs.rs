@@ -15,7 +15,7 @@ impl Writer {
     /// Writes every line of JSONL input (any `Read`; it is read in large
     /// blocks, so a `BufReader` adds nothing); blank lines are skipped, and
     /// bad rows are named by line number. Lines are parsed on
-    /// [`WriterBuilder::threads`] threads, rows stay in input order.
+    /// [`WriterBuilder::threads`](super::WriterBuilder::threads) threads, rows stay in input order.
     /// Returns the rows read (written or refused).
     pub fn write_jsonl<R: Read>(&mut self, input: R) -> Result<u64, WriteError> {
         self.check_open()?;

@@ -25,6 +25,11 @@ use crate::sink::{LocalDir, Sink};
 /// Default file size target: 1 GiB, far under Milvus's 16 GB per file.
 pub const DEFAULT_FILE_SIZE: u64 = 1 << 30;
 
+/// Default cap on file groups: one Milvus import request takes at most
+/// 1,024 files (its `maxFileNum`, configurable on the server; Zilliz Cloud
+/// about 1,000).
+pub const DEFAULT_MAX_GROUPS: u32 = 1024;
+
 /// Default Parquet row group size: 24 MiB, between the Java writer's 16 and
 /// pymilvus's 32 (the server reads a row group at a time).
 pub const DEFAULT_ROW_GROUP_BYTES: usize = 24 << 20;
@@ -76,6 +81,7 @@ pub struct WriterBuilder {
     schema: Arc<Schema>,
     format: Format,
     file_size: u64,
+    max_groups: u32,
     row_group_bytes: usize,
     bad_rows: BadRows,
     scratch: PathBuf,
@@ -101,6 +107,15 @@ impl WriterBuilder {
     /// group can pass it by about one batch (a few MiB).
     pub fn file_size(mut self, bytes: u64) -> Self {
         self.file_size = bytes.max(1);
+        self
+    }
+
+    /// The most file groups one write may make ([`DEFAULT_MAX_GROUPS`] by
+    /// default, what one import takes). A write that needs one more fails
+    /// with [`WriteError::TooManyGroups`] before starting it, and leaves
+    /// nothing behind.
+    pub fn max_groups(mut self, groups: u32) -> Self {
+        self.max_groups = groups.max(1);
         self
     }
 
@@ -152,6 +167,7 @@ impl WriterBuilder {
             sink,
             chunk_bytes,
             file_size: self.file_size,
+            max_groups: self.max_groups,
             group: None,
             next_group: 1,
             groups: Vec::new(),
@@ -187,6 +203,7 @@ pub struct Writer {
     sink: Box<dyn Sink>,
     chunk_bytes: usize,
     file_size: u64,
+    max_groups: u32,
     group: Option<OpenGroup>,
     next_group: u32,
     groups: Vec<FileGroup>,
@@ -206,6 +223,7 @@ impl Writer {
             schema: Arc::new(schema),
             format: Format::default(),
             file_size: DEFAULT_FILE_SIZE,
+            max_groups: DEFAULT_MAX_GROUPS,
             row_group_bytes: DEFAULT_ROW_GROUP_BYTES,
             bad_rows: BadRows::Fail,
             scratch: std::env::temp_dir(),
@@ -388,6 +406,12 @@ impl Writer {
             self.close_group()?;
         }
         if self.group.is_none() {
+            if self.next_group > self.max_groups {
+                return Err(WriteError::TooManyGroups {
+                    max: self.max_groups,
+                    rows: self.rows_written,
+                });
+            }
             let writer = self
                 .format
                 .open(&self.context, self.sink.as_mut(), self.next_group)?;

@@ -184,3 +184,116 @@ proptest! {
         prop_assert_eq!(s.rows + s.rejected_count, read);
     }
 }
+
+/// Text near WKT: its words, numbers (some out of range or not numbers),
+/// brackets and commas in any order, or anything at all.
+fn wkt_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,30}",
+        prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(vec![
+                    "POINT",
+                    "LINESTRING",
+                    "POLYGON",
+                    "MULTIPOINT",
+                    "MULTILINESTRING",
+                    "MULTIPOLYGON",
+                    "GEOMETRYCOLLECTION",
+                    "EMPTY",
+                    "Z",
+                    "M",
+                    "ZM",
+                    "(",
+                    ")",
+                    ",",
+                    " ",
+                    "nan",
+                    "1e999",
+                    "--1",
+                    ".",
+                    "é",
+                ])
+                .prop_map(str::to_owned),
+                "-?[0-9]{1,3}(\\.[0-9]{1,2})?",
+            ],
+            0..40
+        )
+        .prop_map(|parts| parts.join(" ")),
+        (0u8..4, 2usize..6).prop_map(|(kind, n)| {
+            let pts: Vec<String> = (0..n).map(|i| format!("{i} {}", i % 2)).collect();
+            match kind {
+                0 => format!("POINT ({})", pts[0]),
+                1 => format!("LINESTRING ({})", pts.join(", ")),
+                2 => format!("POLYGON (({}, 0 0))", pts.join(", ")),
+                _ => format!("GEOMETRYCOLLECTION (POINT ({}), EMPTY)", pts[1]),
+            }
+        }),
+    ]
+}
+
+/// Text near ISO-8601: the right shape with digits anywhere, or anything.
+fn timestamp_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,30}",
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,10})?(Z|[+-][0-9]{2}:?[0-9]{2}|\\PC)?",
+        "20[0-9]{2}-0[1-9]-[0-2][0-9]T[01][0-9]:[0-5][0-9]:[0-5][0-9](Z|[+-]0[0-9]:[0-5][0-9])?",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Geometry and Timestamptz text never panics: each row is written or
+    /// refused on that field with a reason, and rows and Arrow batches
+    /// agree on which.
+    #[test]
+    fn geometry_and_timestamp_text_is_written_or_refused(values in prop::collection::vec((wkt_like(), timestamp_like()), 1..10)) {
+        let schema = zilliz_import_writer::Schema::from_json_value(&serde_json::json!({"fields": [
+            {"name": "id", "type": "Int64", "primaryKey": true},
+            {"name": "t", "type": "Text"},
+            {"name": "g", "type": "Geometry"},
+            {"name": "ts", "type": "Timestamptz"}
+        ]})).unwrap();
+        let run = |batch: bool, format: Format| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut w = Writer::builder(schema.clone())
+                .format(format)
+                .bad_rows(BadRows::Collect)
+                .create_in(dir.path())
+                .unwrap();
+            if batch {
+                use std::sync::Arc;
+                let ids: Vec<i64> = (1..=values.len() as i64).collect();
+                let input = arrow_array::RecordBatch::try_from_iter([
+                    ("id", Arc::new(arrow_array::Int64Array::from(ids)) as arrow_array::ArrayRef),
+                    ("t", Arc::new(arrow_array::StringArray::from_iter_values(values.iter().map(|(g, _)| g))) as _),
+                    ("g", Arc::new(arrow_array::StringArray::from_iter_values(values.iter().map(|(g, _)| g))) as _),
+                    ("ts", Arc::new(arrow_array::StringArray::from_iter_values(values.iter().map(|(_, t)| t))) as _),
+                ]).unwrap();
+                w.write_batch(&input).unwrap();
+            } else {
+                for (i, (g, ts)) in values.iter().enumerate() {
+                    w.push_json(&serde_json::json!({"id": i + 1, "t": g, "g": g, "ts": ts})).unwrap();
+                }
+            }
+            w.finish()
+        };
+        let rows = run(false, Format::default()).unwrap();
+        prop_assert_eq!(rows.rows + rows.rejected_count, values.len() as u64);
+        for e in &rows.rejected {
+            prop_assert!(matches!(e.field.as_deref(), Some("g" | "ts")), "{e}");
+            prop_assert!(matches!(e.reason, zilliz_import_writer::Reason::Malformed { .. }), "{e}");
+        }
+        let batch = run(true, Format::default()).unwrap();
+        prop_assert_eq!(&batch.rejected, &rows.rejected);
+        for format in [Format::Json, Format::csv()] {
+            match run(false, format) {
+                Ok(s) => prop_assert_eq!(&s.rejected, &rows.rejected),
+                // CSV may refuse a value equal to the null key; nothing else.
+                Err(zilliz_import_writer::WriteError::Unsupported { format: "CSV", .. }) => {}
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+        }
+    }
+}

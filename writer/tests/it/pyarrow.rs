@@ -172,3 +172,99 @@ fn zstd_compression() {
         json!([{"id": 1, "vec": [1.0, 2.0, 3.0, 1.0], "title": "t1"}])
     );
 }
+
+/// What the readers of newer Milvus do with the types 2.3.5 lacks, done by
+/// pyarrow and numpy: nulls are Arrow nulls (a validity bit, not `0`, `""`,
+/// `"null"` or `[]`) in every kind of column, defaults are filled in, and
+/// float16/bfloat16 vectors are dim*2 little-endian bytes that decode to
+/// the floats written (float16 by numpy's `<f2`, bfloat16 as the high half
+/// of a float32).
+const NULLS_AND_HALVES: &str = r#"
+import json, sys
+import numpy as np
+import pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+def halves(col, kind):
+    out = []
+    for v in t.column(col).to_pylist():
+        raw = np.frombuffer(bytes(v), dtype="<u2")
+        if kind == "f16":
+            out.append([float(x) for x in raw.view("<f2")])
+        else:
+            out.append([float(x) for x in (raw.astype("<u4") << 16).view("<f4")])
+    return out
+print(json.dumps({
+    "types": {f.name: [str(f.type), f.nullable] for f in t.schema},
+    "nulls": {n: t.column(n).null_count for n in t.column_names},
+    "rows": t.to_pylist(),
+    "f16": halves("h", "f16"),
+    "bf16": halves("bh", "bf16"),
+}))
+"#;
+
+#[test]
+fn nullable_columns_hold_arrow_nulls_and_half_vectors_decode() {
+    if common::skip_python() {
+        return;
+    }
+    let p = |k: &str, v: &str| json!({"key": k, "value": v});
+    let schema = zilliz_import_writer::Schema::from_json_value(&json!({"fields": [
+        {"name": "id", "type": "Int64", "primaryKey": true},
+        {"name": "nb", "type": "Bool", "nullable": true},
+        {"name": "ni8", "type": "Int8", "nullable": true},
+        {"name": "nf", "type": "Float", "nullable": true},
+        {"name": "nd", "type": "Double", "nullable": true},
+        {"name": "ns", "type": "VarChar", "nullable": true, "params": [p("max_length", "8")]},
+        {"name": "nj", "type": "JSON", "nullable": true},
+        {"name": "na", "type": "Array", "elementType": "Int32", "nullable": true, "params": [p("max_capacity", "3")]},
+        {"name": "nv", "type": "FloatVector", "nullable": true, "params": [p("dim", "2")]},
+        {"name": "h", "type": "Float16Vector", "params": [p("dim", "3")]},
+        {"name": "bh", "type": "BFloat16Vector", "params": [p("dim", "3")]},
+        {"name": "db", "type": "Bool", "defaultValue": true},
+        {"name": "df", "type": "Float", "defaultValue": 1.5},
+        {"name": "ds", "type": "VarChar", "defaultValue": "dflt", "params": [p("max_length", "8")]}
+    ]}))
+    .unwrap();
+    let full = json!({"id": 1, "nb": false, "ni8": -1, "nf": 0.5, "nd": -2.5, "ns": "",
+        "nj": {"a": null}, "na": [], "nv": [1.0, -1.0],
+        "h": [1.0, -0.5, 65504.0], "bh": [1.0, -0.5, 3.0e38],
+        "db": false, "df": 0.25, "ds": "x"});
+    // Nulls given and fields left out alike.
+    let empty = json!({"id": 2, "nb": null, "nf": null, "ns": null, "nj": null, "na": null,
+        "h": [0.0, 2.0, -65504.0], "bh": [0.0, 2.0, -1.0], "db": null});
+    let (dir, _) = common::write_rows(schema, Format::default(), &[full, empty]);
+    let out = common::run_python(
+        NULLS_AND_HALVES,
+        &[dir.path().join("out/1.parquet").to_str().unwrap()],
+    );
+    for name in ["nb", "ni8", "nf", "nd", "ns", "nj", "na", "nv"] {
+        assert_eq!(out["types"][name][1], json!(true), "{name}");
+        assert_eq!(out["nulls"][name], json!(1), "{name}: one null");
+    }
+    for name in ["h", "bh", "db", "df", "ds"] {
+        assert_eq!(out["nulls"][name], json!(0), "{name}: no null");
+    }
+    assert_eq!(out["types"]["h"], json!(["list<item: uint8>", true]));
+    assert_eq!(out["types"]["bh"], json!(["list<item: uint8>", true]));
+    assert_eq!(
+        out["rows"][0],
+        json!({"id": 1, "nb": false, "ni8": -1, "nf": 0.5, "nd": -2.5, "ns": "",
+            "nj": "{\"a\":null}", "na": [], "nv": [1.0, -1.0],
+            "h": [0, 60, 0, 184, 255, 123], "bh": [128, 63, 0, 191, 98, 127],
+            "db": false, "df": 0.25, "ds": "x"})
+    );
+    assert_eq!(
+        out["rows"][1],
+        json!({"id": 2, "nb": null, "ni8": null, "nf": null, "nd": null, "ns": null,
+            "nj": null, "na": null, "nv": null,
+            "h": [0, 0, 0, 64, 255, 251], "bh": [0, 0, 0, 64, 128, 191],
+            "db": true, "df": 1.5, "ds": "dflt"})
+    );
+    assert_eq!(
+        out["f16"],
+        json!([[1.0, -0.5, 65504.0], [0.0, 2.0, -65504.0]])
+    );
+    // bfloat16 keeps 8 bits of mantissa: 3e38 is stored as the nearest.
+    let big = f32::from_bits((3.0e38f32.to_bits() + 0x8000) & 0xffff_0000) as f64;
+    assert_eq!(out["bf16"], json!([[1.0, -0.5, big], [0.0, 2.0, -1.0]]));
+}
