@@ -178,6 +178,20 @@ struct Lines {
     at: usize,
 }
 
+/// `rows` generated lines through `write_jsonl`, as a file would give them.
+fn write_lines(writer: &mut Writer, rows: u64) {
+    let lines = Lines {
+        rng: Rng(1),
+        next: 0,
+        rows,
+        line: String::new(),
+        at: 0,
+    };
+    writer
+        .write_jsonl(std::io::BufReader::with_capacity(1 << 20, lines))
+        .expect("rows");
+}
+
 impl std::io::Read for Lines {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.at == self.line.len() {
@@ -206,16 +220,7 @@ fn rss(rows: u64, file_size: u64) {
         .file_size(file_size)
         .create_in(dir.path())
         .expect("writer");
-    let lines = Lines {
-        rng: Rng(1),
-        next: 0,
-        rows,
-        line: String::new(),
-        at: 0,
-    };
-    writer
-        .write_jsonl(std::io::BufReader::with_capacity(1 << 20, lines))
-        .expect("rows");
+    write_lines(&mut writer, rows);
     let summary = writer.finish().expect("finish");
     println!(
         "rss: {rows} rows of {DIM}-d to Parquet, file size target {file_size}: {} files, {:.0} MB, {:.1} s, \
@@ -246,16 +251,7 @@ fn rss_store(rows: u64) {
     let mut writer = Writer::builder(schema())
         .create(Box::new(sink))
         .expect("writer");
-    let lines = Lines {
-        rng: Rng(1),
-        next: 0,
-        rows,
-        line: String::new(),
-        at: 0,
-    };
-    writer
-        .write_jsonl(std::io::BufReader::with_capacity(1 << 20, lines))
-        .expect("rows");
+    write_lines(&mut writer, rows);
     let summary = writer.finish().expect("finish");
     println!(
         "rss-store: {rows} rows of {DIM}-d to Parquet in an object store ({} MiB parts, {} at once): {} files, \
