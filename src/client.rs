@@ -92,6 +92,12 @@ impl Client {
         self.inner.generated.baseurl()
     }
 
+    /// Whether the base URL is the Zilliz Cloud control plane (decided once,
+    /// when the client was built).
+    pub(crate) fn on_control_plane(&self) -> bool {
+        self.inner.control_plane
+    }
+
     /// The generated client, for anything this layer does not wrap. It sends
     /// through the same hooks (auth, timeouts, retries, rate limit), and
     /// decodes as progenitor does, without reading the envelope's `code`.
@@ -214,7 +220,7 @@ impl Client {
     /// cluster or a project named, so a Milvus target (or Milvus files) sent
     /// there is refused before sending.
     fn check_target(&self, target: &Target) -> Result<(), Error> {
-        if target.is_milvus() && self.inner.control_plane {
+        if target.is_milvus() && self.on_control_plane() {
             return Err(Error::invalid(
                 "clusterId",
                 "the Zilliz Cloud control plane needs a cluster id, or a project id and region id; \

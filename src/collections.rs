@@ -9,7 +9,7 @@
 //! sending.
 
 use crate::{
-    CHINA_BASE_URL, Client, Error, GLOBAL_BASE_URL,
+    Client, Error,
     answer::Envelope,
     checks::not_blank,
     client::with_database,
@@ -40,7 +40,7 @@ impl Client {
         database: Option<&str>,
         collection: &str,
     ) -> Result<CollectionDescription, Error> {
-        if [GLOBAL_BASE_URL, CHINA_BASE_URL].contains(&self.base_url()) {
+        if self.on_control_plane() {
             return Err(Error::invalid(
                 "baseUrl",
                 "the Zilliz Cloud control plane does not describe collections; \
