@@ -9,6 +9,9 @@ const SPEC: &str = "openapi.yaml";
 /// The value the generated client carries: how its hooks send (retries,
 /// rate limit, deadlines, bounded reads; see `src/hooks.rs`).
 const INNER_TYPE: &str = "std::sync::Arc<crate::hooks::Pipeline>";
+/// The spec's schema for a temporary credential, and the type it becomes.
+const SECRET_SCHEMA: &str = "TemporarySecret";
+const SECRET_TYPE: &str = "crate::TemporarySecret";
 
 fn main() -> ExitCode {
     println!("cargo:rerun-if-changed={SPEC}");
@@ -40,6 +43,13 @@ fn generate() -> Result<(), String> {
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
+        // A volume's temporary credentials: a type whose Debug, Display and
+        // Serialize never show them (`src/volumes.rs`).
+        .with_replacement(
+            SECRET_SCHEMA,
+            SECRET_TYPE,
+            std::iter::empty::<progenitor::TypeImpl>(),
+        )
         // What the hooks need of every request (retry policy, rate limiters,
         // timeouts, the body-size limit), carried by the generated client.
         .with_inner_type(

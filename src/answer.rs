@@ -43,6 +43,11 @@ envelope! {
     // Commit and abort answer nothing but the code: a success without
     // `data` is still a success.
     ImportJobActionResponse => (): |_d| Some(()),
+    // A volume's create and delete answer its name, or an empty `data`.
+    VolumeNameResponse => (): |_d| Some(()),
+    DescribeVolumeResponse => types::Volume: |d| d,
+    ListVolumesResponse => types::VolumeListData: |d| d,
+    ApplyVolumeResponse => types::VolumeUpload: |d| d,
 }
 
 /// The envelope's code as a number: the seed types it as a string, every

@@ -5,7 +5,7 @@
 //! reads what progenitor decoded (see `answer`), in [`Client::send`].
 
 use std::sync::{
-    Arc,
+    Arc, PoisonError, RwLock,
     atomic::{AtomicBool, Ordering},
 };
 
@@ -48,10 +48,15 @@ pub struct Client {
 struct Inner {
     generated: generated::Client,
     /// The API key (and, for a `user:password` token, the password alone),
-    /// ready to scrub server text: built once, shared by every call.
-    scrubber: Scrubber,
+    /// ready to scrub server text: built once, shared by every call; it
+    /// learns the temporary credentials a volume's apply hands out.
+    scrubber: RwLock<Scrubber>,
     /// Whether the base URL is the Zilliz Cloud control plane.
     control_plane: bool,
+    /// Whether the token is `user:password`: the credential of open-source
+    /// Milvus or a cluster endpoint, never of the control plane, which
+    /// takes API keys.
+    user_password: bool,
     /// Set once describe answered 404 and `get_progress` answered: the
     /// server predates the rename, so describe goes there directly.
     older_describe_path: AtomicBool,
@@ -80,8 +85,9 @@ impl Client {
         Client {
             inner: Arc::new(Inner {
                 generated,
-                scrubber,
+                scrubber: RwLock::new(scrubber),
                 control_plane,
+                user_password: key.contains(':'),
                 older_describe_path: AtomicBool::new(false),
             }),
         }
@@ -96,6 +102,11 @@ impl Client {
     /// when the client was built).
     pub(crate) fn on_control_plane(&self) -> bool {
         self.inner.control_plane
+    }
+
+    /// Whether the token is `user:password` (Milvus, a cluster endpoint).
+    pub(crate) fn has_user_password(&self) -> bool {
+        self.inner.user_password
     }
 
     /// The generated client, for anything this layer does not wrap. It sends
@@ -192,7 +203,7 @@ impl Client {
             }
         };
         let (data, _) = answer?;
-        Ok(ImportProgress::from_wire(data, &self.inner.scrubber))
+        Ok(ImportProgress::from_wire(data, &self.scrubber()))
     }
 
     /// One page of a target's import jobs (on Milvus, all of them). The page
@@ -205,7 +216,7 @@ impl Client {
         let db = request.target.database_name();
         let send = with_database!(self.raw().list_import_jobs().body(body), db).send();
         let (data, _) = self.send(None, &|| self.scrubber(), Box::pin(send)).await?;
-        Ok(ImportJobPage::from_wire(data, &self.inner.scrubber))
+        Ok(ImportJobPage::from_wire(data, &self.scrubber()))
     }
 
     /// What every call naming one job checks before sending: the target,
@@ -231,7 +242,19 @@ impl Client {
     }
 
     pub(crate) fn scrubber(&self) -> Scrubber {
-        self.inner.scrubber.clone()
+        let scrubber = self.inner.scrubber.read();
+        scrubber.unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Teaches the scrubber secrets an answer handed out, so that no later
+    /// error, log or answer of this client (and its clones) shows them.
+    pub(crate) fn learn_secrets(&self, secrets: &[&str]) {
+        let mut scrubber = (self.inner.scrubber.write()).unwrap_or_else(PoisonError::into_inner);
+        let mut learned = std::mem::take(&mut *scrubber);
+        for secret in secrets {
+            learned = learned.learn(secret);
+        }
+        *scrubber = learned;
     }
 
     /// The deadline of a call starting now: the operation timeout, or

@@ -9,7 +9,8 @@
 //!   apart);
 //! - retries, with backoff and `Retry-After`: a request that can have been
 //!   processed is repeated only when repeating it cannot do anything twice
-//!   (every read; a create only with an idempotency key);
+//!   (every read; an import's create only with an idempotency key; a
+//!   volume's create and delete never, see [`is_write`]);
 //! - the deadlines: no attempt starts, and none outlives, the call's;
 //! - a bounded read: a body whose `Content-Length` is over the limit, or
 //!   that grows past it, is not read further.
@@ -48,7 +49,7 @@ pub struct Pipeline {
     pub(crate) operation_timeout: Option<Duration>,
 }
 
-const SLOTS: usize = 6;
+const SLOTS: usize = 11;
 
 /// The rate limiter of an operation: describe and its older path share one.
 fn slot(operation_id: &str) -> usize {
@@ -58,7 +59,26 @@ fn slot(operation_id: &str) -> usize {
         "list_import_jobs" => 2,
         "commit_import_job" => 3,
         "abort_import_job" => 4,
+        "create_volume" => 6,
+        "list_volumes" => 7,
+        "describe_volume" => 8,
+        "delete_volume" => 9,
+        "apply_volume" => 10,
         _ => 5,
+    }
+}
+
+/// Whether repeating a request of `operation_id` could do something twice
+/// (or answer a done deed as a failure): an import's create without an
+/// `Idempotency-Key` would start a second import; a volume's create
+/// would answer that the name is taken, and its delete that the volume is
+/// gone, where the first attempt succeeded. Such requests are repeated only
+/// when they cannot have been delivered.
+fn is_write(operation_id: &str, has_key: bool) -> bool {
+    match operation_id {
+        "create_import_job" => !has_key,
+        "create_volume" | "delete_volume" => true,
+        _ => false,
     }
 }
 
@@ -163,7 +183,7 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
         record(|s| s.operation = op);
         // A name made once: looking a `&str` up parses it on every call.
         const KEY: HeaderName = HeaderName::from_static("idempotency-key");
-        let repeatable = op != "create_import_job" || request.headers().contains_key(KEY);
+        let repeatable = !is_write(op, request.headers().contains_key(KEY));
         let deadline = p.deadline(CALL.try_with(|c| c.deadline).ok().flatten());
         let limiter = p.limiters.as_ref().map(|l| &l[slot(op)]);
         let mut request = Some(request);

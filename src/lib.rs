@@ -31,8 +31,10 @@ mod retry; // when to retry, and how long to wait
 mod schedule; // when to poll a job next: its predicted finish, or a backoff
 mod source; // Source: object URLs, a volume's paths, or Milvus files
 mod target; // Target: a control-plane cluster or project, or open-source Milvus
+mod temporary_secret; // TemporarySecret: a credential the service hands out, never shown
 mod tls; // rustls with a compiled-in provider, private CAs, client identities
 mod two_phase; // commit and abort, safe to retry
+mod volumes; // volumes: create, list, describe, delete, and apply for upload credentials
 mod wait; // polling a job until it ends
 mod wait_many; // following many jobs at once, as a stream of events
 mod workflow_error; // WaitError and WalkError: how a wait or a page walk ends
@@ -44,7 +46,10 @@ pub use config::{
 };
 pub use create::{CreateImportJob, IdempotencyKey, option_keys};
 pub use error::{BuildError, Delivery, Error, ErrorKind};
-pub use generated::types::{CollectionDescription, CollectionField};
+pub use generated::types::{
+    CollectionDescription, CollectionField, TemporaryCredentials, Volume, VolumeListData,
+    VolumeType, VolumeUpload, VolumeUploadCondition,
+};
 pub use limits::{DEFAULT_PAGE_SIZE, MAX_IDEMPOTENCY_KEY_LEN};
 pub use list::{DEFAULT_MAX_PAGES, ListImportJobs};
 pub use progress::{
@@ -57,6 +62,8 @@ pub use retry::RetryPolicy;
 pub use schedule::PollSchedule;
 pub use source::{Groups, Source};
 pub use target::{CloudTarget, Target};
+pub use temporary_secret::TemporarySecret;
+pub use volumes::{ListVolumes, NewVolume};
 pub use wait::{
     DEFAULT_ABORT_GRACE, DEFAULT_MAX_POLL_FAILURES, PollErrorCallback, ProgressCallback,
     WaitOptions,

@@ -19,6 +19,7 @@
 //! Nothing here slices text at a byte offset that was not found on a
 //! character boundary: server text is arbitrary Unicode.
 
+mod credential_keys;
 mod format_chars;
 mod forms;
 mod urls;
@@ -215,7 +216,15 @@ impl Skeleton {
 #[derive(Clone, Default)]
 pub(crate) struct Scrubber {
     patterns: Vec<Arc<Pattern>>,
+    /// Secrets learned from answers (a volume's temporary credentials),
+    /// the newest last, at most [`MAX_LEARNED`].
+    learned: Vec<Arc<Pattern>>,
 }
+
+/// The most learned secrets a scrubber keeps: the credentials of the last
+/// eight applies. Older ones have expired; the bound keeps a long upload,
+/// which applies again every hour, from slowing every scrub.
+const MAX_LEARNED: usize = 24;
 
 impl Scrubber {
     /// Adds a secret (trimmed, as a server trims it); an empty one is ignored.
@@ -224,6 +233,24 @@ impl Scrubber {
             && !self.patterns.iter().any(|q| q.raw == p.raw)
         {
             self.patterns.push(Arc::new(p));
+        }
+        self
+    }
+
+    /// Adds a secret an answer handed out (see [`MAX_LEARNED`]); the
+    /// secrets the scrubber was built with stay whatever it learns.
+    pub(crate) fn learn(mut self, secret: &str) -> Self {
+        if let Some(p) = Pattern::new(secret.trim())
+            && !self
+                .patterns
+                .iter()
+                .chain(&self.learned)
+                .any(|q| q.raw == p.raw)
+        {
+            if self.learned.len() == MAX_LEARNED {
+                self.learned.remove(0);
+            }
+            self.learned.push(Arc::new(p));
         }
         self
     }
@@ -315,19 +342,22 @@ impl Scrubber {
         lower.copy_from_slice(id.as_bytes());
         lower.make_ascii_lowercase();
         let holds = |p: &Arc<Pattern>| memchr::memmem::find(lower, &p.raw).is_some();
-        !self.patterns.iter().any(holds)
+        !self.patterns.iter().chain(&self.learned).any(holds)
     }
 
     /// The byte ranges of `text` that hold a secret, sorted, and
     /// where the text stops being provably free of a secret's start.
     fn find(&self, text: &str, cut: bool) -> (Vec<(usize, usize)>, usize) {
-        let mut ranges = Vec::new();
+        // A temporary credential by its key, whether or not it is known.
+        let mut ranges = credential_keys::credential_values(text);
         let mut safe_end = text.len();
-        if self.patterns.is_empty() {
+        let patterns = || self.patterns.iter().chain(&self.learned);
+        if patterns().next().is_none() {
+            ranges.sort_unstable();
             return (ranges, safe_end);
         }
         // The longest form, in normalised bytes.
-        let longest = self.patterns.iter().flat_map(|p| &p.finders);
+        let longest = patterns().flat_map(|p| &p.finders);
         let longest = longest.map(|f| f.needle().len()).max().unwrap_or(0);
         let needs_decoding = text.contains(['%', '\\']);
         for decode in [false, true] {
@@ -341,7 +371,7 @@ impl Scrubber {
                     safe_end = safe_end.min(start);
                 }
             }
-            for pattern in &self.patterns {
+            for pattern in patterns() {
                 for finder in &pattern.finders {
                     let len = finder.needle().len();
                     // Most server strings (ids, states, times) are shorter

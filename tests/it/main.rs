@@ -36,4 +36,5 @@ mod server_text;
 mod spec;
 mod tls;
 mod two_phase;
+mod volumes_wire;
 mod wait_many;

@@ -110,6 +110,11 @@ fn spec_is_openapi_3_0_with_both_servers_and_bearer_auth() {
                 "post",
                 "describeCollection"
             ),
+            ("/v2/volumes/create", "post", "createVolume"),
+            ("/v2/volumes", "get", "listVolumes"),
+            ("/v2/volumes/{volumeName}", "get", "describeVolume"),
+            ("/v2/volumes/{volumeName}", "delete", "deleteVolume"),
+            ("/v2/volumes/apply", "post", "applyVolume"),
         ]
     );
 }
