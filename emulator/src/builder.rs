@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +17,8 @@ use crate::redact::REDACTED;
 use crate::server;
 use crate::shared::{Config, Mode, Shared};
 use crate::store::{ProgressModel, Store};
+use crate::volume_storage::{self, Grants, Storage};
+use crate::volumes::{VolumeSettings, Volumes};
 use crate::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_JOB_LIMIT,
     DEFAULT_JOB_MEMORY_LIMIT, DEFAULT_MILVUS_TOKEN, DEFAULT_REQUEST_LOG_CAPACITY,
@@ -64,7 +67,20 @@ pub struct EmulatorBuilder {
     write_timeout: Duration,
     /// `(name, schema)` for `collections/describe`, later ones winning.
     collections: Vec<(String, serde_json::Value)>,
+    volume_dir: Option<PathBuf>,
+    volume_storage_listen: SocketAddr,
+    volumes: VolumeSettings,
 }
+
+/// How long apply's credentials last unless told: an hour, as STS's
+/// `AssumeRole` gives by default.
+pub const DEFAULT_VOLUME_CREDENTIALS_LIFETIME: Duration = Duration::from_secs(3600);
+/// `condition.maxContentLength` unless told: 1 TB, what a serverless or
+/// dedicated cluster takes in one request (`import-api-deployments.md`,
+/// "Documented limits").
+pub const DEFAULT_VOLUME_MAX_CONTENT_LENGTH: i64 = 1_000_000_000_000;
+/// `condition.maxFileNumber` unless told: 1,000 files, as documented there.
+pub const DEFAULT_VOLUME_MAX_FILE_NUMBER: i64 = 1000;
 
 impl Default for EmulatorBuilder {
     fn default() -> Self {
@@ -85,6 +101,13 @@ impl Default for EmulatorBuilder {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
             collections: vec![(DEFAULT_COLLECTION.to_owned(), collections::default_schema())],
+            volume_dir: None,
+            volume_storage_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            volumes: VolumeSettings {
+                credentials_lifetime: DEFAULT_VOLUME_CREDENTIALS_LIFETIME,
+                max_content_length: DEFAULT_VOLUME_MAX_CONTENT_LENGTH,
+                max_file_number: Some(DEFAULT_VOLUME_MAX_FILE_NUMBER),
+            },
         }
     }
 }
@@ -111,6 +134,9 @@ impl fmt::Debug for EmulatorBuilder {
                 "collections",
                 &self.collections.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
+            .field("volume_dir", &self.volume_dir)
+            .field("volume_storage_listen", &self.volume_storage_listen)
+            .field("volumes", &self.volumes)
             .finish()
     }
 }
@@ -298,6 +324,9 @@ impl EmulatorBuilder {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = tokio::net::TcpListener::bind(self.listen).await?;
         let local_addr = listener.local_addr()?;
+        let storage_listener = tokio::net::TcpListener::bind(self.volume_storage_listen).await?;
+        let storage_url = format!("http://{}", storage_listener.local_addr()?);
+        let storage = Storage::new(self.volume_dir)?;
         let (mode, default_key) = if self.milvus {
             (Mode::Milvus, DEFAULT_MILVUS_TOKEN)
         } else {
@@ -313,6 +342,8 @@ impl EmulatorBuilder {
                 fail_substrings: self.fail_substrings,
                 body_read_timeout: self.body_read_timeout,
                 collections,
+                volumes: self.volumes,
+                storage_url,
             },
             clock: Clock::new(self.manual_clock),
             store: Mutex::new(
@@ -324,7 +355,11 @@ impl EmulatorBuilder {
                 self.request_log_capacity,
                 REQUEST_LOG_MAX_BYTES,
             )),
+            volumes: Mutex::new(Volumes::default()),
+            grants: Grants::default(),
+            storage,
         });
+        let storage_task = volume_storage::serve(storage_listener, Arc::clone(&shared))?;
         let timeouts = server::Timeouts {
             header_read: self.header_read_timeout,
             write: self.write_timeout,
@@ -337,7 +372,42 @@ impl EmulatorBuilder {
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), timeouts, rx));
         tracing::debug!(%local_addr, "emulator listening");
-        Ok(EmulatorHandle::new(shared, local_addr, tx, task))
+        Ok(EmulatorHandle::new(shared, local_addr, tx, task).with_storage(storage_task))
+    }
+
+    /// Keeps the volumes' files in `dir` (made if missing) instead of a
+    /// temporary directory removed when the emulator is dropped.
+    pub fn volume_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.volume_dir = Some(dir.into());
+        self
+    }
+
+    /// Where the volumes' S3 endpoint listens (default `127.0.0.1:0`: a
+    /// free port); see [`EmulatorHandle::volume_storage_url`].
+    pub fn volume_storage_listen(mut self, addr: SocketAddr) -> Self {
+        self.volume_storage_listen = addr;
+        self
+    }
+
+    /// How long the credentials apply hands out last, on the emulator's
+    /// clock (default [`DEFAULT_VOLUME_CREDENTIALS_LIFETIME`]); a short one
+    /// lets a test see them expire mid-upload.
+    pub fn volume_credentials_lifetime(mut self, lifetime: Duration) -> Self {
+        self.volumes.credentials_lifetime = lifetime;
+        self
+    }
+
+    /// The `condition` apply answers: the most bytes and (`None`: no
+    /// limit) files of one upload (defaults [`DEFAULT_VOLUME_MAX_CONTENT_LENGTH`],
+    /// [`DEFAULT_VOLUME_MAX_FILE_NUMBER`]).
+    pub fn volume_condition(
+        mut self,
+        max_content_length: i64,
+        max_file_number: Option<i64>,
+    ) -> Self {
+        self.volumes.max_content_length = max_content_length;
+        self.volumes.max_file_number = max_file_number;
+        self
     }
 
     /// Serves until `signal` completes (for example `tokio::signal::ctrl_c()`),

@@ -2,7 +2,7 @@
 //! (`cloud.rs`, `milvus.rs`) read it, and the steps both modes share:
 //! storing a create, settling a commit or an abort.
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use serde_json::{Map, Value};
 
 use crate::codes;
@@ -30,6 +30,27 @@ pub(crate) enum Endpoint {
     Abort,
     /// `collections/describe`: a collection's schema.
     DescribeCollection,
+    /// The control plane's volumes (`volumes.rs`).
+    CreateVolume,
+    ListVolumes,
+    DescribeVolume,
+    DeleteVolume,
+    ApplyVolume,
+}
+
+impl Endpoint {
+    /// Whether the operation is a volume's: served by the control plane
+    /// alone, some of them without a body (GET, DELETE).
+    pub(crate) fn is_volume(self) -> bool {
+        matches!(
+            self,
+            Endpoint::CreateVolume
+                | Endpoint::ListVolumes
+                | Endpoint::DescribeVolume
+                | Endpoint::DeleteVolume
+                | Endpoint::ApplyVolume
+        )
+    }
 }
 
 /// What an operation answers: `Err` for a refusal, so `?` can end it early.
@@ -39,6 +60,9 @@ pub(crate) type Handled = Result<Reply, Reply>;
 pub(crate) struct Call<'a> {
     pub(crate) shared: &'a Shared,
     pub(crate) headers: &'a HeaderMap,
+    /// The path and query (a volume's name, list's paging).
+    pub(crate) uri: &'a Uri,
+    /// The JSON body; empty for GET and DELETE.
     pub(crate) body: &'a Map<String, Value>,
 }
 
@@ -56,13 +80,27 @@ impl Call<'_> {
     /// with the mode's "too many jobs, retry later" code (2100 on Milvus,
     /// as when it runs too many jobs; 47055 on the control plane).
     pub(crate) fn create_job(&self, new: NewJob) -> Handled {
+        self.create_job_missing(new, &[])
+    }
+
+    /// [`Call::create_job`], the job's files whose path is in `missing`
+    /// marked missing from their volume (a new job only, under the same
+    /// lock), so the job fails.
+    pub(crate) fn create_job_missing(&self, new: NewJob, missing: &[String]) -> Handled {
         let shared = self.shared;
-        let created = lock(&shared.store).create(
+        let mut store = lock(&shared.store);
+        let created = store.create(
             new,
             shared.clock.now(),
             shared.config.job_duration(),
             &shared.config.fail_substrings,
         );
+        if let Ok((job_id, true)) = &created
+            && !missing.is_empty()
+        {
+            store.mark_missing(job_id, missing);
+        }
+        drop(store);
         let mode = shared.config.mode;
         let (job_id, _created) = created.map_err(|refused| match refused {
             Refused::InvalidOption(problem) => invalid_parameter(mode, &problem),

@@ -16,6 +16,9 @@ use crate::view::JobState;
 use crate::wire::{self, Decoded, Problem, set};
 
 pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
+    if endpoint.is_volume() {
+        return crate::volumes::handle(call, endpoint);
+    }
     match endpoint {
         Endpoint::Create => create(call),
         Endpoint::Describe => describe(call),
@@ -28,6 +31,7 @@ pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
             StatusCode::NOT_FOUND,
             "no such endpoint: collections/describe is served by a cluster's endpoint",
         )),
+        _ => unreachable!("volumes are handled above"),
     }
 }
 
@@ -189,6 +193,7 @@ fn create(call: &Call<'_>) -> Handled {
         )));
     }
     sound_source(call, b, &source)?;
+    let missing = missing_paths(call, &source, &groups);
     let idempotency_key = idempotency_key(call.headers)
         .map_err(|problem| bad(format!("Idempotency-Key {problem}")))?;
     let new = NewJob {
@@ -201,7 +206,33 @@ fn create(call: &Call<'_>) -> Handled {
         options: b.options.clone().into_iter().collect(),
         idempotency_key,
     };
-    call.create_job(new)
+    call.create_job_missing(new, &missing)
+}
+
+/// The data paths of a volume the emulator holds that name nothing in its
+/// storage: no object, or a folder with none. The service takes such a
+/// create and its job fails once the import reads the files (the reference:
+/// "Missing files show up later, as a `Failed` job"), so the emulator does
+/// the same. A volume it does not hold (one of the tests' or the caller's,
+/// made elsewhere) is taken as before, its files present.
+fn missing_paths(call: &Call<'_>, source: &Source, groups: &[Vec<String>]) -> Vec<String> {
+    let Source::Volume(name) = source else {
+        return Vec::new();
+    };
+    let Some(prefix) = lock(&call.shared.volumes).prefix(name) else {
+        return Vec::new();
+    };
+    let storage = &call.shared.storage;
+    let paths = groups.iter().flatten();
+    paths
+        // Nothing outside the volume is read: such a path names nothing in it.
+        .filter(|path| {
+            path.starts_with('/')
+                || path.split('/').any(|part| part == "..")
+                || !storage.holds(&prefix, path)
+        })
+        .cloned()
+        .collect()
 }
 
 /// What a create's source must be beyond being there: each group as sent

@@ -21,6 +21,8 @@ pub struct EmulatorHandle {
     base_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The volumes' S3 endpoint, aborted with the emulator.
+    storage_task: Option<JoinHandle<()>>,
 }
 
 impl fmt::Debug for EmulatorHandle {
@@ -48,7 +50,26 @@ impl EmulatorHandle {
             base_url: format!("http://{local_addr}"),
             shutdown: Some(shutdown),
             task: Some(task),
+            storage_task: None,
         }
+    }
+
+    pub(crate) fn with_storage(mut self, task: JoinHandle<()>) -> Self {
+        self.storage_task = Some(task);
+        self
+    }
+
+    /// The volumes' S3-compatible endpoint, `http://127.0.0.1:PORT`, as
+    /// apply answers it in `endpoint`: path-style, bucket
+    /// `emulator-volumes`, region `us-east-1`, SigV4 with the keys and
+    /// session token apply hands out.
+    pub fn volume_storage_url(&self) -> String {
+        self.shared.config.storage_url.clone()
+    }
+
+    /// The directory the volumes' files are kept in: `<dir>/emulator-volumes/<volume>/<path>`.
+    pub fn volume_storage_dir(&self) -> &std::path::Path {
+        self.shared.storage.root()
     }
 
     /// What a client should use as its server URL, e.g. `http://127.0.0.1:PORT`
@@ -110,6 +131,9 @@ impl EmulatorHandle {
     /// (idle connections are closed at once; a busy one is waited for at most
     /// the sum of the three timeouts).
     pub async fn shutdown(mut self) {
+        if let Some(storage) = self.storage_task.take() {
+            storage.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -130,6 +154,9 @@ impl EmulatorHandle {
 
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
+        if let Some(storage) = self.storage_task.take() {
+            storage.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

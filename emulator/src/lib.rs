@@ -169,11 +169,16 @@ mod shared; // what the server task and the handle share
 mod spec; // what is read from openapi.yaml: wire types and request limits
 mod store; // the jobs: create, find, settle, state over time
 mod view; // JobState and EmulatedJob, as tests see them
+mod volume_storage; // the volumes' files, served as an S3-compatible endpoint
+mod volumes; // the control plane's volumes: create, list, describe, delete, apply
 mod wire; // request bodies, normalised and decoded into the spec's types
 
 use std::time::Duration;
 
-pub use builder::{Emulator, EmulatorBuilder};
+pub use builder::{
+    DEFAULT_VOLUME_CREDENTIALS_LIFETIME, DEFAULT_VOLUME_MAX_CONTENT_LENGTH,
+    DEFAULT_VOLUME_MAX_FILE_NUMBER, Emulator, EmulatorBuilder,
+};
 pub use collections::DEFAULT_COLLECTION;
 pub use handle::EmulatorHandle;
 pub use log::RecordedRequest;

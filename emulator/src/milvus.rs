@@ -21,6 +21,11 @@ pub(crate) fn handle(call: &Call<'_>, endpoint: Endpoint) -> Handled {
         Endpoint::Commit => settle(call, Action::Commit),
         Endpoint::Abort => settle(call, Action::Abort),
         Endpoint::DescribeCollection => describe_collection(call),
+        // Volumes are the control plane's.
+        _ => Err(Reply::http(
+            axum::http::StatusCode::NOT_FOUND,
+            "no such endpoint: volumes are served by the Zilliz Cloud control plane",
+        )),
     }
 }
 

@@ -22,7 +22,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{MethodRouter, delete, get, post};
 use bytes::BytesMut;
 use hyper::body::Body as _;
 use serde_json::Value;
@@ -42,23 +42,28 @@ const LIST: &str = "/v2/vectordb/jobs/import/list";
 const COMMIT: &str = "/v2/vectordb/jobs/import/commit";
 const ABORT: &str = "/v2/vectordb/jobs/import/abort";
 const DESCRIBE_COLLECTION: &str = "/v2/vectordb/collections/describe";
+const VOLUMES: &str = "/v2/volumes";
+const CREATE_VOLUME: &str = "/v2/volumes/create";
+const APPLY_VOLUME: &str = "/v2/volumes/apply";
+const VOLUME: &str = "/v2/volumes/{volume_name}";
 
-/// The emulator's routes: one per operation path, POST only and behind the
+/// The emulator's routes: one per operation path, POST only (a volume's
+/// list, describe and delete: GET and DELETE) and behind the
 /// auth check; 405 for another method and 404 for an unknown path, both
 /// answered before auth, whatever the token; and the request log around
 /// everything.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let op = |endpoint: Endpoint| {
-        post(
-            move |State(shared): State<Arc<Shared>>, req: Request| async move {
-                operation(&shared, endpoint, req).await
-            },
-        )
+    let handler = |endpoint: Endpoint| {
+        move |State(shared): State<Arc<Shared>>, req: Request| async move {
+            operation(&shared, endpoint, req).await
+        }
+    };
+    let guarded = |methods: MethodRouter<Arc<Shared>>| {
         // The method router's `route_layer` wraps its methods but not its
         // fallback (the router-wide one would wrap both).
-        .route_layer(from_fn_with_state(Arc::clone(&shared), authenticate))
-        .fallback(method_not_allowed)
+        methods.route_layer(from_fn_with_state(Arc::clone(&shared), authenticate))
     };
+    let op = |endpoint: Endpoint| guarded(post(handler(endpoint))).fallback(method_not_allowed);
     Router::new()
         .route(CREATE, op(Endpoint::Create))
         .route(DESCRIBE, op(Endpoint::Describe))
@@ -68,6 +73,20 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(COMMIT, op(Endpoint::Commit))
         .route(ABORT, op(Endpoint::Abort))
         .route(DESCRIBE_COLLECTION, op(Endpoint::DescribeCollection))
+        .route(
+            VOLUMES,
+            guarded(get(handler(Endpoint::ListVolumes))).fallback(other_method),
+        )
+        .route(CREATE_VOLUME, op(Endpoint::CreateVolume))
+        .route(APPLY_VOLUME, op(Endpoint::ApplyVolume))
+        .route(
+            VOLUME,
+            guarded(
+                get(handler(Endpoint::DescribeVolume))
+                    .merge(delete(handler(Endpoint::DeleteVolume))),
+            )
+            .fallback(other_method),
+        )
         .fallback(not_found)
         .layer(from_fn_with_state(Arc::clone(&shared), record))
         .with_state(shared)
@@ -85,6 +104,15 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     Reply::http(
         StatusCode::METHOD_NOT_ALLOWED,
         format!("method {method} not allowed on {}; use POST", uri.path()),
+    )
+    .into_response()
+}
+
+/// 405 on a volume's path that takes GET (and DELETE), not POST.
+async fn other_method(method: Method, uri: Uri) -> Response {
+    Reply::http(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("method {method} not allowed on {}", uri.path()),
     )
     .into_response()
 }
@@ -145,9 +173,14 @@ async fn record(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> 
 async fn operation(shared: &Shared, endpoint: Endpoint, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let headers = &parts.headers;
-    let bytes = match read_body(body, headers, shared.config.body_read_timeout).await {
-        Ok(bytes) => bytes,
-        Err(reply) => return reply.into_response(),
+    // A volume's GET and DELETE name what they read in the path and query.
+    let bodiless = matches!(parts.method, Method::GET | Method::DELETE);
+    let bytes = match bodiless {
+        true => Bytes::from_static(b"{}"),
+        false => match read_body(body, headers, shared.config.body_read_timeout).await {
+            Ok(bytes) => bytes,
+            Err(reply) => return reply.into_response(),
+        },
     };
     let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
     // Redact before acting, so nothing about recording can fail after a job
@@ -165,6 +198,7 @@ async fn operation(shared: &Shared, endpoint: Endpoint, req: Request) -> Respons
             let call = Call {
                 shared,
                 headers,
+                uri: &parts.uri,
                 body,
             };
             let result = match shared.config.mode {

@@ -12,6 +12,8 @@ use crate::collections::Collections;
 use crate::log::RequestLog;
 use crate::routes;
 use crate::store::Store;
+use crate::volume_storage::{Grants, Storage};
+use crate::volumes::{VolumeSettings, Volumes};
 
 /// Which service the emulator answers as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,10 @@ pub(crate) struct Config {
     pub(crate) body_read_timeout: Duration,
     /// The collections `collections/describe` knows.
     pub(crate) collections: Collections,
+    /// The limits and the credentials' lifetime apply hands out.
+    pub(crate) volumes: VolumeSettings,
+    /// The volumes' S3 endpoint, `http://127.0.0.1:PORT`.
+    pub(crate) storage_url: String,
 }
 
 impl Config {
@@ -53,6 +59,11 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) store: Mutex<Store>,
     pub(crate) requests: Mutex<RequestLog>,
+    pub(crate) volumes: Mutex<Volumes>,
+    /// The credentials apply handed out, which the S3 endpoint checks.
+    pub(crate) grants: Grants,
+    /// The directory the volumes' files are kept in.
+    pub(crate) storage: Storage,
 }
 
 impl Shared {

@@ -215,6 +215,21 @@ impl Store {
         self.jobs.update(seq, |job| job.settle(action, now))
     }
 
+    /// Marks the files of job `id` whose path is in `missing` as missing
+    /// from their volume: the job fails, as the service's does when its
+    /// import reads the files (see [`files::failure_reason`]).
+    pub(crate) fn mark_missing(&mut self, id: &str, missing: &[String]) {
+        let Some(seq) = self.seq_of(id) else { return };
+        self.jobs.update(seq, |job| {
+            for file in &mut job.files {
+                if missing.contains(&file.path) {
+                    (file.fails, file.missing) = (true, true);
+                }
+            }
+            job.plan.fails |= job.files.iter().any(|f| f.missing);
+        });
+    }
+
     /// The sequence number of the held job with this id.
     fn seq_of(&self, id: &str) -> Option<u64> {
         let seq = id.parse::<u64>().ok()?.checked_sub(self.id_base)?;

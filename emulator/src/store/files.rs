@@ -73,6 +73,14 @@ fn measure(path: &str) -> (i64, i64) {
 
 /// Why a failing file failed, naming it.
 pub(crate) fn failure_reason(file: &JobFile) -> String {
+    if file.missing {
+        // As the service words it (`import-api-deployments.md`: "failed to
+        // get file size ... NoSuchKey").
+        return format!(
+            "failed to get file size of {}: NoSuchKey: The specified key does not exist.",
+            file.path
+        );
+    }
     format!(
         "failed to read object {}: access denied (emulated failure)",
         file.path

@@ -69,6 +69,8 @@ pub(crate) struct JobFile {
     pub(crate) size: i64,
     pub(crate) rows: i64,
     pub(crate) fails: bool,
+    /// Whether the file is missing from its volume (it `fails` too).
+    pub(crate) missing: bool,
     /// Whether this file opens a new file group (groups are kept flat, one
     /// file after another, so a job holds no second copy of its paths).
     pub(crate) starts_group: bool,
@@ -99,6 +101,7 @@ impl JobFile {
             size: 0,
             rows: 0,
             fails: false,
+            missing: false,
             starts_group: false,
         }
     }

@@ -14,3 +14,4 @@ mod projects; // control-plane projects and volumes; the Python SDK's bodies
 mod retention; // what is kept and forgotten within the count and byte limits
 mod two_phase; // commit and abort in both modes
 mod two_phase_requests; // what commit and abort take
+mod volumes; // volumes, their S3 endpoint, imports from them
