@@ -8,6 +8,7 @@ use zilliz_import::DEFAULT_ABORT_GRACE;
 use crate::{
     durations::{Span, parse_timeout},
     emulator_args::EmulatorArgs,
+    volume::VolumeCommand,
 };
 
 const EXIT_CODES: &str = "\
@@ -170,6 +171,14 @@ pub enum Command {
     /// one document on stdout: {"files": [[...]], "rows": N, "bytes": B},
     /// the paths relative to --out.
     Write(Box<WriteArgs>),
+    /// Manage the Zilliz Cloud control plane's volumes, the storage an
+    /// import reads with --volume and --data-path: create, list, describe,
+    /// delete. With --output json, one document on stdout: the volume, the
+    /// page, or {"volumeName": NAME, "created"|"deleted": true}.
+    Volume {
+        #[command(subcommand)]
+        command: VolumeCommand,
+    },
 }
 
 /// What `write` reads, and what it writes.

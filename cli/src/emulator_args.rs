@@ -7,8 +7,9 @@ use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
 use clap::Args;
 use zilliz_import_emulator::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_JOB_LIMIT,
-    DEFAULT_JOB_MEMORY_LIMIT, DEFAULT_REQUEST_LOG_CAPACITY, DEFAULT_WRITE_TIMEOUT, Emulator,
-    EmulatorBuilder,
+    DEFAULT_JOB_MEMORY_LIMIT, DEFAULT_REQUEST_LOG_CAPACITY, DEFAULT_VOLUME_CREDENTIALS_LIFETIME,
+    DEFAULT_VOLUME_MAX_CONTENT_LENGTH, DEFAULT_VOLUME_MAX_FILE_NUMBER, DEFAULT_WRITE_TIMEOUT,
+    Emulator, EmulatorBuilder,
 };
 
 use crate::durations::{Span, parse_span};
@@ -95,6 +96,35 @@ pub struct EmulatorArgs {
     /// known unless replaced.
     #[arg(long = "collection", value_name = "NAME=FILE", value_parser = parse_collection)]
     pub collections: Vec<(String, PathBuf)>,
+    /// Where volumes keep their files (made if missing; default: a
+    /// temporary directory removed when the emulator stops).
+    #[arg(long, value_name = "DIR")]
+    pub volume_dir: Option<PathBuf>,
+    /// Address of the volumes' S3-compatible endpoint, which apply answers
+    /// (bucket emulator-volumes, region us-east-1, SigV4 with the keys and
+    /// session token it hands out). Default: --listen's address and the
+    /// next port (19601), or any free port when --listen's is 0.
+    #[arg(long, value_name = "ADDR")]
+    pub volume_storage_listen: Option<SocketAddr>,
+    /// How long the credentials apply hands out last.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_span,
+        default_value_t = Span(DEFAULT_VOLUME_CREDENTIALS_LIFETIME)
+    )]
+    pub volume_credentials_lifetime: Span,
+    /// The most bytes of one upload, as apply answers it (condition.maxContentLength).
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        default_value_t = Bytes(DEFAULT_VOLUME_MAX_CONTENT_LENGTH as usize)
+    )]
+    pub volume_max_content_length: Bytes,
+    /// The most files of one upload, as apply answers it (condition.maxFileNumber).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_VOLUME_MAX_FILE_NUMBER)]
+    pub volume_max_file_number: i64,
 }
 
 impl EmulatorArgs {
@@ -115,7 +145,16 @@ impl EmulatorArgs {
             .request_log_capacity(self.request_log_capacity)
             .header_read_timeout(self.header_read_timeout.0)
             .body_read_timeout(self.body_read_timeout.0)
-            .write_timeout(self.write_timeout.0);
+            .write_timeout(self.write_timeout.0)
+            .volume_storage_listen(self.volume_storage_addr())
+            .volume_credentials_lifetime(self.volume_credentials_lifetime.0)
+            .volume_condition(
+                i64::try_from(self.volume_max_content_length.0).unwrap_or(i64::MAX),
+                Some(self.volume_max_file_number),
+            );
+        if let Some(dir) = &self.volume_dir {
+            builder = builder.volume_dir(dir);
+        }
         if let Some(key) = api_key {
             builder = builder.api_key(key);
         }
@@ -127,6 +166,17 @@ impl EmulatorArgs {
 }
 
 impl EmulatorArgs {
+    /// Where the volumes' S3 endpoint listens (see `--volume-storage-listen`).
+    pub fn volume_storage_addr(&self) -> SocketAddr {
+        self.volume_storage_listen.unwrap_or_else(|| {
+            let port = match self.listen.port() {
+                0 => 0,
+                port => port.saturating_add(1),
+            };
+            SocketAddr::new(self.listen.ip(), port)
+        })
+    }
+
     /// [`EmulatorArgs::builder`] with each `--collection`'s schema read from
     /// its file: a file that cannot be read or is not JSON is refused here,
     /// one that is not a describe answer when the emulator starts.

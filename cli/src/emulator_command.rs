@@ -25,10 +25,17 @@ pub async fn emulator(
     let handle = builder.start().await.map_err(|e| match e.kind() {
         // A `--collection` schema the emulator cannot answer with.
         std::io::ErrorKind::InvalidInput => Failure::config(e),
-        _ => Failure::config(format!("cannot listen on {}: {e}", args.listen)),
+        _ => Failure::config(format!(
+            "cannot listen on {} and {}: {e}",
+            args.listen,
+            args.volume_storage_addr()
+        )),
     })?;
     let printed = Printer::new(Output::Text).line(&handle.base_url());
-    output::note_line("emulator listening; stop with Ctrl-C");
+    output::note_line(&format!(
+        "emulator listening; volumes' S3 endpoint at {}; stop with Ctrl-C",
+        handle.volume_storage_url()
+    ));
     if printed.is_err() {
         handle.shutdown().await;
         return Ok(Ended::StdoutClosed);

@@ -21,6 +21,7 @@ mod reject_file;
 mod signals;
 mod target_flags;
 mod tls_files;
+mod volume;
 mod waits;
 mod walk_json;
 mod write;
@@ -155,6 +156,7 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
             let settled = sending(Write::Abort, abort).await?;
             Ok(printer.settled("abort", &settled).into())
         }
+        Command::Volume { command } => volume::volume(&client, command, printer).await,
         Command::Emulator(_) | Command::Write(_) => unreachable!("handled above"),
     }
 }

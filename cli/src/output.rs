@@ -57,7 +57,7 @@ impl Printer {
     }
 
     /// Lines on stdout at once: written through one buffer, flushed once.
-    fn out_all<T: AsRef<str>>(&self, lines: impl IntoIterator<Item = T>) -> Printed {
+    pub fn out_all<T: AsRef<str>>(&self, lines: impl IntoIterator<Item = T>) -> Printed {
         let mut stdout = io::BufWriter::new(io::stdout().lock());
         for line in lines {
             stdout
@@ -68,7 +68,7 @@ impl Printer {
         stdout.flush().map_err(|_| Closed)
     }
 
-    fn json(&self, value: &impl serde::Serialize) -> Printed {
+    pub fn json(&self, value: &impl serde::Serialize) -> Printed {
         // Serialising these plain structs cannot fail.
         self.out(&serde_json::to_string_pretty(value).unwrap_or_default())
     }

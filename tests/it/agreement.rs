@@ -25,7 +25,7 @@ mod rows;
 
 use serde_json::Value;
 use zilliz_import::{
-    Client, CloudTarget, CreateImportJob, Error, ErrorKind, ListImportJobs, Target,
+    Client, CloudTarget, CreateImportJob, Error, ErrorKind, ListImportJobs, NewVolume, Target,
 };
 use zilliz_import_emulator::{DEFAULT_MILVUS_TOKEN, Emulator, EmulatorHandle};
 
@@ -55,6 +55,11 @@ async fn client_refuses(client: &Client, row: &Row) -> bool {
             let name = b["collectionName"].as_str().unwrap_or_default();
             let db = b["dbName"].as_str();
             client.describe_collection(db, name).await.map(drop)
+        }
+        Op::ApplyVolume => {
+            let name = b["volumeName"].as_str().unwrap_or_default();
+            let path = b["path"].as_str().unwrap_or_default();
+            client.apply_volume(name, path).await.map(drop)
         }
         Op::List => {
             let size = u32::try_from(b["pageSize"].as_u64().unwrap_or(10)).unwrap_or(u32::MAX);
@@ -138,6 +143,7 @@ async fn emulator_refuses(h: &EmulatorHandle, row: &Row) -> bool {
         Op::Describe => DESCRIBE_PATH,
         Op::List => LIST_PATH,
         Op::DescribeCollection => "/v2/vectordb/collections/describe",
+        Op::ApplyVolume => "/v2/volumes/apply",
     };
     let mut request = reqwest::Client::new()
         .post(format!("{}{path}", h.base_url()))
@@ -159,6 +165,9 @@ async fn emulator_refuses(h: &EmulatorHandle, row: &Row) -> bool {
 #[tokio::test]
 async fn what_the_client_refuses_the_emulator_refuses_and_the_reverse() {
     let cloud = Emulator::builder().manual_clock().start().await.unwrap();
+    let volume = NewVolume::managed("proj-emulator", "aws-us-west-2", rows::VOLUME);
+    let made = emulator_client(&cloud).create_volume(&volume).await;
+    made.expect("the apply rows' volume");
     let milvus = Emulator::builder()
         .milvus()
         .manual_clock()

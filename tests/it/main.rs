@@ -36,5 +36,6 @@ mod server_text;
 mod spec;
 mod tls;
 mod two_phase;
+mod volumes_emulator;
 mod volumes_wire;
 mod wait_many;

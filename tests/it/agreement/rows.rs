@@ -22,7 +22,12 @@ pub(super) enum Op {
     List,
     /// `collections/describe` (Milvus; a cluster endpoint).
     DescribeCollection,
+    /// A volume's apply, on the control plane's volume [`VOLUME`].
+    ApplyVolume,
 }
+
+/// The volume the cloud emulator holds for the apply rows.
+pub(super) const VOLUME: &str = "agreement_volume";
 
 /// What a row expects of the two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -423,6 +428,28 @@ pub(super) fn rows() -> Vec<Row> {
             deployment: Milvus,
             op: Op::DescribeCollection,
             body,
+            key: None,
+            expect,
+        });
+    }
+    // A volume's folder, as the SDKs check it. Left out: an unknown
+    // volume (only the server knows its volumes).
+    for (name, path, expect) in [
+        ("apply, a folder", "data/", Accepted),
+        ("apply, a nested folder", "bulk_data/run-1/", Accepted),
+        ("apply, a leading `/`", "/data/", Refused),
+        ("apply, no trailing `/`", "data", Refused),
+        ("apply, `..`", "a/../b/", Refused),
+        ("apply, an empty part", "a//b/", Refused),
+        ("apply, a `.` part", "./a/", Refused),
+        ("apply, a backslash", "a\\b/", Refused),
+        ("apply, no path", "", Refused),
+    ] {
+        rows.push(Row {
+            name,
+            deployment: Cluster,
+            op: Op::ApplyVolume,
+            body: json!({"volumeName": VOLUME, "path": path}),
             key: None,
             expect,
         });
