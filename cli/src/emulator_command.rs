@@ -25,11 +25,11 @@ pub async fn emulator(
     let handle = builder.start().await.map_err(|e| match e.kind() {
         // A `--collection` schema the emulator cannot answer with.
         std::io::ErrorKind::InvalidInput => Failure::config(e),
-        _ => Failure::config(format!(
-            "cannot listen on {} and {}: {e}",
-            args.listen,
-            args.volume_storage_addr()
-        )),
+        // The volumes' S3 endpoint, on a second address, names itself.
+        _ if e.to_string().starts_with("volume storage") => {
+            Failure::config(format!("cannot listen for the {e}"))
+        }
+        _ => Failure::config(format!("cannot listen on {}: {e}", args.listen)),
     })?;
     let printed = Printer::new(Output::Text).line(&handle.base_url());
     output::note_line(&format!(

@@ -324,7 +324,12 @@ impl EmulatorBuilder {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = tokio::net::TcpListener::bind(self.listen).await?;
         let local_addr = listener.local_addr()?;
-        let storage_listener = tokio::net::TcpListener::bind(self.volume_storage_listen).await?;
+        let storage_addr = self.volume_storage_listen;
+        // Named, so that which of the two listeners failed is told.
+        let storage_listener =
+            (tokio::net::TcpListener::bind(storage_addr).await).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("volume storage {storage_addr}: {e}"))
+            })?;
         let storage_url = format!("http://{}", storage_listener.local_addr()?);
         let storage = Storage::new(self.volume_dir)?;
         let (mode, default_key) = if self.milvus {

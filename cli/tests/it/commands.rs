@@ -43,7 +43,7 @@ fn help_lists_the_commands_and_exit_codes() {
     assert_eq!(out.status.code(), Some(0));
     let text = squash(&String::from_utf8(out.stdout).expect("utf-8"));
     for command in [
-        "create", "describe", "list", "wait", "commit", "abort", "emulator", "write",
+        "create", "describe", "list", "wait", "commit", "abort", "emulator", "write", "volume",
     ] {
         assert!(
             Regex::new(&format!(r"\b{command}\b"))

@@ -332,3 +332,77 @@ async fn the_emulator_subcommand_takes_its_limits_and_timeouts() {
         assert!(r.stderr.contains(flag), "{flag} {value}: {r:#?}");
     }
 }
+
+/// The volume flags reach the emulator: apply answers the storage endpoint
+/// on the next port's address (a free one with `--listen` port 0), the
+/// credentials' lifetime and the `condition` given; the files go to
+/// `--volume-dir`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_emulator_subcommand_serves_volumes_as_its_flags_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_guard, base) = spawn_with(&[
+        "--volume-dir",
+        dir.path().to_str().unwrap(),
+        "--volume-credentials-lifetime",
+        "90s",
+        "--volume-max-content-length",
+        "1MiB",
+        "--volume-max-file-number",
+        "2",
+    ]);
+    let c = zilliz_import::Client::builder()
+        .api_key("k")
+        .base_url(&base)
+        .build()
+        .unwrap();
+    let volume = zilliz_import::NewVolume::managed("proj-emulator", "aws-us-west-2", "vol");
+    c.create_volume(&volume).await.unwrap();
+    let up = c.apply_volume("vol", "data/").await.unwrap();
+    assert_eq!(
+        (
+            up.condition.max_content_length,
+            up.condition.max_file_number
+        ),
+        (Some(1 << 20), Some(2))
+    );
+    let created = c.describe_volume("vol").await.unwrap().create_time.unwrap();
+    let at = |t: &str| humantime::parse_rfc3339(t).unwrap();
+    let lifetime = at(&up.credentials.expire_time).duration_since(at(&created));
+    // Whole seconds: the volume was made at most a second before apply.
+    let lifetime = lifetime.unwrap().as_secs();
+    assert!((89..=90).contains(&lifetime), "{lifetime}");
+    assert!(
+        up.endpoint.starts_with("http://127.0.0.1:"),
+        "{}",
+        up.endpoint
+    );
+    assert_ne!(up.endpoint, base);
+    // The endpoint answers (an unsigned request is refused, in S3's words).
+    let answer = reqwest::get(format!("{}/emulator-volumes/vol/data/x", up.endpoint))
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 403);
+    assert!(dir.path().join("emulator-volumes").is_dir());
+}
+
+/// A taken port for the volumes' endpoint is told apart from the API's.
+#[tokio::test]
+async fn the_emulator_subcommand_names_the_volume_storage_address_it_cannot_listen_on() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut c = cli();
+    c.args([
+        "emulator",
+        "--listen",
+        "127.0.0.1:0",
+        "--volume-storage-listen",
+        &addr,
+    ]);
+    let r = expect(c, 2).await;
+    assert!(
+        r.stderr.starts_with(&format!(
+            "error: invalid configuration: cannot listen for the volume storage {addr}: "
+        )),
+        "{r:#?}"
+    );
+}
