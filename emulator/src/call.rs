@@ -143,6 +143,47 @@ impl Call<'_> {
     }
 }
 
+/// A page of a control-plane listing (jobs, volumes): its size and number
+/// as sent, checked as the service checks them.
+pub(crate) struct Page {
+    pub(crate) size: i64,
+    pub(crate) number: i64,
+}
+
+impl Page {
+    /// `pageSize` out of the spec's range is 96008, a `currentPage` below 1
+    /// 96009, as the control plane answers.
+    pub(crate) fn checked(size: i64, number: i64) -> Result<Page, Reply> {
+        let sizes = crate::spec::limits::PAGE_SIZES;
+        if !sizes.contains(&size) {
+            return Err(Reply::err(
+                codes::PAGE_SIZE_OUT_OF_RANGE,
+                format!(
+                    "pageSize must be between {} and {}, got {size}",
+                    sizes.start(),
+                    sizes.end()
+                ),
+            ));
+        }
+        if number < 1 {
+            return Err(Reply::err(
+                codes::CURRENT_PAGE_OUT_OF_RANGE,
+                format!("currentPage must be at least 1, got {number}"),
+            ));
+        }
+        Ok(Page { size, number })
+    }
+
+    /// The page's items of `all`.
+    pub(crate) fn of<I: Iterator>(&self, all: I) -> impl Iterator<Item = I::Item> {
+        let size = usize::try_from(self.size).unwrap_or(usize::MAX);
+        let skip = usize::try_from(self.number - 1)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(size);
+        all.skip(skip).take(size)
+    }
+}
+
 /// `invalid parameter: …` with the mode's code for it.
 pub(crate) fn invalid_parameter(mode: Mode, what: &str) -> Reply {
     let code = match mode {

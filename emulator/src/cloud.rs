@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use crate::call::{Call, Endpoint, Handled, idempotency_key};
+use crate::call::{Call, Endpoint, Handled, Page, idempotency_key};
 use crate::codes;
 use crate::reply::Reply;
 use crate::rules;
@@ -377,25 +377,10 @@ fn list(call: &Call<'_>) -> Handled {
     let d = decoded(wire::list(call.body, false))?;
     let b = &d.body;
     let target = target(call, &b.cluster_id, &b.project_id, &b.region_id)?;
-    let sizes = limits::PAGE_SIZES;
-    let page_size = opt_int(call.body, "pageSize")?.unwrap_or(rules::DEFAULT_PAGE_SIZE);
-    if !sizes.contains(&page_size) {
-        return Err(Reply::err(
-            codes::PAGE_SIZE_OUT_OF_RANGE,
-            format!(
-                "pageSize must be between {} and {}, got {page_size}",
-                sizes.start(),
-                sizes.end()
-            ),
-        ));
-    }
-    let current_page = opt_int(call.body, "currentPage")?.unwrap_or(1);
-    if current_page < 1 {
-        return Err(Reply::err(
-            codes::CURRENT_PAGE_OUT_OF_RANGE,
-            format!("currentPage must be at least 1, got {current_page}"),
-        ));
-    }
+    let page = Page::checked(
+        opt_int(call.body, "pageSize")?.unwrap_or(rules::DEFAULT_PAGE_SIZE),
+        opt_int(call.body, "currentPage")?.unwrap_or(1),
+    )?;
     let db_name = set(&b.db_name);
     let collection = set(&b.collection_name);
     let shared = call.shared;
@@ -407,13 +392,8 @@ fn list(call: &Call<'_>) -> Handled {
             && collection.is_none_or(|c| j.collection_name == c)
     });
     let count = matching.clone().count();
-    let size = usize::try_from(page_size).unwrap_or(usize::MAX);
-    let skip = usize::try_from(current_page - 1)
-        .unwrap_or(usize::MAX)
-        .saturating_mul(size);
-    let records = matching
-        .skip(skip)
-        .take(size)
+    let records = page
+        .of(matching)
         .map(|j| {
             let snap = j.snapshot(now);
             types::ImportJobListRecord {
@@ -428,8 +408,8 @@ fn list(call: &Call<'_>) -> Handled {
     drop(store);
     Ok(Reply::ok(&types::ImportJobListData {
         count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
-        current_page: Some(current_page),
-        page_size: Some(page_size),
+        current_page: Some(page.number),
+        page_size: Some(page.size),
         records: Some(records),
     }))
 }

@@ -33,12 +33,12 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use crate::call::{Call, Endpoint, Handled};
+use crate::call::{Call, Endpoint, Handled, Page};
 use crate::codes;
 use crate::reply::Reply;
 use crate::rules;
 use crate::shared::lock;
-use crate::spec::{limits, types};
+use crate::spec::types;
 use crate::volume_storage::{BUCKET, Grant, REGION};
 
 /// The most volumes the emulator holds, so that no client can make it grow
@@ -221,25 +221,10 @@ fn list(call: &Call<'_>) -> Handled {
     {
         return Err(bad(format!("project '{project}' does not exist")));
     }
-    let page_size = number(&query, "pageSize", rules::DEFAULT_PAGE_SIZE)?;
-    let sizes = limits::PAGE_SIZES;
-    if !sizes.contains(&page_size) {
-        return Err(Reply::err(
-            codes::PAGE_SIZE_OUT_OF_RANGE,
-            format!(
-                "pageSize must be between {} and {}, got {page_size}",
-                sizes.start(),
-                sizes.end()
-            ),
-        ));
-    }
-    let current_page = number(&query, "currentPage", 1)?;
-    if current_page < 1 {
-        return Err(Reply::err(
-            codes::CURRENT_PAGE_OUT_OF_RANGE,
-            format!("currentPage must be at least 1, got {current_page}"),
-        ));
-    }
+    let page = Page::checked(
+        number(&query, "pageSize", rules::DEFAULT_PAGE_SIZE)?,
+        number(&query, "currentPage", 1)?,
+    )?;
     let kind = query.get("type").filter(|t| !t.is_empty());
     if let Some(kind) = kind.filter(|k| !["MANAGED", "EXTERNAL"].contains(&k.as_str())) {
         return Err(bad(format!("type is MANAGED or EXTERNAL, not '{kind}'")));
@@ -248,17 +233,13 @@ fn list(call: &Call<'_>) -> Handled {
     let matching = (volumes.0.iter())
         .filter(|(_, v)| &v.project_id == project && kind.is_none_or(|k| k == v.kind));
     let count = matching.clone().count();
-    let size = usize::try_from(page_size).unwrap_or(usize::MAX);
-    let skip = usize::try_from(current_page - 1)
-        .unwrap_or(usize::MAX)
-        .saturating_mul(size);
-    let page = matching.skip(skip).take(size);
-    let page = page.map(|(name, v)| view(call, name, v)).collect();
+    let volumes_page = page.of(matching);
+    let listed = volumes_page.map(|(name, v)| view(call, name, v)).collect();
     Ok(Reply::ok(&types::VolumeListData {
         count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
-        current_page: Some(current_page),
-        page_size: Some(page_size),
-        volumes: Some(page),
+        current_page: Some(page.number),
+        page_size: Some(page.size),
+        volumes: Some(listed),
         extra: Map::new(),
     }))
 }
