@@ -94,6 +94,25 @@
 //!
 //! List results are returned in creation order (oldest first).
 //!
+//! # Volumes
+//!
+//! The control plane also serves volumes (`/v2/volumes`: create, list,
+//! describe, delete, apply; the rules are stated in `volumes.rs`, refusals
+//! 80000; Milvus mode answers HTTP 404). Their files are kept in a local
+//! directory ([`EmulatorBuilder::volume_dir`], a temporary one by default)
+//! served as an S3-compatible endpoint on a second listener
+//! ([`EmulatorHandle::volume_storage_url`]; `s3s` over `s3s-fs`): apply
+//! answers that endpoint, the bucket `emulator-volumes`, region
+//! `us-east-1`, cloud `aws`, the prefix `<volume>/`, the builder's
+//! `condition` ([`EmulatorBuilder::volume_condition`]) and fresh keys with a
+//! session token that the endpoint checks (SigV4), which expire on the
+//! emulator's clock ([`EmulatorBuilder::volume_credentials_lifetime`]) and
+//! write only under the folder applied for. An import from a volume the
+//! emulator holds, naming a file that is not there (or a folder holding
+//! none), is taken and its job fails, as the service's does, with the
+//! reason `failed to get file size of PATH: NoSuchKey: ...`; a volume the
+//! emulator does not hold is taken as before, its files present.
+//!
 //! # Two-phase imports
 //!
 //! As open-source Milvus does (milvus-io/milvus#48524, #50692), and on both
