@@ -37,6 +37,20 @@ pub(crate) fn is_positive_duration(text: &str) -> bool {
         .is_some_and(|n| n.is_finite() && n > 0.0)
 }
 
+/// A page of a listing (jobs, volumes): its size within the API's range
+/// (code 96008 otherwise), its number from 1 (96009).
+pub(crate) fn check_page(page: u32, page_size: u32) -> Result<(), Error> {
+    if !crate::limits::PAGE_SIZES.contains(&page_size) {
+        // A range's Debug is `1..=100`.
+        let outside = format!("{page_size} is outside {:?}", crate::limits::PAGE_SIZES);
+        return Err(Error::invalid("pageSize", outside));
+    }
+    if page < 1 {
+        return Err(Error::invalid("currentPage", "pages count from 1"));
+    }
+    Ok(())
+}
+
 pub(crate) fn not_blank(field: &'static str, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {
         Err(Error::invalid(field, "must not be empty"))

@@ -2,7 +2,12 @@
 
 use std::num::NonZeroU32;
 
-use crate::{Error, Target, checks::not_blank, generated::types, limits};
+use crate::{
+    Error, Target,
+    checks::{check_page, not_blank},
+    generated::types,
+    limits,
+};
 
 /// The most pages [`crate::Client::list_all_import_jobs`] walks unless told
 /// otherwise: 1,000 pages (100,000 jobs at 100 a page).
@@ -86,15 +91,7 @@ impl ListImportJobs {
         if !self.is_paged() {
             return Ok(());
         }
-        if !limits::PAGE_SIZES.contains(&self.page_size) {
-            // A range's Debug is `1..=100`.
-            let outside = format!("{} is outside {:?}", self.page_size, limits::PAGE_SIZES);
-            return Err(Error::invalid("pageSize", outside));
-        }
-        if self.page < 1 {
-            return Err(Error::invalid("currentPage", "pages count from 1"));
-        }
-        Ok(())
+        check_page(self.page, self.page_size)
     }
 
     pub(crate) fn to_body(&self) -> Result<types::ListImportJobsRequest, Error> {

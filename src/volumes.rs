@@ -14,14 +14,12 @@
 //! cannot have been delivered, since a repeat would answer that the name is
 //! taken or the volume gone where the first attempt succeeded.
 
-use std::num::NonZeroU32;
-
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use crate::{
     Client, Error,
-    checks::not_blank,
+    checks::{check_page, not_blank},
     generated::types::{self, Volume, VolumeListData, VolumeType, VolumeUpload},
     limits,
     redact::Scrubber,
@@ -149,24 +147,11 @@ impl Client {
     pub async fn list_volumes(&self, request: &ListVolumes) -> Result<VolumeListData, Error> {
         self.check_volumes()?;
         not_blank("projectId", &request.project_id)?;
-        let (Some(page), Some(size)) = (
-            NonZeroU32::new(request.page),
-            NonZeroU32::new(request.page_size)
-                .filter(|_| limits::PAGE_SIZES.contains(&request.page_size)),
-        ) else {
-            let (field, reason) = match request.page {
-                0 => ("currentPage", "pages count from 1".to_owned()),
-                _ => (
-                    "pageSize",
-                    format!("{} is outside {:?}", request.page_size, limits::PAGE_SIZES),
-                ),
-            };
-            return Err(Error::invalid(field, reason));
-        };
+        check_page(request.page, request.page_size)?;
         let mut send = (self.raw().list_volumes())
             .project_id(request.project_id.clone())
-            .current_page(page)
-            .page_size(size);
+            .current_page(request.page)
+            .page_size(request.page_size);
         if let Some(kind) = request.kind {
             send = send.type_(kind);
         }

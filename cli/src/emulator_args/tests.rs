@@ -110,10 +110,13 @@ fn the_defaults_are_the_emulators() {
     assert_eq!(args.header_read_timeout, Span(DEFAULT_HEADER_READ_TIMEOUT));
     assert_eq!(args.body_read_timeout, Span(DEFAULT_BODY_READ_TIMEOUT));
     assert_eq!(args.write_timeout, Span(DEFAULT_WRITE_TIMEOUT));
+    // The volumes' endpoint: the next port.
+    assert_eq!(args.volume_storage_addr().to_string(), "127.0.0.1:19601");
     // The emulator built from them is the emulator's own default, but for
     // where it listens and its jobs' length.
     let default = Emulator::builder()
         .listen(args.listen)
+        .volume_storage_listen(args.volume_storage_addr())
         .job_duration(args.job_duration);
     assert_eq!(format!("{:?}", args.builder(None)), format!("{default:?}"));
 }
@@ -139,9 +142,23 @@ fn every_flag_reaches_the_emulator() {
         "250ms",
         "--write-timeout",
         "1m 30s",
+        "--volume-dir",
+        "/tmp/volumes",
+        "--volume-storage-listen",
+        "127.0.0.1:9000",
+        "--volume-credentials-lifetime",
+        "15m",
+        "--volume-max-content-length",
+        "1GiB",
+        "--volume-max-file-number",
+        "5",
     ]);
     let expected = Emulator::builder()
         .listen(args.listen)
+        .volume_dir("/tmp/volumes")
+        .volume_storage_listen("127.0.0.1:9000".parse().unwrap())
+        .volume_credentials_lifetime(Duration::from_secs(900))
+        .volume_condition(1 << 30, Some(5))
         .cluster_ids(["in01-a"])
         .projects([("proj-a", "gcp-us-west1"), ("proj-b", "aws-us-west-2")])
         .job_duration(Duration::from_secs(3))
