@@ -244,13 +244,28 @@ fn list(call: &Call<'_>) -> Handled {
     }))
 }
 
-/// The volume the path names (`/v2/volumes/{volumeName}`).
+/// The volume the path names (`/v2/volumes/{volumeName}`), its `%XX`
+/// escapes decoded; one that does not decode to UTF-8 names no volume.
 fn path_name(call: &Call<'_>) -> String {
     let raw = call.uri.path().rsplit('/').next().unwrap_or_default();
-    url::form_urlencoded::parse(format!("n={raw}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        let hex = (tail.get(..2))
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(decoded) if b == b'%' => {
+                bytes.push(decoded);
+                rest = &tail[2..];
+            }
+            _ => {
+                bytes.push(b);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 fn describe(call: &Call<'_>) -> Handled {
