@@ -319,6 +319,31 @@ fn apply(call: &Call<'_>) -> Handled {
         .prefix(&name)
         .ok_or_else(|| not_found(&name))?;
     let settings = shared.config.volumes;
+    let condition = types::VolumeUploadCondition {
+        max_content_length: Some(settings.max_content_length),
+        max_file_number: settings.max_file_number,
+        extra: Map::new(),
+    };
+    if let (Some(store), Some(issued)) = (&shared.config.external, &call.issued) {
+        return Ok(Reply::ok(&types::VolumeUpload {
+            volume_name: name,
+            endpoint: store.endpoint.clone(),
+            bucket_name: store.bucket.clone(),
+            region: store.region.clone(),
+            cloud: "aws".to_owned(),
+            upload_path: Some(format!("{prefix}{path}")),
+            volume_prefix: prefix,
+            condition,
+            credentials: types::TemporaryCredentials {
+                tmp_ak: types::TemporarySecret(issued.access_key.clone()),
+                tmp_sk: types::TemporarySecret(issued.secret_key.clone()),
+                session_token: types::TemporarySecret(issued.session_token.clone()),
+                expire_time: issued.expire_time.clone(),
+                extra: Map::new(),
+            },
+            extra: Map::new(),
+        }));
+    }
     let now = shared.clock.now();
     let expires_at = now.saturating_add(settings.credentials_lifetime);
     let access_key = format!("ASIA{}", random_text(16).to_uppercase());
@@ -346,11 +371,7 @@ fn apply(call: &Call<'_>) -> Handled {
         region: REGION.to_owned(),
         cloud: "aws".to_owned(),
         upload_path: Some(upload_path),
-        condition: types::VolumeUploadCondition {
-            max_content_length: Some(settings.max_content_length),
-            max_file_number: settings.max_file_number,
-            extra: Map::new(),
-        },
+        condition,
         credentials,
         extra: Map::new(),
     }))
