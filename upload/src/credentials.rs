@@ -5,7 +5,6 @@
 //! so parts already queued pick up the new credentials.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -44,7 +43,6 @@ pub(crate) struct GrantCredentials {
     path: String,
     clock: Clock,
     current: Mutex<Current>,
-    applies: AtomicUsize,
 }
 
 impl std::fmt::Debug for GrantCredentials {
@@ -84,7 +82,6 @@ impl GrantCredentials {
                 aws,
                 generation: 0,
             }),
-            applies: AtomicUsize::new(1),
         }))
     }
 
@@ -96,12 +93,6 @@ impl GrantCredentials {
     /// The generation of the grant in use now (see [`Self::renew_after`]).
     pub(crate) async fn generation(&self) -> u64 {
         self.current.lock().await.generation
-    }
-
-    /// How many times `apply` was called.
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub(crate) fn applies(&self) -> usize {
-        self.applies.load(Ordering::Relaxed)
     }
 
     /// Renews the grant after the store refused grant `generation`, unless
@@ -116,7 +107,6 @@ impl GrantCredentials {
 
     async fn renew(&self, current: &mut Current) -> Result<(), UploadError> {
         let grant = apply(&*self.source, &self.path).await?;
-        self.applies.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(path = %self.path, "volume credentials renewed");
         current.aws = Arc::new(aws_credential(&grant));
         current.grant = Arc::new(grant);

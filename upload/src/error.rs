@@ -183,6 +183,10 @@ pub(crate) fn classify(e: &object_store::Error) -> Failure {
         _ => {}
     }
     match status(&text) {
+        // A HEAD answer has no body to name the code in: a 400 there is
+        // the store refusing the credentials (S3's InvalidToken,
+        // ExpiredToken).
+        Some(400) if text.contains("performing HEAD") => Failure::Credentials,
         Some(408 | 429) => Failure::Transient,
         Some(s) if s >= 500 => Failure::Transient,
         Some(_) => Failure::Fatal,
