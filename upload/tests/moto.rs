@@ -442,3 +442,160 @@ async fn a_bucket_with_keys_from_aws_variables() {
     assert_eq!(report.parts_sent, 2);
     assert_eq!(moto.read(&bucket, "in/here/f.bin").await, data(7 * MIB, 12));
 }
+
+/// The child of [`a_sigkill_at_half_way_loses_no_journaled_part`]: uploads
+/// the file it is given until it is killed.
+#[tokio::test]
+async fn sigkill_child() {
+    let Ok(spec) = std::env::var("ZI_UPLOAD_SIGKILL_CHILD") else {
+        return;
+    };
+    let moto = moto().expect("moto");
+    let (bucket, file) = spec.split_once('|').unwrap();
+    let grants = Arc::new(MotoGrants::new(&moto, bucket, Mode::Sts));
+    let report = Uploader::builder()
+        .concurrency(2)
+        .build()
+        .upload(&[PathBuf::from(file)], &volume(&grants, "kill"), |_| {})
+        .await;
+    panic!("the child should have been killed first: {report:?}");
+}
+
+#[tokio::test]
+async fn a_sigkill_at_half_way_loses_no_journaled_part() {
+    let Some(moto) = moto() else { return };
+    let bucket = moto.bucket("sigkill");
+    let dir = tempfile::tempdir().unwrap();
+    // 16 parts of 5 MiB.
+    let file = write(dir.path(), "f.bin", &data(80 * MIB, 13));
+    let journal_path = journal::journal_path(&file);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "sigkill_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(
+            "ZI_UPLOAD_SIGKILL_CHILD",
+            format!("{bucket}|{}", file.display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it (SIGKILL: no clean-up of any kind) once half the parts are
+    // journaled.
+    loop {
+        if journal::load(&journal_path).is_some_and(|j| j.parts.len() >= 8) {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the child ended on its own: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done: Vec<usize> = journal::load(&journal_path)
+        .expect("the journal survives a SIGKILL")
+        .parts
+        .iter()
+        .map(|p| p.index)
+        .collect();
+    assert!(done.len() >= 8 && done.len() < 16, "{done:?}");
+
+    let grants = Arc::new(MotoGrants::new(&moto, &bucket, Mode::Sts));
+    let recorder = Recorder::default();
+    let report = uploader(&recorder)
+        .upload(&[file], &volume(&grants, "kill"), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.parts_skipped as usize, done.len());
+    assert_eq!(recorder.count("UploadPart"), 16 - done.len());
+    assert_eq!(recorder.count("Create"), 0);
+    for seen in recorder.seen.lock().unwrap().iter() {
+        assert!(
+            !seen.part.is_some_and(|p| done.contains(&p)),
+            "{seen:?} sent again"
+        );
+    }
+    assert_eq!(
+        moto.read(&bucket, "volume-prefix/kill/f.bin").await,
+        data(80 * MIB, 13)
+    );
+    assert!(!journal_path.exists());
+}
+
+#[tokio::test]
+async fn throttling_is_sent_again_and_another_4xx_stops_the_file_typed() {
+    let Some(moto) = moto() else { return };
+    let bucket = moto.bucket("faults");
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "f.bin", &data(15 * MIB, 14));
+    let grants = Arc::new(MotoGrants::new(&moto, &bucket, Mode::Sts));
+    let dest = volume(&grants, "faults");
+
+    let recorder = Recorder::default();
+    recorder.inject(|seen, nth| {
+        (seen.op == "UploadPart" && nth < 2).then(|| s3_error(503, "SlowDown", ""))
+    });
+    let report = uploader(&recorder)
+        .upload(&[file.clone()], &dest, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.parts_sent, 3);
+    assert_eq!(recorder.count("UploadPart"), 5);
+    assert_eq!(grants.applies(), 1);
+
+    let other = write(dir.path(), "g.bin", &data(15 * MIB, 15));
+    let recorder = Recorder::default();
+    recorder.inject(|seen, _| {
+        (seen.op == "UploadPart" && seen.part == Some(1))
+            .then(|| s3_error(400, "InvalidArgument", ""))
+    });
+    let err = uploader(&recorder)
+        .upload(&[other.clone()], &dest, |_| {})
+        .await
+        .unwrap_err();
+    let UploadError::Store {
+        ref file,
+        ref key,
+        part,
+        operation,
+        transient,
+        partly_written,
+        ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (
+            file,
+            key.as_str(),
+            part,
+            operation,
+            transient,
+            partly_written
+        ),
+        (
+            &other,
+            "volume-prefix/faults/g.bin",
+            Some(1),
+            "UploadPart",
+            false,
+            true
+        )
+    );
+    assert!(err.partly_written());
+    assert!(err.to_string().contains("(part 2)"), "{err}");
+    let part_1 = recorder
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.part == Some(1))
+        .count();
+    assert_eq!(part_1, 1, "a 400 is not sent again");
+    assert!(journal::journal_path(&other).exists());
+}
