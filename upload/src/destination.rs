@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, Checksum};
 use object_store::client::{HttpClient, HttpConnector};
 use object_store::multipart::MultipartStore;
 use object_store::{ClientOptions, ObjectStore, RetryConfig};
@@ -179,6 +179,9 @@ pub(crate) struct Opened {
 /// How the stores are built: the HTTP client options and retries.
 pub(crate) struct StoreSettings {
     pub retries: usize,
+    /// Hash every payload into its SigV4 signature instead of sending a
+    /// CRC64NVME checksum with it (see [`crate::UploaderBuilder::signed_payload`]).
+    pub signed_payload: bool,
     pub clock: Clock,
     pub connector: Option<Arc<dyn HttpConnector>>,
 }
@@ -202,11 +205,15 @@ fn client_options(endpoint: Option<&str>) -> ClientOptions {
 
 fn s3_builder(settings: &StoreSettings, endpoint: Option<&str>) -> AmazonS3Builder {
     let mut builder = AmazonS3Builder::new()
+        .with_unsigned_payload(!settings.signed_payload)
         .with_client_options(client_options(endpoint))
         .with_retry(RetryConfig {
             max_retries: settings.retries,
             ..RetryConfig::default()
         });
+    if !settings.signed_payload {
+        builder = builder.with_checksum_algorithm(Checksum::CRC64NVME);
+    }
     if let Some(endpoint) = endpoint {
         builder = builder.with_endpoint(endpoint);
     }

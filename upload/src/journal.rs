@@ -44,7 +44,8 @@ const VERSION: u32 = 1;
 pub struct JournalPart {
     /// 0-based part index.
     pub index: usize,
-    /// The store's id of the part (S3: its ETag).
+    /// The store's id of the part, as object_store's `PartId` holds it
+    /// (S3: its ETag, or an XML of the ETag and the part's checksum).
     pub etag: String,
 }
 

@@ -368,8 +368,12 @@ async fn read_part(path: PathBuf, offset: u64, len: u64) -> Result<Bytes, Upload
     tokio::task::spawn_blocking(move || -> std::io::Result<Bytes> {
         let mut file = File::open(&path)?;
         file.seek(SeekFrom::Start(offset))?;
-        let mut buf = vec![0; usize::try_from(len).map_err(std::io::Error::other)?];
-        file.read_exact(&mut buf)?;
+        // Filled as read, never zeroed first.
+        let mut buf = Vec::with_capacity(usize::try_from(len).map_err(std::io::Error::other)?);
+        file.take(len).read_to_end(&mut buf)?;
+        if buf.len() as u64 != len {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
         Ok(Bytes::from(buf))
     })
     .await

@@ -434,7 +434,10 @@ async fn a_bucket_with_keys_from_aws_variables() {
     let dest = zilliz_import_upload::BucketDestination::parse(&format!("s3://{bucket}/in/here"))
         .unwrap()
         .with_vars(vars);
-    let report = uploader(&Recorder::default())
+    // SigV4 with the payload's SHA-256 signed, the other way of checking
+    // the bytes.
+    let up = Uploader::builder().signed_payload(true).build();
+    let report = up
         .upload(&[file], &Destination::Bucket(dest), |_| {})
         .await
         .unwrap();
