@@ -7,9 +7,12 @@
 #
 # Prints, per round and side, wall seconds, MiB/s and client CPU seconds
 # (user + sys) per GiB, then the medians and the ratios the issue asks for
-# (throughput >= 1.5x, CPU per GiB <= 0.5x). Installs into
+# (throughput >= 1.5x, CPU per GiB <= 0.5x), and each side's peak RSS (the
+# uploader's is bounded by concurrency x part size + a constant: 8 x 5 MiB
+# here). Installs into
 # ~/.cache/zilliz-import: s3s-fs (cargo install, about 3.5 min once) and a
-# venv with minio. Env: ZI_BENCH_CONCURRENCY (the uploader's bound).
+# venv with minio. Env: ZI_BENCH_CONCURRENCY (the uploader's bound),
+# ZI_BENCH_FILES (the 1 GiB in how many files, default 8).
 set -euo pipefail
 
 runs="${1:-3}"
@@ -45,7 +48,8 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$work/files" "$work/store/bench"
-for i in $(seq 1 8); do head -c $((128 << 20)) /dev/urandom >"$work/files/part-$i.bin"; done
+files="${ZI_BENCH_FILES:-8}"
+for i in $(seq 1 "$files"); do head -c $(((1024 / files) << 20)) /dev/urandom >"$work/files/part-$i.bin"; done
 port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export AWS_ACCESS_KEY_ID=benchkey AWS_SECRET_ACCESS_KEY=benchsecret
 "$s3s" --host 127.0.0.1 --port "$port" --access-key benchkey --secret-key benchsecret "$work/store" \
@@ -56,10 +60,17 @@ until "$venv/bin/python" -c "import urllib.request, urllib.error
 try: urllib.request.urlopen('$endpoint/', timeout=1)
 except urllib.error.HTTPError: pass" 2>/dev/null; do sleep 0.1; done
 
-# Seconds of wall, user and sys of one command.
+# Wall, user and sys seconds and peak RSS (MiB) of one command.
 timed() {
-  local TIMEFORMAT='%R %U %S'
-  { time "$@" >/dev/null 2>"$work/err"; } 2>&1 || { cat "$work/err" >&2; return 1; }
+  "$venv/bin/python" -c '
+import resource, subprocess, sys, time
+start = time.monotonic()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.monotonic() - start
+if done.returncode:
+    sys.exit(done.stderr.decode())
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.3f} {r.ru_utime:.3f} {r.ru_stime:.3f} {r.ru_maxrss / 1024:.0f}")' "$@"
 }
 
 gib=1
@@ -68,15 +79,15 @@ for round in $(seq 1 "$runs"); do
   for side in python rust; do
     prefix="$side-$round"
     if [[ $side == python ]]; then
-      read -r wall user sys < <(timed "$venv/bin/python" "$here/minio_py_upload.py" "$endpoint" bench "$prefix" "$work/files")
+      read -r wall user sys rss < <(timed "$venv/bin/python" "$here/minio_py_upload.py" "$endpoint" bench "$prefix" "$work/files")
     else
-      read -r wall user sys < <(ZI_BENCH_ENDPOINT="$endpoint" ZI_BENCH_BUCKET=bench ZI_BENCH_PREFIX="$prefix" \
+      read -r wall user sys rss < <(ZI_BENCH_ENDPOINT="$endpoint" ZI_BENCH_BUCKET=bench ZI_BENCH_PREFIX="$prefix" \
         ZI_BENCH_DIR="$work/files" timed "$bench")
     fi
     rm -rf "${work:?}/store/bench/$prefix"
     line="$(awk -v s="$side" -v r="$round" -v w="$wall" -v u="$user" -v y="$sys" -v g="$gib" \
       'BEGIN { printf "%s %s %.2f %.1f %.2f", s, r, w, g * 1024 / w, (u + y) / g }')"
-    echo "round $round $side: wall ${wall}s, $(echo "$line" | cut -d' ' -f4) MiB/s, CPU $(echo "$line" | cut -d' ' -f5) s/GiB"
+    echo "round $round $side: wall ${wall}s, $(echo "$line" | cut -d' ' -f4) MiB/s, CPU $(echo "$line" | cut -d' ' -f5) s/GiB, peak RSS ${rss} MiB"
     results+=("$line")
   done
 done
