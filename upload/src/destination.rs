@@ -158,6 +158,9 @@ impl fmt::Debug for StoreDestination {
     }
 }
 
+/// One store, seen as both traits.
+type Stores = (Arc<dyn ObjectStore>, Arc<dyn MultipartStore>);
+
 /// What the uploader needs of a destination once opened.
 pub(crate) struct Opened {
     pub objects: Arc<dyn ObjectStore>,
@@ -225,7 +228,7 @@ fn s3_builder(settings: &StoreSettings, endpoint: Option<&str>) -> AmazonS3Build
 
 fn built<T: ObjectStore + MultipartStore>(
     store: object_store::Result<T>,
-) -> Result<(Arc<dyn ObjectStore>, Arc<dyn MultipartStore>), UploadError> {
+) -> Result<Stores, UploadError> {
     let store = Arc::new(store.map_err(|e| UploadError::InvalidDestination(e.to_string()))?);
     Ok((store.clone(), store))
 }
@@ -327,8 +330,6 @@ impl Destination {
         }
     }
 }
-
-type Stores = (Arc<dyn ObjectStore>, Arc<dyn MultipartStore>);
 
 #[cfg(feature = "gcp")]
 fn open_gcs(
