@@ -80,3 +80,29 @@ pub trait GrantSource: Send + Sync + 'static {
     /// trailing `/`).
     async fn apply(&self, path: &str) -> Result<StorageGrant, GrantError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let grant = StorageGrant {
+            endpoint: "e".into(),
+            bucket: "b".into(),
+            region: "r".into(),
+            cloud: "aws".into(),
+            prefix: "p/".into(),
+            access_key_id: "ASIAVISIBLE".into(),
+            secret_access_key: "the-secret-key".to_owned().into(),
+            session_token: Some("the-session-token".to_owned().into()),
+            expire_time: None,
+            max_content_length: Some(1),
+            max_file_number: None,
+        };
+        let shown = format!("{grant:?}");
+        assert!(shown.contains("ASIAVISIBLE"), "{shown}");
+        assert!(!shown.contains("the-secret-key"), "{shown}");
+        assert!(!shown.contains("the-session-token"), "{shown}");
+    }
+}

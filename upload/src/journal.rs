@@ -92,7 +92,7 @@ impl Journal {
     }
 
     /// Reads a journal's text. `None` when it is not a journal of this
-    /// version, or is inconsistent (parts out of range, twice, empty ids):
+    /// version, or is inconsistent (parts out of range or twice):
     /// such a journal is ignored and the file starts over. Never panics.
     pub fn parse(text: &str) -> Option<Journal> {
         let journal: Journal = serde_json::from_str(text).ok()?;
@@ -103,7 +103,7 @@ impl Journal {
         let mut seen = vec![false; count.min(10_000)];
         for part in &journal.parts {
             let slot = seen.get_mut(part.index)?;
-            if *slot || part.etag.is_empty() {
+            if *slot {
                 return None;
             }
             *slot = true;

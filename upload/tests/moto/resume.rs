@@ -59,6 +59,16 @@ async fn a_resumed_upload_sends_no_completed_part_again() {
     let journaled = done.len();
     assert!(journaled >= 7, "{journaled}");
     assert_eq!(journals(dir.path()).len(), 2);
+    for path in journals(dir.path()) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for secret in grants.secrets.lock().unwrap().iter() {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret in {}",
+                path.display()
+            );
+        }
+    }
 
     let second = Recorder::default();
     let report = uploader(&second)
