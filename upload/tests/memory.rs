@@ -122,7 +122,7 @@ async fn parts_of_all_files_share_one_bound() {
     let report = Uploader::builder()
         .concurrency(3)
         .build()
-        .upload(&[folder.clone()], &dest, |_| {})
+        .upload(std::slice::from_ref(&folder), &dest, |_| {})
         .await
         .unwrap();
     assert_eq!(report.parts_sent, 12);
@@ -193,5 +193,9 @@ async fn a_failed_part_leaves_a_journal_the_next_call_goes_on_from() {
         std::fs::read(&file).unwrap()
     );
     assert!(!journal::journal_path(&file).exists());
-    let _ = watched;
+    assert_eq!(
+        watched.parts.load(Ordering::SeqCst),
+        4,
+        "parts 1-3, then the failure"
+    );
 }
