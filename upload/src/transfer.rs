@@ -100,6 +100,7 @@ impl Shared<'_> {
         };
         match head {
             Ok(meta) if meta.size == file.size => {
+                self.abort_stale(&target, &journal_path, None).await;
                 remove_journal(&journal_path)?;
                 outcome.skipped = true;
                 outcome.parts_skipped = parts;
@@ -141,6 +142,10 @@ impl Shared<'_> {
         };
         let mut fresh_start = false;
         loop {
+            if !fresh_start {
+                self.abort_stale(&target, &journal_path, Some(&identity))
+                    .await;
+            }
             let resumed = journal::load(&journal_path).filter(|j| j.matches(&identity));
             let journal = match resumed {
                 Some(j) if !fresh_start => j,
@@ -184,6 +189,23 @@ impl Shared<'_> {
         remove_journal(&journal_path)?;
         self.done(file, key, false);
         Ok(outcome)
+    }
+
+    /// Aborts the multipart upload of a journal beside the file that is
+    /// for this object but will not be resumed (the object is there, or
+    /// the source changed): the store would otherwise keep its parts until
+    /// a lifecycle rule drops them. Best effort: a failure only leaves them.
+    async fn abort_stale(&self, target: &Target<'_>, journal_path: &Path, keep: Option<&Identity>) {
+        let Some(stale) = journal::load(journal_path) else {
+            return;
+        };
+        let same_object = stale.destination == self.identity && stale.key == target.key_text;
+        if same_object && !keep.is_some_and(|id| stale.matches(id)) {
+            let _ = self
+                .multipart
+                .abort_multipart(&target.key, &stale.upload_id)
+                .await;
+        }
     }
 
     fn done(&self, file: &PlannedFile, key: &str, skipped: bool) {
