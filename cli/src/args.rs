@@ -8,6 +8,8 @@ use zilliz_import::DEFAULT_ABORT_GRACE;
 use crate::{
     durations::{Span, parse_timeout},
     emulator_args::EmulatorArgs,
+    load::LoadArgs,
+    upload::UploadArgs,
     volume::VolumeCommand,
 };
 
@@ -179,6 +181,22 @@ pub enum Command {
         #[command(subcommand)]
         command: VolumeCommand,
     },
+    /// Upload files and folders to a volume (--volume NAME --path DIR, on
+    /// the control plane) or to your own bucket (--to s3://BUCKET/PREFIX),
+    /// resumably: an interrupted upload leaves a journal beside each
+    /// unfinished file, and the same command goes on without sending a
+    /// finished part again. A volume's limits are checked before anything
+    /// is sent (exit 2). With --output json, one document on stdout:
+    /// {"files": [...], "bytes": B, "partsSent": N, "partsSkipped": M}.
+    Upload(Box<UploadArgs>),
+    /// Write rows into data files, upload them, import them and wait: the
+    /// whole path in one command, a line per stage (write, upload,
+    /// import). Resumable: after a kill, the same command skips the stages
+    /// done (kept in --work-dir's journal) and starts the import only once
+    /// (its idempotency key is kept before it is sent). With --output
+    /// json, a document per stage on stdout, the last the job's end (with
+    /// `jobId` and `state`). Exit codes as `create --wait`.
+    Load(Box<LoadArgs>),
 }
 
 /// What `write` reads, and what it writes.

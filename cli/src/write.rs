@@ -34,12 +34,27 @@ pub async fn write(
     printer: &Printer,
     signals: &mut Signals,
 ) -> Result<Ended, Failure> {
+    let out = args.out.display().to_string();
+    let (summary, rejected) = write_rows(args, client, signals).await?;
+    if let Some((count, path)) = rejected.filter(|(count, _)| *count > 0) {
+        printer.note(&format!("{count} rows refused; see {path}"));
+    }
+    Ok(printer.line(&result(&summary, &out, printer)).into())
+}
+
+/// The writing of `write` (and of `load`'s first stage): the schema, then
+/// every input into the writer, a signal stopping it with no file left;
+/// the summary, and with `--reject` how many rows were refused and where.
+pub async fn write_rows(
+    args: WriteArgs,
+    client: Option<Client>,
+    signals: &mut Signals,
+) -> Result<(Summary, Option<(u64, String)>), Failure> {
     let interrupted = |signal| Failure::Interrupted(Interrupted::by(signal));
     let schema = tokio::select! {
         schema = schema(&args, client) => schema?,
         signal = signals.next() => return Err(interrupted(signal)),
     };
-    let out = args.out.display().to_string();
     let stop = Stop::default();
     let stopping = stop.clone();
     let mut writing = tokio::task::spawn_blocking(move || write_files(schema, args, &stopping));
@@ -56,12 +71,7 @@ pub async fn write(
             return Err(interrupted(signal));
         }
     };
-    let (summary, rejected) =
-        written.map_err(|_| Failure::Input("the writer stopped unexpectedly".to_owned()))??;
-    if let Some((count, path)) = rejected.filter(|(count, _)| *count > 0) {
-        printer.note(&format!("{count} rows refused; see {path}"));
-    }
-    Ok(printer.line(&result(&summary, &out, printer)).into())
+    written.map_err(|_| Failure::Input("the writer stopped unexpectedly".to_owned()))?
 }
 
 /// What `write` prints: with `--output json`, `{"files", "rows", "bytes"}`.

@@ -31,6 +31,8 @@ mod report;
 mod request;
 mod transfer;
 mod uploader;
+#[cfg(feature = "volumes")]
+mod volume_grants;
 
 pub use credentials::{Clock, REFRESH_MARGIN, system_clock};
 pub use destination::{BucketCredentials, BucketDestination, Destination, StoreDestination};
@@ -41,6 +43,8 @@ pub use plan::{
 };
 pub use report::{Progress, UploadReport, UploadedFile};
 pub use uploader::{DEFAULT_CONCURRENCY, DEFAULT_RETRIES, Uploader, UploaderBuilder};
+#[cfg(feature = "volumes")]
+pub use volume_grants::{GrantMappingError, VolumeGrants, storage_grant};
 
 mod grant;
 

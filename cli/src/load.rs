@@ -1,0 +1,325 @@
+//! `load`: rows on disk to a finished import in one command. Three stages,
+//! each said as it ends (a line on stderr; with `--output json` a document
+//! on stdout), then the wait:
+//!
+//! 1. **write**: the rows into data files (`write`'s own writing) in the
+//!    work directory's `files/`;
+//! 2. **upload**: those files into the volume's folder or the bucket (the
+//!    resumable uploader, which goes on from its journals);
+//! 3. **import**: the create, naming the groups as the deployment takes
+//!    them (`volumeName` + `dataPaths`, `objectUrls`, or Milvus's `files`),
+//!    then the wait for its end.
+//!
+//! The work directory's journal (`load_journal`) keeps each stage's end,
+//! and the create's idempotency key before it is sent: after a kill, the
+//! same command skips what was done and starts the import only once.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::Args;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use zilliz_import::{Client, CreateImportJob, Target, WaitOptions};
+use zilliz_import_upload::{BucketDestination, normalize_dir, object_key};
+
+use crate::{
+    args::{TargetArgs, WriteArgs, WriteFormat},
+    durations::parse_timeout,
+    ending::{Ended, Failure},
+    interrupted::{Interrupted, Write, sending},
+    last_words,
+    load_journal::{LoadJournal, Written, default_work_dir, fingerprint},
+    output::{self, Printer},
+    signals::Signals,
+    storage_flags::StorageArgs,
+    upload,
+    waits::{time_left, wait},
+    write,
+};
+
+/// What `load` reads, where its files go, and the import it starts.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The collection to import into.
+    #[arg(long)]
+    pub collection: String,
+    /// The rows: JSONL, JSON, CSV or Parquet files, by extension (as
+    /// `write` reads them; not standard input, which a rerun cannot read
+    /// again).
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub input: Vec<PathBuf>,
+    /// The collection's schema as a JSON file (as `write --schema` takes
+    /// it); without it, collections/describe at --base-url (open-source
+    /// Milvus or a cluster endpoint).
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// The data files' format.
+    #[arg(long, value_enum, default_value_t = WriteFormat::Parquet)]
+    pub format: WriteFormat,
+    /// Start a new file (group) past this many bytes (default 1 GiB).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub file_size: Option<u64>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Where the files and the journal are kept until the import is done
+    /// (default: .zilliz-import-load/ID beside the first input, ID derived
+    /// from the inputs, the collection and the destination). The volume
+    /// folder defaults to load-ID/.
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Target partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Give up waiting for the import after this long (the stages before
+    /// it included).
+    #[arg(long, value_parser = parse_timeout, default_value = "24h")]
+    pub timeout: Duration,
+}
+
+/// The stage lines: text on stderr, JSON documents on stdout.
+struct Stages<'a>(&'a Printer);
+
+impl Stages<'_> {
+    fn done(&self, doc: Value, text: String) -> Result<(), Failure> {
+        if !self.0.is_json() {
+            output::note_line(&text);
+            return Ok(());
+        }
+        self.0.json(&doc).map_err(|_| Failure::StdoutClosed)
+    }
+}
+
+/// Runs `load`; a signal ends it between or inside stages, the journal
+/// keeping what was done.
+pub async fn load(
+    args: LoadArgs,
+    client: Client,
+    printer: &Printer,
+    signals: &mut Signals,
+) -> Result<Ended, Failure> {
+    let started = Instant::now();
+    let target = args.target.target();
+    if target.cloud().is_none() && args.storage.volume.is_some() {
+        return Err(Failure::Input(
+            "--volume is a volume of the Zilliz Cloud control plane: give --cluster-id, or \
+             --project-id with --region-id"
+                .into(),
+        ));
+    }
+    if args.input.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Failure::Input(
+            "load reads its rows from files (a rerun reads them again), not `-`".into(),
+        ));
+    }
+    let destination = match (&args.storage.volume, &args.storage.to) {
+        (Some(volume), _) => format!("volume {volume}"),
+        (None, to) => to.clone().unwrap_or_default(),
+    };
+    let purpose = format!("collection {} to {destination}", args.collection);
+    let id = fingerprint(&args.input, &purpose)?;
+    let work = (args.work_dir.clone()).unwrap_or_else(|| default_work_dir(&args.input, &id));
+    let dir = match &args.storage.path {
+        Some(path) => normalize_dir(path).map_err(|e| Failure::Input(format!("--path {e}")))?,
+        None if args.storage.volume.is_some() => format!("load-{id}/"),
+        None => String::new(),
+    };
+    let mut journal = LoadJournal::open(&work, &purpose)?;
+    let stages = Stages(printer);
+    let files = work.join("files");
+    let interrupted = |signal| Failure::Interrupted(Interrupted::by(signal));
+
+    let written = match journal.written.clone() {
+        Some(written) => {
+            let text = format!(
+                "write: done in an earlier run ({} rows in {} files), skipped",
+                written.rows,
+                written.groups.len()
+            );
+            stages.done(written_doc(&written, true), text)?;
+            written
+        }
+        None => {
+            // What an interrupted write left (files it was writing when
+            // the process was killed) is not of this run.
+            if files.exists() {
+                std::fs::remove_dir_all(&files)
+                    .map_err(|e| Failure::config(format!("{}: {e}", files.display())))?;
+            }
+            let write_args = WriteArgs {
+                collection: args.schema.is_none().then(|| args.collection.clone()),
+                schema: args.schema.clone(),
+                db: args.target.db.clone(),
+                input: args.input.clone(),
+                format: args.format,
+                out: files.clone(),
+                file_size: args.file_size,
+                reject: None,
+            };
+            let (summary, _) = write::write_rows(write_args, Some(client.clone()), signals).await?;
+            let written = Written {
+                groups: summary.files(),
+                rows: summary.rows,
+                bytes: summary.bytes,
+            };
+            journal.written = Some(written.clone());
+            journal.save(&work)?;
+            let text = format!(
+                "write: {} rows ({} bytes) in {} files in {}",
+                written.rows,
+                written.bytes,
+                written.groups.len(),
+                files.display()
+            );
+            stages.done(written_doc(&written, false), text)?;
+            written
+        }
+    };
+
+    let field = match (&args.storage.volume, target.cloud()) {
+        (Some(_), _) => "dataPaths",
+        (None, Some(_)) => "objectUrls",
+        (None, None) => "files",
+    };
+    let groups = match journal.uploaded.clone() {
+        Some(groups) => {
+            let doc = json!({"stage": "upload", "skipped": true, field: groups});
+            stages.done(doc, "upload: done in an earlier run, skipped".into())?;
+            groups
+        }
+        None => {
+            let sending = upload::send(
+                std::slice::from_ref(&files),
+                &args.storage,
+                Some(&client),
+                &dir,
+                printer,
+            );
+            let report = tokio::select! {
+                report = sending => report?,
+                signal = signals.next() => return Err(interrupted(signal)),
+            };
+            let groups = import_groups(&written, &args.storage, &dir, field)?;
+            journal.uploaded = Some(groups.clone());
+            journal.save(&work)?;
+            let doc = json!({
+                "stage": "upload", "skipped": false, field: groups, "bytes": report.bytes,
+                "partsSent": report.parts_sent, "partsSkipped": report.parts_skipped,
+            });
+            let text = format!(
+                "upload: {} files ({} bytes) to {destination}: {} parts sent, {} skipped",
+                report.files.len(),
+                report.bytes,
+                report.parts_sent,
+                report.parts_skipped
+            );
+            stages.done(doc, text)?;
+            groups
+        }
+    };
+
+    let (job_id, shown) = match (journal.job_id.clone(), journal.shown_job_id.clone()) {
+        (Some(job_id), Some(shown)) => {
+            let doc = json!({"stage": "import", "skipped": true, "jobId": shown});
+            let text = format!("import: job {shown} created in an earlier run, waiting for it");
+            stages.done(doc, text)?;
+            (job_id, shown)
+        }
+        _ => {
+            // Kept before sending: a create whose answer is lost is sent
+            // again with it, and the server answers the job it started.
+            let key = (journal.idempotency_key.clone())
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            journal.idempotency_key = Some(key.clone());
+            journal.save(&work)?;
+            let job = import_job(&args, &target, groups)?.idempotency_key(key);
+            let create = sending(Write::Create, client.create_import_job(job));
+            let created = tokio::select! {
+                created = create => created?,
+                signal = signals.next() => return Err(interrupted(signal)),
+            };
+            let shown = created.shown_job_id();
+            last_words::created(&shown);
+            journal.job_id = Some(created.job_id.clone());
+            journal.shown_job_id = Some(shown.clone());
+            journal.save(&work)?;
+            let doc = json!({"stage": "import", "skipped": false, "jobId": shown});
+            stages.done(doc, format!("import: created job {shown}"))?;
+            (created.job_id, shown)
+        }
+    };
+    last_words::created(&shown);
+    let options = WaitOptions::default().deadline(time_left(args.timeout, started));
+    tokio::select! {
+        ended = wait(&client, &target, &job_id, &shown, options, printer) => ended,
+        signal = signals.next() => Err(interrupted(signal)),
+    }
+}
+
+fn written_doc(written: &Written, skipped: bool) -> Value {
+    json!({
+        "stage": "write", "skipped": skipped, "files": written.groups,
+        "rows": written.rows, "bytes": written.bytes,
+    })
+}
+
+/// The groups the import names, from the written files' paths: in a
+/// volume, the folder plus the path; in a bucket, the key (Milvus's
+/// `files`) or its URL (`objectUrls`: the endpoint's path-style URL, or
+/// AWS's regional one).
+fn import_groups(
+    written: &Written,
+    storage: &StorageArgs,
+    dir: &str,
+    field: &str,
+) -> Result<Vec<Vec<String>>, Failure> {
+    let map = |f: &dyn Fn(&str) -> Result<String, Failure>| {
+        (written.groups.iter())
+            .map(|group| group.iter().map(|p| f(p)).collect())
+            .collect()
+    };
+    let Some(to) = &storage.to else {
+        return map(&|path| Ok(format!("{dir}{path}")));
+    };
+    let mut bucket = BucketDestination::parse(to).map_err(|e| Failure::Input(e.to_string()))?;
+    bucket.endpoint = storage.endpoint.clone();
+    let bucket = bucket.with_env();
+    let key = |path: &str| object_key(&bucket.prefix, "", path).map_err(Failure::Input);
+    if field == "files" {
+        return map(&key);
+    }
+    let base = match &bucket.endpoint {
+        Some(endpoint) => format!("{}/{}", endpoint.trim_end_matches('/'), bucket.bucket),
+        None => format!(
+            "https://s3.{}.amazonaws.com/{}",
+            bucket.region.as_deref().unwrap_or("us-east-1"),
+            bucket.bucket
+        ),
+    };
+    map(&|path| Ok(format!("{base}/{}", key(path)?)))
+}
+
+/// The create of the import: from the volume, the object URLs, or
+/// Milvus's files, as the target and destination say.
+fn import_job(
+    args: &LoadArgs,
+    target: &Target,
+    groups: Vec<Vec<String>>,
+) -> Result<CreateImportJob, Failure> {
+    let collection = args.collection.clone();
+    let mut job = match (target.cloud(), &args.storage.volume) {
+        (Some(cloud), Some(volume)) => {
+            CreateImportJob::from_volume(cloud.clone(), collection, volume.clone(), groups)
+        }
+        (Some(cloud), None) => CreateImportJob::from_object_urls(cloud.clone(), collection, groups),
+        (None, _) => CreateImportJob::from_files(collection, groups),
+    };
+    if let Some(db) = target.database_name() {
+        job = job.database(db);
+    }
+    if let Some(partition) = &args.partition {
+        job = job.partition(partition);
+    }
+    Ok(job)
+}
