@@ -164,7 +164,7 @@ pub enum Command {
     /// URL as the first line on stdout. Uses --api-key as the key (or, with
     /// --milvus, the `user:password` token) it accepts. Ctrl-C (SIGINT)
     /// stops it, exit 0; SIGTERM too, exit 143.
-    Emulator(EmulatorArgs),
+    Emulator(Box<EmulatorArgs>),
     /// Write the data files an import reads (Parquet by default) from rows
     /// in JSONL, JSON, CSV or Parquet files, checked against the
     /// collection's schema. Files appear in --out only once every row is

@@ -125,6 +125,24 @@ pub struct EmulatorArgs {
     /// The most files of one upload, as apply answers it (condition.maxFileNumber).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_VOLUME_MAX_FILE_NUMBER)]
     pub volume_max_file_number: i64,
+    /// Keep volumes in this S3-compatible store instead:
+    /// http(s)://HOST[:PORT]/BUCKET (path-style, the bucket made already;
+    /// ?region=R, default us-east-1), with its keys from AWS_ACCESS_KEY_ID
+    /// and AWS_SECRET_ACCESS_KEY. Apply then hands out credentials from
+    /// its STS (AssumeRole) where it has one, else those keys.
+    #[arg(long, value_name = "URL")]
+    pub object_store: Option<String>,
+    /// The --object-store's access key.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true, hide = true)]
+    pub object_store_access_key: Option<String>,
+    /// The --object-store's secret key.
+    #[arg(
+        long,
+        env = "AWS_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub object_store_secret_key: Option<String>,
 }
 
 impl EmulatorArgs {
@@ -154,6 +172,11 @@ impl EmulatorArgs {
             );
         if let Some(dir) = &self.volume_dir {
             builder = builder.volume_dir(dir);
+        }
+        if let Some(url) = &self.object_store {
+            let key = |k: &Option<String>| k.clone().unwrap_or_default();
+            let (access, secret) = (&self.object_store_access_key, &self.object_store_secret_key);
+            builder = builder.volume_object_store(url, key(access), key(secret));
         }
         if let Some(key) = api_key {
             builder = builder.api_key(key);

@@ -75,7 +75,7 @@ async fn main() -> ExitCode {
     // the same last words as a failure, the job it created named.
     let mut signals = Signals::catch();
     if let Command::Emulator(args) = cli.command {
-        let ended = emulator_command::emulator(args, cli.api_key, &mut signals).await;
+        let ended = emulator_command::emulator(*args, cli.api_key, &mut signals).await;
         return last_words::exit(&printer, ended);
     }
     if let Command::Write(_) = &cli.command {

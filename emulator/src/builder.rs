@@ -18,6 +18,7 @@ use crate::server;
 use crate::shared::{Config, Mode, Shared};
 use crate::store::{ProgressModel, Store};
 use crate::volume_storage::{self, Grants, Storage};
+use crate::volume_sts::ExternalStore;
 use crate::volumes::{VolumeSettings, Volumes};
 use crate::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_JOB_LIMIT,
@@ -70,6 +71,8 @@ pub struct EmulatorBuilder {
     volume_dir: Option<PathBuf>,
     volume_storage_listen: SocketAddr,
     volumes: VolumeSettings,
+    /// `--object-store`: URL, access key, secret key.
+    object_store: Option<(String, String, String)>,
 }
 
 /// How long apply's credentials last unless told: an hour, as STS's
@@ -108,6 +111,7 @@ impl Default for EmulatorBuilder {
                 max_content_length: DEFAULT_VOLUME_MAX_CONTENT_LENGTH,
                 max_file_number: Some(DEFAULT_VOLUME_MAX_FILE_NUMBER),
             },
+            object_store: None,
         }
     }
 }
@@ -137,6 +141,13 @@ impl fmt::Debug for EmulatorBuilder {
             .field("volume_dir", &self.volume_dir)
             .field("volume_storage_listen", &self.volume_storage_listen)
             .field("volumes", &self.volumes)
+            .field(
+                "object_store",
+                &self
+                    .object_store
+                    .as_ref()
+                    .map(|(url, _, _)| (url, REDACTED)),
+            )
             .finish()
     }
 }
@@ -320,8 +331,14 @@ impl EmulatorBuilder {
     ///
     /// Must be called inside a Tokio runtime.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
-        let collections = Collections::new(self.collections)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let invalid = |e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+        let collections = Collections::new(self.collections).map_err(invalid)?;
+        let external = match self.object_store {
+            Some((url, key, secret)) => {
+                Some(ExternalStore::new(&url, key, secret).map_err(invalid)?)
+            }
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(self.listen).await?;
         let local_addr = listener.local_addr()?;
         let storage_addr = self.volume_storage_listen;
@@ -349,6 +366,7 @@ impl EmulatorBuilder {
                 collections,
                 volumes: self.volumes,
                 storage_url,
+                external,
             },
             clock: Clock::new(self.manual_clock),
             store: Mutex::new(
@@ -412,6 +430,23 @@ impl EmulatorBuilder {
     ) -> Self {
         self.volumes.max_content_length = max_content_length;
         self.volumes.max_file_number = max_file_number;
+        self
+    }
+
+    /// Keeps volumes in an external S3-compatible store instead of the
+    /// emulator's own endpoint: `url` is `http(s)://HOST[:PORT]/BUCKET`
+    /// (path-style; `?region=R`, default `us-east-1`) with the store's
+    /// keys. Apply then answers the store, and credentials from its STS
+    /// (`AssumeRole`) where it has one, else these keys (with an empty
+    /// session token). The bucket must exist. The emulator does not look
+    /// into such a store: an import from it is taken, its files present.
+    pub fn volume_object_store(
+        mut self,
+        url: impl Into<String>,
+        access_key: impl Into<String>,
+        secret_key: impl Into<String>,
+    ) -> Self {
+        self.object_store = Some((url.into(), access_key.into(), secret_key.into()));
         self
     }
 

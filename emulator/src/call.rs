@@ -64,6 +64,9 @@ pub(crate) struct Call<'a> {
     pub(crate) uri: &'a Uri,
     /// The JSON body; empty for GET and DELETE.
     pub(crate) body: &'a Map<String, Value>,
+    /// For an apply with an external store: the credentials its STS issued
+    /// (fetched before the handler runs, which does not wait).
+    pub(crate) issued: Option<crate::volume_sts::Issued>,
 }
 
 impl Call<'_> {

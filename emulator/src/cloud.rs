@@ -222,6 +222,10 @@ fn missing_paths(call: &Call<'_>, source: &Source, groups: &[Vec<String>]) -> Ve
     let Some(prefix) = lock(&call.shared.volumes).prefix(name) else {
         return Vec::new();
     };
+    // An external store is not looked into.
+    if call.shared.config.external.is_some() {
+        return Vec::new();
+    }
     let storage = &call.shared.storage;
     let paths = groups.iter().flatten();
     paths

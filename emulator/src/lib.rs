@@ -113,6 +113,11 @@
 //! reason `failed to get file size of PATH: NoSuchKey: ...`; a volume the
 //! emulator does not hold is taken as before, its files present.
 //!
+//! Given an external S3-compatible store instead
+//! ([`EmulatorBuilder::volume_object_store`]), apply answers that store and
+//! credentials from its STS (`AssumeRole`) where it has one, else the
+//! store's own keys; the emulator then does not look into the store.
+//!
 //! # Two-phase imports
 //!
 //! As open-source Milvus does (milvus-io/milvus#48524, #50692), and on both
@@ -189,6 +194,7 @@ mod spec; // what is read from openapi.yaml: wire types and request limits
 mod store; // the jobs: create, find, settle, state over time
 mod view; // JobState and EmulatedJob, as tests see them
 mod volume_storage; // the volumes' files, served as an S3-compatible endpoint
+mod volume_sts; // volumes in an external S3 store, with its STS credentials
 mod volumes; // the control plane's volumes: create, list, describe, delete, apply
 mod wire; // request bodies, normalised and decoded into the spec's types
 

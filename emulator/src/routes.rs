@@ -195,11 +195,20 @@ async fn operation(shared: &Shared, endpoint: Endpoint, req: Request) -> Respons
         None => not_json(shared.config.mode, "the request body is not valid JSON"),
         Some(None) => not_json(shared.config.mode, "the request body must be a JSON object"),
         Some(Some(body)) => {
+            let issued = match (&shared.config.external, endpoint) {
+                (Some(store), Endpoint::ApplyVolume) if shared.config.mode == Mode::Cloud => Some(
+                    store
+                        .issue(shared.config.volumes.credentials_lifetime)
+                        .await,
+                ),
+                _ => None,
+            };
             let call = Call {
                 shared,
                 headers,
                 uri: &parts.uri,
                 body,
+                issued,
             };
             let result = match shared.config.mode {
                 Mode::Cloud => cloud::handle(&call, endpoint),

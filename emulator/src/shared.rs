@@ -42,6 +42,8 @@ pub(crate) struct Config {
     pub(crate) volumes: VolumeSettings,
     /// The volumes' S3 endpoint, `http://127.0.0.1:PORT`.
     pub(crate) storage_url: String,
+    /// An external store the volumes are kept in instead, if given.
+    pub(crate) external: Option<crate::volume_sts::ExternalStore>,
 }
 
 impl Config {

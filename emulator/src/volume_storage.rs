@@ -33,6 +33,8 @@ use crate::shared::{Shared, lock};
 pub(crate) const BUCKET: &str = "emulator-volumes";
 /// The region apply answers; s3s checks no region.
 pub(crate) const REGION: &str = "us-east-1";
+/// The most grants held at once.
+const MAX_GRANTS: usize = 10_000;
 /// The header carrying a session token (SigV4, signed).
 const SECURITY_TOKEN: &str = "x-amz-security-token";
 
@@ -57,10 +59,18 @@ pub(crate) struct Grants {
 
 impl Grants {
     /// Adds a grant; grants expired by `now` are dropped on the way, so
-    /// they do not pile up over a long run.
+    /// they do not pile up over a long run, and past [`MAX_GRANTS`] the one
+    /// that expires first goes, so that no client can make them grow
+    /// without bound.
     pub(crate) fn add(&self, access_key: String, grant: Grant, now: Duration) {
         let mut by_key = lock(&self.by_key);
         by_key.retain(|_, g| g.expires_at > now);
+        if by_key.len() >= MAX_GRANTS {
+            let first = by_key.iter().min_by_key(|(_, g)| g.expires_at);
+            if let Some(key) = first.map(|(k, _)| k.clone()) {
+                by_key.remove(&key);
+            }
+        }
         by_key.insert(access_key, grant);
     }
 

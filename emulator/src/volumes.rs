@@ -244,13 +244,28 @@ fn list(call: &Call<'_>) -> Handled {
     }))
 }
 
-/// The volume the path names (`/v2/volumes/{volumeName}`).
+/// The volume the path names (`/v2/volumes/{volumeName}`), its `%XX`
+/// escapes decoded; one that does not decode to UTF-8 names no volume.
 fn path_name(call: &Call<'_>) -> String {
     let raw = call.uri.path().rsplit('/').next().unwrap_or_default();
-    url::form_urlencoded::parse(format!("n={raw}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        let hex = (tail.get(..2))
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(decoded) if b == b'%' => {
+                bytes.push(decoded);
+                rest = &tail[2..];
+            }
+            _ => {
+                bytes.push(b);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 fn describe(call: &Call<'_>) -> Handled {
@@ -304,6 +319,31 @@ fn apply(call: &Call<'_>) -> Handled {
         .prefix(&name)
         .ok_or_else(|| not_found(&name))?;
     let settings = shared.config.volumes;
+    let condition = types::VolumeUploadCondition {
+        max_content_length: Some(settings.max_content_length),
+        max_file_number: settings.max_file_number,
+        extra: Map::new(),
+    };
+    if let (Some(store), Some(issued)) = (&shared.config.external, &call.issued) {
+        return Ok(Reply::ok(&types::VolumeUpload {
+            volume_name: name,
+            endpoint: store.endpoint.clone(),
+            bucket_name: store.bucket.clone(),
+            region: store.region.clone(),
+            cloud: "aws".to_owned(),
+            upload_path: Some(format!("{prefix}{path}")),
+            volume_prefix: prefix,
+            condition,
+            credentials: types::TemporaryCredentials {
+                tmp_ak: types::TemporarySecret(issued.access_key.clone()),
+                tmp_sk: types::TemporarySecret(issued.secret_key.clone()),
+                session_token: types::TemporarySecret(issued.session_token.clone()),
+                expire_time: issued.expire_time.clone(),
+                extra: Map::new(),
+            },
+            extra: Map::new(),
+        }));
+    }
     let now = shared.clock.now();
     let expires_at = now.saturating_add(settings.credentials_lifetime);
     let access_key = format!("ASIA{}", random_text(16).to_uppercase());
@@ -331,11 +371,7 @@ fn apply(call: &Call<'_>) -> Handled {
         region: REGION.to_owned(),
         cloud: "aws".to_owned(),
         upload_path: Some(upload_path),
-        condition: types::VolumeUploadCondition {
-            max_content_length: Some(settings.max_content_length),
-            max_file_number: settings.max_file_number,
-            extra: Map::new(),
-        },
+        condition,
         credentials,
         extra: Map::new(),
     }))

@@ -1,7 +1,8 @@
 //! The client's volume calls against the emulator: what one creates the
 //! other lists, describes, applies for and deletes, with the same rules on
 //! both sides; and an import from a volume whose file is missing ends
-//! Failed, with the service's reason.
+//! Failed, with the service's reason; and (the secrets audit's part) the
+//! temporary credentials apply hands out show nowhere.
 
 use std::time::Duration;
 
@@ -11,7 +12,10 @@ use zilliz_import::{
 };
 use zilliz_import_emulator::Emulator;
 
-use crate::common::emulator_client;
+use crate::{
+    common::emulator_client,
+    secrets_audit::{describe_result, traced},
+};
 
 const PROJECT: &str = "proj-emulator";
 const REGION: &str = "aws-us-west-2";
@@ -92,4 +96,48 @@ async fn an_import_from_a_volume_missing_its_file_ends_failed_with_the_reason() 
             "failed to get file size of data/1.parquet: NoSuchKey: The specified key does not exist."
         )
     );
+}
+
+/// A volume's temporary credentials, handed out by the emulator's apply,
+/// appear nowhere at trace level: not in the answer's Debug or JSON, nor
+/// in a later error whose server text echoes them (the client learned
+/// them), nor in the emulator's request log of create and apply.
+#[test]
+fn a_volumes_temporary_credentials_leak_nothing_at_trace_level() {
+    let ((credentials, texts, recorded), trace) = traced(async || {
+        let h = Emulator::builder().manual_clock().start().await.unwrap();
+        let c = emulator_client(&h);
+        let volume = NewVolume::managed(PROJECT, REGION, "vol");
+        c.create_volume(&volume).await.unwrap();
+        let up = c.apply_volume("vol", "data/").await;
+        let mut texts = vec![describe_result(&up)];
+        let up = up.unwrap();
+        texts.push(serde_json::to_string(&up).unwrap());
+        let creds = &up.credentials;
+        let credentials = [
+            creds.tmp_ak.expose_secret().to_owned(),
+            creds.tmp_sk.expose_secret().to_owned(),
+            creds.session_token.expose_secret().to_owned(),
+        ];
+        // What the emulator recorded of create and apply (not the answer).
+        let recorded = format!("{:?}", h.requests());
+        // A name holding them: refused by the server, which quotes it.
+        let echoed = format!("x{}", credentials.join("-"));
+        texts.push(describe_result(&c.describe_volume(&echoed).await));
+        (credentials, texts, recorded)
+    });
+    for secret in &credentials {
+        assert!(
+            !trace.contains(secret.as_str()),
+            "trace leaks {secret}: {trace}"
+        );
+        assert!(
+            !recorded.contains(secret.as_str()),
+            "the log leaks {secret}"
+        );
+        for text in &texts {
+            assert!(!text.contains(secret.as_str()), "{secret} in {text}");
+        }
+    }
+    assert!(trace.contains("apply_volume"), "{trace}");
 }

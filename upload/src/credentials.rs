@@ -35,6 +35,8 @@ struct Current {
     /// renews only when `n` is still the current one (a double check, so
     /// that many parts refused at once apply once).
     generation: u64,
+    /// When the grant was applied for, by the clock.
+    issued: SystemTime,
 }
 
 /// Holds a volume path's current grant and renews it.
@@ -72,6 +74,7 @@ impl GrantCredentials {
         clock: Clock,
     ) -> Result<Arc<Self>, UploadError> {
         let grant = apply(&*source, &path).await?;
+        let issued = clock();
         let aws = Arc::new(aws_credential(&grant));
         Ok(Arc::new(GrantCredentials {
             source,
@@ -81,6 +84,7 @@ impl GrantCredentials {
                 grant: Arc::new(grant),
                 aws,
                 generation: 0,
+                issued,
             }),
         }))
     }
@@ -111,13 +115,19 @@ impl GrantCredentials {
         current.aws = Arc::new(aws_credential(&grant));
         current.grant = Arc::new(grant);
         current.generation += 1;
+        current.issued = (self.clock)();
         Ok(())
     }
 
-    fn expiring(&self, grant: &StorageGrant) -> bool {
-        grant
-            .expire_time
-            .is_some_and(|expires| (self.clock)() + REFRESH_MARGIN >= expires)
+    /// Whether `current` is due for renewal: within [`REFRESH_MARGIN`] of
+    /// its expiry, or within half its lifetime when that is shorter (so a
+    /// grant that lives under 300 s is not applied for again at every
+    /// request).
+    fn expiring(&self, current: &Current) -> bool {
+        current.grant.expire_time.is_some_and(|expires| {
+            let life = expires.duration_since(current.issued).unwrap_or_default();
+            (self.clock)() + REFRESH_MARGIN.min(life / 2) >= expires
+        })
     }
 }
 
@@ -134,7 +144,7 @@ impl CredentialProvider for GrantCredentials {
 
     async fn get_credential(&self) -> object_store::Result<Arc<AwsCredential>> {
         let mut current = self.current.lock().await;
-        if self.expiring(&current.grant) {
+        if self.expiring(&current) {
             self.renew(&mut current)
                 .await
                 .map_err(|e| object_store::Error::Generic {
@@ -161,5 +171,94 @@ impl CredentialProvider for GcpBearer {
         Ok(Arc::new(object_store::gcp::GcpCredential {
             bearer: aws.token.clone().unwrap_or_default(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grant::GrantError;
+    use std::sync::Mutex as StdMutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::UNIX_EPOCH;
+
+    /// Grants living `life` from the test clock's now.
+    struct Short {
+        now: Arc<StdMutex<SystemTime>>,
+        life: Duration,
+        applies: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl GrantSource for Short {
+        async fn apply(&self, _path: &str) -> Result<StorageGrant, GrantError> {
+            let n = self.applies.fetch_add(1, Ordering::SeqCst);
+            Ok(StorageGrant {
+                endpoint: "e".into(),
+                bucket: "b".into(),
+                region: "r".into(),
+                cloud: "aws".into(),
+                prefix: String::new(),
+                access_key_id: format!("key-{n}"),
+                secret_access_key: "s".to_owned().into(),
+                session_token: Some("t".to_owned().into()),
+                expire_time: Some(*self.now.lock().unwrap() + self.life),
+                max_content_length: None,
+                max_file_number: None,
+            })
+        }
+    }
+
+    async fn renewals(life: Duration, steps: &[u64]) -> Vec<String> {
+        let now = Arc::new(StdMutex::new(UNIX_EPOCH + Duration::from_secs(1_000_000)));
+        let source = Arc::new(Short {
+            now: now.clone(),
+            life,
+            applies: AtomicUsize::new(0),
+        });
+        let read = now.clone();
+        let clock: Clock = Arc::new(move || *read.lock().unwrap());
+        let creds = GrantCredentials::first(source, "p/".into(), clock)
+            .await
+            .unwrap();
+        let mut keys = Vec::new();
+        for step in steps {
+            *now.lock().unwrap() += Duration::from_secs(*step);
+            keys.push(creds.get_credential().await.unwrap().key_id.clone());
+        }
+        keys
+    }
+
+    #[tokio::test]
+    async fn renewed_300_s_before_expiry() {
+        let keys = renewals(Duration::from_secs(3600), &[0, 3299, 1, 0, 3299, 1]).await;
+        assert_eq!(keys, ["key-0", "key-0", "key-1", "key-1", "key-1", "key-2"]);
+    }
+
+    #[tokio::test]
+    async fn a_short_grant_is_renewed_at_half_its_life_not_at_each_request() {
+        let keys = renewals(Duration::from_secs(60), &[0, 0, 29, 1, 0, 0]).await;
+        assert_eq!(keys, ["key-0", "key-0", "key-0", "key-1", "key-1", "key-1"]);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_renews_once_for_many_requests() {
+        let now = Arc::new(StdMutex::new(UNIX_EPOCH));
+        let source = Arc::new(Short {
+            now: now.clone(),
+            life: Duration::from_secs(3600),
+            applies: AtomicUsize::new(0),
+        });
+        let read = now.clone();
+        let clock: Clock = Arc::new(move || *read.lock().unwrap());
+        let creds = GrantCredentials::first(source.clone(), "p/".into(), clock)
+            .await
+            .unwrap();
+        let seen = creds.generation().await;
+        for _ in 0..3 {
+            creds.renew_after(seen).await.unwrap();
+        }
+        assert_eq!(source.applies.load(Ordering::SeqCst), 2);
+        assert_eq!(creds.get_credential().await.unwrap().key_id, "key-1");
     }
 }

@@ -366,6 +366,17 @@ fn open_gcs(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A `--to` URL is the user's text: it may be refused, never panic.
+        #[test]
+        fn bucket_urls_never_panic(url in "(s3://)?.{0,30}") {
+            if let Ok(b) = BucketDestination::parse(&url) {
+                prop_assert!(!b.prefix.starts_with('/') && !b.prefix.ends_with('/'));
+            }
+        }
+    }
 
     #[test]
     fn bucket_urls() {

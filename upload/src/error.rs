@@ -225,6 +225,18 @@ pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Error texts come from the store: nothing in them may panic.
+        #[test]
+        fn store_texts_never_panic(text in "(<Code>|</Code>|<Token-|</Token-|>|status code: |é|[a-z0-9 ]){0,40}", secret in ".{0,8}") {
+            let _ = s3_code(&text);
+            let _ = status(&text);
+            let out = scrub(&text, &[&secret]);
+            prop_assert!(!out.contains("<Token-"));
+        }
+    }
 
     #[test]
     fn s3_code_is_read_from_the_body() {

@@ -100,6 +100,7 @@ impl Shared<'_> {
         };
         match head {
             Ok(meta) if meta.size == file.size => {
+                self.abort_stale(&target, &journal_path, None).await;
                 remove_journal(&journal_path)?;
                 outcome.skipped = true;
                 outcome.parts_skipped = parts;
@@ -140,7 +141,14 @@ impl Shared<'_> {
             part_size,
         };
         let mut fresh_start = false;
+        // `None` when the source's folder takes no journal (read-only):
+        // the upload goes on, but cannot be resumed.
+        let mut journal_at = Some(journal_path.as_path());
         loop {
+            if !fresh_start {
+                self.abort_stale(&target, &journal_path, Some(&identity))
+                    .await;
+            }
             let resumed = journal::load(&journal_path).filter(|j| j.matches(&identity));
             let journal = match resumed {
                 Some(j) if !fresh_start => j,
@@ -151,12 +159,34 @@ impl Shared<'_> {
                         .await
                         .map_err(|e| target.error(e, "CreateMultipartUpload", None, false))?;
                     let journal = Journal::new(&identity, id);
-                    save(&journal, &journal_path)?;
+                    match journal.save(&journal_path) {
+                        Ok(()) => {}
+                        Err(e)
+                            if matches!(
+                                e.kind(),
+                                std::io::ErrorKind::PermissionDenied
+                                    | std::io::ErrorKind::ReadOnlyFilesystem
+                            ) =>
+                        {
+                            tracing::warn!(
+                                source = %file.source.display(),
+                                "no journal can be written beside the file ({e}): \
+                                 its upload cannot be resumed"
+                            );
+                            journal_at = None;
+                        }
+                        Err(source) => {
+                            return Err(UploadError::Journal {
+                                path: journal_path.clone(),
+                                source,
+                            });
+                        }
+                    }
                     journal
                 }
             };
             match self
-                .multipart_parts(&target, journal, &journal_path, &mut outcome)
+                .multipart_parts(&target, journal, journal_at, &mut outcome)
                 .await
             {
                 Ok(()) => break,
@@ -184,6 +214,23 @@ impl Shared<'_> {
         remove_journal(&journal_path)?;
         self.done(file, key, false);
         Ok(outcome)
+    }
+
+    /// Aborts the multipart upload of a journal beside the file that is
+    /// for this object but will not be resumed (the object is there, or
+    /// the source changed): the store would otherwise keep its parts until
+    /// a lifecycle rule drops them. Best effort: a failure only leaves them.
+    async fn abort_stale(&self, target: &Target<'_>, journal_path: &Path, keep: Option<&Identity>) {
+        let Some(stale) = journal::load(journal_path) else {
+            return;
+        };
+        let same_object = stale.destination == self.identity && stale.key == target.key_text;
+        if same_object && !keep.is_some_and(|id| stale.matches(id)) {
+            let _ = self
+                .multipart
+                .abort_multipart(&target.key, &stale.upload_id)
+                .await;
+        }
     }
 
     fn done(&self, file: &PlannedFile, key: &str, skipped: bool) {
@@ -223,7 +270,7 @@ impl Shared<'_> {
         &self,
         target: &Target<'_>,
         mut journal: Journal,
-        journal_path: &Path,
+        journal_path: Option<&Path>,
         outcome: &mut UploadedFile,
     ) -> Result<(), Stop> {
         let file = target.file;
@@ -277,7 +324,9 @@ impl Shared<'_> {
                     };
                     done[index] = Some(etag.clone());
                     journal.parts.push(JournalPart { index, etag });
-                    save(&journal, journal_path)?;
+                    if let Some(path) = journal_path {
+                        save(&journal, path)?;
+                    }
                     outcome.parts_sent += 1;
                     (self.on_progress)(Progress::PartSent {
                         source: file.source.clone(),
@@ -317,7 +366,9 @@ impl Shared<'_> {
         let still = std::fs::metadata(&file.source)
             .is_ok_and(|now| now.len() == file.size && mtime_ns(&now) == file.mtime_ns);
         if !still {
-            remove_journal(journal_path)?;
+            if let Some(path) = journal_path {
+                remove_journal(path)?;
+            }
             let _ = self
                 .multipart
                 .abort_multipart(&target.key, &journal.upload_id)

@@ -13,7 +13,9 @@ use zilliz_import_upload::object_store::path::Path as Key;
 use zilliz_import_upload::object_store::{
     MultipartId, ObjectStoreExt, PutPayload, PutResult, Result,
 };
-use zilliz_import_upload::{Destination, StoreDestination, UploadError, Uploader, journal};
+use zilliz_import_upload::{
+    Destination, Progress, StoreDestination, UploadError, Uploader, journal,
+};
 
 const MIB: usize = 1 << 20;
 
@@ -50,8 +52,15 @@ impl MultipartStore for Watched {
         }
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_in_flight.fetch_max(now, Ordering::SeqCst);
-        // Let the other parts start, so the bound is what stops them.
-        for _ in 0..20 {
+        // Wait for another part to start (or a long while), so that the
+        // bound is what stops them.
+        for _ in 0..20_000 {
+            if self.in_flight.load(Ordering::SeqCst) >= 2 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        for _ in 0..100 {
             tokio::task::yield_now().await;
         }
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
@@ -119,12 +128,44 @@ async fn parts_of_all_files_share_one_bound() {
         write(&folder, &format!("sub/f{i}.bin"), 11 * MIB, i as u8);
     }
     let (inner, watched, dest) = store(usize::MAX);
+    let events = std::sync::Mutex::new(Vec::new());
     let report = Uploader::builder()
         .concurrency(3)
         .build()
-        .upload(&[folder.clone()], &dest, |_| {})
+        .upload(std::slice::from_ref(&folder), &dest, |p| {
+            events.lock().unwrap().push(p)
+        })
         .await
         .unwrap();
+    let events = events.into_inner().unwrap();
+    assert_eq!(
+        events[0],
+        Progress::Planned {
+            files: 4,
+            bytes: 44 * MIB as u64
+        }
+    );
+    let sent: u64 = events
+        .iter()
+        .map(|e| match e {
+            Progress::PartSent { bytes, .. } => *bytes,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(sent, 44 * MIB as u64);
+    let done: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Progress::FileDone {
+                key,
+                skipped: false,
+                ..
+            } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done.len(), 4);
+    assert!(matches!(events.last(), Some(Progress::FileDone { .. })));
     assert_eq!(report.parts_sent, 12);
     assert_eq!(watched.parts.load(Ordering::SeqCst), 12);
     let most = watched.most_in_flight.load(Ordering::SeqCst);
@@ -193,5 +234,9 @@ async fn a_failed_part_leaves_a_journal_the_next_call_goes_on_from() {
         std::fs::read(&file).unwrap()
     );
     assert!(!journal::journal_path(&file).exists());
-    let _ = watched;
+    assert_eq!(
+        watched.parts.load(Ordering::SeqCst),
+        4,
+        "parts 1-3, then the failure"
+    );
 }

@@ -18,7 +18,7 @@ fn emulator_args(flags: &[&str]) -> EmulatorArgs {
     let cli = Cli::try_parse_from([&["zilliz-import", "emulator"][..], flags].concat())
         .unwrap_or_else(|e| panic!("{flags:?}: {e}"));
     match cli.command {
-        Command::Emulator(args) => args,
+        Command::Emulator(args) => *args,
         other => panic!("not the emulator command: {other:?}"),
     }
 }
@@ -152,6 +152,8 @@ fn every_flag_reaches_the_emulator() {
         "1GiB",
         "--volume-max-file-number",
         "5",
+        "--object-store",
+        "http://127.0.0.1:9000/vols",
     ]);
     let expected = Emulator::builder()
         .listen(args.listen)
@@ -159,6 +161,8 @@ fn every_flag_reaches_the_emulator() {
         .volume_storage_listen("127.0.0.1:9000".parse().unwrap())
         .volume_credentials_lifetime(Duration::from_secs(900))
         .volume_condition(1 << 30, Some(5))
+        // The keys are the environment's; the builder shows neither.
+        .volume_object_store("http://127.0.0.1:9000/vols", "", "")
         .cluster_ids(["in01-a"])
         .projects([("proj-a", "gcp-us-west1"), ("proj-b", "aws-us-west-2")])
         .job_duration(Duration::from_secs(3))

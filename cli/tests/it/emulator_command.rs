@@ -406,3 +406,65 @@ async fn the_emulator_subcommand_names_the_volume_storage_address_it_cannot_list
         "{r:#?}"
     );
 }
+
+/// `--object-store` with its keys from AWS_ACCESS_KEY_ID and
+/// AWS_SECRET_ACCESS_KEY: apply answers that store; with no STS there (a
+/// closed port here), its own keys and an empty session token. A URL that
+/// names no bucket exits 2.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_emulator_subcommand_keeps_volumes_in_the_object_store_it_is_given() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let store = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (_guard, base, _rest) = crate::common::cli_env::spawn_emulator_with_env(
+        &[
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "k",
+            "--object-store",
+            &format!("{store}/vols?region=eu-west-1"),
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "store-access"),
+            ("AWS_SECRET_ACCESS_KEY", "store-secret"),
+        ],
+    );
+    let c = zilliz_import::Client::builder()
+        .api_key("k")
+        .base_url(&base)
+        .build()
+        .unwrap();
+    let volume = zilliz_import::NewVolume::managed("proj-emulator", "aws-us-west-2", "vol");
+    c.create_volume(&volume).await.unwrap();
+    let up = c.apply_volume("vol", "data/").await.unwrap();
+    assert_eq!(
+        (
+            up.endpoint.as_str(),
+            up.bucket_name.as_str(),
+            up.region.as_str()
+        ),
+        (store.as_str(), "vols", "eu-west-1")
+    );
+    let creds = &up.credentials;
+    assert_eq!(
+        (
+            creds.tmp_ak.expose_secret(),
+            creds.tmp_sk.expose_secret(),
+            creds.session_token.expose_secret()
+        ),
+        ("store-access", "store-secret", "")
+    );
+
+    let mut c = cli();
+    c.args([
+        "emulator",
+        "--listen",
+        "127.0.0.1:0",
+        "--object-store",
+        &store,
+    ]);
+    let r = expect(c, 2).await;
+    assert!(r.stderr.contains("name one bucket"), "{r:#?}");
+}

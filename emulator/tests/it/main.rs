@@ -15,3 +15,4 @@ mod retention; // what is kept and forgotten within the count and byte limits
 mod two_phase; // commit and abort in both modes
 mod two_phase_requests; // what commit and abort take
 mod volumes; // volumes, their S3 endpoint, imports from them
+mod volumes_moto; // volumes in an external store (moto), with its STS

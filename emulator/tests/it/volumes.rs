@@ -131,6 +131,15 @@ async fn volumes_are_created_listed_described_and_deleted_by_the_rules() {
         delete(&h, "/v2/volumes/v1").await,
         (200, bad("volume 'v1' does not exist"))
     );
+    // The name is the whole segment, escapes decoded: `v2&x=1` is not `v2`.
+    assert_eq!(
+        get(&h, "/v2/volumes/%76%32").await.1["data"]["volumeName"],
+        "v2"
+    );
+    assert_eq!(
+        get(&h, "/v2/volumes/v2&x=1").await,
+        (200, bad("volume 'v2&x=1' does not exist"))
+    );
     // Another method than the path's is 405; auth comes first otherwise.
     let resp = client()
         .put(format!("{}/v2/volumes/v2", h.base_url()))

@@ -138,6 +138,7 @@ async fn a_changed_source_starts_its_upload_over() {
         .unwrap();
     assert_eq!((report.parts_sent, report.parts_skipped), (4, 0));
     assert_eq!(recorder.count("Create"), 1);
+    assert_eq!(recorder.count("Abort"), 1, "the stale upload is aborted");
     assert_eq!(
         moto.read(&bucket, "volume-prefix/changed/f.bin").await,
         data(20 * MIB, 6)
