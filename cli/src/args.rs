@@ -8,7 +8,7 @@ use zilliz_import::DEFAULT_ABORT_GRACE;
 use crate::{
     durations::{Span, parse_timeout},
     emulator_args::EmulatorArgs,
-    load::LoadArgs,
+    storage_flags::StorageArgs,
     upload::UploadArgs,
     volume::VolumeCommand,
 };
@@ -245,6 +245,47 @@ pub enum WriteFormat {
     Jsonl,
     Csv,
     Numpy,
+}
+
+/// What `load` reads, where its files go, and the import it starts.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The collection to import into.
+    #[arg(long)]
+    pub collection: String,
+    /// The rows: JSONL, JSON, CSV or Parquet files, by extension (as
+    /// `write` reads them; not standard input, which a rerun cannot read
+    /// again).
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub input: Vec<PathBuf>,
+    /// The collection's schema as a JSON file (as `write --schema` takes
+    /// it); without it, collections/describe at --base-url (open-source
+    /// Milvus or a cluster endpoint).
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// The data files' format.
+    #[arg(long, value_enum, default_value_t = WriteFormat::Parquet)]
+    pub format: WriteFormat,
+    /// Start a new file (group) past this many bytes (default 1 GiB).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub file_size: Option<u64>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Where the files and the journal are kept until the import is done
+    /// (default: .zilliz-import-load/ID beside the first input, ID derived
+    /// from the inputs, the collection and the destination). The volume
+    /// folder defaults to load-ID/.
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Target partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Give up waiting for the import after this long (the stages before
+    /// it included).
+    #[arg(long, value_parser = parse_timeout, default_value = "24h")]
+    pub timeout: Duration,
 }
 
 /// Where jobs run: a cluster (--cluster-id), a serverless project

@@ -14,17 +14,13 @@
 //! and the create's idempotency key before it is sent: after a kill, the
 //! same command skips what was done and starts the import only once.
 
-use std::{path::PathBuf, time::Duration};
-
-use clap::Args;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 use zilliz_import::{Client, CreateImportJob, Target, WaitOptions};
 use zilliz_import_upload::{BucketDestination, normalize_dir, object_key};
 
 use crate::{
-    args::{TargetArgs, WriteArgs, WriteFormat},
-    durations::parse_timeout,
+    args::{LoadArgs, WriteArgs},
     ending::{Ended, Failure},
     interrupted::{Interrupted, Write, sending},
     last_words,
@@ -36,47 +32,6 @@ use crate::{
     waits::{time_left, wait},
     write,
 };
-
-/// What `load` reads, where its files go, and the import it starts.
-#[derive(Debug, Args)]
-pub struct LoadArgs {
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// The collection to import into.
-    #[arg(long)]
-    pub collection: String,
-    /// The rows: JSONL, JSON, CSV or Parquet files, by extension (as
-    /// `write` reads them; not standard input, which a rerun cannot read
-    /// again).
-    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
-    pub input: Vec<PathBuf>,
-    /// The collection's schema as a JSON file (as `write --schema` takes
-    /// it); without it, collections/describe at --base-url (open-source
-    /// Milvus or a cluster endpoint).
-    #[arg(long, value_name = "FILE")]
-    pub schema: Option<PathBuf>,
-    /// The data files' format.
-    #[arg(long, value_enum, default_value_t = WriteFormat::Parquet)]
-    pub format: WriteFormat,
-    /// Start a new file (group) past this many bytes (default 1 GiB).
-    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
-    pub file_size: Option<u64>,
-    #[command(flatten)]
-    pub storage: StorageArgs,
-    /// Where the files and the journal are kept until the import is done
-    /// (default: .zilliz-import-load/ID beside the first input, ID derived
-    /// from the inputs, the collection and the destination). The volume
-    /// folder defaults to load-ID/.
-    #[arg(long, value_name = "DIR")]
-    pub work_dir: Option<PathBuf>,
-    /// Target partition.
-    #[arg(long)]
-    pub partition: Option<String>,
-    /// Give up waiting for the import after this long (the stages before
-    /// it included).
-    #[arg(long, value_parser = parse_timeout, default_value = "24h")]
-    pub timeout: Duration,
-}
 
 /// The stage lines: text on stderr, JSON documents on stdout.
 struct Stages<'a>(&'a Printer);

@@ -10,21 +10,12 @@ use zilliz_import_emulator::EmulatorHandle;
 
 use crate::{
     common::cli_env::{KEY, cmd, expect, failure, jcmd, run_json},
-    emulator_env::{PROJECT, REGION, emulator_builder, start},
+    emulator_env::{emulator_builder, start},
 };
 
 /// Creates `name` on `h` through the CLI.
 pub async fn create_volume(h: &EmulatorHandle, name: &str) {
-    let args = [
-        "volume",
-        "create",
-        name,
-        "--project-id",
-        PROJECT,
-        "--region-id",
-        REGION,
-    ];
-    expect(cmd(h, &args), 0).await;
+    expect(cmd(h, &crate::cli_volume::create(name, &[])), 0).await;
 }
 
 /// What the emulator keeps at `key` of its volumes' bucket.
