@@ -159,13 +159,8 @@ async fn a_rerun_after_a_kill_skips_the_stages_done_and_creates_no_second_job() 
     let duration = Duration::from_secs(10);
     let h = start(emulator_builder(API_KEY, duration).manual_clock()).await;
     let base = h.base_url();
-    let volume = ["volume", "create", "v1", "--project-id", PROJECT];
-    let r = Running::start(
-        &base,
-        &[&volume[..], &["--region-id", REGION]].concat(),
-        false,
-    );
-    assert_eq!(r.finish().await.code, 0);
+    let volume = Running::start(&base, &crate::cli_volume::create("v1", &[]), false);
+    assert_eq!(volume.finish().await.code, 0);
     let (dir, schema, rows) = inputs();
     let args = [&["--output", "json"][..], &load_args(&schema, &rows)].concat();
     // Killed while it waits for the job it created.
