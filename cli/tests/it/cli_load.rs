@@ -27,7 +27,7 @@ use crate::{
 
 /// A small schema (the emulator's control plane does not describe
 /// collections, so `load` reads it from a file) and 50 rows.
-fn inputs() -> (tempfile::TempDir, String, String) {
+pub(crate) fn inputs() -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let schema = json!({"collectionName": "medium_articles", "fields": [
         {"name": "id", "type": "Int64", "primaryKey": true, "autoId": false},
@@ -68,7 +68,7 @@ fn load_args<'a>(schema: &'a str, rows: &'a str) -> Vec<&'a str> {
 }
 
 /// stdout as the JSON documents printed one after the other.
-fn documents(r: &Run) -> Vec<Value> {
+pub(crate) fn documents(r: &Run) -> Vec<Value> {
     serde_json::Deserializer::from_str(&r.stdout)
         .into_iter::<Value>()
         .collect::<Result<_, _>>()
@@ -76,7 +76,7 @@ fn documents(r: &Run) -> Vec<Value> {
 }
 
 /// The work directory `load` made beside the inputs (one, by default).
-fn work_dir(inputs: &Path) -> PathBuf {
+pub(crate) fn work_dir(inputs: &Path) -> PathBuf {
     let all: Vec<_> = fs::read_dir(inputs.join(".zilliz-import-load"))
         .unwrap()
         .flatten()

@@ -12,6 +12,7 @@ mod emulator_env;
 mod cli_deployments;
 mod cli_list_json;
 mod cli_load;
+mod cli_load_moto;
 mod cli_signals;
 mod cli_terminal;
 mod cli_timeouts;
