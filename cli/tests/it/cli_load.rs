@@ -257,3 +257,46 @@ async fn an_object_gone_from_the_volume_fails_the_job_exit_5() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn a_bucket_on_the_control_plane_is_imported_by_object_urls() {
+    let h = quick_emulator().await;
+    create_volume(&h, "v1").await;
+    // Any S3-compatible bucket will do: the volumes' own endpoint, with the
+    // keys an apply hands out, given as the AWS_* variables.
+    let grant = crate::emulator_env::client(&h.base_url(), crate::common::cli_env::KEY)
+        .apply_volume("v1", "run/")
+        .await
+        .unwrap();
+    let keys = &grant.credentials;
+    let (dir, schema, rows) = inputs();
+    let endpoint = h.volume_storage_url();
+    let args = [
+        "load",
+        "--cluster-id",
+        crate::emulator_env::CLUSTER,
+        "--collection",
+        "medium_articles",
+        "--input",
+        &rows,
+        "--schema",
+        &schema,
+        "--to",
+        "s3://emulator-volumes/v1/run",
+        "--endpoint",
+        &endpoint,
+    ];
+    let mut c = jcmd(&h, &args);
+    c.env("AWS_ACCESS_KEY_ID", keys.tmp_ak.expose_secret())
+        .env("AWS_SECRET_ACCESS_KEY", keys.tmp_sk.expose_secret())
+        .env("AWS_SESSION_TOKEN", keys.session_token.expose_secret());
+    let r = expect(c, 0).await;
+    let docs = documents(&r);
+    let url = format!("{endpoint}/emulator-volumes/v1/run/1.parquet");
+    assert_eq!(docs[1]["objectUrls"], json!([[url]]));
+    assert_eq!(docs[3]["state"], "Completed");
+    let sent = creates(&h);
+    assert_eq!(sent[0].body["objectUrls"], json!([[url]]));
+    let written = fs::read(work_dir(dir.path()).join("files/1.parquet")).unwrap();
+    assert_eq!(stored(&h, "v1/run/1.parquet").unwrap(), written);
+}
