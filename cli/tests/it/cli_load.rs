@@ -300,3 +300,36 @@ async fn a_bucket_on_the_control_plane_is_imported_by_object_urls() {
     let written = fs::read(work_dir(dir.path()).join("files/1.parquet")).unwrap();
     assert_eq!(stored(&h, "v1/run/1.parquet").unwrap(), written);
 }
+
+#[tokio::test]
+async fn what_cannot_be_loaded_exits_2_with_nothing_sent() {
+    let h = quick_emulator().await;
+    let (_dir, schema, rows) = inputs();
+    let base = [
+        "load",
+        "--collection",
+        "medium_articles",
+        "--schema",
+        &schema,
+        "--volume",
+        "v1",
+    ];
+    // A volume is the control plane's: no target named is Milvus.
+    let args = [&base[..], &["--input", &rows]].concat();
+    let e =
+        crate::common::cli_env::failure(jcmd(&h, &args), 2, "invalid_input", Some("NotSent")).await;
+    assert_eq!(
+        e["message"],
+        "--volume is a volume of the Zilliz Cloud control plane: give --cluster-id, or \
+         --project-id with --region-id"
+    );
+    // Standard input cannot be read again by a rerun.
+    let args = [&base[..], &["--input", "-", "--cluster-id", "c"]].concat();
+    let e =
+        crate::common::cli_env::failure(jcmd(&h, &args), 2, "invalid_input", Some("NotSent")).await;
+    assert_eq!(
+        e["message"],
+        "load reads its rows from files (a rerun reads them again), not `-`"
+    );
+    assert_eq!(h.requests().len(), 0);
+}
