@@ -14,10 +14,12 @@
 //! and the create's idempotency key before it is sent: after a kill, the
 //! same command skips what was done and starts the import only once.
 
+use std::path::PathBuf;
+
 use serde_json::{Value, json};
 use tokio::time::Instant;
 use zilliz_import::{Client, CreateImportJob, Target, WaitOptions};
-use zilliz_import_upload::{BucketDestination, normalize_dir, object_key};
+use zilliz_import_upload::{normalize_dir, object_key};
 
 use crate::{
     args::{LoadArgs, WriteArgs},
@@ -26,7 +28,7 @@ use crate::{
     last_words,
     load_journal::{LoadJournal, Written, default_work_dir, fingerprint},
     output::{self, Printer},
-    signals::Signals,
+    signals::{Signal, Signals},
     storage_flags::StorageArgs,
     upload,
     waits::{time_left, wait},
@@ -80,135 +82,190 @@ pub async fn load(
         None if args.storage.volume.is_some() => format!("load-{id}/"),
         None => String::new(),
     };
-    let mut journal = LoadJournal::open(&work, &purpose)?;
-    let stages = Stages(printer);
-    let files = work.join("files");
-    let interrupted = |signal| Failure::Interrupted(Interrupted::by(signal));
+    let mut load = Load {
+        journal: LoadJournal::open(&work, &purpose)?,
+        args: &args,
+        client: &client,
+        printer,
+        stages: Stages(printer),
+        target,
+        work,
+        dir,
+        destination,
+    };
+    let written = load.write(signals).await?;
+    let groups = load.upload(&written, signals).await?;
+    let (job_id, shown) = load.import(groups, signals).await?;
+    last_words::created(&shown);
+    let options = WaitOptions::default().deadline(time_left(args.timeout, started));
+    tokio::select! {
+        ended = wait(&client, &load.target, &job_id, &shown, options, printer) => ended,
+        signal = signals.next() => Err(interrupted(signal)),
+    }
+}
 
-    let written = match journal.written.clone() {
-        Some(written) => {
+fn interrupted(signal: Signal) -> Failure {
+    Failure::Interrupted(Interrupted::by(signal))
+}
+
+/// One `load` on its way: what it was given, and its journal.
+struct Load<'a> {
+    args: &'a LoadArgs,
+    client: &'a Client,
+    printer: &'a Printer,
+    stages: Stages<'a>,
+    target: Target,
+    journal: LoadJournal,
+    /// The work directory: the journal, and the files in `files/`.
+    work: PathBuf,
+    /// The volume folder (empty for a bucket).
+    dir: String,
+    /// The destination, as the text lines name it.
+    destination: String,
+}
+
+impl Load<'_> {
+    fn files(&self) -> PathBuf {
+        self.work.join("files")
+    }
+
+    /// The rows into files, unless an earlier run wrote them.
+    async fn write(&mut self, signals: &mut Signals) -> Result<Written, Failure> {
+        if let Some(written) = self.journal.written.clone() {
             let text = format!(
                 "write: done in an earlier run ({} rows in {} files), skipped",
                 written.rows,
                 written.groups.len()
             );
-            stages.done(written_doc(&written, true), text)?;
-            written
+            self.stages.done(written_doc(&written, true), text)?;
+            return Ok(written);
         }
-        None => {
-            // What an interrupted write left (files it was writing when
-            // the process was killed) is not of this run.
-            if files.exists() {
-                std::fs::remove_dir_all(&files)
-                    .map_err(|e| Failure::config(format!("{}: {e}", files.display())))?;
-            }
-            let write_args = WriteArgs {
-                collection: args.schema.is_none().then(|| args.collection.clone()),
-                schema: args.schema.clone(),
-                db: args.target.db.clone(),
-                input: args.input.clone(),
-                format: args.format,
-                out: files.clone(),
-                file_size: args.file_size,
-                reject: None,
-            };
-            let (summary, _) = write::write_rows(write_args, Some(client.clone()), signals).await?;
-            let written = Written {
-                groups: summary.files(),
-                rows: summary.rows,
-                bytes: summary.bytes,
-            };
-            journal.written = Some(written.clone());
-            journal.save(&work)?;
-            let text = format!(
-                "write: {} rows ({} bytes) in {} files in {}",
-                written.rows,
-                written.bytes,
-                written.groups.len(),
-                files.display()
-            );
-            stages.done(written_doc(&written, false), text)?;
-            written
+        // What an interrupted write left (files it was writing when the
+        // process was killed) is not of this run.
+        let files = self.files();
+        if files.exists() {
+            std::fs::remove_dir_all(&files)
+                .map_err(|e| Failure::config(format!("{}: {e}", files.display())))?;
         }
-    };
+        let args = self.args;
+        let write_args = WriteArgs {
+            collection: args.schema.is_none().then(|| args.collection.clone()),
+            schema: args.schema.clone(),
+            db: args.target.db.clone(),
+            input: args.input.clone(),
+            format: args.format,
+            out: files.clone(),
+            file_size: args.file_size,
+            reject: None,
+        };
+        let client = Some(self.client.clone());
+        let (summary, _) = write::write_rows(write_args, client, signals).await?;
+        let written = Written {
+            groups: summary.files(),
+            rows: summary.rows,
+            bytes: summary.bytes,
+        };
+        self.journal.written = Some(written.clone());
+        self.journal.save(&self.work)?;
+        let text = format!(
+            "write: {} rows ({} bytes) in {} files in {}",
+            written.rows,
+            written.bytes,
+            written.groups.len(),
+            files.display()
+        );
+        self.stages.done(written_doc(&written, false), text)?;
+        Ok(written)
+    }
 
-    let field = match (&args.storage.volume, target.cloud()) {
-        (Some(_), _) => "dataPaths",
-        (None, Some(_)) => "objectUrls",
-        (None, None) => "files",
-    };
-    let groups = match journal.uploaded.clone() {
-        Some(groups) => {
+    /// The import's field for the groups: as the target and destination
+    /// say.
+    fn field(&self) -> &'static str {
+        match (&self.args.storage.volume, self.target.cloud()) {
+            (Some(_), _) => "dataPaths",
+            (None, Some(_)) => "objectUrls",
+            (None, None) => "files",
+        }
+    }
+
+    /// The files up (the uploader goes on from its journals), unless an
+    /// earlier run sent them all; the groups the import names.
+    async fn upload(
+        &mut self,
+        written: &Written,
+        signals: &mut Signals,
+    ) -> Result<Vec<Vec<String>>, Failure> {
+        let field = self.field();
+        if let Some(groups) = self.journal.uploaded.clone() {
             let doc = json!({"stage": "upload", "skipped": true, field: groups});
-            stages.done(doc, "upload: done in an earlier run, skipped".into())?;
-            groups
+            let text = "upload: done in an earlier run, skipped".into();
+            self.stages.done(doc, text)?;
+            return Ok(groups);
         }
-        None => {
-            let sending = upload::send(
-                std::slice::from_ref(&files),
-                &args.storage,
-                Some(&client),
-                &dir,
-                printer,
-            );
-            let report = tokio::select! {
-                report = sending => report?,
-                signal = signals.next() => return Err(interrupted(signal)),
-            };
-            let groups = import_groups(&written, &args.storage, &dir, field)?;
-            journal.uploaded = Some(groups.clone());
-            journal.save(&work)?;
-            let doc = json!({
-                "stage": "upload", "skipped": false, field: groups, "bytes": report.bytes,
-                "partsSent": report.parts_sent, "partsSkipped": report.parts_skipped,
-            });
-            let text = format!(
-                "upload: {} files ({} bytes) to {destination}: {} parts sent, {} skipped",
-                report.files.len(),
-                report.bytes,
-                report.parts_sent,
-                report.parts_skipped
-            );
-            stages.done(doc, text)?;
-            groups
-        }
-    };
+        let storage = &self.args.storage;
+        let files = [self.files()];
+        let client = Some(self.client);
+        let sending = upload::send(&files, storage, client, &self.dir, self.printer);
+        let report = tokio::select! {
+            report = sending => report?,
+            signal = signals.next() => return Err(interrupted(signal)),
+        };
+        let groups = import_groups(written, storage, &self.dir, field)?;
+        self.journal.uploaded = Some(groups.clone());
+        self.journal.save(&self.work)?;
+        let doc = json!({
+            "stage": "upload", "skipped": false, field: groups, "bytes": report.bytes,
+            "partsSent": report.parts_sent, "partsSkipped": report.parts_skipped,
+        });
+        let text = format!(
+            "upload: {} files ({} bytes) to {}: {} parts sent, {} skipped",
+            report.files.len(),
+            report.bytes,
+            self.destination,
+            report.parts_sent,
+            report.parts_skipped
+        );
+        self.stages.done(doc, text)?;
+        Ok(groups)
+    }
 
-    let (job_id, shown) = match (journal.job_id.clone(), journal.shown_job_id.clone()) {
-        (Some(job_id), Some(shown)) => {
+    /// The create, unless an earlier run's was answered; the job's id, and
+    /// the same fit to print.
+    async fn import(
+        &mut self,
+        groups: Vec<Vec<String>>,
+        signals: &mut Signals,
+    ) -> Result<(String, String), Failure> {
+        if let (Some(job_id), Some(shown)) = (
+            self.journal.job_id.clone(),
+            self.journal.shown_job_id.clone(),
+        ) {
             let doc = json!({"stage": "import", "skipped": true, "jobId": shown});
             let text = format!("import: job {shown} created in an earlier run, waiting for it");
-            stages.done(doc, text)?;
-            (job_id, shown)
+            self.stages.done(doc, text)?;
+            return Ok((job_id, shown));
         }
-        _ => {
-            // Kept before sending: a create whose answer is lost is sent
-            // again with it, and the server answers the job it started.
-            let key = (journal.idempotency_key.clone())
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-            journal.idempotency_key = Some(key.clone());
-            journal.save(&work)?;
-            let job = import_job(&args, &target, groups)?.idempotency_key(key);
-            let create = sending(Write::Create, client.create_import_job(job));
-            let created = tokio::select! {
-                created = create => created?,
-                signal = signals.next() => return Err(interrupted(signal)),
-            };
-            let shown = created.shown_job_id();
-            last_words::created(&shown);
-            journal.job_id = Some(created.job_id.clone());
-            journal.shown_job_id = Some(shown.clone());
-            journal.save(&work)?;
-            let doc = json!({"stage": "import", "skipped": false, "jobId": shown});
-            stages.done(doc, format!("import: created job {shown}"))?;
-            (created.job_id, shown)
-        }
-    };
-    last_words::created(&shown);
-    let options = WaitOptions::default().deadline(time_left(args.timeout, started));
-    tokio::select! {
-        ended = wait(&client, &target, &job_id, &shown, options, printer) => ended,
-        signal = signals.next() => Err(interrupted(signal)),
+        // Kept before sending: a create whose answer is lost is sent again
+        // with it, and the server answers the job it started.
+        let key = (self.journal.idempotency_key.clone())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        self.journal.idempotency_key = Some(key.clone());
+        self.journal.save(&self.work)?;
+        let job = import_job(self.args, &self.target, groups).idempotency_key(key);
+        let create = sending(Write::Create, self.client.create_import_job(job));
+        let created = tokio::select! {
+            created = create => created?,
+            signal = signals.next() => return Err(interrupted(signal)),
+        };
+        let shown = created.shown_job_id();
+        last_words::created(&shown);
+        self.journal.job_id = Some(created.job_id.clone());
+        self.journal.shown_job_id = Some(shown.clone());
+        self.journal.save(&self.work)?;
+        let doc = json!({"stage": "import", "skipped": false, "jobId": shown});
+        self.stages
+            .done(doc, format!("import: created job {shown}"))?;
+        Ok((created.job_id, shown))
     }
 }
 
@@ -234,12 +291,10 @@ fn import_groups(
             .map(|group| group.iter().map(|p| f(p)).collect())
             .collect()
     };
-    let Some(to) = &storage.to else {
+    if storage.to.is_none() {
         return map(&|path| Ok(format!("{dir}{path}")));
-    };
-    let mut bucket = BucketDestination::parse(to).map_err(|e| Failure::Input(e.to_string()))?;
-    bucket.endpoint = storage.endpoint.clone();
-    let bucket = bucket.with_env();
+    }
+    let bucket = storage.bucket()?;
     let key = |path: &str| object_key(&bucket.prefix, "", path).map_err(Failure::Input);
     if field == "files" {
         return map(&key);
@@ -257,11 +312,7 @@ fn import_groups(
 
 /// The create of the import: from the volume, the object URLs, or
 /// Milvus's files, as the target and destination say.
-fn import_job(
-    args: &LoadArgs,
-    target: &Target,
-    groups: Vec<Vec<String>>,
-) -> Result<CreateImportJob, Failure> {
+fn import_job(args: &LoadArgs, target: &Target, groups: Vec<Vec<String>>) -> CreateImportJob {
     let collection = args.collection.clone();
     let mut job = match (target.cloud(), &args.storage.volume) {
         (Some(cloud), Some(volume)) => {
@@ -276,5 +327,5 @@ fn import_job(
     if let Some(partition) = &args.partition {
         job = job.partition(partition);
     }
-    Ok(job)
+    job
 }

@@ -74,10 +74,16 @@ impl StorageArgs {
             };
             return Ok((destination, Some(grants)));
         }
+        Ok((Destination::Bucket(self.bucket()?), None))
+    }
+
+    /// `--to` with `--endpoint`, what they leave out taken from the
+    /// `AWS_*` variables.
+    pub fn bucket(&self) -> Result<BucketDestination, Failure> {
         let to = self.to.as_deref().unwrap_or_default();
         let mut bucket = BucketDestination::parse(to).map_err(|e| Failure::Input(e.to_string()))?;
         bucket.endpoint = self.endpoint.clone();
-        Ok((Destination::Bucket(bucket.with_env()), None))
+        Ok(bucket.with_env())
     }
 }
 
