@@ -67,6 +67,29 @@ fn load_args<'a>(schema: &'a str, rows: &'a str) -> Vec<&'a str> {
     ]
 }
 
+/// `load` of `rows` into `medium_articles`, to the bucket `to` at
+/// `endpoint`.
+pub(crate) fn load_to<'a>(
+    schema: &'a str,
+    rows: &'a str,
+    to: &'a str,
+    endpoint: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "load",
+        "--collection",
+        "medium_articles",
+        "--input",
+        rows,
+        "--schema",
+        schema,
+        "--to",
+        to,
+        "--endpoint",
+        endpoint,
+    ]
+}
+
 /// stdout as the JSON documents printed one after the other.
 pub(crate) fn documents(r: &Run) -> Vec<Value> {
     serde_json::Deserializer::from_str(&r.stdout)
@@ -271,22 +294,12 @@ async fn a_bucket_on_the_control_plane_is_imported_by_object_urls() {
     let keys = &grant.credentials;
     let (dir, schema, rows) = inputs();
     let endpoint = h.volume_storage_url();
-    let args = [
-        "load",
-        "--cluster-id",
-        crate::emulator_env::CLUSTER,
-        "--collection",
-        "medium_articles",
-        "--input",
-        &rows,
-        "--schema",
-        &schema,
-        "--to",
-        "s3://emulator-volumes/v1/run",
-        "--endpoint",
-        &endpoint,
-    ];
-    let mut c = jcmd(&h, &args);
+    let to = "s3://emulator-volumes/v1/run";
+    let cluster = ["--cluster-id", crate::emulator_env::CLUSTER];
+    let mut c = jcmd(
+        &h,
+        &[&load_to(&schema, &rows, to, &endpoint)[..], &cluster].concat(),
+    );
     c.env("AWS_ACCESS_KEY_ID", keys.tmp_ak.expose_secret())
         .env("AWS_SECRET_ACCESS_KEY", keys.tmp_sk.expose_secret())
         .env("AWS_SESSION_TOKEN", keys.session_token.expose_secret());

@@ -14,7 +14,7 @@ use serde_json::json;
 use zilliz_import_emulator::{DEFAULT_MILVUS_TOKEN, Emulator};
 
 use crate::{
-    cli_load::{documents, inputs, work_dir},
+    cli_load::{documents, inputs, load_to, work_dir},
     common::{
         CREATE_PATH,
         cli_env::{cmd_on, expect},
@@ -42,38 +42,30 @@ fn moto() -> Option<(String, String, String)> {
     }
 }
 
-/// Runs moto's helper (`sts.py`) with `args`; its stdout.
-fn helper(python: &str, helper: &str, args: &[&str]) -> String {
-    let out = Command::new(python)
-        .arg(helper)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// The object at `key` in `bucket`, as moto's admin reads it.
-fn object(python: &str, bucket: &str, key: &str) -> Vec<u8> {
-    let script = "import boto3, os, sys; \
-        s3 = boto3.client('s3', endpoint_url=os.environ['ZI_MOTO_URL'], region_name='us-east-1', \
-        aws_access_key_id=os.environ['ZI_MOTO_ADMIN_KEY_ID'], \
-        aws_secret_access_key=os.environ['ZI_MOTO_ADMIN_SECRET']); \
-        sys.stdout.buffer.write(s3.get_object(Bucket=sys.argv[1], Key=sys.argv[2])['Body'].read())";
-    let out = Command::new(python)
-        .args(["-c", script, bucket, key])
-        .output()
-        .unwrap();
+/// Runs `python` with `args`; its stdout.
+fn python(python: &str, args: &[&str]) -> Vec<u8> {
+    let out = Command::new(python).args(args).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
+}
+
+/// Runs moto's helper (`sts.py`) with `args`; its stdout.
+fn helper(py: &str, helper: &str, args: &[&str]) -> String {
+    String::from_utf8(python(py, &[&[helper][..], args].concat())).unwrap()
+}
+
+/// The object at `key` in `bucket`, as moto's admin reads it.
+fn object(py: &str, bucket: &str, key: &str) -> Vec<u8> {
+    let script = "import boto3, os, sys; \
+        s3 = boto3.client('s3', endpoint_url=os.environ['ZI_MOTO_URL'], region_name='us-east-1', \
+        aws_access_key_id=os.environ['ZI_MOTO_ADMIN_KEY_ID'], \
+        aws_secret_access_key=os.environ['ZI_MOTO_ADMIN_SECRET']); \
+        sys.stdout.buffer.write(s3.get_object(Bucket=sys.argv[1], Key=sys.argv[2])['Body'].read())";
+    python(py, &["-c", script, bucket, key])
 }
 
 #[tokio::test]
@@ -94,20 +86,10 @@ async fn load_to_a_milvus_bucket_on_moto_with_sts_credentials() {
     let (dir, schema, rows) = inputs();
     let to = format!("s3://{bucket}/milvus/data");
     let args = [
-        "--output",
-        "json",
-        "load",
-        "--collection",
-        "medium_articles",
-        "--input",
-        &rows,
-        "--schema",
-        &schema,
-        "--to",
-        &to,
-        "--endpoint",
-        &url,
-    ];
+        &["--output", "json"][..],
+        &load_to(&schema, &rows, &to, &url),
+    ]
+    .concat();
     let mut c = cmd_on(&h, DEFAULT_MILVUS_TOKEN, &args);
     let s = |k: &str| creds[k].as_str().unwrap().to_owned();
     c.env("AWS_ACCESS_KEY_ID", s("accessKeyId"))
