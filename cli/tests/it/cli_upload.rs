@@ -189,3 +189,30 @@ async fn a_refused_apply_exits_3_and_a_volume_without_path_exits_2() {
         .count();
     assert_eq!(applies, 1);
 }
+
+#[tokio::test]
+async fn a_store_that_cannot_be_reached_exits_4() {
+    let (_dir, file, _) = sources();
+    let mut c = crate::common::cli_env::cli();
+    c.args([
+        "--output",
+        "json",
+        "upload",
+        &file,
+        "--to",
+        "s3://bucket-1/p",
+    ])
+    .args(["--endpoint", "http://127.0.0.1:9"])
+    .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    .env("AWS_SECRET_ACCESS_KEY", "not-shown-secret");
+    let r = expect(c, 4).await;
+    assert_eq!(r.stdout, "");
+    let e = r.stderr_error();
+    assert_eq!(e["kind"], "storage");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains("bucket-1") || message.contains("p/a.json"),
+        "{e}"
+    );
+    assert!(!r.stderr.contains("not-shown-secret"), "{}", r.stderr);
+}
