@@ -8,7 +8,7 @@ use zilliz_import::DEFAULT_ABORT_GRACE;
 use crate::{
     durations::{Span, parse_timeout},
     emulator_args::EmulatorArgs,
-    storage_flags::StorageArgs,
+    storage_flags::{Place, StorageArgs},
     upload::UploadArgs,
     volume::VolumeCommand,
 };
@@ -204,6 +204,7 @@ pub enum Command {
 /// What `write` reads, and what it writes.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("schema_source").args(["schema", "collection"]).required(true)))]
+#[command(group(ArgGroup::new("written_to").args(["out", "volume", "to"]).required(true)))]
 pub struct WriteArgs {
     /// The collection's schema: the answer of collections/describe (whole,
     /// or its `data`), or a collections/create `schema`, as a JSON file.
@@ -227,8 +228,13 @@ pub struct WriteArgs {
     pub format: WriteFormat,
     /// The directory the files go to (created if missing); files already
     /// there are never overwritten.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["volume", "to"])]
+    pub out: Option<PathBuf>,
+    /// Instead of --out: the files streamed into a volume's folder
+    /// (--volume NAME --path DIR) or a bucket (--to s3://BUCKET/PREFIX),
+    /// with no local copy; each object appears once every row is written.
+    #[command(flatten)]
+    pub into: Place,
     /// Start a new file (group) past this many bytes (default 1 GiB).
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     pub file_size: Option<u64>,

@@ -29,7 +29,7 @@ use crate::{
     load_journal::{LoadJournal, Written, default_work_dir, fingerprint},
     output::{self, Printer},
     signals::{Signal, Signals},
-    storage_flags::StorageArgs,
+    storage_flags::{Place, StorageArgs},
     upload,
     waits::{time_left, wait},
     write,
@@ -58,7 +58,7 @@ pub async fn load(
 ) -> Result<Ended, Failure> {
     let started = Instant::now();
     let target = args.target.target();
-    if target.cloud().is_none() && args.storage.volume.is_some() {
+    if target.cloud().is_none() && args.storage.place.volume.is_some() {
         return Err(Failure::Input(
             "--volume is a volume of the Zilliz Cloud control plane: give --cluster-id, or \
              --project-id with --region-id"
@@ -70,16 +70,16 @@ pub async fn load(
             "load reads its rows from files (a rerun reads them again), not `-`".into(),
         ));
     }
-    let destination = match (&args.storage.volume, &args.storage.to) {
+    let destination = match (&args.storage.place.volume, &args.storage.place.to) {
         (Some(volume), _) => format!("volume {volume}"),
         (None, to) => to.clone().unwrap_or_default(),
     };
     let purpose = format!("collection {} to {destination}", args.collection);
     let id = fingerprint(&args.input, &purpose)?;
     let work = (args.work_dir.clone()).unwrap_or_else(|| default_work_dir(&args.input, &id));
-    let dir = match &args.storage.path {
+    let dir = match &args.storage.place.path {
         Some(path) => normalize_dir(path).map_err(|e| Failure::Input(format!("--path {e}")))?,
-        None if args.storage.volume.is_some() => format!("load-{id}/"),
+        None if args.storage.place.volume.is_some() => format!("load-{id}/"),
         None => String::new(),
     };
     let mut load = Load {
@@ -154,7 +154,8 @@ impl Load<'_> {
             db: args.target.db.clone(),
             input: args.input.clone(),
             format: args.format,
-            out: files.clone(),
+            out: Some(files.clone()),
+            into: Place::default(),
             file_size: args.file_size,
             reject: None,
         };
@@ -181,7 +182,7 @@ impl Load<'_> {
     /// The import's field for the groups: as the target and destination
     /// say.
     fn field(&self) -> &'static str {
-        match (&self.args.storage.volume, self.target.cloud()) {
+        match (&self.args.storage.place.volume, self.target.cloud()) {
             (Some(_), _) => "dataPaths",
             (None, Some(_)) => "objectUrls",
             (None, None) => "files",
@@ -291,10 +292,10 @@ fn import_groups(
             .map(|group| group.iter().map(|p| f(p)).collect())
             .collect()
     };
-    if storage.to.is_none() {
+    if storage.place.to.is_none() {
         return map(&|path| Ok(format!("{dir}{path}")));
     }
-    let bucket = storage.bucket()?;
+    let bucket = storage.place.bucket()?;
     let key = |path: &str| object_key(&bucket.prefix, "", path).map_err(Failure::Input);
     if field == "files" {
         return map(&key);
@@ -314,7 +315,7 @@ fn import_groups(
 /// Milvus's files, as the target and destination say.
 fn import_job(args: &LoadArgs, target: &Target, groups: Vec<Vec<String>>) -> CreateImportJob {
     let collection = args.collection.clone();
-    let mut job = match (target.cloud(), &args.storage.volume) {
+    let mut job = match (target.cloud(), &args.storage.place.volume) {
         (Some(cloud), Some(volume)) => {
             CreateImportJob::from_volume(cloud.clone(), collection, volume.clone(), groups)
         }

@@ -118,12 +118,8 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
     let started = Instant::now();
     if let Command::Upload(args) = &cli.command {
         // A bucket needs no client (nor an API key).
-        let client = args
-            .storage
-            .volume
-            .is_some()
-            .then(|| client(&cli))
-            .transpose()?;
+        let volume = args.storage.place.volume.is_some();
+        let client = volume.then(|| client(&cli)).transpose()?;
         let Command::Upload(args) = cli.command else {
             unreachable!("matched above")
         };
@@ -195,11 +191,9 @@ async fn write_command(
     let Command::Write(args) = &cli.command else {
         unreachable!("called for write only")
     };
-    let client = args
-        .collection
-        .is_some()
-        .then(|| client(&cli))
-        .transpose()?;
+    // The schema of a collection, or a volume to write into.
+    let needs_client = args.collection.is_some() || args.into.volume.is_some();
+    let client = needs_client.then(|| client(&cli)).transpose()?;
     let Command::Write(args) = cli.command else {
         unreachable!("called for write only")
     };

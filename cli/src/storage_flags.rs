@@ -10,15 +10,15 @@ use clap::{ArgGroup, Args};
 use zilliz_import::Client;
 use zilliz_import_upload::{
     BucketDestination, Destination, GrantError, GrantSource, StorageGrant, UploadError, Uploader,
-    VolumeGrants,
+    VolumeGrants, normalize_dir,
 };
 
 use crate::ending::Failure;
 
-/// The destination of an upload, and how it is sent.
-#[derive(Debug, Args)]
-#[command(group(ArgGroup::new("destination").args(["volume", "to"]).required(true)))]
-pub struct StorageArgs {
+/// Where files go in a volume or a bucket (`upload`, `load`, and `write`
+/// streaming its files there).
+#[derive(Debug, Clone, Default, Args)]
+pub struct Place {
     /// A volume of the Zilliz Cloud control plane (API key and base URL as
     /// for the other commands); its apply hands out the credentials.
     #[arg(long, value_name = "NAME")]
@@ -29,12 +29,20 @@ pub struct StorageArgs {
     /// Your own bucket, s3://BUCKET/PREFIX (AWS, MinIO, a Milvus's bucket):
     /// keys from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
     /// AWS_SESSION_TOKEN, region from AWS_REGION.
-    #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+    #[arg(long, value_name = "s3://BUCKET/PREFIX", conflicts_with = "volume")]
     pub to: Option<String>,
     /// With --to: an S3-compatible endpoint URL (default AWS_ENDPOINT_URL,
     /// else AWS itself).
     #[arg(long, value_name = "URL", requires = "to")]
     pub endpoint: Option<String>,
+}
+
+/// The destination of an upload, and how it is sent.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("destination").args(["volume", "to"]).required(true)))]
+pub struct StorageArgs {
+    #[command(flatten)]
+    pub place: Place,
     /// Requests in flight at once, parts of all files together.
     #[arg(long, value_name = "N", default_value_t = zilliz_import_upload::DEFAULT_CONCURRENCY,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
@@ -54,7 +62,9 @@ impl StorageArgs {
         }
         builder.build()
     }
+}
 
+impl Place {
     /// The destination, `dir` the volume folder to use (for `--volume`);
     /// the grants' failures land in the [`Grants`] given back, so that a
     /// refused apply ends the run as the API's error it is.
@@ -84,6 +94,20 @@ impl StorageArgs {
         let mut bucket = BucketDestination::parse(to).map_err(|e| Failure::Input(e.to_string()))?;
         bucket.endpoint = self.endpoint.clone();
         Ok(bucket.with_env())
+    }
+
+    /// The volume folder `--path` names; `None` without `--volume`.
+    /// Required with one: a volume is applied for by folder.
+    pub fn volume_dir(&self) -> Result<Option<String>, Failure> {
+        match (&self.volume, &self.path) {
+            (None, _) => Ok(None),
+            (Some(_), None) => Err(Failure::Input(
+                "--volume needs --path, the folder inside the volume (such as `data/`)".into(),
+            )),
+            (Some(_), Some(path)) => normalize_dir(path)
+                .map(Some)
+                .map_err(|e| Failure::Input(format!("--path {e}"))),
+        }
     }
 }
 

@@ -35,14 +35,7 @@ pub async fn upload(
     client: Option<Client>,
     printer: &Printer,
 ) -> Result<Ended, Failure> {
-    let dir = match (&args.storage.volume, &args.storage.path) {
-        (Some(_), None) => {
-            return Err(Failure::Input(
-                "--volume needs --path, the folder inside the volume (such as `data/`)".into(),
-            ));
-        }
-        (_, path) => path.clone().unwrap_or_default(),
-    };
+    let dir = args.storage.place.volume_dir()?.unwrap_or_default();
     let report = send(&args.sources, &args.storage, client.as_ref(), &dir, printer).await?;
     if printer.is_json() {
         return Ok(printer.json(&report).into());
@@ -59,7 +52,7 @@ pub async fn send(
     dir: &str,
     printer: &Printer,
 ) -> Result<UploadReport, Failure> {
-    let (destination, grants) = storage.destination(client, dir)?;
+    let (destination, grants) = storage.place.destination(client, dir)?;
     let view = UploadView::new(printer);
     let sent = storage
         .uploader()

@@ -24,6 +24,7 @@
 
 mod credentials;
 mod destination;
+mod direct;
 mod error;
 pub mod journal;
 mod plan;
@@ -36,6 +37,7 @@ mod volume_grants;
 
 pub use credentials::{Clock, REFRESH_MARGIN, system_clock};
 pub use destination::{BucketCredentials, BucketDestination, Destination, StoreDestination};
+pub use direct::DirectStore;
 pub use error::UploadError;
 pub use grant::{GrantError, GrantSource, StorageGrant};
 pub use plan::{

@@ -216,3 +216,27 @@ async fn a_store_that_cannot_be_reached_exits_4() {
     );
     assert!(!r.stderr.contains("not-shown-secret"), "{}", r.stderr);
 }
+
+#[tokio::test]
+async fn write_streams_its_files_into_a_volume_with_no_local_copy() {
+    let h = start(emulator_builder(KEY, std::time::Duration::from_secs(1))).await;
+    create_volume(&h, "v1").await;
+    let (dir, schema, rows) = crate::cli_load::inputs();
+    let args = [
+        "write", "--schema", &schema, "--input", &rows, "--volume", "v1", "--path", "w/",
+    ];
+    let (_, v) = run_json(jcmd(&h, &args)).await;
+    assert_eq!(v["files"], json!([["1.parquet"]]));
+    assert_eq!(v["rows"], 50);
+    assert_eq!(keys(&h), ["v1/w/1.parquet"]);
+    let object = stored(&h, "v1/w/1.parquet").unwrap();
+    assert_eq!(v["bytes"], object.len());
+    assert_eq!(&object[..4], b"PAR1");
+    // Nothing was written beside the inputs.
+    let local: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert_eq!(local.len(), 2);
+    // --out or a destination: one is needed, two are refused.
+    let both = [&args[..], &["--out", "x"]].concat();
+    let r = expect(cmd(&h, &both), 2).await;
+    assert!(r.stderr.contains("cannot be used with"), "{}", r.stderr);
+}
