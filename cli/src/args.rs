@@ -8,6 +8,8 @@ use zilliz_import::DEFAULT_ABORT_GRACE;
 use crate::{
     durations::{Span, parse_timeout},
     emulator_args::EmulatorArgs,
+    storage_flags::{Place, StorageArgs},
+    upload::UploadArgs,
     volume::VolumeCommand,
 };
 
@@ -16,10 +18,12 @@ Exit codes:
   0  success; a wait also ends 0 when a two-phase import (--no-auto-commit)
      reaches Uncommitted and awaits commit
   2  bad usage or invalid input (nothing was sent; `write`: a bad row, schema
-     or input file, and no file left in --out)
+     or input file, and no file left in --out; `upload`: a source, a
+     destination or a volume's limit that rules the upload out)
   3  the API answered with an error code (e.g. a refused commit or abort)
   4  network, HTTP or decoding failure; a listing the server kept from
-     ending (a page repeated, or the page limit reached)
+     ending (a page repeated, or the page limit reached); an object
+     store's failure (`upload`: its journals keep the parts sent)
   5  the import job failed, or was aborted
   6  --timeout passed: waiting for the job timed out, or a request was cut
      short (the error says it may have been sent) or could not be sent
@@ -179,11 +183,28 @@ pub enum Command {
         #[command(subcommand)]
         command: VolumeCommand,
     },
+    /// Upload files and folders to a volume (--volume NAME --path DIR, on
+    /// the control plane) or to your own bucket (--to s3://BUCKET/PREFIX),
+    /// resumably: an interrupted upload leaves a journal beside each
+    /// unfinished file, and the same command goes on without sending a
+    /// finished part again. A volume's limits are checked before anything
+    /// is sent (exit 2). With --output json, one document on stdout:
+    /// {"files": [...], "bytes": B, "partsSent": N, "partsSkipped": M}.
+    Upload(Box<UploadArgs>),
+    /// Write rows into data files, upload them, import them and wait: the
+    /// whole path in one command, a line per stage (write, upload,
+    /// import). Resumable: after a kill, the same command skips the stages
+    /// done (kept in --work-dir's journal) and starts the import only once
+    /// (its idempotency key is kept before it is sent). With --output
+    /// json, a document per stage on stdout, the last the job's end (with
+    /// `jobId` and `state`). Exit codes as `create --wait`.
+    Load(Box<LoadArgs>),
 }
 
 /// What `write` reads, and what it writes.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("schema_source").args(["schema", "collection"]).required(true)))]
+#[command(group(ArgGroup::new("written_to").args(["out", "volume", "to"]).required(true)))]
 pub struct WriteArgs {
     /// The collection's schema: the answer of collections/describe (whole,
     /// or its `data`), or a collections/create `schema`, as a JSON file.
@@ -207,8 +228,13 @@ pub struct WriteArgs {
     pub format: WriteFormat,
     /// The directory the files go to (created if missing); files already
     /// there are never overwritten.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["volume", "to"])]
+    pub out: Option<PathBuf>,
+    /// Instead of --out: the files streamed into a volume's folder
+    /// (--volume NAME --path DIR) or a bucket (--to s3://BUCKET/PREFIX),
+    /// with no local copy; each object appears once every row is written.
+    #[command(flatten)]
+    pub into: Place,
     /// Start a new file (group) past this many bytes (default 1 GiB).
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     pub file_size: Option<u64>,
@@ -227,6 +253,47 @@ pub enum WriteFormat {
     Jsonl,
     Csv,
     Numpy,
+}
+
+/// What `load` reads, where its files go, and the import it starts.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The collection to import into.
+    #[arg(long)]
+    pub collection: String,
+    /// The rows: JSONL, JSON, CSV or Parquet files, by extension (as
+    /// `write` reads them; not standard input, which a rerun cannot read
+    /// again).
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub input: Vec<PathBuf>,
+    /// The collection's schema as a JSON file (as `write --schema` takes
+    /// it); without it, collections/describe at --base-url (open-source
+    /// Milvus or a cluster endpoint).
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// The data files' format.
+    #[arg(long, value_enum, default_value_t = WriteFormat::Parquet)]
+    pub format: WriteFormat,
+    /// Start a new file (group) past this many bytes (default 1 GiB).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub file_size: Option<u64>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Where the files and the journal are kept until the import is done
+    /// (default: .zilliz-import-load/ID beside the first input, ID derived
+    /// from the inputs, the collection and the destination). The volume
+    /// folder defaults to load-ID/.
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Target partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Give up waiting for the import after this long (the stages before
+    /// it included).
+    #[arg(long, value_parser = parse_timeout, default_value = "24h")]
+    pub timeout: Duration,
 }
 
 /// Where jobs run: a cluster (--cluster-id), a serverless project

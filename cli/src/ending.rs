@@ -45,6 +45,10 @@ pub enum Failure {
     /// The input (a data file, a row, a schema) cannot be used: nothing
     /// was written. The whole message.
     Input(String),
+    /// An upload to object storage failed (after its retries): its store
+    /// refused it or could not be reached. The whole message, which holds
+    /// no secret (the uploader scrubs them).
+    Storage(String),
     Wait(WaitError),
     Walk(WalkError),
     Interrupted(Interrupted),
@@ -91,6 +95,7 @@ impl Failure {
             Failure::Walk(e) => e.request_error(),
             Failure::Config(_)
             | Failure::Input(_)
+            | Failure::Storage(_)
             | Failure::Interrupted(_)
             | Failure::StdoutClosed => None,
         }
@@ -109,7 +114,9 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Call(e) => e.fmt(f),
-            Failure::Config(message) | Failure::Input(message) => f.write_str(message),
+            Failure::Config(message) | Failure::Input(message) | Failure::Storage(message) => {
+                f.write_str(message)
+            }
             Failure::Wait(e) => e.fmt(f),
             Failure::Walk(e) => e.fmt(f),
             Failure::Interrupted(e) => e.fmt(f),

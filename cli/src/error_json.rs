@@ -23,6 +23,9 @@ pub fn error_json(failure: &Failure) -> Value {
         let delivery = "NotSent";
         return json!({ "kind": kind, "message": message, "delivery": delivery, "attempts": 0 });
     }
+    if let Failure::Storage(message) = failure {
+        return json!({ "kind": "storage", "message": message });
+    }
     let Some(e) = failure.call() else {
         let mut v = json!({ "kind": outcome_kind(failure), "message": failure.to_string() });
         if let Failure::Wait(WaitError::TimedOut {

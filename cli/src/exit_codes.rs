@@ -20,6 +20,7 @@ pub fn exit_code(failure: &Failure) -> u8 {
         Failure::Interrupted(interrupted) => interrupted.signal.exit_code(),
         Failure::StdoutClosed => STDOUT_CLOSED,
         Failure::Config(_) | Failure::Input(_) => 2,
+        Failure::Storage(_) => 4,
         _ => match failure.call().map(|e| (e.kind(), e.source().is_none())) {
             Some((ErrorKind::InvalidInput { .. }, _)) => 2,
             Some((ErrorKind::Api { .. }, _)) => 3,

@@ -14,13 +14,17 @@ mod interrupted;
 mod json_array;
 mod last_words;
 mod list;
+mod load;
+mod load_journal;
 mod many_view;
 mod output;
 mod progress_bar;
 mod reject_file;
 mod signals;
+mod storage_flags;
 mod target_flags;
 mod tls_files;
+mod upload;
 mod volume;
 mod waits;
 mod walk_json;
@@ -79,6 +83,12 @@ async fn main() -> ExitCode {
         let ended = write_command(cli, &printer, &mut signals).await;
         return last_words::exit(&printer, ended);
     }
+    if let Command::Load(_) = &cli.command {
+        // Its stages meet a signal each in its own way (the writing
+        // stops, the journal keeps what was done).
+        let ended = load_command(cli, &printer, &mut signals).await;
+        return last_words::exit(&printer, ended);
+    }
     let ended = tokio::select! {
         ended = run(cli, &printer) => ended,
         signal = signals.next() => Err(Failure::Interrupted(Interrupted::by(signal))),
@@ -106,6 +116,15 @@ fn init_logging(verbose: u8) {
 
 async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
     let started = Instant::now();
+    if let Command::Upload(args) = &cli.command {
+        // A bucket needs no client (nor an API key).
+        let volume = args.storage.place.volume.is_some();
+        let client = volume.then(|| client(&cli)).transpose()?;
+        let Command::Upload(args) = cli.command else {
+            unreachable!("matched above")
+        };
+        return upload::upload(*args, client, printer).await;
+    }
     let client = client(&cli)?;
     match cli.command {
         Command::Create(args) => create::create(&client, *args, started, printer).await,
@@ -157,7 +176,9 @@ async fn run(cli: Cli, printer: &Printer) -> Result<Ended, Failure> {
             Ok(printer.settled("abort", &settled).into())
         }
         Command::Volume { command } => volume::volume(&client, command, printer).await,
-        Command::Emulator(_) | Command::Write(_) => unreachable!("handled above"),
+        Command::Emulator(_) | Command::Write(_) | Command::Load(_) | Command::Upload(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 
@@ -170,15 +191,26 @@ async fn write_command(
     let Command::Write(args) = &cli.command else {
         unreachable!("called for write only")
     };
-    let client = args
-        .collection
-        .is_some()
-        .then(|| client(&cli))
-        .transpose()?;
+    // The schema of a collection, or a volume to write into.
+    let needs_client = args.collection.is_some() || args.into.volume.is_some();
+    let client = needs_client.then(|| client(&cli)).transpose()?;
     let Command::Write(args) = cli.command else {
         unreachable!("called for write only")
     };
     write::write(*args, client, printer, signals).await
+}
+
+/// `load`: its client, then its stages.
+async fn load_command(
+    cli: Cli,
+    printer: &Printer,
+    signals: &mut Signals,
+) -> Result<Ended, Failure> {
+    let client = client(&cli)?;
+    let Command::Load(args) = cli.command else {
+        unreachable!("called for load only")
+    };
+    load::load(*args, client, printer, signals).await
 }
 
 /// The client the global flags describe.

@@ -28,7 +28,10 @@ pub fn check_mix(command: &mut Command, env: FromEnv) -> Result<(), String> {
         | Command::Commit { target, .. }
         | Command::Abort { target, .. } => (target, false),
         Command::List(a) => (&mut a.target, false),
-        Command::Emulator(_) | Command::Write(_) | Command::Volume { .. } => return Ok(()),
+        Command::Load(a) => (&mut a.target, false),
+        Command::Emulator(_) | Command::Write(_) | Command::Volume { .. } | Command::Upload(_) => {
+            return Ok(());
+        }
     };
     if env.cluster_id && (target.project_id.is_some() || files) {
         target.cluster_id = None;

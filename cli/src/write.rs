@@ -11,8 +11,12 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use tokio::runtime::Handle;
 use zilliz_import::Client;
-use zilliz_import_writer::{Format, RowError, Schema, Summary, WriteError, Writer};
+use zilliz_import_upload::DirectStore;
+use zilliz_import_writer::{
+    Format, ObjectStoreSink, RowError, Schema, Summary, WriteError, Writer,
+};
 
 use crate::{
     args::{WriteArgs, WriteFormat},
@@ -22,6 +26,7 @@ use crate::{
     progress_bar::{TICK, on_terminal},
     reject_file::{self, Rejects},
     signals::Signals,
+    storage_flags::{Place, upload_failure},
     write_inputs::{Failed, Input},
     write_stop::Stop,
 };
@@ -34,15 +39,39 @@ pub async fn write(
     printer: &Printer,
     signals: &mut Signals,
 ) -> Result<Ended, Failure> {
+    let out = match (&args.out, &args.into.volume, &args.into.to) {
+        (Some(out), _, _) => out.display().to_string(),
+        (None, Some(volume), _) => format!("volume {volume}"),
+        (None, None, to) => to.clone().unwrap_or_default(),
+    };
+    let (summary, rejected) = write_rows(args, client, signals).await?;
+    if let Some((count, path)) = rejected.filter(|(count, _)| *count > 0) {
+        printer.note(&format!("{count} rows refused; see {path}"));
+    }
+    Ok(printer.line(&result(&summary, &out, printer)).into())
+}
+
+/// The writing of `write` (and of `load`'s first stage): the schema, then
+/// every input into the writer, a signal stopping it with no file left;
+/// the summary, and with `--reject` how many rows were refused and where.
+pub async fn write_rows(
+    args: WriteArgs,
+    client: Option<Client>,
+    signals: &mut Signals,
+) -> Result<(Summary, Option<(u64, String)>), Failure> {
     let interrupted = |signal| Failure::Interrupted(Interrupted::by(signal));
-    let schema = tokio::select! {
-        schema = schema(&args, client) => schema?,
+    let opening = async {
+        let direct = direct_store(&args.into, client.as_ref()).await?;
+        Ok::<_, Failure>((schema(&args, client).await?, direct))
+    };
+    let (schema, direct) = tokio::select! {
+        opened = opening => opened?,
         signal = signals.next() => return Err(interrupted(signal)),
     };
-    let out = args.out.display().to_string();
     let stop = Stop::default();
     let stopping = stop.clone();
-    let mut writing = tokio::task::spawn_blocking(move || write_files(schema, args, &stopping));
+    let mut writing =
+        tokio::task::spawn_blocking(move || write_files(schema, args, direct, &stopping));
     let written = tokio::select! {
         written = &mut writing => written,
         signal = signals.next() => {
@@ -56,12 +85,7 @@ pub async fn write(
             return Err(interrupted(signal));
         }
     };
-    let (summary, rejected) =
-        written.map_err(|_| Failure::Input("the writer stopped unexpectedly".to_owned()))??;
-    if let Some((count, path)) = rejected.filter(|(count, _)| *count > 0) {
-        printer.note(&format!("{count} rows refused; see {path}"));
-    }
-    Ok(printer.line(&result(&summary, &out, printer)).into())
+    written.map_err(|_| Failure::Input("the writer stopped unexpectedly".to_owned()))?
 }
 
 /// What `write` prints: with `--output json`, `{"files", "rows", "bytes"}`.
@@ -97,11 +121,32 @@ async fn schema(args: &WriteArgs, client: Option<Client>) -> Result<Schema, Fail
     Schema::from_json(&text).map_err(|e| Failure::Input(format!("schema {shown}: {e}")))
 }
 
-/// Every input into a writer in `--out`; the summary, and with `--reject`
-/// how many rows were refused and where they are.
+/// The store `--volume` or `--to` names, opened for the writer to stream
+/// into; `None` for `--out`.
+async fn direct_store(
+    into: &Place,
+    client: Option<&Client>,
+) -> Result<Option<DirectStore>, Failure> {
+    let Some(dir) = into
+        .volume_dir()?
+        .or_else(|| into.to.as_ref().map(|_| String::new()))
+    else {
+        return Ok(None);
+    };
+    let (destination, grants) = into.destination(client, &dir)?;
+    let direct = destination.direct_store().await;
+    Ok(Some(
+        direct.map_err(|e| upload_failure(e, grants.as_ref()))?,
+    ))
+}
+
+/// Every input into a writer in `--out` (or the store `direct`); the
+/// summary, and with `--reject` how many rows were refused and where they
+/// are.
 fn write_files(
     schema: Schema,
     args: WriteArgs,
+    direct: Option<DirectStore>,
     stop: &Stop,
 ) -> Result<(Summary, Option<(u64, String)>), Failure> {
     let mut inputs: Vec<Input> = args
@@ -129,10 +174,18 @@ fn write_files(
     if let Some(rejects) = &rejects {
         builder = builder.bad_rows(rejects.bad_rows());
     }
-    let out = args.out.display();
-    let mut writer = builder
-        .create_in(&args.out)
-        .map_err(|e| Failure::Input(format!("output {out}: {e}")))?;
+    let (created, out) = match (direct, &args.out) {
+        (Some(direct), _) => {
+            let sink =
+                ObjectStoreSink::new(direct.store, direct.prefix.as_str(), Handle::current());
+            (builder.create(Box::new(sink)), direct.prefix)
+        }
+        (None, out) => {
+            let out = out.clone().unwrap_or_default();
+            (builder.create_in(&out), out.display().to_string())
+        }
+    };
+    let mut writer = created.map_err(|e| Failure::Input(format!("output {out}: {e}")))?;
     let bar = bar(inputs.iter().map(Input::len).sum());
     let mut rows_before = 0;
     for (i, input) in inputs.iter_mut().enumerate() {

@@ -24,6 +24,7 @@
 
 mod credentials;
 mod destination;
+mod direct;
 mod error;
 pub mod journal;
 mod plan;
@@ -31,9 +32,12 @@ mod report;
 mod request;
 mod transfer;
 mod uploader;
+#[cfg(feature = "volumes")]
+mod volume_grants;
 
 pub use credentials::{Clock, REFRESH_MARGIN, system_clock};
 pub use destination::{BucketCredentials, BucketDestination, Destination, StoreDestination};
+pub use direct::DirectStore;
 pub use error::UploadError;
 pub use grant::{GrantError, GrantSource, StorageGrant};
 pub use plan::{
@@ -41,6 +45,8 @@ pub use plan::{
 };
 pub use report::{Progress, UploadReport, UploadedFile};
 pub use uploader::{DEFAULT_CONCURRENCY, DEFAULT_RETRIES, Uploader, UploaderBuilder};
+#[cfg(feature = "volumes")]
+pub use volume_grants::{GrantMappingError, VolumeGrants, storage_grant};
 
 mod grant;
 

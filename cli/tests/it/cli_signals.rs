@@ -38,8 +38,9 @@ async fn interrupted(server: &FaultyServer, args: &[&str], requests: usize, sign
     running.finish().await
 }
 
-/// The binary running against `base`, its output read as it comes.
-struct Running {
+/// The binary running against `base`, its output read as it comes (also
+/// `load`'s interrupted runs, `cli_load`).
+pub(crate) struct Running {
     child: ChildGuard,
     stdout: Option<JoinHandle<String>>,
     stderr: JoinHandle<String>,
@@ -57,7 +58,7 @@ fn drain(mut from: impl Read + Send + 'static) -> JoinHandle<String> {
 impl Running {
     /// `zilliz-import --api-key ... --base-url base args...`; with
     /// `stdout_closed`, its stdout is a pipe whose reader is gone.
-    fn start(base: &str, args: &[&str], stdout_closed: bool) -> Running {
+    pub(crate) fn start(base: &str, args: &[&str], stdout_closed: bool) -> Running {
         let mut child: Child = std_cli()
             .args(["--api-key", API_KEY, "--base-url", base])
             .args(args)
@@ -82,13 +83,13 @@ impl Running {
     }
 
     /// Sends `signal` (`INT`, `TERM`) with kill(1).
-    fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         send(&self.child.0, signal);
     }
 
     /// Waits for the process to end (at most a minute) and collects what it
     /// printed.
-    async fn finish(mut self) -> Run {
+    pub(crate) async fn finish(mut self) -> Run {
         let status = exit_status(&mut self.child.0).await;
         let stdout = match self.stdout.take() {
             Some(reader) => reader.join().expect("stdout reader"),

@@ -12,7 +12,9 @@ use crate::{
 
 const VOLUMES: &str = "/v2/volumes";
 
-fn create<'a>(name: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+/// `volume create NAME` in the emulator's project, then `rest` (also
+/// `cli_upload`'s and `cli_load`'s volumes).
+pub(crate) fn create<'a>(name: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
     let head = [
         "volume",
         "create",

@@ -44,6 +44,7 @@ fn help_lists_the_commands_and_exit_codes() {
     let text = squash(&String::from_utf8(out.stdout).expect("utf-8"));
     for command in [
         "create", "describe", "list", "wait", "commit", "abort", "emulator", "write", "volume",
+        "upload", "load",
     ] {
         assert!(
             Regex::new(&format!(r"\b{command}\b"))
@@ -57,10 +58,12 @@ fn help_lists_the_commands_and_exit_codes() {
             "Exit codes: 0 success; a wait also ends 0 when a two-phase import \
              (--no-auto-commit) reaches Uncommitted and awaits commit \
              2 bad usage or invalid input (nothing was sent; `write`: a bad row, schema \
-             or input file, and no file left in --out) \
+             or input file, and no file left in --out; `upload`: a source, a destination or a \
+             volume's limit that rules the upload out) \
              3 the API answered with an error code (e.g. a refused commit or abort) \
              4 network, HTTP or decoding failure; \
-             a listing the server kept from ending (a page repeated, or the page limit reached) \
+             a listing the server kept from ending (a page repeated, or the page limit reached); \
+             an object store's failure (`upload`: its journals keep the parts sent) \
              5 the import job failed, or was aborted 6 --timeout passed: waiting for the job timed out, \
              or a request was cut short (the error says it may have been sent) or could not be sent \
              130 interrupted by SIGINT (Ctrl-C) 141 stdout was closed before everything was printed \

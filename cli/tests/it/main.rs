@@ -11,11 +11,14 @@ mod emulator_env;
 
 mod cli_deployments;
 mod cli_list_json;
+mod cli_load;
+mod cli_load_moto;
 mod cli_signals;
 mod cli_terminal;
 mod cli_timeouts;
 mod cli_tls_files;
 mod cli_two_phase;
+mod cli_upload;
 mod cli_volume;
 mod cli_wait_many;
 mod cli_wait_many_ids;
