@@ -46,7 +46,7 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
         i = skip_ws(text, i);
         match text.get(i) {
             Some(b'-' | b'0'..=b'9') => {
-                let (value, used) = json_f32::parse(&text[i..])?;
+                let (value, used) = json_f32::parse(&text[i..]).ok_or_else(not_a_number)?;
                 if !value.is_finite() {
                     let literal = &text[i..i + used];
                     let wide = fast_float2::parse::<f64, _>(literal).unwrap_or(f64::INFINITY);
@@ -79,6 +79,13 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
                 });
             }
         }
+    }
+}
+
+fn not_a_number() -> Reason {
+    Reason::WrongType {
+        expected: "a number",
+        got: "text that is not a number",
     }
 }
 
