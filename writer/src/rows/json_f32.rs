@@ -303,6 +303,30 @@ mod tests {
     }
 
     #[test]
+    fn any_text_is_a_json_number_read_exactly_or_refused() {
+        let alphabet = b"0123456789.-+eE ,]x";
+        let mut rng = Rng(0x0123_4567_89AB_CDEF);
+        for _ in 0..100_000 {
+            let len = (rng.next() % 12) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
+                .collect();
+            let Some((v, used)) = parse(&text) else {
+                continue;
+            };
+            let literal = &text[..used];
+            let shown = String::from_utf8_lossy(&text);
+            // Skipped as a value: its grammar is checked, not its range.
+            assert!(
+                serde_json::from_slice::<serde::de::IgnoredAny>(literal).is_ok(),
+                "{shown}: took {used} bytes that are not a JSON number"
+            );
+            let theirs = fast_float2::parse::<f32, _>(literal).unwrap();
+            assert_eq!(v.to_bits(), theirs.to_bits(), "{shown}");
+        }
+    }
+
+    #[test]
     fn refuses_what_json_refuses() {
         for bad in [
             "01", "1.", ".5", "1e", "-", "1e+", "+1", "1.e5", "inf", "NaN", "-inf", "", "- 1",
