@@ -4,6 +4,7 @@
 //!     cargo bench --bench throughput                 # all figures, 100,000 rows
 //!     cargo bench --bench throughput -- --rows 20000
 //!     cargo bench --bench throughput -- --only jsonl->parquet   # for a profiler
+//!     cargo bench --bench throughput -- --only jsonl->parquet --threads 1
 //!     cargo bench --bench throughput -- --rss [BYTES] # peak RSS, 1,000,000 rows, file size target
 //!     cargo bench --bench throughput --features object-store -- --rss-store   # same, into an object store
 //!
@@ -301,6 +302,16 @@ fn main() {
         std::fs::write(&args[i + 1], &input).expect("save");
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    // `--threads N`: only that thread count (for a profiler); else 1 and all.
+    let counts: Vec<usize> = match args
+        .iter()
+        .position(|a| a == "--threads")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+    {
+        Some(n) => vec![n],
+        None => vec![1, threads],
+    };
     for (name, format) in [
         ("jsonl->parquet", Format::default()),
         ("jsonl->json", Format::Json),
@@ -308,7 +319,7 @@ fn main() {
         if only.as_deref().is_some_and(|o| o != name) {
             continue;
         }
-        for t in [1, threads] {
+        for &t in &counts {
             let (secs, cpu, bytes) = jsonl_to(format.clone(), &input, rows, t);
             println!(
                 "{name}: {:.0} rows/s with {t} thread(s) ({secs:.2} s, {:.0} rows per CPU-second, {:.0} MB out)",

@@ -10,6 +10,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 
 use crate::error::WriteError;
 
@@ -86,17 +87,57 @@ impl LocalDir {
     }
 }
 
+/// Bytes between the syncs a [`LocalFile`] starts in the background.
+const SYNC_EVERY: u64 = 64 << 20;
+
 struct LocalFile {
     path: PathBuf,
     out: BufWriter<File>,
+    /// Bytes written since the last background sync started.
+    unsynced: u64,
+    /// [`SYNC_EVERY`], smaller in tests.
+    sync_every: u64,
+    /// The background sync in flight, if any.
+    syncing: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl LocalFile {
+    /// Every [`SYNC_EVERY`] bytes, a thread of its own syncs what is
+    /// written so far: the disk works while rows are still parsed, and the
+    /// sync at [`SinkFile::close`], which the caller waits for, finds
+    /// little left to write. One at a time; an error is kept for `close`.
+    fn count(&mut self, written: usize) -> io::Result<()> {
+        self.unsynced += written as u64;
+        if self.unsynced < self.sync_every
+            || self.syncing.as_ref().is_some_and(|s| !s.is_finished())
+        {
+            return Ok(());
+        }
+        self.wait_sync()?;
+        let file = self.out.get_ref().try_clone()?;
+        self.syncing = Some(std::thread::spawn(move || file.sync_data()));
+        self.unsynced = 0;
+        Ok(())
+    }
+
+    fn wait_sync(&mut self) -> io::Result<()> {
+        match self.syncing.take().map(JoinHandle::join) {
+            None => Ok(()),
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(io::Error::other("background sync panicked")),
+        }
+    }
 }
 
 impl Write for LocalFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.out.write(buf)
+        let n = self.out.write(buf)?;
+        self.count(n)?;
+        Ok(n)
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.out.write_all(buf)
+        self.out.write_all(buf)?;
+        self.count(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
@@ -104,8 +145,10 @@ impl Write for LocalFile {
 }
 
 impl SinkFile for LocalFile {
-    fn close(self: Box<Self>) -> Result<u64, WriteError> {
-        let LocalFile { path, out } = *self;
+    fn close(mut self: Box<Self>) -> Result<u64, WriteError> {
+        self.wait_sync()
+            .map_err(|e| WriteError::io(&self.path, e))?;
+        let LocalFile { path, out, .. } = *self;
         let file = out
             .into_inner()
             .map_err(|e| WriteError::io(&path, e.into_error()))?;
@@ -140,6 +183,9 @@ impl Sink for LocalDir {
         Ok(Box::new(LocalFile {
             path: partial,
             out: BufWriter::with_capacity(1 << 20, file),
+            unsynced: 0,
+            sync_every: SYNC_EVERY,
+            syncing: None,
         }))
     }
 
@@ -176,5 +222,39 @@ impl Sink for LocalDir {
         for dir in self.made_dirs.drain(..).rev() {
             let _ = fs::remove_dir(dir);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_syncs_leave_the_bytes_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let file = File::create(&path).unwrap();
+        let mut f = Box::new(LocalFile {
+            path: path.clone(),
+            out: BufWriter::with_capacity(64, file),
+            unsynced: 0,
+            sync_every: 1000,
+            syncing: None,
+        });
+        let mut want = Vec::new();
+        let mut started = 0;
+        for i in 0..200u32 {
+            let chunk = i.to_le_bytes().repeat(25);
+            f.write_all(&chunk).unwrap();
+            want.extend_from_slice(&chunk);
+            started += usize::from(f.unsynced == 0);
+            if i % 2 == 0 {
+                // Let the next one start.
+                f.wait_sync().unwrap();
+            }
+        }
+        assert!(started >= 10, "{started} syncs started");
+        assert_eq!(f.close().unwrap(), want.len() as u64);
+        assert_eq!(fs::read(&path).unwrap(), want);
     }
 }

@@ -8,6 +8,7 @@
 
 mod elements;
 mod fault;
+mod json_f32;
 mod sparse;
 mod text;
 mod values;

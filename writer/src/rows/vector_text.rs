@@ -1,6 +1,6 @@
 //! The fast path for float vectors in JSON text: the raw text of the array
-//! (`[0.12, -3.5e-2, ...]`) is parsed straight into the column with
-//! `fast-float2`, which rounds each literal to the nearest `f32` at once.
+//! (`[0.12, -3.5e-2, ...]`) is parsed straight into the column by
+//! [`json_f32`], which rounds each literal to the nearest `f32` at once.
 //! Going through serde's `f64` and then casting would cost more and round
 //! twice.
 //!
@@ -8,6 +8,7 @@
 //! JSON value) or the rest of a JSONL line read by [`super::text`]; numbers
 //! are held to JSON's grammar either way, and the bytes used are returned.
 
+use super::json_f32;
 use crate::error::Reason;
 
 /// What the raw text held.
@@ -45,16 +46,9 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
         i = skip_ws(text, i);
         match text.get(i) {
             Some(b'-' | b'0'..=b'9') => {
-                let parsed = fast_float2::parse_partial::<f32, _>(&text[i..]);
-                let (value, literal) = match parsed {
-                    Ok((v, used)) => match text.get(i..i + used) {
-                        Some(literal) if is_json_number(literal) => (v, literal),
-                        _ => return Err(not_a_number()),
-                    },
-                    Err(_) => return Err(not_a_number()),
-                };
-                let end = i + literal.len();
+                let (value, used) = json_f32::parse(&text[i..]).ok_or_else(not_a_number)?;
                 if !value.is_finite() {
+                    let literal = &text[i..i + used];
                     let wide = fast_float2::parse::<f64, _>(literal).unwrap_or(f64::INFINITY);
                     return Err(Reason::OutOfRange {
                         value: super::fault::show(wide),
@@ -63,7 +57,7 @@ pub(crate) fn parse_f32_list(text: &[u8], out: &mut Vec<f32>) -> Result<Parsed, 
                 }
                 out.push(value);
                 count += 1;
-                i = end;
+                i += used;
             }
             Some(b'n') => return Err(Reason::NullElement { index: count }),
             other => {
@@ -93,23 +87,6 @@ fn not_a_number() -> Reason {
         expected: "a number",
         got: "text that is not a number",
     }
-}
-
-/// Whether a literal fast-float accepted is also a JSON number:
-/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. fast-float also takes
-/// `1.`, `.5`, `01`, `1.e5` and `inf`; those are refused here.
-fn is_json_number(literal: &[u8]) -> bool {
-    let digit = |i: usize| literal.get(i).is_some_and(u8::is_ascii_digit);
-    let mut i = usize::from(literal.first() == Some(&b'-'));
-    if !digit(i) || (literal[i] == b'0' && digit(i + 1)) {
-        return false;
-    }
-    // Only the integer part is walked (a digit or two, usually): past a
-    // '.' that is followed by a digit, fast-float's own grammar is JSON's.
-    while digit(i) {
-        i += 1;
-    }
-    literal.get(i) != Some(&b'.') || digit(i + 1)
 }
 
 pub(crate) fn skip_ws(text: &[u8], mut i: usize) -> usize {
