@@ -208,11 +208,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         done.total_rows.unwrap_or(0),
         done.complete_time.as_deref().unwrap_or("-"),
     );
-    if _emulator.is_some() {
-        println!(
-            "(the emulator invents its jobs' row counts; {} rows were written and uploaded)",
-            written.rows
-        );
-    }
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::reply::Reply;
 use crate::rules;
 use crate::shared::{Mode, Shared, lock};
 use crate::spec::types;
-use crate::store::{Action, JobTarget, NewJob, Refused};
+use crate::store::{Action, JobTarget, Measured, NewJob, Refused};
 
 /// The header open-source Milvus reads the database from.
 pub(crate) const DB_NAME_HEADER: &str = "db-name";
@@ -83,13 +83,19 @@ impl Call<'_> {
     /// with the mode's "too many jobs, retry later" code (2100 on Milvus,
     /// as when it runs too many jobs; 47055 on the control plane).
     pub(crate) fn create_job(&self, new: NewJob) -> Handled {
-        self.create_job_missing(new, &[])
+        self.create_job_missing(new, &[], &[])
     }
 
     /// [`Call::create_job`], the job's files whose path is in `missing`
     /// marked missing from their volume (a new job only, under the same
-    /// lock), so the job fails.
-    pub(crate) fn create_job_missing(&self, new: NewJob, missing: &[String]) -> Handled {
+    /// lock), so the job fails, and those in `measured` given the bytes
+    /// and rows found in the volume.
+    pub(crate) fn create_job_missing(
+        &self,
+        new: NewJob,
+        missing: &[String],
+        measured: &[Measured],
+    ) -> Handled {
         let shared = self.shared;
         let mut store = lock(&shared.store);
         let created = store.create(
@@ -102,6 +108,11 @@ impl Call<'_> {
             && !missing.is_empty()
         {
             store.mark_missing(job_id, missing);
+        }
+        if let Ok((job_id, true)) = &created
+            && !measured.is_empty()
+        {
+            store.set_measured(job_id, measured);
         }
         drop(store);
         let mode = shared.config.mode;

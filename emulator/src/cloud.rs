@@ -11,7 +11,7 @@ use crate::reply::Reply;
 use crate::rules;
 use crate::shared::lock;
 use crate::spec::{limits, types};
-use crate::store::{Action, Job, JobTarget, NewJob, Source};
+use crate::store::{Action, Job, JobTarget, Measured, NewJob, Source};
 use crate::view::JobState;
 use crate::wire::{self, Decoded, Problem, set};
 
@@ -194,6 +194,7 @@ fn create(call: &Call<'_>) -> Handled {
     }
     sound_source(call, b, &source)?;
     let missing = missing_paths(call, &source, &groups);
+    let measured = measured_paths(call, &source, &groups, &missing);
     let idempotency_key = idempotency_key(call.headers)
         .map_err(|problem| bad(format!("Idempotency-Key {problem}")))?;
     let new = NewJob {
@@ -206,7 +207,7 @@ fn create(call: &Call<'_>) -> Handled {
         options: b.options.clone().into_iter().collect(),
         idempotency_key,
     };
-    call.create_job_missing(new, &missing)
+    call.create_job_missing(new, &missing, &measured)
 }
 
 /// The data paths of a volume the emulator holds that name nothing in its
@@ -236,6 +237,33 @@ fn missing_paths(call: &Call<'_>, source: &Source, groups: &[Vec<String>]) -> Ve
                 || !storage.holds(&prefix, path)
         })
         .cloned()
+        .collect()
+}
+
+/// The bytes and rows of each data path found in a volume the emulator
+/// holds (see [`Storage::measure`](crate::volume_storage::Storage::measure)),
+/// so that describe reports the files a client uploaded as they are.
+fn measured_paths(
+    call: &Call<'_>,
+    source: &Source,
+    groups: &[Vec<String>],
+    missing: &[String],
+) -> Vec<Measured> {
+    let Source::Volume(name) = source else {
+        return Vec::new();
+    };
+    let Some(prefix) = lock(&call.shared.volumes).prefix(name) else {
+        return Vec::new();
+    };
+    if call.shared.config.external.is_some() {
+        return Vec::new();
+    }
+    let storage = &call.shared.storage;
+    groups
+        .iter()
+        .flatten()
+        .filter(|path| !missing.contains(path))
+        .filter_map(|path| Some((path.clone(), storage.measure(&prefix, path)?)))
         .collect()
 }
 

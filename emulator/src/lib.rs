@@ -92,6 +92,12 @@
 //! fail needle ([`EmulatorBuilder::fail_when_url_contains`]) applies to
 //! every path: URLs, volume paths and files.
 //!
+//! A job's files report a size and rows made up from their paths (stable
+//! from one run to the next), except the files of a volume the emulator
+//! holds: those report the bytes uploaded and the rows they hold (a Parquet
+//! file's footer count, a JSONL file's lines; other formats' rows are made
+//! up too).
+//!
 //! List results are returned in creation order (oldest first).
 //!
 //! # Volumes

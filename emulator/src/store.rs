@@ -29,6 +29,10 @@ use std::time::Duration;
 pub(crate) use job::{Action, Job, JobFile, JobTarget, Source};
 pub use timeline::ProgressModel;
 
+/// A data path with the bytes and, where counted, the rows found for it
+/// in a volume the emulator holds.
+pub(crate) type Measured = (String, (i64, Option<i64>));
+
 use crate::DEFAULT_JOB_MEMORY_LIMIT;
 use crate::retention::{ENTRY_OVERHEAD, Full, Held, footprint};
 use crate::rules;
@@ -227,6 +231,22 @@ impl Store {
                 }
             }
             job.plan.fails |= job.files.iter().any(|f| f.missing);
+        });
+    }
+
+    /// Gives the files of a new job whose path is in `measured` the bytes
+    /// found, and the rows where they were counted.
+    pub(crate) fn set_measured(&mut self, id: &str, measured: &[Measured]) {
+        let Some(seq) = self.seq_of(id) else { return };
+        self.jobs.update(seq, |job| {
+            for file in &mut job.files {
+                if let Some((_, (size, rows))) = measured.iter().find(|(p, _)| *p == file.path) {
+                    file.size = *size;
+                    if let Some(rows) = rows {
+                        file.rows = *rows;
+                    }
+                }
+            }
         });
     }
 

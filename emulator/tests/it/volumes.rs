@@ -3,7 +3,8 @@
 //! client (object_store, SigV4 with the session token) against the
 //! emulator's own endpoint, refused once expired, with another token, or
 //! outside the granted folder; and an import from a volume that fails, as
-//! the service's does, when a file is missing.
+//! the service's does, when a file is missing, and reports the bytes and
+//! rows of the files it finds.
 
 use std::time::Duration;
 
@@ -327,4 +328,68 @@ async fn an_import_from_a_volume_fails_when_a_file_is_missing() {
         "failed to get file size of data/2.json: NoSuchKey: The specified key does not exist."
     );
     assert_eq!(described["data"]["details"][0]["reason"], "");
+}
+
+/// A Parquet file of one `id` column holding `ids`.
+fn parquet_file(ids: &[i64]) -> Vec<u8> {
+    use parquet::data_type::Int64Type;
+    use parquet::file::writer::SerializedFileWriter;
+    let schema = parquet::schema::parser::parse_message_type("message m { required int64 id; }");
+    let mut buf = Vec::new();
+    let mut writer =
+        SerializedFileWriter::new(&mut buf, schema.unwrap().into(), Default::default()).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let mut column = group.next_column().unwrap().unwrap();
+    column
+        .typed::<Int64Type>()
+        .write_batch(ids, None, None)
+        .unwrap();
+    column.close().unwrap();
+    group.close().unwrap();
+    writer.close().unwrap();
+    buf
+}
+
+#[tokio::test]
+async fn an_import_from_a_volume_reports_the_bytes_and_rows_of_the_files_uploaded() {
+    let h = start().await;
+    create_volume(&h, "vol").await;
+    let up = apply(&h, "vol", "data/").await;
+    let store = s3(&up, None);
+    let parquet = parquet_file(&(0..1234).collect::<Vec<_>>());
+    let jsonl = b"{\"id\": 1}\n{\"id\": 2}\n\n{\"id\": 3}".to_vec();
+    let sizes = [parquet.len() as i64, jsonl.len() as i64];
+    for (key, bytes) in [
+        ("vol/data/a.parquet", parquet.clone()),
+        ("vol/data/b.jsonl", jsonl),
+        ("vol/data/dir/c.parquet", parquet),
+    ] {
+        store
+            .put(&ObjectPath::from(key), PutPayload::from(bytes))
+            .await
+            .unwrap();
+    }
+    let body = json!({"clusterId": CLUSTER, "collectionName": "c", "volumeName": "vol",
+        "dataPaths": [["data/a.parquet"], ["data/b.jsonl"], ["data/dir/"]]});
+    let id = created(&h, &[], body).await;
+    h.advance(Duration::from_secs(10));
+    let (_, described) = post(&h, DESCRIBE, json!({"clusterId": CLUSTER, "jobId": id})).await;
+    let data = &described["data"];
+    assert_eq!(data["state"], "Completed", "{described}");
+    // 1,234 rows in each Parquet file (one named, one in the folder), three
+    // non-blank lines in the JSONL file; each file's bytes as uploaded.
+    assert_eq!(data["totalRows"], json!(1234 + 3 + 1234));
+    assert_eq!(data["fileSize"], json!(sizes[0] * 2 + sizes[1]));
+    let seen: Vec<(&Value, &Value)> = data["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (&d["fileSize"], &d["totalRows"]))
+        .collect();
+    let want = [
+        (json!(sizes[0]), json!(1234)),
+        (json!(sizes[1]), json!(3)),
+        (json!(sizes[0]), json!(1234)),
+    ];
+    assert_eq!(seen, want.iter().map(|(a, b)| (a, b)).collect::<Vec<_>>());
 }
