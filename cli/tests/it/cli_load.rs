@@ -151,6 +151,8 @@ async fn rows_are_written_uploaded_imported_and_waited_for() {
         (&last["jobId"], &last["state"], &last["outcome"]),
         (&json!(job_id), &json!("Completed"), &json!("completed"))
     );
+    // The emulator counts the rows of the file in its volume: the 50 written.
+    assert_eq!(last["totalRows"], json!(50), "{last}");
     // The file in the volume is the file written.
     assert_eq!(stored(&h, "v1/run/1.parquet").unwrap(), written);
     let sent = creates(&h);
@@ -220,9 +222,10 @@ async fn a_rerun_after_a_kill_skips_the_stages_done_and_creates_no_second_job() 
             json!({"stage": "import", "skipped": true, "jobId": job_id}),
         ]
     );
+    // One job, counting every row once.
     assert_eq!(
-        (&docs[3]["jobId"], &docs[3]["state"]),
-        (&job_id, &json!("Completed"))
+        (&docs[3]["jobId"], &docs[3]["state"], &docs[3]["totalRows"]),
+        (&job_id, &json!("Completed"), &json!(50))
     );
     assert_eq!(creates(&h).len(), 1, "no second create");
 
