@@ -193,8 +193,7 @@ fn create(call: &Call<'_>) -> Handled {
         )));
     }
     sound_source(call, b, &source)?;
-    let missing = missing_paths(call, &source, &groups);
-    let measured = measured_paths(call, &source, &groups, &missing);
+    let (missing, measured) = volume_paths(call, &source, &groups);
     let idempotency_key = idempotency_key(call.headers)
         .map_err(|problem| bad(format!("Idempotency-Key {problem}")))?;
     let new = NewJob {
@@ -210,61 +209,42 @@ fn create(call: &Call<'_>) -> Handled {
     call.create_job_missing(new, &missing, &measured)
 }
 
-/// The data paths of a volume the emulator holds that name nothing in its
-/// storage: no object, or a folder with none. The service takes such a
-/// create and its job fails once the import reads the files (the reference:
-/// "Missing files show up later, as a `Failed` job"), so the emulator does
-/// the same. A volume it does not hold (one of the tests' or the caller's,
-/// made elsewhere) is taken as before, its files present.
-fn missing_paths(call: &Call<'_>, source: &Source, groups: &[Vec<String>]) -> Vec<String> {
-    let Source::Volume(name) = source else {
-        return Vec::new();
-    };
-    let Some(prefix) = lock(&call.shared.volumes).prefix(name) else {
-        return Vec::new();
-    };
-    // An external store is not looked into.
-    if call.shared.config.external.is_some() {
-        return Vec::new();
-    }
-    let storage = &call.shared.storage;
-    let paths = groups.iter().flatten();
-    paths
-        // Nothing outside the volume is read: such a path names nothing in it.
-        .filter(|path| {
-            path.starts_with('/')
-                || path.split('/').any(|part| part == "..")
-                || !storage.holds(&prefix, path)
-        })
-        .cloned()
-        .collect()
-}
-
-/// The bytes and rows of each data path found in a volume the emulator
-/// holds (see [`Storage::measure`](crate::volume_storage::Storage::measure)),
-/// so that describe reports the files a client uploaded as they are.
-fn measured_paths(
+/// What a volume the emulator holds has of a create's data paths: those
+/// that name nothing in its storage (no object, or a folder with none), and
+/// the bytes and rows of the others (see
+/// [`Storage::measure`](crate::volume_storage::Storage::measure)), so that
+/// describe reports the files a client uploaded as they are. The service
+/// takes a create naming a missing file and its job fails once the import
+/// reads the files (the reference: "Missing files show up later, as a
+/// `Failed` job"), so the emulator does the same. A volume it does not hold
+/// (one of the tests' or the caller's, made elsewhere), or one in an
+/// external store, is not looked into: its files are taken as present.
+fn volume_paths(
     call: &Call<'_>,
     source: &Source,
     groups: &[Vec<String>],
-    missing: &[String],
-) -> Vec<Measured> {
+) -> (Vec<String>, Vec<Measured>) {
     let Source::Volume(name) = source else {
-        return Vec::new();
+        return Default::default();
     };
     let Some(prefix) = lock(&call.shared.volumes).prefix(name) else {
-        return Vec::new();
+        return Default::default();
     };
     if call.shared.config.external.is_some() {
-        return Vec::new();
+        return Default::default();
     }
     let storage = &call.shared.storage;
-    groups
-        .iter()
-        .flatten()
-        .filter(|path| !missing.contains(path))
-        .filter_map(|path| Some((path.clone(), storage.measure(&prefix, path)?)))
-        .collect()
+    let (mut missing, mut measured) = (Vec::new(), Vec::new());
+    for path in groups.iter().flatten() {
+        // Nothing outside the volume is read: such a path names nothing in it.
+        let outside = path.starts_with('/') || path.split('/').any(|part| part == "..");
+        if outside || !storage.holds(&prefix, path) {
+            missing.push(path.clone());
+        } else if let Some(found) = storage.measure(&prefix, path) {
+            measured.push((path.clone(), found));
+        }
+    }
+    (missing, measured)
 }
 
 /// What a create's source must be beyond being there: each group as sent
