@@ -131,7 +131,16 @@ struct Parts<'a> {
 
 impl<'a> Parts<'a> {
     fn of(text: &'a str) -> Parts<'a> {
-        let scheme_end = scheme_len(text);
+        let mut scheme_end = scheme_len(text);
+        // `token:/@host` and `token:\\@host` read as a scheme as well as a
+        // user and a password: before an `@`, only a scheme this crate
+        // speaks is taken as one, anything else as user-info.
+        if scheme_end > 0
+            && text[scheme_end..].contains('@')
+            && !is_known_scheme(&text[..scheme_end])
+        {
+            scheme_end = 0;
+        }
         let (scheme, rest) = text.split_at(scheme_end);
         let (user_info, tail) = match rest.rfind('@') {
             Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
@@ -170,6 +179,15 @@ fn scheme_len(text: &str) -> usize {
     }
 }
 
+/// `https://` and the like: a scheme this crate sends to or names objects
+/// with (any case), with its colon and slashes.
+fn is_known_scheme(scheme: &str) -> bool {
+    let name = scheme.split(':').next().unwrap_or_default();
+    ["http", "https", "s3", "gs", "az"]
+        .iter()
+        .any(|known| name.eq_ignore_ascii_case(known))
+}
+
 fn is_scheme_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "+-.".contains(c)
 }
@@ -191,6 +209,10 @@ mod tests {
             "s3://<redacted>@bucket/key"
         );
         assert_eq!(redact_url("https://h/p.json"), "https://h/p.json");
+        // A user that looks like a scheme (the fuzzer's find).
+        assert_eq!(redact_url("token:\\@h"), "<redacted>@h");
+        assert_eq!(redact_url("token://pw@h"), "<redacted>@h");
+        assert_eq!(redact_url("HTTPS://u:p@h"), "HTTPS://<redacted>@h");
         assert_eq!(redact_url("https://h/p#frag"), "https://h/p#<redacted>");
         assert_eq!(redact_url("not a url?sig=1"), "not a url?<redacted>");
         assert_eq!(
