@@ -290,6 +290,12 @@ pub struct LoadArgs {
     /// Target partition.
     #[arg(long)]
     pub partition: Option<String>,
+    /// The access key the import reads a private bucket with (--to on the
+    /// Zilliz Cloud control plane; sent as the create's accessKey).
+    #[arg(long, env = "ZILLIZ_ACCESS_KEY", hide_env_values = true)]
+    pub access_key: Option<String>,
+    #[arg(long, env = "ZILLIZ_SECRET_KEY", hide_env_values = true, help = format!("The secret key the import reads a private bucket with (with --access-key). {SECRET_FLAGS}"))]
+    pub secret_key: Option<String>,
     /// Give up waiting for the import after this long (the stages before
     /// it included).
     #[arg(long, value_parser = parse_timeout, default_value = "24h")]

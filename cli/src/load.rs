@@ -319,7 +319,13 @@ fn import_job(args: &LoadArgs, target: &Target, groups: Vec<Vec<String>>) -> Cre
         (Some(cloud), Some(volume)) => {
             CreateImportJob::from_volume(cloud.clone(), collection, volume.clone(), groups)
         }
-        (Some(cloud), None) => CreateImportJob::from_object_urls(cloud.clone(), collection, groups),
+        (Some(cloud), None) => {
+            let job = CreateImportJob::from_object_urls(cloud.clone(), collection, groups);
+            match (&args.access_key, &args.secret_key) {
+                (Some(ak), Some(sk)) => job.access_key(ak).secret_key(sk),
+                _ => job,
+            }
+        }
         (None, _) => CreateImportJob::from_files(collection, groups),
     };
     if let Some(db) = target.database_name() {

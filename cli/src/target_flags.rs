@@ -40,6 +40,21 @@ pub fn check_mix(command: &mut Command, env: FromEnv) -> Result<(), String> {
         return Err("--cluster-id and --project-id name two targets; give one".into());
     }
     let cloud = target.cluster_id.is_some() || target.project_id.is_some();
+    if let Command::Load(args) = command {
+        let (ak, sk) = (args.access_key.is_some(), args.secret_key.is_some());
+        if (ak || sk) && !env.storage_keys {
+            if !(cloud && args.storage.place.to.is_some()) {
+                return Err(
+                    "--access-key and --secret-key go with --to on the Zilliz Cloud \
+                            control plane (--cluster-id, or --project-id with --region-id)"
+                        .into(),
+                );
+            }
+            if ak != sk {
+                return Err("--access-key and --secret-key go together; give both".into());
+            }
+        }
+    }
     let Command::Create(args) = command else {
         return Ok(());
     };

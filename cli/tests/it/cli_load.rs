@@ -20,7 +20,7 @@ use crate::{
     cli_upload::{create_volume, stored},
     common::{
         API_KEY, CREATE_PATH, DESCRIBE_PATH,
-        cli_env::{Run, expect, jcmd, quick_emulator},
+        cli_env::{Run, cmd, expect, jcmd, quick_emulator},
     },
     emulator_env::{PROJECT, REGION, emulator_builder, start},
 };
@@ -298,7 +298,15 @@ async fn a_bucket_on_the_control_plane_is_imported_by_object_urls() {
     let (dir, schema, rows) = inputs();
     let endpoint = h.volume_storage_url();
     let to = "s3://emulator-volumes/v1/run";
-    let cluster = ["--cluster-id", crate::emulator_env::CLUSTER];
+    // The keys the import reads a private bucket with go in the create.
+    let cluster = [
+        "--cluster-id",
+        crate::emulator_env::CLUSTER,
+        "--access-key",
+        "AK-load",
+        "--secret-key",
+        "SK-load-secret",
+    ];
     let mut c = jcmd(
         &h,
         &[&load_to(&schema, &rows, to, &endpoint)[..], &cluster].concat(),
@@ -313,6 +321,10 @@ async fn a_bucket_on_the_control_plane_is_imported_by_object_urls() {
     assert_eq!(docs[3]["state"], "Completed");
     let sent = creates(&h);
     assert_eq!(sent[0].body["objectUrls"], json!([[url]]));
+    // (the emulator keeps them redacted, as commands.rs reads them)
+    assert_eq!(sent[0].body["accessKey"], "<redacted>");
+    assert_eq!(sent[0].body["secretKey"], "<redacted>");
+    assert!(!format!("{}{}", r.stdout, r.stderr).contains("SK-load-secret"));
     let written = fs::read(work_dir(dir.path()).join("files/1.parquet")).unwrap();
     assert_eq!(stored(&h, "v1/run/1.parquet").unwrap(), written);
 }
@@ -347,5 +359,29 @@ async fn what_cannot_be_loaded_exits_2_with_nothing_sent() {
         e["message"],
         "load reads its rows from files (a rerun reads them again), not `-`"
     );
+    // Storage keys are for a bucket's object URLs on the control plane.
+    let on_volume = [&base[..], &["--input", &rows, "--cluster-id", "c"]].concat();
+    let to_milvus = load_to(&schema, &rows, "s3://b/p", "http://127.0.0.1:1");
+    let only_one = [&to_milvus[..], &["--cluster-id", "c"]].concat();
+    for (args, keys, why) in [
+        (
+            &on_volume,
+            &["--access-key", "A", "--secret-key", "S"][..],
+            "go with --to",
+        ),
+        (
+            &to_milvus,
+            &["--access-key", "A", "--secret-key", "S"][..],
+            "go with --to",
+        ),
+        (
+            &only_one,
+            &["--access-key", "A"][..],
+            "go together; give both",
+        ),
+    ] {
+        let r = expect(cmd(&h, &[&args[..], keys].concat()), 2).await;
+        assert!(r.stderr.contains(why), "{keys:?}: {}", r.stderr);
+    }
     assert_eq!(h.requests().len(), 0);
 }
