@@ -15,10 +15,21 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd -P)"
 home="$(mktemp -d "${TMPDIR:-/tmp}/zilliz-import-azurite.XXXXXX")"
 
+# Azurite does not always exit on SIGTERM (it waits for open connections):
+# KILL after a short grace, its data being a temporary folder anyway.
+end() {
+  kill "$1" 2>/dev/null || return 0
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
 watchdog=""
 stop() {
   [[ -n "$watchdog" ]] && kill "$watchdog" 2>/dev/null || true
-  if [[ -f "$home/azurite.pid" ]]; then kill "$(cat "$home/azurite.pid")" 2>/dev/null || true; fi
+  if [[ -f "$home/azurite.pid" ]]; then end "$(cat "$home/azurite.pid")"; fi
   rm -rf "$home"
 }
 trap stop EXIT
@@ -35,7 +46,7 @@ pid="$(cat "$home/azurite.pid")"
 (
   trap '' INT
   while kill -0 "$parent" 2>/dev/null; do sleep 2; done
-  kill "$pid" 2>/dev/null || true
+  end "$pid"
   rm -rf "$home"
 ) </dev/null >/dev/null 2>&1 &
 watchdog=$!
