@@ -202,7 +202,7 @@ impl BucketDestination {
         self
     }
 
-    fn setting(&self, name: &str) -> Option<&str> {
+    pub(crate) fn setting(&self, name: &str) -> Option<&str> {
         (self.settings.iter())
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.expose_secret())

@@ -206,10 +206,15 @@ impl Destination {
                     BucketCloud::Azure => open_azure_bucket(b, settings)?,
                 };
                 // S3's journals predate the other clouds: their identity
-                // stays `endpoint/bucket`.
+                // stays `endpoint/bucket`. Azure's names the account when
+                // known (a container name is only unique within one).
                 let place = match (b.cloud, b.endpoint.as_deref()) {
-                    (_, Some(endpoint)) => endpoint,
-                    (cloud, None) => cloud.scheme(),
+                    (_, Some(endpoint)) => endpoint.to_owned(),
+                    (BucketCloud::Azure, None) => match b.setting("AZURE_STORAGE_ACCOUNT_NAME") {
+                        Some(account) => format!("az:{account}"),
+                        None => "az".to_owned(),
+                    },
+                    (cloud, None) => cloud.scheme().to_owned(),
                 };
                 Ok(Opened {
                     objects,
