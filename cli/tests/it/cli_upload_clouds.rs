@@ -2,7 +2,8 @@
 //! or container exits 2 naming it with nothing sent; keys given in the
 //! clouds' variables never show, not even when the store cannot be
 //! reached (exit 4); and with Azurite up (`upload/tests/azurite/ci.sh`),
-//! files land in the container with the report on stdout.
+//! files land in the container with the report on stdout, and `write`
+//! streams its Parquet file into one.
 
 use std::process::Command;
 
@@ -132,34 +133,57 @@ fn azurite() -> Option<(String, String, String)> {
     }
 }
 
+/// Azurite's well-known development account.
+const DEV_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+const DEV_VARS: [(&str, &str); 2] = [
+    ("AZURE_STORAGE_ACCOUNT_NAME", "devstoreaccount1"),
+    ("AZURE_STORAGE_ACCOUNT_KEY", DEV_KEY),
+];
+
+/// A new container in Azurite (object_store makes none).
+fn container(node: &str, container_js: &str, url: &str, test: &str) -> String {
+    let name = format!("cli-{test}-{}", std::process::id());
+    let made = Command::new(node)
+        .args([container_js, url, &name])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    name
+}
+
+/// The blob at `key`, read with object_store's own Azure client.
+async fn blob(url: &str, container: &str, key: &str) -> Vec<u8> {
+    use zilliz_import_upload::object_store::{ObjectStoreExt, azure::MicrosoftAzureBuilder};
+    let store = MicrosoftAzureBuilder::new()
+        .with_account("devstoreaccount1")
+        .with_access_key(DEV_KEY)
+        .with_endpoint(url.to_owned())
+        .with_allow_http(true)
+        .with_container_name(container)
+        .build()
+        .unwrap();
+    let got = store.get(&key.into()).await.unwrap();
+    got.bytes().await.unwrap().to_vec()
+}
+
 #[tokio::test]
 async fn a_file_lands_in_an_azurite_container() {
     let Some((url, node, container_js)) = azurite() else {
         return;
     };
-    let container = format!("cli-{}", std::process::id());
-    let made = Command::new(node)
-        .args([&container_js, &url, &container])
-        .status()
-        .unwrap();
-    assert!(made.success());
+    let container = container(&node, &container_js, &url, "upload");
     let (_dir, file) = source(b"{\"rows\": []}");
-    // Azurite's well-known development account.
-    let key =
-        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    let vars = [
-        ("AZURE_STORAGE_ACCOUNT_NAME", "devstoreaccount1"),
-        ("AZURE_STORAGE_ACCOUNT_KEY", key),
-    ];
     let to = format!("az://{container}/in");
-    let r = expect(upload(&file, &to, Some(&url), &vars), 0).await;
+    let r = expect(upload(&file, &to, Some(&url), &DEV_VARS), 0).await;
     let report = r.stdout_json();
     assert_eq!(report["files"][0]["key"], "in/a.json", "{report}");
     assert_eq!(report["bytes"], 12);
     assert_eq!(report["partsSent"], 1);
-    assert!(!r.stdout.contains(key) && !r.stderr.contains(key));
+    assert!(!r.stdout.contains(DEV_KEY) && !r.stderr.contains(DEV_KEY));
+    assert_eq!(blob(&url, &container, "in/a.json").await, b"{\"rows\": []}");
     // Run again: there already, nothing sent.
-    let again = expect(upload(&file, &to, Some(&url), &vars), 0)
+    let again = expect(upload(&file, &to, Some(&url), &DEV_VARS), 0)
         .await
         .stdout_json();
     assert_eq!(
@@ -167,4 +191,26 @@ async fn a_file_lands_in_an_azurite_container() {
         (0.into(), 1.into())
     );
     assert_eq!(again["files"][0]["skipped"], true);
+}
+
+#[tokio::test]
+async fn write_streams_its_file_into_an_azurite_container() {
+    let Some((url, node, container_js)) = azurite() else {
+        return;
+    };
+    let container = container(&node, &container_js, &url, "write");
+    let (_dir, schema, rows) = crate::cli_load::inputs();
+    let to = format!("az://{container}/w");
+    let mut c = cli();
+    c.args([
+        "--output", "json", "write", "--schema", &schema, "--input", &rows,
+    ])
+    .args(["--to", &to, "--endpoint", &url])
+    .envs(DEV_VARS);
+    let v = expect(c, 0).await.stdout_json();
+    assert_eq!(v["files"], serde_json::json!([["1.parquet"]]));
+    assert_eq!(v["rows"], 50);
+    let object = blob(&url, &container, "w/1.parquet").await;
+    assert_eq!(v["bytes"], object.len());
+    assert_eq!(&object[..4], b"PAR1");
 }
