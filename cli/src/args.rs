@@ -184,7 +184,7 @@ pub enum Command {
         command: VolumeCommand,
     },
     /// Upload files and folders to a volume (--volume NAME --path DIR, on
-    /// the control plane) or to your own bucket (--to s3://BUCKET/PREFIX),
+    /// the control plane) or to your own bucket (--to s3://, gs:// or az://BUCKET/PREFIX),
     /// resumably: an interrupted upload leaves a journal beside each
     /// unfinished file, and the same command goes on without sending a
     /// finished part again. A volume's limits are checked before anything
@@ -231,7 +231,7 @@ pub struct WriteArgs {
     #[arg(long, value_name = "DIR", conflicts_with_all = ["volume", "to"])]
     pub out: Option<PathBuf>,
     /// Instead of --out: the files streamed into a volume's folder
-    /// (--volume NAME --path DIR) or a bucket (--to s3://BUCKET/PREFIX),
+    /// (--volume NAME --path DIR) or a bucket (--to s3://, gs:// or az://BUCKET/PREFIX),
     /// with no local copy; each object appears once every row is written.
     #[command(flatten)]
     pub into: Place,

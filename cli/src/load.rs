@@ -280,7 +280,7 @@ fn written_doc(written: &Written, skipped: bool) -> Value {
 /// The groups the import names, from the written files' paths: in a
 /// volume, the folder plus the path; in a bucket, the key (Milvus's
 /// `files`) or its URL (`objectUrls`: the endpoint's path-style URL, or
-/// AWS's regional one).
+/// AWS's regional one, `gs://BUCKET/KEY`, Azure's blob URL).
 fn import_groups(
     written: &Written,
     storage: &StorageArgs,
@@ -300,15 +300,11 @@ fn import_groups(
     if field == "files" {
         return map(&key);
     }
-    let base = match &bucket.endpoint {
-        Some(endpoint) => format!("{}/{}", endpoint.trim_end_matches('/'), bucket.bucket),
-        None => format!(
-            "https://s3.{}.amazonaws.com/{}",
-            bucket.region.as_deref().unwrap_or("us-east-1"),
-            bucket.bucket
-        ),
-    };
-    map(&|path| Ok(format!("{base}/{}", key(path)?)))
+    map(&|path| {
+        bucket
+            .object_url(&key(path)?)
+            .map_err(|e| Failure::Input(e.to_string()))
+    })
 }
 
 /// The create of the import: from the volume, the object URLs, or

@@ -1,6 +1,7 @@
 //! Where `upload` and `load` send files: a volume on the control plane
 //! (`--volume`, credentials from its apply) or the user's own bucket
-//! (`--to s3://...`, keys from the `AWS_*` variables), the uploader's
+//! (`--to s3://...`, `gs://...` or `az://...`, keys from each cloud's usual
+//! variables), the uploader's
 //! settings, and how an upload's failure ends the run.
 
 use std::sync::{Arc, Mutex};
@@ -26,13 +27,25 @@ pub struct Place {
     /// With --volume: the folder inside the volume, such as `data/2024/`.
     #[arg(long, value_name = "DIR", requires = "volume")]
     pub path: Option<String>,
-    /// Your own bucket, s3://BUCKET/PREFIX (AWS, MinIO, a Milvus's bucket):
+    /// Your own bucket: s3://BUCKET/PREFIX (AWS, MinIO, a Milvus's bucket;
     /// keys from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-    /// AWS_SESSION_TOKEN, region from AWS_REGION.
-    #[arg(long, value_name = "s3://BUCKET/PREFIX", conflicts_with = "volume")]
+    /// AWS_SESSION_TOKEN, region from AWS_REGION), gs://BUCKET/PREFIX
+    /// (Google Cloud Storage; GOOGLE_SERVICE_ACCOUNT,
+    /// GOOGLE_SERVICE_ACCOUNT_KEY, GOOGLE_APPLICATION_CREDENTIALS or
+    /// GOOGLE_BEARER_TOKEN) or az://CONTAINER/PREFIX (Azure Blob;
+    /// AZURE_STORAGE_ACCOUNT_NAME with AZURE_STORAGE_ACCOUNT_KEY or
+    /// AZURE_STORAGE_SAS_TOKEN, or a service principal's AZURE_* variables).
+    #[arg(
+        long,
+        value_name = "s3|gs|az://BUCKET/PREFIX",
+        conflicts_with = "volume"
+    )]
     pub to: Option<String>,
-    /// With --to: an S3-compatible endpoint URL (default AWS_ENDPOINT_URL,
-    /// else AWS itself).
+    /// With --to: the store's endpoint URL. S3: an S3-compatible endpoint
+    /// (default AWS_ENDPOINT_URL, else AWS itself); GCS: the API's base URL
+    /// (default https://storage.googleapis.com); Azure: the account's blob
+    /// endpoint (default https://ACCOUNT.blob.core.windows.net; Azurite:
+    /// http://127.0.0.1:10000/devstoreaccount1).
     #[arg(long, value_name = "URL", requires = "to")]
     pub endpoint: Option<String>,
 }
@@ -88,7 +101,8 @@ impl Place {
     }
 
     /// `--to` with `--endpoint`, what they leave out taken from the
-    /// `AWS_*` variables.
+    /// cloud's variables (S3's here; GCS's and Azure's keys when the store
+    /// is opened, so that they never pass through this program's values).
     pub fn bucket(&self) -> Result<BucketDestination, Failure> {
         let to = self.to.as_deref().unwrap_or_default();
         let mut bucket = BucketDestination::parse(to).map_err(|e| Failure::Input(e.to_string()))?;

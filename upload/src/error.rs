@@ -169,7 +169,9 @@ pub(crate) fn classify(e: &object_store::Error) -> Failure {
         if CREDENTIAL_CODES.contains(&code) {
             return Failure::Credentials;
         }
-        if code == "NoSuchUpload" {
+        // Azure's: a block the list names is gone (uncommitted blocks
+        // expire after 7 days), as S3's upload that is gone.
+        if code == "NoSuchUpload" || code == "InvalidBlockList" {
             return Failure::NoSuchUpload;
         }
         if TRANSIENT_CODES.contains(&code) {

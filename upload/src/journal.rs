@@ -94,9 +94,11 @@ impl Journal {
     /// Reads a journal's text. `None` when it is not a journal of this
     /// version, or is inconsistent (parts out of range or twice):
     /// such a journal is ignored and the file starts over. Never panics.
+    /// An empty upload id is Azure's: its uncommitted blocks belong to the
+    /// blob, and object_store names the upload `""`.
     pub fn parse(text: &str) -> Option<Journal> {
         let journal: Journal = serde_json::from_str(text).ok()?;
-        if journal.version != VERSION || journal.upload_id.is_empty() || journal.part_size == 0 {
+        if journal.version != VERSION || journal.part_size == 0 {
             return None;
         }
         let count = part_count(journal.size, journal.part_size);

@@ -22,6 +22,7 @@
 //! - **Secrets** (secret keys, session tokens) never show in `Debug`,
 //!   errors, logs or journals.
 
+mod bucket;
 mod credentials;
 mod destination;
 mod direct;
@@ -35,8 +36,9 @@ mod uploader;
 #[cfg(feature = "volumes")]
 mod volume_grants;
 
+pub use bucket::{BucketCloud, BucketCredentials, BucketDestination};
 pub use credentials::{Clock, REFRESH_MARGIN, system_clock};
-pub use destination::{BucketCredentials, BucketDestination, Destination, StoreDestination};
+pub use destination::{Destination, StoreDestination};
 pub use direct::DirectStore;
 pub use error::UploadError;
 pub use grant::{GrantError, GrantSource, StorageGrant};

@@ -172,7 +172,7 @@ async fn a_refused_apply_exits_3_and_a_volume_without_path_exits_2() {
     );
     // A bucket URL that is none: refused before anything is sent.
     let e = failure(
-        jcmd(&h, &["upload", &file, "--to", "gs://b/p"]),
+        jcmd(&h, &["upload", &file, "--to", "wasb://b/p"]),
         2,
         "invalid_input",
         Some("NotSent"),
@@ -180,7 +180,8 @@ async fn a_refused_apply_exits_3_and_a_volume_without_path_exits_2() {
     .await;
     assert_eq!(
         e["message"],
-        "invalid destination: \"gs://b/p\": expected s3://BUCKET/PREFIX"
+        "invalid destination: \"wasb://b/p\": expected s3://BUCKET/PREFIX, \
+         gs://BUCKET/PREFIX or az://CONTAINER/PREFIX"
     );
     let applies = h
         .requests()

@@ -19,6 +19,7 @@ mod cli_timeouts;
 mod cli_tls_files;
 mod cli_two_phase;
 mod cli_upload;
+mod cli_upload_clouds;
 mod cli_volume;
 mod cli_wait_many;
 mod cli_wait_many_ids;
