@@ -11,11 +11,14 @@
 
 #[path = "azurite/harness.rs"]
 mod harness;
+#[path = "common/test_data.rs"]
+mod test_data;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use harness::{Recorder, azurite, data};
+use harness::{Recorder, azurite};
+use test_data::data;
 use zilliz_import_upload::journal::{self, JOURNAL_SUFFIX};
 use zilliz_import_upload::{Destination, Progress, UploadError, Uploader};
 

@@ -9,11 +9,14 @@ mod credentials;
 mod harness;
 #[path = "moto/resume.rs"]
 mod resume;
+#[path = "common/test_data.rs"]
+mod test_data;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use harness::{Mode, MotoGrants, Recorder, data, moto};
+use harness::{Mode, MotoGrants, Recorder, moto};
+use test_data::data;
 use zilliz_import_upload::journal::JOURNAL_SUFFIX;
 use zilliz_import_upload::{Destination, UploadError, Uploader};
 

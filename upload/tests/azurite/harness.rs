@@ -209,19 +209,3 @@ impl HttpService for RecordingService {
         self.inner.execute(req).await
     }
 }
-
-/// Bytes that differ from part to part (so a block put in the wrong place
-/// shows).
-pub fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}

@@ -337,22 +337,6 @@ impl HttpService for RecordingService {
     }
 }
 
-/// Bytes that differ from part to part (so a part sent to the wrong place
-/// shows).
-pub fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 /// Seconds since the epoch, for the test clocks.
 pub fn now() -> SystemTime {
     UNIX_EPOCH

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::harness::{Mode, MotoGrants, Recorder, data, moto, s3_error};
+use crate::harness::{Mode, MotoGrants, Recorder, moto, s3_error};
+use crate::test_data::data;
 use crate::{MIB, journals, uploader, volume, write};
 use zilliz_import_upload::journal;
 use zilliz_import_upload::{Destination, Progress, UploadError, Uploader};
