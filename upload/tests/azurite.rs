@@ -11,6 +11,8 @@
 
 #[path = "azurite/harness.rs"]
 mod harness;
+#[path = "common/recording.rs"]
+mod recording;
 #[path = "common/test_data.rs"]
 mod test_data;
 

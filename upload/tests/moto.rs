@@ -7,6 +7,8 @@
 mod credentials;
 #[path = "moto/harness.rs"]
 mod harness;
+#[path = "common/recording.rs"]
+mod recording;
 #[path = "moto/resume.rs"]
 mod resume;
 #[path = "common/test_data.rs"]

@@ -1,19 +1,17 @@
 //! The Azurite server the tests run against (started by `ci.sh`), its
-//! containers, and an HTTP connector that counts the uploader's requests
-//! by Blob operation.
+//! containers, and how the recording connector (`common/recording.rs`)
+//! names the uploader's requests: by Blob operation.
 
 use std::collections::HashMap;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
+use crate::recording::{self, Protocol};
 use zilliz_import_upload::BucketDestination;
 use zilliz_import_upload::object_store::azure::MicrosoftAzureBuilder;
-use zilliz_import_upload::object_store::client::{
-    HttpClient, HttpConnector, HttpError, HttpRequest, HttpResponse, HttpService, ReqwestConnector,
-};
+use zilliz_import_upload::object_store::client::HttpRequest;
 use zilliz_import_upload::object_store::path::Path as Key;
-use zilliz_import_upload::object_store::{ClientOptions, ObjectStore, ObjectStoreExt};
+use zilliz_import_upload::object_store::{ObjectStore, ObjectStoreExt};
 
 /// Azurite's well-known development account (public, in its docs).
 pub const ACCOUNT: &str = "devstoreaccount1";
@@ -118,77 +116,40 @@ pub struct Seen {
     pub block: Option<String>,
 }
 
-/// Counts the requests, then sends them on to Azurite.
+/// Azure Blob's requests, by the `comp` of the query; all go on to
+/// Azurite.
 #[derive(Clone, Default)]
-pub struct Recorder {
-    pub seen: Arc<Mutex<Vec<Seen>>>,
-}
+pub struct Blob;
 
-impl std::fmt::Debug for Recorder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Recorder")
-    }
-}
+/// Counts the requests by Blob operation, then sends them on to Azurite.
+pub type Recorder = recording::Recorder<Blob>;
 
-impl Recorder {
-    pub fn connector(&self) -> Arc<dyn HttpConnector> {
-        Arc::new(self.clone())
-    }
+impl Protocol for Blob {
+    type Seen = Seen;
 
-    pub fn count(&self, op: &str) -> usize {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|s| s.op == op)
-            .count()
-    }
-
-    pub fn ops(&self) -> HashMap<&'static str, usize> {
-        let mut ops = HashMap::new();
-        for s in self.seen.lock().unwrap().iter() {
-            *ops.entry(s.op).or_default() += 1;
+    fn seen(req: &HttpRequest) -> Seen {
+        let query: HashMap<String, String> = (req.uri().query().unwrap_or_default().split('&'))
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let comp = query.get("comp").map(String::as_str);
+        let op = match (req.method().as_str(), comp) {
+            ("HEAD", _) => "HEAD",
+            ("PUT", Some("block")) => "PutBlock",
+            ("PUT", Some("blocklist")) => "PutBlockList",
+            ("PUT", _) => "PutBlob",
+            ("DELETE", _) => "DELETE",
+            _ => "GET",
+        };
+        Seen {
+            op,
+            path: req.uri().path().to_owned(),
+            block: query.get("blockid").map(|id| block_id(id)),
         }
-        ops
     }
-}
 
-impl HttpConnector for Recorder {
-    fn connect(
-        &self,
-        options: &ClientOptions,
-    ) -> zilliz_import_upload::object_store::Result<HttpClient> {
-        Ok(HttpClient::new(RecordingService {
-            inner: ReqwestConnector::default().connect(options)?,
-            recorder: self.clone(),
-        }))
-    }
-}
-
-#[derive(Debug)]
-struct RecordingService {
-    inner: HttpClient,
-    recorder: Recorder,
-}
-
-fn seen(req: &HttpRequest) -> Seen {
-    let query: HashMap<String, String> = (req.uri().query().unwrap_or_default().split('&'))
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let comp = query.get("comp").map(String::as_str);
-    let op = match (req.method().as_str(), comp) {
-        ("HEAD", _) => "HEAD",
-        ("PUT", Some("block")) => "PutBlock",
-        ("PUT", Some("blocklist")) => "PutBlockList",
-        ("PUT", _) => "PutBlob",
-        ("DELETE", _) => "DELETE",
-        _ => "GET",
-    };
-    Seen {
-        op,
-        path: req.uri().path().to_owned(),
-        block: query.get("blockid").map(|id| block_id(id)),
+    fn op(seen: &Seen) -> &'static str {
+        seen.op
     }
 }
 
@@ -200,12 +161,4 @@ fn block_id(query_value: &str) -> String {
         .decode(text.as_bytes())
         .expect("a base64 block id");
     String::from_utf8(raw).expect("a text block id")
-}
-
-#[async_trait::async_trait]
-impl HttpService for RecordingService {
-    async fn call(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        self.recorder.seen.lock().unwrap().push(seen(&req));
-        self.inner.execute(req).await
-    }
 }
