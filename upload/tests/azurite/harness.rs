@@ -7,11 +7,11 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::recording::{self, Protocol};
+use crate::server_tests::{self, server_url};
 use zilliz_import_upload::BucketDestination;
+use zilliz_import_upload::object_store::ObjectStore;
 use zilliz_import_upload::object_store::azure::MicrosoftAzureBuilder;
 use zilliz_import_upload::object_store::client::HttpRequest;
-use zilliz_import_upload::object_store::path::Path as Key;
-use zilliz_import_upload::object_store::{ObjectStore, ObjectStoreExt};
 
 /// Azurite's well-known development account (public, in its docs).
 pub const ACCOUNT: &str = "devstoreaccount1";
@@ -30,21 +30,12 @@ pub struct Azurite {
 /// and this is not CI. Under `CI=true` a missing Azurite fails the test:
 /// no quiet skip.
 pub fn azurite() -> Option<Azurite> {
-    match std::env::var("ZI_AZURITE_URL") {
-        Ok(url) => Some(Azurite {
-            url,
-            node: std::env::var("ZI_AZURITE_NODE").expect("ZI_AZURITE_NODE"),
-            container_js: std::env::var("ZI_AZURITE_CONTAINER_JS")
-                .expect("ZI_AZURITE_CONTAINER_JS"),
-        }),
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but no Azurite: run these tests through upload/tests/azurite/ci.sh")
-        }
-        Err(_) => {
-            eprintln!("skipped: no Azurite (run through upload/tests/azurite/ci.sh)");
-            None
-        }
-    }
+    let url = server_url("ZI_AZURITE_URL", "Azurite", "upload/tests/azurite/ci.sh")?;
+    Some(Azurite {
+        url,
+        node: std::env::var("ZI_AZURITE_NODE").expect("ZI_AZURITE_NODE"),
+        container_js: std::env::var("ZI_AZURITE_CONTAINER_JS").expect("ZI_AZURITE_CONTAINER_JS"),
+    })
 }
 
 static CONTAINERS: AtomicUsize = AtomicUsize::new(0);
@@ -88,20 +79,11 @@ impl Azurite {
     }
 
     pub async fn read(&self, container: &str, key: &str) -> Vec<u8> {
-        let got = (self.store(container).get(&Key::from(key)).await)
-            .unwrap_or_else(|e| panic!("{key}: {e}"));
-        got.bytes().await.unwrap().to_vec()
+        server_tests::read(&self.store(container), key).await
     }
 
     pub async fn keys(&self, container: &str) -> Vec<String> {
-        use futures_util::TryStreamExt;
-        let mut keys: Vec<String> = (self.store(container).list(None))
-            .map_ok(|m| m.location.to_string())
-            .try_collect()
-            .await
-            .unwrap();
-        keys.sort();
-        keys
+        server_tests::keys(&self.store(container)).await
     }
 }
 

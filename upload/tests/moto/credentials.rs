@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::harness::{Mode, MotoGrants, Recorder, moto, now, s3_error};
+use crate::server_tests::write;
 use crate::test_data::data;
-use crate::{MIB, uploader, volume, write};
+use crate::{MIB, uploader, volume};
 use zilliz_import_upload::{Progress, UploadError, Uploader};
 
 fn manual_clock() -> (

@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::recording::{self, Protocol};
+use crate::server_tests::{self, server_url};
+use zilliz_import_upload::object_store::ObjectStore;
 use zilliz_import_upload::object_store::aws::AmazonS3Builder;
 use zilliz_import_upload::object_store::client::{HttpRequest, HttpResponse, HttpResponseBody};
-use zilliz_import_upload::object_store::path::Path as Key;
-use zilliz_import_upload::object_store::{ObjectStore, ObjectStoreExt};
 use zilliz_import_upload::{GrantError, GrantSource, StorageGrant};
 
 /// moto, as `ci.sh` started it.
@@ -26,20 +26,12 @@ pub struct Moto {
 /// this is not CI. Under `CI=true` a missing moto fails the test: no
 /// quiet skip.
 pub fn moto() -> Option<Moto> {
-    match std::env::var("ZI_MOTO_URL") {
-        Ok(url) => Some(Moto {
-            url,
-            python: std::env::var("ZI_MOTO_PYTHON").expect("ZI_MOTO_PYTHON"),
-            helper: std::env::var("ZI_MOTO_HELPER").expect("ZI_MOTO_HELPER"),
-        }),
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but no moto: run these tests through upload/tests/moto/ci.sh")
-        }
-        Err(_) => {
-            eprintln!("skipped: no moto (run through upload/tests/moto/ci.sh)");
-            None
-        }
-    }
+    let url = server_url("ZI_MOTO_URL", "moto", "upload/tests/moto/ci.sh")?;
+    Some(Moto {
+        url,
+        python: std::env::var("ZI_MOTO_PYTHON").expect("ZI_MOTO_PYTHON"),
+        helper: std::env::var("ZI_MOTO_HELPER").expect("ZI_MOTO_HELPER"),
+    })
 }
 
 static BUCKETS: AtomicUsize = AtomicUsize::new(0);
@@ -89,25 +81,11 @@ impl Moto {
     }
 
     pub async fn read(&self, bucket: &str, key: &str) -> Vec<u8> {
-        let store = self.admin_store(bucket);
-        let got = store
-            .get(&Key::from(key))
-            .await
-            .unwrap_or_else(|e| panic!("{key}: {e}"));
-        got.bytes().await.unwrap().to_vec()
+        server_tests::read(&self.admin_store(bucket), key).await
     }
 
     pub async fn keys(&self, bucket: &str) -> Vec<String> {
-        use futures_util::TryStreamExt;
-        let store = self.admin_store(bucket);
-        let mut keys: Vec<String> = store
-            .list(None)
-            .map_ok(|m| m.location.to_string())
-            .try_collect()
-            .await
-            .unwrap();
-        keys.sort();
-        keys
+        server_tests::keys(&self.admin_store(bucket)).await
     }
 }
 
