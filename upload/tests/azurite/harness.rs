@@ -4,10 +4,9 @@
 
 use std::collections::HashMap;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::recording::{self, Protocol};
-use crate::server_tests::{self, server_url};
+use crate::server_tests::{self, fresh_name, run_helper, server_url};
 use zilliz_import_upload::BucketDestination;
 use zilliz_import_upload::object_store::ObjectStore;
 use zilliz_import_upload::object_store::azure::MicrosoftAzureBuilder;
@@ -38,22 +37,14 @@ pub fn azurite() -> Option<Azurite> {
     })
 }
 
-static CONTAINERS: AtomicUsize = AtomicUsize::new(0);
-
 impl Azurite {
     /// A new container of its own (tests run side by side on one Azurite;
     /// object_store makes no containers, container.js does).
     pub fn container(&self, test: &str) -> String {
-        let n = CONTAINERS.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{test}-{}-{n}", std::process::id()).replace('_', "-");
-        let out = Command::new(&self.node)
-            .args([&self.container_js, &self.url, &name])
-            .output()
-            .expect("run container.js");
-        assert!(
-            out.status.success(),
-            "container.js {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let name = fresh_name(test);
+        run_helper(
+            Command::new(&self.node).args([&self.container_js, &self.url, &name]),
+            &format!("container.js {name}"),
         );
         name
     }

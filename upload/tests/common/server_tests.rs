@@ -5,6 +5,7 @@
 //! `#[path = "common/server_tests.rs"] mod server_tests;`.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use zilliz_import_upload::journal::JOURNAL_SUFFIX;
@@ -26,6 +27,30 @@ pub fn server_url(url_var: &str, server: &str, ci_sh: &str) -> Option<String> {
             None
         }
     }
+}
+
+/// A name for a test's own bucket or container: tests run side by side
+/// on one server, and a server may outlive a run. `_` is `-`, as bucket
+/// and container names take no `_`.
+pub fn fresh_name(test: &str) -> String {
+    static NAMES: AtomicUsize = AtomicUsize::new(0);
+    let n = NAMES.fetch_add(1, Ordering::Relaxed);
+    format!("{test}-{}-{n}", std::process::id()).replace('_', "-")
+}
+
+/// Runs one of the helper scripts beside `ci.sh` (sts.py, container.js;
+/// `what` names the call in messages) and answers its stdout. A script
+/// that fails fails the test, with the script's stderr.
+pub fn run_helper(command: &mut Command, what: &str) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
 }
 
 /// Writes `bytes` to `dir/name` (and the folders on the way).

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::recording::{self, Protocol};
-use crate::server_tests::{self, server_url};
+use crate::server_tests::{self, fresh_name, run_helper, server_url};
 use zilliz_import_upload::object_store::ObjectStore;
 use zilliz_import_upload::object_store::aws::AmazonS3Builder;
 use zilliz_import_upload::object_store::client::{HttpRequest, HttpResponse, HttpResponseBody};
@@ -34,27 +34,17 @@ pub fn moto() -> Option<Moto> {
     })
 }
 
-static BUCKETS: AtomicUsize = AtomicUsize::new(0);
-
 impl Moto {
     fn helper(&self, args: &[&str]) -> String {
-        let out = Command::new(&self.python)
-            .arg(&self.helper)
-            .args(args)
-            .output()
-            .expect("run sts.py");
-        assert!(
-            out.status.success(),
-            "sts.py {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
+        run_helper(
+            Command::new(&self.python).arg(&self.helper).args(args),
+            &format!("sts.py {args:?}"),
+        )
     }
 
     /// A new bucket of its own (tests run side by side on one moto).
     pub fn bucket(&self, test: &str) -> String {
-        let n = BUCKETS.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{test}-{}-{n}", std::process::id()).replace('_', "-");
+        let name = fresh_name(test);
         self.helper(&["bucket", &name]);
         name
     }
