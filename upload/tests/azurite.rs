@@ -11,21 +11,22 @@
 
 #[path = "azurite/harness.rs"]
 mod harness;
+#[path = "common/recording.rs"]
+mod recording;
+#[path = "common/server_tests.rs"]
+mod server_tests;
+#[path = "common/test_data.rs"]
+mod test_data;
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
-use harness::{Recorder, azurite, data};
-use zilliz_import_upload::journal::{self, JOURNAL_SUFFIX};
-use zilliz_import_upload::{Destination, Progress, UploadError, Uploader};
+use harness::{Recorder, azurite};
+use server_tests::{journals, upload_dropped_after, write};
+use test_data::data;
+use zilliz_import_upload::journal;
+use zilliz_import_upload::{Destination, UploadError, Uploader};
 
 const MIB: usize = 1 << 20;
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
 
 /// Parts of 5 MiB (the smallest), three requests at once.
 fn uploader(recorder: &Recorder) -> Uploader {
@@ -34,15 +35,6 @@ fn uploader(recorder: &Recorder) -> Uploader {
         .part_size(5 * MIB as u64)
         .http_connector(recorder.connector())
         .build()
-}
-
-fn journals(dir: &Path) -> usize {
-    (std::fs::read_dir(dir).unwrap())
-        .filter(|e| {
-            let path = e.as_ref().unwrap().path();
-            path.to_string_lossy().ends_with(JOURNAL_SUFFIX)
-        })
-        .count()
 }
 
 #[tokio::test]
@@ -87,7 +79,7 @@ async fn a_multipart_file_lands_as_blocks_with_its_bytes() {
             .all(|s| s.path == blob),
         "every block and the list go to the blob"
     );
-    assert_eq!(journals(dir.path()), 0);
+    assert!(journals(dir.path()).is_empty());
 }
 
 /// Runs an upload and drops it (as a kill would stop it) once `after`
@@ -98,20 +90,7 @@ async fn interrupted(
     dest: &Destination,
     after: usize,
 ) -> Vec<String> {
-    let sent = AtomicUsize::new(0);
-    let stop = tokio::sync::Notify::new();
-    let sources = [source.to_owned()];
-    let upload = up.upload(&sources, dest, |p| {
-        if let Progress::PartSent { .. } = p
-            && sent.fetch_add(1, Ordering::SeqCst) + 1 == after
-        {
-            stop.notify_one();
-        }
-    });
-    tokio::select! {
-        result = upload => panic!("the upload ended before the kill: {result:?}"),
-        () = stop.notified() => {}
-    }
+    upload_dropped_after(up, &[source.to_owned()], dest, after).await;
     let journal = journal::load(&journal::journal_path(source)).expect("a journal");
     assert_eq!(journal.upload_id, "", "Azure's uploads have no id");
     journal.parts.into_iter().map(|p| p.etag).collect()
@@ -130,7 +109,7 @@ async fn a_resumed_upload_puts_no_journaled_block_again() {
     let done = interrupted(&uploader(&first), &file, &dest, 3).await;
     assert!((3..8).contains(&done.len()), "{done:?}");
     assert_eq!(first.count("PutBlockList"), 0);
-    assert_eq!(journals(dir.path()), 1);
+    assert_eq!(journals(dir.path()).len(), 1);
     assert!(
         azurite.keys(&container).await.is_empty(),
         "nothing committed"
@@ -155,7 +134,7 @@ async fn a_resumed_upload_puts_no_journaled_block_again() {
         azurite.read(&container, "r/one.bin").await,
         data(40 * MIB, 3)
     );
-    assert_eq!(journals(dir.path()), 0);
+    assert!(journals(dir.path()).is_empty());
 }
 
 #[tokio::test]

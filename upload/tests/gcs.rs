@@ -8,6 +8,9 @@
 //! `cloud: gcp` (its session token).
 #![cfg(feature = "gcp")]
 
+#[path = "common/test_data.rs"]
+mod test_data;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +18,7 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use test_data::data;
 use zilliz_import_upload::{
     BucketDestination, Destination, GrantError, GrantSource, StorageGrant, Uploader,
 };
@@ -118,12 +122,6 @@ async fn fake_gcs() -> (Arc<Fake>, String) {
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (fake, url)
-}
-
-fn data(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
-        .collect()
 }
 
 /// What a file of 12 MiB + 3 in parts of 5 MiB and a small file send,

@@ -7,24 +7,23 @@
 mod credentials;
 #[path = "moto/harness.rs"]
 mod harness;
+#[path = "common/recording.rs"]
+mod recording;
 #[path = "moto/resume.rs"]
 mod resume;
+#[path = "common/server_tests.rs"]
+mod server_tests;
+#[path = "common/test_data.rs"]
+mod test_data;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use harness::{Mode, MotoGrants, Recorder, data, moto};
-use zilliz_import_upload::journal::JOURNAL_SUFFIX;
+use harness::{Mode, MotoGrants, Recorder, moto};
+use server_tests::{journals, write};
+use test_data::data;
 use zilliz_import_upload::{Destination, UploadError, Uploader};
 
 pub(crate) const MIB: usize = 1 << 20;
-
-pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
 
 pub(crate) fn volume(grants: &Arc<MotoGrants>, path: &str) -> Destination {
     Destination::Volume {
@@ -38,17 +37,6 @@ pub(crate) fn uploader(recorder: &Recorder) -> Uploader {
         .concurrency(3)
         .http_connector(recorder.connector())
         .build()
-}
-
-pub(crate) fn journals(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.to_string_lossy().ends_with(JOURNAL_SUFFIX) {
-            found.push(path);
-        }
-    }
-    found
 }
 
 #[tokio::test]

@@ -1,19 +1,16 @@
 //! The Azurite server the tests run against (started by `ci.sh`), its
-//! containers, and an HTTP connector that counts the uploader's requests
-//! by Blob operation.
+//! containers, and how the recording connector (`common/recording.rs`)
+//! names the uploader's requests: by Blob operation.
 
 use std::collections::HashMap;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
+use crate::recording::{self, Protocol};
+use crate::server_tests::{self, fresh_name, run_helper, server_url};
 use zilliz_import_upload::BucketDestination;
+use zilliz_import_upload::object_store::ObjectStore;
 use zilliz_import_upload::object_store::azure::MicrosoftAzureBuilder;
-use zilliz_import_upload::object_store::client::{
-    HttpClient, HttpConnector, HttpError, HttpRequest, HttpResponse, HttpService, ReqwestConnector,
-};
-use zilliz_import_upload::object_store::path::Path as Key;
-use zilliz_import_upload::object_store::{ClientOptions, ObjectStore, ObjectStoreExt};
+use zilliz_import_upload::object_store::client::HttpRequest;
 
 /// Azurite's well-known development account (public, in its docs).
 pub const ACCOUNT: &str = "devstoreaccount1";
@@ -32,39 +29,22 @@ pub struct Azurite {
 /// and this is not CI. Under `CI=true` a missing Azurite fails the test:
 /// no quiet skip.
 pub fn azurite() -> Option<Azurite> {
-    match std::env::var("ZI_AZURITE_URL") {
-        Ok(url) => Some(Azurite {
-            url,
-            node: std::env::var("ZI_AZURITE_NODE").expect("ZI_AZURITE_NODE"),
-            container_js: std::env::var("ZI_AZURITE_CONTAINER_JS")
-                .expect("ZI_AZURITE_CONTAINER_JS"),
-        }),
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but no Azurite: run these tests through upload/tests/azurite/ci.sh")
-        }
-        Err(_) => {
-            eprintln!("skipped: no Azurite (run through upload/tests/azurite/ci.sh)");
-            None
-        }
-    }
+    let url = server_url("ZI_AZURITE_URL", "Azurite", "upload/tests/azurite/ci.sh")?;
+    Some(Azurite {
+        url,
+        node: std::env::var("ZI_AZURITE_NODE").expect("ZI_AZURITE_NODE"),
+        container_js: std::env::var("ZI_AZURITE_CONTAINER_JS").expect("ZI_AZURITE_CONTAINER_JS"),
+    })
 }
-
-static CONTAINERS: AtomicUsize = AtomicUsize::new(0);
 
 impl Azurite {
     /// A new container of its own (tests run side by side on one Azurite;
     /// object_store makes no containers, container.js does).
     pub fn container(&self, test: &str) -> String {
-        let n = CONTAINERS.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{test}-{}-{n}", std::process::id()).replace('_', "-");
-        let out = Command::new(&self.node)
-            .args([&self.container_js, &self.url, &name])
-            .output()
-            .expect("run container.js");
-        assert!(
-            out.status.success(),
-            "container.js {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let name = fresh_name(test);
+        run_helper(
+            Command::new(&self.node).args([&self.container_js, &self.url, &name]),
+            &format!("container.js {name}"),
         );
         name
     }
@@ -90,20 +70,11 @@ impl Azurite {
     }
 
     pub async fn read(&self, container: &str, key: &str) -> Vec<u8> {
-        let got = (self.store(container).get(&Key::from(key)).await)
-            .unwrap_or_else(|e| panic!("{key}: {e}"));
-        got.bytes().await.unwrap().to_vec()
+        server_tests::read(&self.store(container), key).await
     }
 
     pub async fn keys(&self, container: &str) -> Vec<String> {
-        use futures_util::TryStreamExt;
-        let mut keys: Vec<String> = (self.store(container).list(None))
-            .map_ok(|m| m.location.to_string())
-            .try_collect()
-            .await
-            .unwrap();
-        keys.sort();
-        keys
+        server_tests::keys(&self.store(container)).await
     }
 }
 
@@ -118,77 +89,40 @@ pub struct Seen {
     pub block: Option<String>,
 }
 
-/// Counts the requests, then sends them on to Azurite.
+/// Azure Blob's requests, by the `comp` of the query; all go on to
+/// Azurite.
 #[derive(Clone, Default)]
-pub struct Recorder {
-    pub seen: Arc<Mutex<Vec<Seen>>>,
-}
+pub struct Blob;
 
-impl std::fmt::Debug for Recorder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Recorder")
-    }
-}
+/// Counts the requests by Blob operation, then sends them on to Azurite.
+pub type Recorder = recording::Recorder<Blob>;
 
-impl Recorder {
-    pub fn connector(&self) -> Arc<dyn HttpConnector> {
-        Arc::new(self.clone())
-    }
+impl Protocol for Blob {
+    type Seen = Seen;
 
-    pub fn count(&self, op: &str) -> usize {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|s| s.op == op)
-            .count()
-    }
-
-    pub fn ops(&self) -> HashMap<&'static str, usize> {
-        let mut ops = HashMap::new();
-        for s in self.seen.lock().unwrap().iter() {
-            *ops.entry(s.op).or_default() += 1;
+    fn seen(req: &HttpRequest) -> Seen {
+        let query: HashMap<String, String> = (req.uri().query().unwrap_or_default().split('&'))
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let comp = query.get("comp").map(String::as_str);
+        let op = match (req.method().as_str(), comp) {
+            ("HEAD", _) => "HEAD",
+            ("PUT", Some("block")) => "PutBlock",
+            ("PUT", Some("blocklist")) => "PutBlockList",
+            ("PUT", _) => "PutBlob",
+            ("DELETE", _) => "DELETE",
+            _ => "GET",
+        };
+        Seen {
+            op,
+            path: req.uri().path().to_owned(),
+            block: query.get("blockid").map(|id| block_id(id)),
         }
-        ops
     }
-}
 
-impl HttpConnector for Recorder {
-    fn connect(
-        &self,
-        options: &ClientOptions,
-    ) -> zilliz_import_upload::object_store::Result<HttpClient> {
-        Ok(HttpClient::new(RecordingService {
-            inner: ReqwestConnector::default().connect(options)?,
-            recorder: self.clone(),
-        }))
-    }
-}
-
-#[derive(Debug)]
-struct RecordingService {
-    inner: HttpClient,
-    recorder: Recorder,
-}
-
-fn seen(req: &HttpRequest) -> Seen {
-    let query: HashMap<String, String> = (req.uri().query().unwrap_or_default().split('&'))
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let comp = query.get("comp").map(String::as_str);
-    let op = match (req.method().as_str(), comp) {
-        ("HEAD", _) => "HEAD",
-        ("PUT", Some("block")) => "PutBlock",
-        ("PUT", Some("blocklist")) => "PutBlockList",
-        ("PUT", _) => "PutBlob",
-        ("DELETE", _) => "DELETE",
-        _ => "GET",
-    };
-    Seen {
-        op,
-        path: req.uri().path().to_owned(),
-        block: query.get("blockid").map(|id| block_id(id)),
+    fn op(seen: &Seen) -> &'static str {
+        seen.op
     }
 }
 
@@ -200,28 +134,4 @@ fn block_id(query_value: &str) -> String {
         .decode(text.as_bytes())
         .expect("a base64 block id");
     String::from_utf8(raw).expect("a text block id")
-}
-
-#[async_trait::async_trait]
-impl HttpService for RecordingService {
-    async fn call(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        self.recorder.seen.lock().unwrap().push(seen(&req));
-        self.inner.execute(req).await
-    }
-}
-
-/// Bytes that differ from part to part (so a block put in the wrong place
-/// shows).
-pub fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }

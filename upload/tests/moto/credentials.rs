@@ -5,8 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::harness::{Mode, MotoGrants, Recorder, data, moto, now, s3_error};
-use crate::{MIB, uploader, volume, write};
+use crate::harness::{Mode, MotoGrants, Recorder, moto, now, s3_error};
+use crate::server_tests::write;
+use crate::test_data::data;
+use crate::{MIB, uploader, volume};
 use zilliz_import_upload::{Progress, UploadError, Uploader};
 
 fn manual_clock() -> (

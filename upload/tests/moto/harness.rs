@@ -1,20 +1,18 @@
 //! The moto server the tests run against (started by `ci.sh`), grant
-//! sources handing out its STS credentials, and an HTTP connector that
-//! counts the uploader's requests and can answer some itself.
+//! sources handing out its STS credentials, and how the recording
+//! connector (`common/recording.rs`) names the uploader's S3 requests and
+//! lets a test answer some itself.
 
-use std::collections::HashMap;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::recording::{self, Protocol};
+use crate::server_tests::{self, fresh_name, run_helper, server_url};
+use zilliz_import_upload::object_store::ObjectStore;
 use zilliz_import_upload::object_store::aws::AmazonS3Builder;
-use zilliz_import_upload::object_store::client::{
-    HttpClient, HttpConnector, HttpError, HttpRequest, HttpResponse, HttpResponseBody, HttpService,
-    ReqwestConnector,
-};
-use zilliz_import_upload::object_store::path::Path as Key;
-use zilliz_import_upload::object_store::{ClientOptions, ObjectStore, ObjectStoreExt};
+use zilliz_import_upload::object_store::client::{HttpRequest, HttpResponse, HttpResponseBody};
 use zilliz_import_upload::{GrantError, GrantSource, StorageGrant};
 
 /// moto, as `ci.sh` started it.
@@ -28,43 +26,25 @@ pub struct Moto {
 /// this is not CI. Under `CI=true` a missing moto fails the test: no
 /// quiet skip.
 pub fn moto() -> Option<Moto> {
-    match std::env::var("ZI_MOTO_URL") {
-        Ok(url) => Some(Moto {
-            url,
-            python: std::env::var("ZI_MOTO_PYTHON").expect("ZI_MOTO_PYTHON"),
-            helper: std::env::var("ZI_MOTO_HELPER").expect("ZI_MOTO_HELPER"),
-        }),
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but no moto: run these tests through upload/tests/moto/ci.sh")
-        }
-        Err(_) => {
-            eprintln!("skipped: no moto (run through upload/tests/moto/ci.sh)");
-            None
-        }
-    }
+    let url = server_url("ZI_MOTO_URL", "moto", "upload/tests/moto/ci.sh")?;
+    Some(Moto {
+        url,
+        python: std::env::var("ZI_MOTO_PYTHON").expect("ZI_MOTO_PYTHON"),
+        helper: std::env::var("ZI_MOTO_HELPER").expect("ZI_MOTO_HELPER"),
+    })
 }
-
-static BUCKETS: AtomicUsize = AtomicUsize::new(0);
 
 impl Moto {
     fn helper(&self, args: &[&str]) -> String {
-        let out = Command::new(&self.python)
-            .arg(&self.helper)
-            .args(args)
-            .output()
-            .expect("run sts.py");
-        assert!(
-            out.status.success(),
-            "sts.py {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
+        run_helper(
+            Command::new(&self.python).arg(&self.helper).args(args),
+            &format!("sts.py {args:?}"),
+        )
     }
 
     /// A new bucket of its own (tests run side by side on one moto).
     pub fn bucket(&self, test: &str) -> String {
-        let n = BUCKETS.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{test}-{}-{n}", std::process::id()).replace('_', "-");
+        let name = fresh_name(test);
         self.helper(&["bucket", &name]);
         name
     }
@@ -91,25 +71,11 @@ impl Moto {
     }
 
     pub async fn read(&self, bucket: &str, key: &str) -> Vec<u8> {
-        let store = self.admin_store(bucket);
-        let got = store
-            .get(&Key::from(key))
-            .await
-            .unwrap_or_else(|e| panic!("{key}: {e}"));
-        got.bytes().await.unwrap().to_vec()
+        server_tests::read(&self.admin_store(bucket), key).await
     }
 
     pub async fn keys(&self, bucket: &str) -> Vec<String> {
-        use futures_util::TryStreamExt;
-        let store = self.admin_store(bucket);
-        let mut keys: Vec<String> = store
-            .list(None)
-            .map_ok(|m| m.location.to_string())
-            .try_collect()
-            .await
-            .unwrap();
-        keys.sort();
-        keys
+        server_tests::keys(&self.admin_store(bucket)).await
     }
 }
 
@@ -211,49 +177,21 @@ pub struct Seen {
 
 type Inject = Box<dyn FnMut(&Seen, usize) -> Option<HttpResponse> + Send>;
 
-/// Counts the requests (and answers some itself, through `inject`).
+/// S3's requests, by method and query; a test's `inject` may answer some
+/// instead of moto.
 #[derive(Clone, Default)]
-pub struct Recorder {
-    pub seen: Arc<Mutex<Vec<Seen>>>,
+pub struct S3 {
     inject: Arc<Mutex<Option<Inject>>>,
 }
 
-impl std::fmt::Debug for Recorder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Recorder")
-    }
-}
+/// Counts the requests (and answers some itself, through `inject`).
+pub type Recorder = recording::Recorder<S3>;
 
 impl Recorder {
-    pub fn connector(&self) -> Arc<dyn HttpConnector> {
-        Arc::new(self.clone())
-    }
-
     /// `inject(request, its index among requests of its op)` answers
     /// instead of moto when it returns `Some`.
     pub fn inject(&self, f: impl FnMut(&Seen, usize) -> Option<HttpResponse> + Send + 'static) {
-        *self.inject.lock().unwrap() = Some(Box::new(f));
-    }
-
-    pub fn count(&self, op: &str) -> usize {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|s| s.op == op)
-            .count()
-    }
-
-    pub fn total(&self) -> usize {
-        self.seen.lock().unwrap().len()
-    }
-
-    pub fn ops(&self) -> HashMap<&'static str, usize> {
-        let mut ops = HashMap::new();
-        for s in self.seen.lock().unwrap().iter() {
-            *ops.entry(s.op).or_default() += 1;
-        }
-        ops
+        *self.protocol.inject.lock().unwrap() = Some(Box::new(f));
     }
 }
 
@@ -269,88 +207,49 @@ pub fn s3_error(status: u16, code: &str, extra: &str) -> HttpResponse {
         .unwrap()
 }
 
-impl HttpConnector for Recorder {
-    fn connect(
-        &self,
-        options: &ClientOptions,
-    ) -> zilliz_import_upload::object_store::Result<HttpClient> {
-        Ok(HttpClient::new(RecordingService {
-            inner: ReqwestConnector::default().connect(options)?,
-            recorder: self.clone(),
-        }))
-    }
-}
+impl Protocol for S3 {
+    type Seen = Seen;
 
-#[derive(Debug)]
-struct RecordingService {
-    inner: HttpClient,
-    recorder: Recorder,
-}
-
-fn seen(req: &HttpRequest) -> Seen {
-    let query = req.uri().query().unwrap_or_default();
-    let part = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("partNumber="))
-        .and_then(|n| n.parse::<usize>().ok())
-        .map(|n| n - 1);
-    let op = match (req.method().as_str(), part.is_some()) {
-        ("HEAD", _) => "HEAD",
-        ("PUT", true) => "UploadPart",
-        ("PUT", false) => "PUT",
-        ("POST", _) if query.contains("uploads") => "Create",
-        ("POST", _) => "Complete",
-        ("DELETE", _) => "Abort",
-        _ => "GET",
-    };
-    let key_id = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split("Credential=").nth(1))
-        .and_then(|v| v.split('/').next())
-        .unwrap_or_default()
-        .to_owned();
-    Seen {
-        op,
-        part,
-        path: req.uri().path().to_owned(),
-        key_id,
-    }
-}
-
-#[async_trait::async_trait]
-impl HttpService for RecordingService {
-    async fn call(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let seen = seen(&req);
-        let injected = {
-            let mut all = self.recorder.seen.lock().unwrap();
-            let nth = all.iter().filter(|s| s.op == seen.op).count();
-            all.push(seen.clone());
-            let mut inject = self.recorder.inject.lock().unwrap();
-            inject.as_mut().and_then(|f| f(&seen, nth))
+    fn seen(req: &HttpRequest) -> Seen {
+        let query = req.uri().query().unwrap_or_default();
+        let part = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("partNumber="))
+            .and_then(|n| n.parse::<usize>().ok())
+            .map(|n| n - 1);
+        let op = match (req.method().as_str(), part.is_some()) {
+            ("HEAD", _) => "HEAD",
+            ("PUT", true) => "UploadPart",
+            ("PUT", false) => "PUT",
+            ("POST", _) if query.contains("uploads") => "Create",
+            ("POST", _) => "Complete",
+            ("DELETE", _) => "Abort",
+            _ => "GET",
         };
-        match injected {
-            Some(answer) => Ok(answer),
-            None => self.inner.execute(req).await,
+        let key_id = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split("Credential=").nth(1))
+            .and_then(|v| v.split('/').next())
+            .unwrap_or_default()
+            .to_owned();
+        Seen {
+            op,
+            part,
+            path: req.uri().path().to_owned(),
+            key_id,
         }
     }
-}
 
-/// Bytes that differ from part to part (so a part sent to the wrong place
-/// shows).
-pub fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    fn op(seen: &Seen) -> &'static str {
+        seen.op
+    }
+
+    fn answer(&self, seen: &Seen, nth: usize) -> Option<HttpResponse> {
+        let mut inject = self.inject.lock().unwrap();
+        inject.as_mut().and_then(|f| f(seen, nth))
+    }
 }
 
 /// Seconds since the epoch, for the test clocks.

@@ -3,13 +3,14 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::harness::{Mode, MotoGrants, Recorder, data, moto, s3_error};
-use crate::{MIB, journals, uploader, volume, write};
+use crate::harness::{Mode, MotoGrants, Recorder, moto, s3_error};
+use crate::server_tests::{journals, upload_dropped_after, write};
+use crate::test_data::data;
+use crate::{MIB, uploader, volume};
 use zilliz_import_upload::journal;
-use zilliz_import_upload::{Destination, Progress, UploadError, Uploader};
+use zilliz_import_upload::{Destination, UploadError, Uploader};
 
 /// Runs an upload and drops it (as a kill would stop it) once `after`
 /// parts are journaled; answers the parts the journals hold, by file name.
@@ -19,19 +20,7 @@ async fn interrupted(
     dest: &Destination,
     after: usize,
 ) -> Vec<(String, usize)> {
-    let sent = AtomicUsize::new(0);
-    let stop = tokio::sync::Notify::new();
-    let upload = up.upload(sources, dest, |p| {
-        if let Progress::PartSent { .. } = p
-            && sent.fetch_add(1, Ordering::SeqCst) + 1 == after
-        {
-            stop.notify_one();
-        }
-    });
-    tokio::select! {
-        result = upload => panic!("the upload ended before the kill: {result:?}"),
-        () = stop.notified() => {}
-    }
+    upload_dropped_after(up, sources, dest, after).await;
     let mut done = Vec::new();
     for source in sources {
         let name = source.file_name().unwrap().to_string_lossy().into_owned();
