@@ -47,7 +47,7 @@ pub(crate) fn inputs() -> (tempfile::TempDir, String, String) {
 
 /// `load` of `rows` into `medium_articles` on the emulator's project,
 /// through volume `v1`, folder `run/`.
-fn load_args<'a>(schema: &'a str, rows: &'a str) -> Vec<&'a str> {
+pub(crate) fn load_args<'a>(schema: &'a str, rows: &'a str) -> Vec<&'a str> {
     vec![
         "load",
         "--project-id",

@@ -1,8 +1,10 @@
-//! `load --to s3://...` into moto 5.2.5 (S3 and STS, authentication on),
-//! for an open-source Milvus (the emulator) whose bucket it is: the files
-//! go up with temporary STS credentials from the `AWS_*` variables, the
-//! import names their keys as Milvus's `files`, and the object read back
-//! from moto is the file written.
+//! `load` into moto 5.2.5 (S3 and STS, authentication on), twice: `--to
+//! s3://...` for an open-source Milvus (the emulator) whose bucket it is,
+//! the files going up with temporary STS credentials from the `AWS_*`
+//! variables and the import naming their keys as Milvus's `files`; and
+//! `--volume` on an emulator that keeps its volumes in moto, the files
+//! going up with the STS credentials its apply hands out. Either way the
+//! object read back from moto is the file written.
 //!
 //! moto is the upload crate's (`upload/tests/moto/ci.sh`): run these with
 //! `upload/tests/moto/ci.sh cargo test -p zilliz-import-cli --test it
@@ -14,7 +16,7 @@ use serde_json::json;
 use zilliz_import_emulator::{DEFAULT_MILVUS_TOKEN, Emulator};
 
 use crate::{
-    cli_load::{documents, inputs, load_to, work_dir},
+    cli_load::{documents, inputs, load_args, load_to, work_dir},
     common::{
         CREATE_PATH,
         cli_env::{cmd_on, expect},
@@ -113,4 +115,70 @@ async fn load_to_a_milvus_bucket_on_moto_with_sts_credentials() {
     for secret in [s("secretAccessKey"), s("sessionToken")] {
         assert!(!r.stdout.contains(&secret) && !r.stderr.contains(&secret));
     }
+}
+
+/// moto checks an assumed role's own policies: the role the emulator
+/// assumes for its volumes (its `ROLE_ARN`, moto's default account) is
+/// made here, allowed everything, with moto's admin keys.
+const EMULATOR_ROLE: &str = "import boto3, json, os; \
+    iam = boto3.client('iam', endpoint_url=os.environ['ZI_MOTO_URL'], region_name='us-east-1', \
+    aws_access_key_id=os.environ['ZI_MOTO_ADMIN_KEY_ID'], \
+    aws_secret_access_key=os.environ['ZI_MOTO_ADMIN_SECRET']); \
+    allow = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}; \
+    trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': '*'}, 'Action': 'sts:AssumeRole'}]}; \
+    names = [r['RoleName'] for r in iam.list_roles()['Roles']]; \
+    'zilliz-emulator-volumes' in names or iam.create_role(RoleName='zilliz-emulator-volumes', AssumeRolePolicyDocument=json.dumps(trust)); \
+    iam.put_role_policy(RoleName='zilliz-emulator-volumes', PolicyName='all', PolicyDocument=json.dumps(allow))";
+
+/// `load --volume` on the control plane of an emulator that keeps its
+/// volumes in moto (`--object-store`): apply hands out moto's STS
+/// credentials, the CLI uploads with them, and the import names the file
+/// in the volume; the object in moto is the file written.
+#[tokio::test]
+async fn load_to_a_volume_kept_in_moto_uploads_with_its_sts_credentials() {
+    let Some((url, python_bin, sts)) = moto() else {
+        return;
+    };
+    let bucket = format!("cli-volumes-{}", std::process::id());
+    helper(&python_bin, &sts, &["bucket", &bucket]);
+    python(&python_bin, &["-c", EMULATOR_ROLE]);
+    let var = |name: &str| std::env::var(name).unwrap();
+    let admin_secret = var("ZI_MOTO_ADMIN_SECRET");
+    let h = start(
+        crate::emulator_env::emulator_builder(
+            crate::common::cli_env::KEY,
+            Duration::from_millis(300),
+        )
+        .volume_object_store(
+            format!("{url}/{bucket}"),
+            var("ZI_MOTO_ADMIN_KEY_ID"),
+            &admin_secret,
+        ),
+    )
+    .await;
+    crate::cli_upload::create_volume(&h, "v1").await;
+    let (dir, schema, rows) = inputs();
+    let args = [&["--output", "json"][..], &load_args(&schema, &rows)].concat();
+    let r = expect(cmd_on(&h, crate::common::cli_env::KEY, &args), 0).await;
+    let docs = documents(&r);
+    assert_eq!(
+        (
+            &docs[1]["stage"],
+            &docs[1]["dataPaths"],
+            &docs[1]["partsSent"]
+        ),
+        (&json!("upload"), &json!([["run/1.parquet"]]), &json!(1)),
+        "{r:#?}"
+    );
+    assert_eq!(docs[3]["state"], "Completed");
+    let sent = sent_to(&h, CREATE_PATH);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (&sent[0].body["volumeName"], &sent[0].body["dataPaths"]),
+        (&json!("v1"), &json!([["run/1.parquet"]]))
+    );
+    // The volume's prefix in the store is `v1/`.
+    let written = fs::read(work_dir(dir.path()).join("files/1.parquet")).unwrap();
+    assert_eq!(object(&python_bin, &bucket, "v1/run/1.parquet"), written);
+    assert!(!r.stdout.contains(&admin_secret) && !r.stderr.contains(&admin_secret));
 }
