@@ -45,26 +45,22 @@ pub(crate) fn inputs() -> (tempfile::TempDir, String, String) {
     (dir, schema, rows)
 }
 
+/// `load` of `rows` (with `schema`) into `medium_articles`, then `rest`:
+/// where the files go.
+fn load_of<'a>(schema: &'a str, rows: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let head = ["load", "--collection", "medium_articles", "--input", rows];
+    [&head[..], &["--schema", schema], rest].concat()
+}
+
 /// `load` of `rows` into `medium_articles` on the emulator's project,
 /// through volume `v1`, folder `run/`.
 pub(crate) fn load_args<'a>(schema: &'a str, rows: &'a str) -> Vec<&'a str> {
-    vec![
-        "load",
-        "--project-id",
-        PROJECT,
-        "--region-id",
-        REGION,
-        "--collection",
-        "medium_articles",
-        "--input",
-        rows,
-        "--schema",
+    let rest = ["--project-id", PROJECT, "--region-id", REGION];
+    load_of(
         schema,
-        "--volume",
-        "v1",
-        "--path",
-        "run/",
-    ]
+        rows,
+        &[&rest[..], &["--volume", "v1", "--path", "run/"]].concat(),
+    )
 }
 
 /// `load` of `rows` into `medium_articles`, to the bucket `to` at
@@ -75,19 +71,7 @@ pub(crate) fn load_to<'a>(
     to: &'a str,
     endpoint: &'a str,
 ) -> Vec<&'a str> {
-    vec![
-        "load",
-        "--collection",
-        "medium_articles",
-        "--input",
-        rows,
-        "--schema",
-        schema,
-        "--to",
-        to,
-        "--endpoint",
-        endpoint,
-    ]
+    load_of(schema, rows, &["--to", to, "--endpoint", endpoint])
 }
 
 /// stdout as the JSON documents printed one after the other.
