@@ -59,6 +59,12 @@ pub(crate) fn not_blank(field: &'static str, value: &str) -> Result<(), Error> {
     }
 }
 
+/// [`not_blank`] for a field that may be left out: absent is fine, set
+/// means set to something.
+pub(crate) fn not_blank_if_set(field: &'static str, value: Option<&str>) -> Result<(), Error> {
+    value.map_or(Ok(()), |value| not_blank(field, value))
+}
+
 /// An object URL names a bucket or host. The usual ones (`s3://bucket/key`,
 /// a presigned `https` URL) pass a look at their shape, at a tenth of a
 /// parse's cost; anything else (a space, a non-ASCII key, no host, a

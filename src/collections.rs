@@ -11,7 +11,7 @@
 use crate::{
     Client, Error,
     answer::Envelope,
-    checks::not_blank,
+    checks::{not_blank, not_blank_if_set},
     client::with_database,
     generated::types::{self, CollectionDescription},
 };
@@ -48,9 +48,7 @@ impl Client {
             ));
         }
         not_blank("collectionName", collection)?;
-        if let Some(db) = database {
-            not_blank("dbName", db)?;
-        }
+        not_blank_if_set("dbName", database)?;
         let body = types::DescribeCollectionRequest::builder()
             .collection_name(collection)
             .db_name(database.map(str::to_owned));

@@ -15,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
     CloudTarget, Error, Groups, Source, Target,
-    checks::{check_idempotency_key, is_positive_duration, not_blank},
+    checks::{check_idempotency_key, is_positive_duration, not_blank, not_blank_if_set},
     generated::types,
     redact::{REDACTED, Scrubber, escape_controls, url_secrets},
 };
@@ -260,9 +260,7 @@ impl CreateImportJob {
     pub fn validate(&self) -> Result<(), Error> {
         self.target.validate_ids()?;
         not_blank("collectionName", &self.collection_name)?;
-        if let Some(p) = &self.partition_name {
-            not_blank("partitionName", p)?;
-        }
+        not_blank_if_set("partitionName", self.partition_name.as_deref())?;
         self.target.validate_database()?;
         let groups = self.source.check(&self.target)?;
         let max = self.target.max_file_groups();

@@ -4,7 +4,7 @@ use std::num::NonZeroU32;
 
 use crate::{
     Error, Target,
-    checks::{check_page, not_blank},
+    checks::{check_page, not_blank_if_set},
     generated::types,
     limits,
 };
@@ -85,9 +85,7 @@ impl ListImportJobs {
     /// 96009).
     pub fn validate(&self) -> Result<(), Error> {
         self.target.validate()?;
-        if let Some(c) = &self.collection_name {
-            not_blank("collectionName", c)?;
-        }
+        not_blank_if_set("collectionName", self.collection_name.as_deref())?;
         if !self.is_paged() {
             return Ok(());
         }

@@ -7,7 +7,7 @@
 //! takes a [`Target`], so describe, list, wait and the page stream work the
 //! same on all three; a `&str` is a cluster id, as it always was.
 
-use crate::{Error, checks::not_blank, generated::types, limits};
+use crate::{Error, checks::not_blank_if_set, generated::types, limits};
 
 /// A target on the Zilliz Cloud control plane: what object URLs and volumes
 /// import into (open-source Milvus reads neither).
@@ -149,15 +149,13 @@ impl Target {
 
     pub(crate) fn validate_ids(&self) -> Result<(), Error> {
         for (field, id) in self.ids() {
-            id.map_or(Ok(()), |id| not_blank(field, id))?;
+            not_blank_if_set(field, id)?;
         }
         Ok(())
     }
 
     pub(crate) fn validate_database(&self) -> Result<(), Error> {
-        self.database
-            .as_deref()
-            .map_or(Ok(()), |db| not_blank("dbName", db))
+        not_blank_if_set("dbName", self.database.as_deref())
     }
 
     /// `clusterId`, `projectId` and `regionId`, each with its value here.

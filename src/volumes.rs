@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::{
     Client, Error,
-    checks::{check_page, not_blank},
+    checks::{check_page, not_blank, not_blank_if_set},
     generated::types::{self, Volume, VolumeListData, VolumeType, VolumeUpload},
     limits,
     redact::Scrubber,
@@ -123,9 +123,8 @@ impl Client {
         not_blank("projectId", &volume.project_id)?;
         not_blank("regionId", &volume.region_id)?;
         not_blank("volumeName", &volume.name)?;
-        if let Some(id) = &volume.storage_integration_id {
-            not_blank("storageIntegrationId", id)?;
-        }
+        let integration = volume.storage_integration_id.as_deref();
+        not_blank_if_set("storageIntegrationId", integration)?;
         if let Some(path) = &volume.path {
             check_folder("path", path)?;
         }
