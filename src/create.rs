@@ -76,11 +76,7 @@ impl CreateImportJob {
         collection_name: impl Into<String>,
         object_url: impl Into<String>,
     ) -> Self {
-        Self::from_object_url(
-            CloudTarget::cluster(cluster_id),
-            collection_name,
-            object_url,
-        )
+        Self::from_object_url(cluster_id, collection_name, object_url)
     }
 
     /// Import one object URL into a cluster's or project's collection.
@@ -99,7 +95,7 @@ impl CreateImportJob {
         collection_name: impl Into<String>,
         groups: impl Groups,
     ) -> Self {
-        Self::from_object_urls(CloudTarget::cluster(cluster_id), collection_name, groups)
+        Self::from_object_urls(cluster_id, collection_name, groups)
     }
 
     /// Import groups of object URLs into a cluster's or project's collection.
@@ -153,7 +149,7 @@ impl CreateImportJob {
 
     /// The collection's database, if not the default.
     pub fn database(mut self, name: impl Into<String>) -> Self {
-        self.target.set_database(name.into());
+        self.target = self.target.database(name);
         self
     }
 
@@ -193,13 +189,11 @@ impl CreateImportJob {
 
     /// Credentials for object URLs in a bucket the service cannot read anonymously.
     pub fn storage_credentials(
-        mut self,
+        self,
         access_key: impl Into<String>,
         secret_key: impl Into<String>,
     ) -> Self {
-        self.access_key = Some(access_key.into());
-        self.secret_key = Some(SecretString::from(secret_key.into()));
-        self
+        self.access_key(access_key).secret_key(secret_key)
     }
 
     /// The access key alone (with [`secret_key`](Self::secret_key)).

@@ -65,7 +65,7 @@ impl ListImportJobs {
 
     /// Only jobs in this database (`dbName`, and the `DB-Name` header).
     pub fn database(mut self, name: impl Into<String>) -> Self {
-        self.target.set_database(name.into());
+        self.target = self.target.database(name);
         self
     }
 

@@ -137,10 +137,6 @@ impl Target {
         }
     }
 
-    pub(crate) fn set_database(&mut self, name: String) {
-        self.database = Some(name);
-    }
-
     /// Every id must be there and not blank; a database, if named, too.
     pub(crate) fn validate(&self) -> Result<(), Error> {
         self.validate_ids()?;
