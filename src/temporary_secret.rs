@@ -15,7 +15,8 @@ use crate::REDACTED;
 
 /// A temporary storage credential; shown only by
 /// [`expose_secret`](Self::expose_secret).
-#[derive(Clone)]
+#[derive(Clone, serde::Deserialize)]
+#[serde(from = "String")]
 pub struct TemporarySecret(SecretString);
 
 impl TemporarySecret {
@@ -46,12 +47,6 @@ impl fmt::Display for TemporarySecret {
 impl PartialEq for TemporarySecret {
     fn eq(&self, other: &Self) -> bool {
         self.expose_secret() == other.expose_secret()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TemporarySecret {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(TemporarySecret::from)
     }
 }
 
