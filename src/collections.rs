@@ -16,17 +16,8 @@ use crate::{
     generated::types::{self, CollectionDescription},
 };
 
-impl Envelope for types::DescribeCollectionResponse {
-    type Data = CollectionDescription;
-    fn code(&self) -> &types::Code {
-        &self.code
-    }
-    fn message(&self) -> Option<&str> {
-        self.message.as_deref()
-    }
-    fn into_data(self) -> Option<CollectionDescription> {
-        self.data
-    }
+envelope! {
+    DescribeCollectionResponse => CollectionDescription: |d| d,
 }
 
 impl Client {
