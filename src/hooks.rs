@@ -161,16 +161,18 @@ struct Call {
 }
 
 tokio::task_local! {
-    static CALL: Call;
+    // Boxed: the scope moves its value in and out of the thread's slot on
+    // every poll of the call, a pointer rather than the whole state.
+    static CALL: Box<Call>;
 }
 
 /// Runs one call of the generated client with `deadline`, and hands back
 /// what its attempts left.
 pub(crate) async fn within<F: Future>(deadline: Option<Instant>, call: F) -> (F::Output, Seen) {
-    let state = Call {
+    let state = Box::new(Call {
         deadline,
         seen: RefCell::default(),
-    };
+    });
     CALL.scope(state, async {
         let output = call.await;
         (output, CALL.with(|c| c.seen.take()))
