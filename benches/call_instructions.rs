@@ -87,12 +87,7 @@ impl Clients {
                 .body(self.body.clone())
                 .send()
                 .await
-                .map(|r| {
-                    r.into_inner()
-                        .data
-                        .and_then(|d| d.job_id)
-                        .unwrap_or_default()
-                })
+                .map(|r| r.into_inner().data.job_id)
                 .map_err(|e| e.to_string()),
             "reqwest" => self.raw.create().await,
             "reqwest-configured" => self.raw_configured.create().await,

@@ -92,8 +92,8 @@ impl Sides {
                     .await
                     .map_err(|e| format!("{e:?}"))?
                     .into_inner();
-                match (response.code, response.data.and_then(|d| d.job_id)) {
-                    (types::Code::Int64(0 | 200), Some(job_id)) => Ok(job_id),
+                match (response.code, response.data.job_id) {
+                    (types::Code::Int64(0 | 200), job_id) => Ok(job_id),
                     (code, _) => Err(format!("code {code}")),
                 }
             }

@@ -5,9 +5,21 @@
 //! HTTP 200 and a non-zero `code`, so a decoded envelope is still read
 //! here: its `code` (0 or 200 is success) decides between the data and an
 //! [`ErrorKind::Api`]. An answer whose body did not decode keeps its status
-//! and headers in what the hooks noted ([`Seen`]).
+//! and headers in what the hooks noted ([`Seen`]), and its bytes in
+//! progenitor's error (or, where the hooks read it, in [`Seen`] too).
+//!
+//! A 200 the hooks pass through unread (see `hooks`) is read only by
+//! progenitor, so nothing that decodes may need its bytes afterwards: the
+//! spec makes a create's `data` and `jobId` required, and [`Code`]
+//! decodes only when it holds a number. A 200 that decodes is then
+//! a success with its data or an error with its code; any other fails to
+//! decode, and progenitor's error keeps its bytes for the excerpt.
 
+use std::fmt;
+
+use bytes::Bytes;
 use progenitor_client::{Error as Generated, ResponseValue};
+use serde::de::{self, Deserialize, Deserializer, Unexpected, Visitor};
 
 use crate::{
     error::{Error, ErrorKind},
@@ -37,7 +49,8 @@ macro_rules! envelope {
 }
 
 envelope! {
-    CreateImportJobResponse => String: |d| d.and_then(|d| d.job_id),
+    // `data` and its `jobId` are required: a create that decodes has both.
+    CreateImportJobResponse => String: |d| Some(d.job_id),
     DescribeImportJobResponse => types::ImportJobProgressData: |d| d,
     ListImportJobsResponse => types::ImportJobListData: |d| d,
     // Commit and abort answer nothing but the code: a success without
@@ -55,7 +68,68 @@ envelope! {
 fn code(code: &types::Code) -> Option<i64> {
     match code {
         types::Code::Int64(n) => Some(*n),
-        types::Code::String(s) => s.trim().parse().ok(),
+        types::Code::String(s) => number(s),
+    }
+}
+
+fn number(s: &str) -> Option<i64> {
+    s.trim().parse().ok()
+}
+
+/// The envelope's `code` (`types::Code`: build.rs has progenitor use this
+/// type for the spec's `Code` and names it there): an integer, or a string
+/// that holds one, kept as sent. It decodes only from those: anything else
+/// (a string that is no number, a fraction, an integer past 64 signed bits)
+/// is no code, and the envelope holding it does not decode, so progenitor's
+/// error keeps the answer's bytes.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Code {
+    /// The code as every server sends it.
+    Int64(i64),
+    /// The code as the seed page types it: a string holding an integer.
+    String(String),
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Code::Int64(n) => n.fmt(f),
+            Code::String(s) => s.fmt(f),
+        }
+    }
+}
+
+impl From<i64> for Code {
+    fn from(n: i64) -> Self {
+        Code::Int64(n)
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Expect;
+        impl Visitor<'_> for Expect {
+            type Value = Code;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer code, or a string holding one")
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Code, E> {
+                Ok(Code::Int64(n))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Code, E> {
+                i64::try_from(n)
+                    .map(Code::Int64)
+                    .map_err(|_| E::invalid_value(Unexpected::Unsigned(n), &self))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Code, E> {
+                match number(s) {
+                    Some(_) => Ok(Code::String(s.to_owned())),
+                    None => Err(E::invalid_value(Unexpected::Str(s), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Expect)
     }
 }
 
@@ -72,7 +146,14 @@ pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
     seen: Seen,
     scrubber: &(dyn Fn() -> Scrubber + Sync),
 ) -> Result<(R::Data, Option<String>), Error> {
-    let (status, body) = (seen.status, &seen.body);
+    // A 200 passed through unread left no body in `seen`: progenitor's
+    // error keeps what it read.
+    let body = match &result {
+        Err(Generated::InvalidResponsePayload(bytes, _)) => bytes.clone(),
+        _ => seen.body.clone(),
+    };
+    let (status, body): (_, &Bytes) = (seen.status, &body);
+    let ok_2xx = status.is_some_and(|s| (200..300).contains(&s));
     let request_id = || Some(scrubber().id(seen.request_id.as_ref()?.to_str().ok()?));
     let fail = |kind| {
         Err(Error::new(kind)
@@ -95,13 +176,11 @@ pub(crate) fn settle<R: Envelope + serde::de::DeserializeOwned>(
     let decoded = match result {
         Ok(answer) => Ok(answer.into_inner()),
         Err(Generated::ErrorResponse(answer)) => return fail(refusal(Some(answer.into_inner()))),
-        // Another 2xx than the declared 200, or a 200 its envelope type does
-        // not hold: the envelope still decides.
-        Err(Generated::UnexpectedResponse(_) | Generated::InvalidResponsePayload(..))
-            if status.is_some_and(|s| (200..300).contains(&s)) =>
-        {
-            serde_json::from_slice::<R>(body)
-        }
+        // A 200 its envelope type does not hold: the error envelope may
+        // still name an error (below).
+        Err(Generated::InvalidResponsePayload(_, e)) if ok_2xx => Err(e),
+        // Another 2xx than the declared 200: the envelope still decides.
+        Err(Generated::UnexpectedResponse(_)) if ok_2xx => serde_json::from_slice::<R>(body),
         // A status the spec does not declare (a 3xx) is read as the error
         // envelope too.
         Err(Generated::UnexpectedResponse(_) | Generated::InvalidResponsePayload(..)) => {

@@ -292,7 +292,12 @@ impl Client {
         );
         // Without a subscriber the span is disabled: nothing to time or record.
         let started = (!span.is_disabled()).then(std::time::Instant::now);
-        let (result, seen) = within(deadline, call).instrument(span.clone()).await;
+        // Entered on every poll only where a subscriber listens.
+        let call = within(deadline, call);
+        let (result, seen) = match started {
+            Some(_) => call.instrument(span.clone()).await,
+            None => call.await,
+        };
         let (operation, attempts, status) = (seen.operation, seen.attempts, seen.status);
         let outcome = settle(result, seen, scrubber);
         if let Some(started) = started {

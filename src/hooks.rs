@@ -13,7 +13,12 @@
 //!   volume's create and delete never, see [`is_write`]);
 //! - the deadlines: no attempt starts, and none outlives, the call's;
 //! - a bounded read: a body whose `Content-Length` is over the limit, or
-//!   that grows past it, is not read further.
+//!   that grows past it, is not read further;
+//! - one read of a write's success: a 200 to a request that is never
+//!   repeated once sent (see [`is_write`]), with a `Content-Length` within
+//!   the limit, goes to progenitor unread. The framing bounds it, a
+//!   connection lost in it would not be retried anyway, and an answer that
+//!   does not decode keeps its bytes in progenitor's error (see `answer`).
 //!
 //! What the caller needs of the last attempt that progenitor's error may not
 //! keep (its status and headers, when a body does not decode) is left in a
@@ -121,7 +126,8 @@ pub(crate) struct Seen {
     /// call's deadline was nearer: its timeout is the deadline's.
     pub(crate) deadline_cut: bool,
     pub(crate) status: Option<u16>,
-    /// The body as read (shared, not copied): for an error's excerpt.
+    /// The body as read (shared, not copied): for an error's excerpt. Empty
+    /// for a 200 passed to progenitor unread.
     pub(crate) body: Bytes,
     pub(crate) request_id: Option<HeaderValue>,
     pub(crate) retry_after: Option<Duration>,
@@ -155,16 +161,18 @@ struct Call {
 }
 
 tokio::task_local! {
-    static CALL: Call;
+    // Boxed: the scope moves its value in and out of the thread's slot on
+    // every poll of the call, a pointer rather than the whole state.
+    static CALL: Box<Call>;
 }
 
 /// Runs one call of the generated client with `deadline`, and hands back
 /// what its attempts left.
 pub(crate) async fn within<F: Future>(deadline: Option<Instant>, call: F) -> (F::Output, Seen) {
-    let state = Call {
+    let state = Box::new(Call {
         deadline,
         seen: RefCell::default(),
-    };
+    });
     CALL.scope(state, async {
         let output = call.await;
         (output, CALL.with(|c| c.seen.take()))
@@ -208,9 +216,10 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
             if deadline_cut {
                 *attempt.timeout_mut() = Some(timeout);
             }
-            let result = self.read(attempt, p.max_bytes).await;
-            // The answer is read (or the attempt given up): the slot starts
-            // its last second now, not after a backoff.
+            let result = self.read(attempt, p.max_bytes, repeatable).await;
+            // The answer is in (read, or left to progenitor), or the attempt
+            // given up: the slot starts its last second now, not after a
+            // backoff.
             drop(permit);
             let status = result.as_ref().ok().map(|r| r.status().as_u16());
             let connected = result.as_ref().err().is_none_or(|e| !e.is_connect());
@@ -259,14 +268,28 @@ impl generated::Client {
     /// attempt: a connection that fails mid-answer is retried like one that
     /// fails before it. The answer keeps its status and headers; they are
     /// noted for the caller too, with the body for an error's excerpt.
+    ///
+    /// A 200 to a request that is not `repeatable` goes unread when its
+    /// `Content-Length` is within `limit`: progenitor reads it, once.
     async fn read(
         &self,
         request: reqwest::Request,
         limit: usize,
+        repeatable: bool,
     ) -> reqwest::Result<reqwest::Response> {
         let mut response = self.client().execute(request).await?;
         let status = response.status();
         let request_id = request_id(response.headers()).cloned();
+        if status == StatusCode::OK
+            && !repeatable
+            && response.content_length().is_some_and(|n| n <= limit as u64)
+        {
+            record(|s| {
+                (s.status, s.request_id, s.retry_after) = (Some(200), request_id, None);
+                s.body = Bytes::new();
+            });
+            return Ok(response);
+        }
         // A success is not retried: its Retry-After means nothing.
         let retry_after = (status != StatusCode::OK)
             .then(|| retry_after(response.headers()))

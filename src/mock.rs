@@ -19,7 +19,7 @@
 //!         .try_into().unwrap());
 //!     then.ok(&types::CreateImportJobResponse::builder()
 //!         .code(0)
-//!         .data(Some(types::CreatedImportJobData::builder().job_id(Some("job-1".to_owned())).try_into().unwrap()))
+//!         .data(types::CreatedImportJobData::builder().job_id("job-1"))
 //!         .try_into().unwrap());
 //! });
 //! let client = Client::builder().api_key("k").base_url(server.base_url()).build().unwrap();

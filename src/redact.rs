@@ -76,6 +76,9 @@ struct Pattern {
     finders: Vec<Finder<'static>>,
     /// Short secrets count only as a whole word.
     whole_word: bool,
+    /// The bytes of `raw` as [`Scrubber::is_clean_token`] hashes them
+    /// (bit `b % 64`); `None` when one is no byte of a plain id.
+    plain_bits: Option<u64>,
 }
 
 impl Pattern {
@@ -98,6 +101,9 @@ impl Pattern {
                 .iter()
                 .map(|f| Finder::new(f.as_slice()).into_owned())
                 .collect(),
+            plain_bits: raw.iter().try_fold(0u64, |bits, &b| {
+                (PLAIN[usize::from(b)] == b).then(|| bits | 1 << (b % 64))
+            }),
             raw,
             whole_word,
         })
@@ -226,6 +232,21 @@ pub(crate) struct Scrubber {
 /// which applies again every hour, from slowing every scrub.
 const MAX_LEARNED: usize = 24;
 
+/// The bytes of a plain id (ASCII letters and digits, `-`, `_`, `.`, `:`),
+/// each as its lower case; 0 for any other byte.
+const PLAIN: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':') {
+            table[i] = b.to_ascii_lowercase();
+        }
+        i += 1;
+    }
+    table
+};
+
 impl Scrubber {
     /// Adds a secret (trimmed, as a server trims it); an empty one is ignored.
     pub(crate) fn with(mut self, secret: impl AsRef<str>) -> Self {
@@ -331,17 +352,27 @@ impl Scrubber {
     /// digits, `-`, `_`, `.` and `:`, the shape of every id the services
     /// hand out.
     pub(crate) fn is_clean_token(&self, id: &str) -> bool {
-        let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':');
         let mut lower = [0u8; 128];
         let Some(lower) = lower.get_mut(..id.len()) else {
             return false;
         };
-        if !id.bytes().all(plain) {
-            return false;
+        // The id lower-cased, and which bytes it holds (hashed to 64 bits):
+        // a secret longer than the id, or with a byte it lacks, cannot be in
+        // it, and is not searched for.
+        let mut held = 0u64;
+        for (to, &b) in lower.iter_mut().zip(id.as_bytes()) {
+            let l = PLAIN[usize::from(b)];
+            if l == 0 {
+                return false;
+            }
+            *to = l;
+            held |= 1 << (l % 64);
         }
-        lower.copy_from_slice(id.as_bytes());
-        lower.make_ascii_lowercase();
-        let holds = |p: &Arc<Pattern>| memchr::memmem::find(lower, &p.raw).is_some();
+        let holds = |p: &Arc<Pattern>| {
+            p.raw.len() <= lower.len()
+                && p.plain_bits.is_some_and(|bits| bits & !held == 0)
+                && memchr::memmem::find(lower, &p.raw).is_some()
+        };
         !self.patterns.iter().chain(&self.learned).any(holds)
     }
 

@@ -126,9 +126,7 @@ impl Call<'_> {
                 ),
             },
         })?;
-        Ok(Reply::ok(&types::CreatedImportJobData {
-            job_id: Some(job_id),
-        }))
+        Ok(Reply::ok(&types::CreatedImportJobData { job_id }))
     }
 
     /// Commits or aborts the job `job_id` of `target`, as both modes do

@@ -178,6 +178,39 @@ mod fuzz {
             prop_assert!(!excerpt.chars().any(needs_escape));
         }
 
+        /// The id check skips a secret that cannot be in the id (longer,
+        /// or with a byte the id lacks) without changing its answer: a
+        /// plain token (at most 128 of `[A-Za-z0-9._:-]`) holding none of
+        /// the secrets, lower-cased, as a substring.
+        #[test]
+        fn a_clean_token_is_a_plain_id_holding_no_secret(
+            id in "[A-Za-z0-9._:/ é-]{0,12}",
+            secrets in prop::collection::vec("[A-Za-z0-9._:/+é-]{1,10}", 0..4),
+            at in 0usize..12,
+            echo in any::<bool>(),
+            pad in 0usize..130,
+        ) {
+            let mut s = Scrubber::default();
+            for secret in &secrets {
+                s = s.with(secret);
+            }
+            // Sometimes the id holds a secret, upper-cased, and sometimes
+            // it is long: up to past 128 bytes.
+            let mut id = id;
+            if echo && let Some(secret) = secrets.first() {
+                let at = id.char_indices().map(|(i, _)| i).nth(at).unwrap_or(id.len());
+                id.insert_str(at, &secret.to_uppercase());
+            }
+            id.push_str(&"x".repeat(pad));
+            let plain = id.len() <= 128
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+            let lower = id.to_ascii_lowercase();
+            let holds = s.patterns.iter().any(|p| {
+                memchr::memmem::find(lower.as_bytes(), &p.raw).is_some()
+            });
+            prop_assert_eq!(s.is_clean_token(&id), plain && !holds, "{:?} {:?}", id, secrets);
+        }
+
         #[test]
         fn a_secret_anywhere_in_any_text_is_gone(
             before in text(),

@@ -29,6 +29,7 @@ mod hardening;
 mod lifecycle;
 mod live;
 mod load;
+mod one_read;
 mod rate_limit;
 mod retries;
 mod secrets_audit;
