@@ -15,9 +15,9 @@ const SECRET_TYPE: &str = "crate::TemporarySecret";
 /// The envelope's `code`, and the type it becomes: an integer, or a string
 /// holding one (`src/answer.rs`), so that anything else fails the
 /// envelope's decode and a 200 that decodes always has a code to read. It
-/// keeps its name in the generated `types` module (a `pub use`).
+/// is named `generated::Code` (`src/generated.rs`).
 const CODE_SCHEMA: &str = "Code";
-const CODE_TYPE: &str = "crate::answer::Code";
+const CODE_TYPE: &str = "crate::generated::Code";
 
 fn main() -> ExitCode {
     println!("cargo:rerun-if-changed={SPEC}");
@@ -74,9 +74,7 @@ fn generate() -> Result<(), String> {
         .generate_tokens(&spec)
         .map_err(|e| format!("progenitor cannot generate a client from it: {e}"))?;
     let out_dir = env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
-    let mut file = parse(client)?;
-    name_replacement(&mut file, CODE_SCHEMA, CODE_TYPE)?;
-    write_formatted(&Path::new(&out_dir).join("generated.rs"), &file)?;
+    write_formatted(&Path::new(&out_dir).join("generated.rs"), client)?;
 
     let limits = spec_limits(&text)?;
     fs::write(Path::new(&out_dir).join("spec_limits.rs"), limits)
@@ -86,41 +84,15 @@ fn generate() -> Result<(), String> {
         let mocks = generator
             .httpmock(&spec, "crate::generated")
             .map_err(|e| format!("progenitor cannot generate httpmock helpers from it: {e}"))?;
-        write_formatted(
-            &Path::new(&out_dir).join("generated_mock.rs"),
-            &parse(mocks)?,
-        )?;
+        write_formatted(&Path::new(&out_dir).join("generated_mock.rs"), mocks)?;
     }
     Ok(())
 }
 
-/// A replaced schema keeps its name among the generated types: `pub use`
-/// of the type that replaces it, in the `types` module.
-fn name_replacement(file: &mut syn::File, schema: &str, with: &str) -> Result<(), String> {
-    let types = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-        _ => None,
-    });
-    let (_, items) = types.ok_or("progenitor generated no `types` module")?;
-    let last = with.rsplit("::").next().unwrap_or(with);
-    let item = if last == schema {
-        format!("pub use {with};")
-    } else {
-        format!("pub use {with} as {schema};")
-    };
-    items.insert(
-        0,
-        syn::parse_str(&item).map_err(|e| format!("{item}: {e}"))?,
-    );
-    Ok(())
-}
-
-fn parse(tokens: impl ToString) -> Result<syn::File, String> {
-    syn::parse_str(&tokens.to_string()).map_err(|e| format!("generated code does not parse: {e}"))
-}
-
-fn write_formatted(path: &Path, file: &syn::File) -> Result<(), String> {
-    fs::write(path, prettyplease::unparse(file))
+fn write_formatted(path: &Path, tokens: impl ToString) -> Result<(), String> {
+    let file: syn::File = syn::parse_str(&tokens.to_string())
+        .map_err(|e| format!("generated code does not parse: {e}"))?;
+    fs::write(path, prettyplease::unparse(&file))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 

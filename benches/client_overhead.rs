@@ -36,7 +36,10 @@ use std::{
 
 use common::*;
 use futures::future::join_all;
-use zilliz_import::{Client, generated::types};
+use zilliz_import::{
+    Client,
+    generated::{self, types},
+};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Side {
@@ -93,7 +96,7 @@ impl Sides {
                     .map_err(|e| format!("{e:?}"))?
                     .into_inner();
                 match (response.code, response.data.job_id) {
-                    (types::Code::Int64(0 | 200), job_id) => Ok(job_id),
+                    (generated::Code::Int64(0 | 200), job_id) => Ok(job_id),
                     (code, _) => Err(format!("code {code}")),
                 }
             }

@@ -31,7 +31,7 @@ use crate::{
 /// The `{code, message, data}` envelope every operation answers with.
 pub(crate) trait Envelope {
     type Data;
-    fn code(&self) -> &types::Code;
+    fn code(&self) -> &Code;
     fn message(&self) -> Option<&str>;
     /// The data of a success: `None` when it lacks what a success must carry.
     fn into_data(self) -> Option<Self::Data>;
@@ -41,7 +41,7 @@ macro_rules! envelope {
     ($($response:ident => $data:ty: |$d:ident| $take:expr),* $(,)?) => {$(
         impl Envelope for types::$response {
             type Data = $data;
-            fn code(&self) -> &types::Code { &self.code }
+            fn code(&self) -> &$crate::generated::Code { &self.code }
             fn message(&self) -> Option<&str> { self.message.as_deref() }
             fn into_data(self) -> Option<$data> { let $d = self.data; $take }
         }
@@ -65,10 +65,10 @@ envelope! {
 
 /// The envelope's code as a number: the seed types it as a string, every
 /// server sends an integer; a string that is not one is no code.
-fn code(code: &types::Code) -> Option<i64> {
+fn code(code: &Code) -> Option<i64> {
     match code {
-        types::Code::Int64(n) => Some(*n),
-        types::Code::String(s) => number(s),
+        Code::Int64(n) => Some(*n),
+        Code::String(s) => number(s),
     }
 }
 
@@ -76,7 +76,7 @@ fn number(s: &str) -> Option<i64> {
     s.trim().parse().ok()
 }
 
-/// The envelope's `code` (`types::Code`: build.rs has progenitor use this
+/// The envelope's `code` (`generated::Code`: build.rs has progenitor use this
 /// type for the spec's `Code` and names it there): an integer, or a string
 /// that holds one, kept as sent. It decodes only from those: anything else
 /// (a string that is no number, a fraction, an integer past 64 signed bits)

@@ -5,3 +5,7 @@
 #![allow(missing_docs, clippy::all, clippy::pedantic, unreachable_pub)]
 
 include!(concat!(env!("OUT_DIR"), "/generated.rs"));
+
+/// The envelope's `code`: the spec's `Code`, replaced (see `build.rs`) by a
+/// type that decodes only when it holds a number.
+pub use crate::answer::Code;

@@ -1029,7 +1029,7 @@ async fn invalid_input_sends_nothing() {
 
 #[tokio::test]
 async fn the_raw_generated_client_talks_to_the_emulator_without_the_envelope_check() {
-    use zilliz_import::generated::types;
+    use zilliz_import::generated::{self, types};
     let h = start().await;
     let c = client(&h);
     let created = c.create_import_job(seed_job()).await.unwrap();
@@ -1046,7 +1046,7 @@ async fn the_raw_generated_client_talks_to_the_emulator_without_the_envelope_che
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(ok.code, types::Code::Int64(0));
+    assert_eq!(ok.code, generated::Code::Int64(0));
     let data = ok.data.unwrap();
     assert_eq!(data.job_id.as_deref(), Some(created.job_id.as_str()));
     assert_eq!(data.state.as_deref(), Some("Pending"));
@@ -1065,7 +1065,7 @@ async fn the_raw_generated_client_talks_to_the_emulator_without_the_envelope_che
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(missing.code, types::Code::Int64(96026));
+    assert_eq!(missing.code, generated::Code::Int64(96026));
     assert!(missing.data.is_none());
 
     // The raw list reports the list's own state name.
@@ -1077,7 +1077,7 @@ async fn the_raw_generated_client_talks_to_the_emulator_without_the_envelope_che
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(listed.code, types::Code::Int64(0));
+    assert_eq!(listed.code, generated::Code::Int64(0));
     h.advance(Duration::from_secs(5));
     let listed = c
         .raw()
