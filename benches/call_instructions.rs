@@ -6,6 +6,7 @@
 //! ```text
 //! call_instructions serve        the emulator (this process, not counted): prints its base URL, serves until killed
 //! call_instructions MODE N URL [C]  N creates against URL, one client of MODE, C in flight (default 1)
+//! call_instructions sizes URL    the sizes of a create's futures, unpolled (nothing is sent)
 //! ```
 //!
 //! MODE is `crate` (the full client, `create_import_job`), `generated` (the
@@ -126,10 +127,34 @@ async fn created(client: &zilliz_import::Client, job: zilliz_import::CreateImpor
         .map_err(|e| e.to_string())
 }
 
+/// The sizes of a create's futures, unpolled: the generated call's is what
+/// `Client::create_import_job` boxes (one allocation of that size, and a
+/// copy of it), the exec hook's is part of it. Nothing is polled or sent.
+fn sizes(url: &str) {
+    let clients = Clients::new(url);
+    let send = clients
+        .krate
+        .raw()
+        .create_import_job()
+        .body(clients.body.clone())
+        .send();
+    println!("generated call: {}", std::mem::size_of_val(&send));
+    let create = clients.krate.create_import_job(job());
+    println!("crate create: {}", std::mem::size_of_val(&create));
+    let request = reqwest::Request::new(reqwest::Method::POST, url.parse().expect("url"));
+    let info = progenitor_client::OperationInfo {
+        operation_id: "create_import_job",
+    };
+    let exec = progenitor_client::ClientHooks::exec(clients.krate.raw(), request, &info);
+    println!("exec hook: {}", std::mem::size_of_val(&exec));
+    println!("request: {}", std::mem::size_of::<reqwest::Request>());
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["sizes", url] => sizes(url),
         ["serve"] => {
             let emulator = start_emulator().await;
             println!("{}", emulator.base_url());

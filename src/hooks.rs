@@ -198,24 +198,25 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
         // The failure of the attempt before, should time run out before the next.
         let mut last = None;
         for n in 1.. {
-            let Some((timeout, permit)) = ready(limiter, deadline, p.attempt_timeout).await else {
+            // Boxed, as is every wait here that a create does not take: the
+            // call's state (boxed whole by the caller) stays small.
+            let permit = match limiter {
+                Some(window) => match Box::pin(acquire(window, deadline)).await {
+                    Some(permit) => Some(permit),
+                    None => break,
+                },
+                None => None,
+            };
+            let Some(timeout) = time_left(deadline, p.attempt_timeout) else {
                 break;
             };
             let deadline_cut = timeout < p.attempt_timeout;
             record(|s| (s.attempts, s.deadline_cut) = (n, deadline_cut));
-            // A copy is kept only where another attempt may follow; JSON
-            // bodies always copy, and one that did not would be sent once.
-            let copy = (n < p.retry.max_attempts)
-                .then(|| copy(request.as_ref()?))
-                .flatten();
-            let again = copy.is_some();
-            let Some(mut attempt) = copy.or_else(|| request.take()) else {
+            let another = n < p.retry.max_attempts;
+            let cut = deadline_cut.then_some(timeout);
+            let Some((attempt, again)) = next_attempt(&mut request, another, cut) else {
                 break;
             };
-            // Otherwise the HTTP client's own timeout, the attempt timeout, holds.
-            if deadline_cut {
-                *attempt.timeout_mut() = Some(timeout);
-            }
             let result = self.read(attempt, p.max_bytes, repeatable).await;
             // The answer is in (read, or left to progenitor), or the attempt
             // given up: the slot starts its last second now, not after a
@@ -241,7 +242,7 @@ impl ClientHooks<std::sync::Arc<Pipeline>> for generated::Client {
                 retry_in_ms = wait.as_millis() as u64,
                 "attempt failed; retrying"
             );
-            tokio::time::sleep(wait).await;
+            Box::pin(tokio::time::sleep(wait)).await;
             last = Some(result);
         }
         last.unwrap_or_else(|| Ok(cut(Cut::DeadlinePassed)))
@@ -271,63 +272,102 @@ impl generated::Client {
     ///
     /// A 200 to a request that is not `repeatable` goes unread when its
     /// `Content-Length` is within `limit`: progenitor reads it, once.
-    async fn read(
+    ///
+    /// Not an `async fn`: the request goes to the HTTP client at once, not
+    /// kept in this future's state as well.
+    fn read(
         &self,
         request: reqwest::Request,
         limit: usize,
         repeatable: bool,
-    ) -> reqwest::Result<reqwest::Response> {
-        let mut response = self.client().execute(request).await?;
-        let status = response.status();
-        let request_id = request_id(response.headers()).cloned();
-        if status == StatusCode::OK
-            && !repeatable
-            && response.content_length().is_some_and(|n| n <= limit as u64)
-        {
-            record(|s| {
-                (s.status, s.request_id, s.retry_after) = (Some(200), request_id, None);
-                s.body = Bytes::new();
-            });
-            return Ok(response);
-        }
-        // A success is not retried: its Retry-After means nothing.
-        let retry_after = (status != StatusCode::OK)
-            .then(|| retry_after(response.headers()))
-            .flatten();
-        let url = response.url().clone();
-        let headers = std::mem::take(response.headers_mut());
-        let body = match response.content_length() {
-            Some(n) if n > limit as u64 => None,
-            // The framing guarantees no more than the announced length.
-            Some(_) => Some(response.bytes().await?),
-            None => {
-                let mut body = Some(Vec::new());
-                while let Some(chunk) = response.chunk().await? {
-                    body = body.filter(|b| b.len() + chunk.len() <= limit);
-                    let Some(read) = &mut body else { break };
-                    read.extend_from_slice(&chunk);
-                }
-                body.map(Bytes::from)
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+        let sent = self.client().execute(request);
+        async move {
+            let response = sent.await?;
+            let status = response.status();
+            let request_id = request_id(response.headers()).cloned();
+            if status == StatusCode::OK
+                && !repeatable
+                && response.content_length().is_some_and(|n| n <= limit as u64)
+            {
+                record(|s| {
+                    (s.status, s.request_id, s.retry_after) = (Some(200), request_id, None);
+                    s.body = Bytes::new();
+                });
+                return Ok(response);
             }
-        };
-        record(|s| {
-            (s.status, s.request_id, s.retry_after) =
-                (Some(status.as_u16()), request_id, retry_after);
-            s.body = body.clone().unwrap_or_default();
-        });
-        let Some(body) = body else {
-            return Ok(cut(Cut::TooLarge(limit)));
-        };
-        // Setting only the URL cannot fail; if it did, an answer without it
-        // serves as well.
-        let mut answer = http::Response::builder()
-            .url(url)
-            .body(body.clone())
-            .unwrap_or_else(|_| http::Response::new(body));
-        *answer.status_mut() = status;
-        *answer.headers_mut() = headers;
-        Ok(reqwest::Response::from(answer))
+            // Boxed: a create's 200 does not come here, and the call's state
+            // (boxed whole by the caller) stays small without the read's.
+            Box::pin(read_body(response, request_id, limit)).await
+        }
     }
+}
+
+/// The rest of [`generated::Client::read`]: reads the body of `response`
+/// within `limit`, and notes the answer for the caller.
+async fn read_body(
+    mut response: reqwest::Response,
+    request_id: Option<HeaderValue>,
+    limit: usize,
+) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    // A success is not retried: its Retry-After means nothing.
+    let retry_after = (status != StatusCode::OK)
+        .then(|| retry_after(response.headers()))
+        .flatten();
+    let url = response.url().clone();
+    let headers = std::mem::take(response.headers_mut());
+    let body = match response.content_length() {
+        Some(n) if n > limit as u64 => None,
+        // The framing guarantees no more than the announced length.
+        Some(_) => Some(response.bytes().await?),
+        None => {
+            let mut body = Some(Vec::new());
+            while let Some(chunk) = response.chunk().await? {
+                body = body.filter(|b| b.len() + chunk.len() <= limit);
+                let Some(read) = &mut body else { break };
+                read.extend_from_slice(&chunk);
+            }
+            body.map(Bytes::from)
+        }
+    };
+    record(|s| {
+        (s.status, s.request_id, s.retry_after) = (Some(status.as_u16()), request_id, retry_after);
+        s.body = body.clone().unwrap_or_default();
+    });
+    let Some(body) = body else {
+        return Ok(cut(Cut::TooLarge(limit)));
+    };
+    // Setting only the URL cannot fail; if it did, an answer without it
+    // serves as well.
+    let mut answer = http::Response::builder()
+        .url(url)
+        .body(body.clone())
+        .unwrap_or_else(|_| http::Response::new(body));
+    *answer.status_mut() = status;
+    *answer.headers_mut() = headers;
+    Ok(reqwest::Response::from(answer))
+}
+
+/// What attempt sends, and whether `request` is still there for another:
+/// a copy where `another` attempt may follow, else `request` itself. A
+/// function apart, not code in `exec`: an `async fn` would keep room for
+/// the copy, and for the attempt, in its state while the attempt runs.
+fn next_attempt(
+    request: &mut Option<reqwest::Request>,
+    another: bool,
+    cut: Option<Duration>,
+) -> Option<(reqwest::Request, bool)> {
+    // A copy is kept only where another attempt may follow; JSON bodies
+    // always copy, and one that did not would be sent once.
+    let copy = another.then(|| copy(request.as_ref()?)).flatten();
+    let again = copy.is_some();
+    let mut attempt = copy.or_else(|| request.take())?;
+    // Otherwise the HTTP client's own timeout, the attempt timeout, holds.
+    if let Some(timeout) = cut {
+        *attempt.timeout_mut() = Some(timeout);
+    }
+    Some((attempt, again))
 }
 
 /// What a request sends, for another attempt: `try_clone` would also copy
@@ -365,24 +405,22 @@ fn record(f: impl FnOnce(&mut Seen)) {
     let _ = CALL.try_with(|c| f(&mut c.seen.borrow_mut()));
 }
 
-/// Waits until the rate limiter grants a slot, then says how long the next
-/// attempt may take: the attempt timeout, cut to what is left before
-/// `deadline`. `None`: the deadline passed first, and nothing may be sent.
-async fn ready(
-    limiter: Option<&Window>,
-    deadline: Option<Instant>,
-    attempt_timeout: Duration,
-) -> Option<(Duration, Option<Permit<'_>>)> {
-    let permit = match limiter {
-        Some(window) => Some(match deadline {
-            Some(at) => tokio::time::timeout_at(at, window.acquire()).await.ok()?,
-            None => window.acquire().await,
-        }),
-        None => None,
-    };
+/// Waits until the rate limiter grants a slot. `None`: `deadline` passed
+/// first, and nothing may be sent.
+async fn acquire(window: &Window, deadline: Option<Instant>) -> Option<Permit<'_>> {
+    match deadline {
+        Some(at) => tokio::time::timeout_at(at, window.acquire()).await.ok(),
+        None => Some(window.acquire().await),
+    }
+}
+
+/// How long the next attempt may take: the attempt timeout, cut to what is
+/// left before `deadline`. `None`: the deadline passed, and nothing may be
+/// sent.
+fn time_left(deadline: Option<Instant>, attempt_timeout: Duration) -> Option<Duration> {
     let Some(at) = deadline else {
-        return Some((attempt_timeout, permit));
+        return Some(attempt_timeout);
     };
     let left = at.saturating_duration_since(Instant::now());
-    (!left.is_zero()).then(|| (left.min(attempt_timeout), permit))
+    (!left.is_zero()).then(|| left.min(attempt_timeout))
 }
