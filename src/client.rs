@@ -131,7 +131,10 @@ impl Client {
             send = send.idempotency_key(k.clone());
         }
         // Boxed: the call's state moves through the layers below as a pointer.
-        let call = Box::pin(with_database!(send, db).send());
+        // The room is made first, for the call to be built in it rather than
+        // built aside and copied in whole.
+        let room = Box::new_uninit();
+        let call = Box::into_pin(Box::write(room, with_database!(send, db).send()));
         let (job_id, request_id) = self.send(None, &|| scrubber.clone(), call).await?;
         // The id is handed back as the server sent it, for the calls that
         // name the job; one that echoes a secret is no id to print or send.
