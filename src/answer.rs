@@ -47,6 +47,7 @@ macro_rules! envelope {
         }
     )*};
 }
+pub(crate) use envelope;
 
 envelope! {
     // `data` and its `jobId` are required: a create that decodes has both.

@@ -10,7 +10,7 @@
 
 use crate::{
     Client, Error,
-    answer::Envelope,
+    answer::{Envelope, envelope},
     checks::{not_blank, not_blank_if_set},
     client::with_database,
     generated::types::{self, CollectionDescription},

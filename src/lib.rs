@@ -11,7 +11,6 @@ pub mod generated;
 pub mod mock;
 
 // The hand-written layer over the generated client.
-#[macro_use] // envelope!, for the operations answered outside `answer` (collections)
 mod answer; // what a decoded answer means: data, or the error its code names
 mod checks; // what the caller gives, checked before sending, named as the API names it
 mod client; // Client: each operation checked, sent, and its answer read
