@@ -17,7 +17,8 @@ use zilliz_import::{
 };
 
 use crate::common::{
-    API_KEY, CLUSTER, COLLECTION, OBJECT_URL,
+    ACCESS_KEY, API_KEY, CLUSTER, COLLECTION, OBJECT_URL, PRESIGNED_QUERY, SECRET_KEY, SENTINELS,
+    SESSION_TOKEN,
     faulty_server::{Fault, FaultyServer},
 };
 
@@ -120,6 +121,35 @@ async fn a_success_is_read_once_whatever_its_code_looks_like() {
         let created = create(body).await.expect(body);
         assert_eq!(created.job_id, job_id);
         assert_eq!(created.request_id.as_deref(), Some(REQUEST_ID));
+    }
+}
+
+/// A 200 read only by progenitor that echoes the request's secrets and
+/// fails to decode: its excerpt is scrubbed as the hooks' reads are.
+#[tokio::test]
+async fn an_echo_in_a_200_that_does_not_decode_shows_no_secret() {
+    let presigned = format!("https://b/a.json?{PRESIGNED_QUERY}");
+    let body =
+        json!({"code": 0, "data": {"jobId": 7}, "echo": SENTINELS, "url": presigned}).to_string();
+    let fault = Fault::text(200, "application/json", &body, &[]);
+    let server = FaultyServer::start(vec![fault]).await;
+    let e = client(server.url())
+        .create_import_job(
+            CreateImportJob::new(CLUSTER, COLLECTION, &presigned)
+                .storage_credentials(ACCESS_KEY, SECRET_KEY)
+                .session_token(SESSION_TOKEN),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(server.requests_received(), 1);
+    let ErrorKind::Decode { excerpt, .. } = e.kind() else {
+        panic!("expected Decode, got {e:?}");
+    };
+    assert!(excerpt.contains("<redacted>"), "{excerpt}");
+    for shown in [excerpt.clone(), e.to_string(), format!("{e:?}")] {
+        for secret in SENTINELS {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 }
 
